@@ -1,0 +1,41 @@
+# fallback-hunt: two commands do everything on a fresh Debian 12 machine.
+#   make demo   set up, then analyse a bundled capture and print the summary
+#   make test   set up, then run every test (pytest: analyzer, Suricata rules in real Suricata, Zeek scripts)
+#   make bench  set up, then the throughput/memory benchmarks
+VENV    := .venv
+PY      := $(VENV)/bin/python
+STAMP   := $(VENV)/.installed
+DEMO    ?= pcaps/fallback_dyndns.pcap
+export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
+
+.PHONY: all setup sysdeps demo test bench scenarios clean
+
+all: test
+
+sysdeps:
+	@bash .ci/install-sysdeps
+
+$(STAMP): setup.cfg pyproject.toml
+	@test -x $(PY) || python3 -m venv $(VENV)
+	@$(PY) -m pip install -q --upgrade pip
+	@$(PY) -m pip install -q -e '.[test]'
+	@touch $@
+
+setup: sysdeps $(STAMP)
+
+demo: setup
+	@$(VENV)/bin/fallback-hunt analyze $(DEMO) -o out/demo; rc=$$?; \
+	  if [ $$rc -gt 1 ]; then exit $$rc; fi; \
+	  echo; echo "Report: out/demo/report.html  out/demo/report.json  out/demo/fallback.log"
+
+test: setup
+	@$(PY) -m pytest -q tests
+
+bench: setup
+	@$(PY) bench/run.py
+
+scenarios: setup
+	@$(PY) pcaps/generate.py
+
+clean:
+	rm -rf out .pytest_cache bench/data

@@ -1,0 +1,45 @@
+"""Which addresses are internal (--home-net)."""
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Iterable
+
+from .errors import InputError
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+class HomeNet:
+    """A set of CIDRs; ``is_internal`` answers for IPv4 and IPv6 text addresses."""
+
+    def __init__(self, cidrs: Iterable[str]) -> None:
+        nets: list[Network] = []
+        for text in cidrs:
+            text = text.strip()
+            if not text:
+                continue
+            try:
+                nets.append(ipaddress.ip_network(text, strict=False))
+            except ValueError:
+                raise InputError(f"--home-net: '{text}' is not a CIDR") from None
+        if not nets:
+            raise InputError("--home-net: no CIDR given")
+        self.networks: tuple[Network, ...] = tuple(nets)
+        self._cache: dict[str, bool] = {}
+
+    @classmethod
+    def parse(cls, spec: str) -> "HomeNet":
+        """From a comma-separated list as given on the command line."""
+        return cls(spec.split(","))
+
+    def is_internal(self, ip: str) -> bool:
+        hit = self._cache.get(ip)
+        if hit is None:
+            try:
+                addr = ipaddress.ip_address(ip)
+            except ValueError:
+                hit = False
+            else:
+                hit = any(addr.version == net.version and addr in net for net in self.networks)
+            self._cache[ip] = hit
+        return hit
