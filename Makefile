@@ -5,7 +5,7 @@
 VENV    := .venv
 PY      := $(VENV)/bin/python
 STAMP   := $(VENV)/.installed
-DEMO    ?= pcaps/fallback_dyndns.pcap
+DEMO    ?= pcaps/demo_office.pcap
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
 .PHONY: all setup sysdeps demo test bench scenarios clean
