@@ -1,12 +1,16 @@
-"""The one interface every detector implements, and the context they all read."""
+"""The one interface every detector implements, the context they all read, and the flow facts they share."""
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Protocol
 
 from ..config import Config
 from ..homenet import HomeNet
 from ..model import Flow, Indicator
+
+ECHO_REPLY_TYPES = (0, 129)  # ICMP / ICMPv6 echo reply
 
 
 @dataclass
@@ -23,3 +27,113 @@ class Detector(Protocol):
     name: str
 
     def run(self, ctx: DetectContext) -> list[Indicator]: ...
+
+
+def host_of(flow: Flow, home: HomeNet) -> str | None:
+    """The internal host a flow is about: its originator, unless an external host opened it towards an internal one.
+
+    When neither side is internal (a capture from a network outside --home-net) the originator is the host.
+    ICMP echo flows are about the host that sends the echo requests.
+    """
+    orig, resp = flow.orig_h, flow.resp_h
+    if is_icmp(flow) and flow.orig_p in ECHO_REPLY_TYPES:
+        orig, resp = resp, orig
+    if home.is_internal(orig) or not home.is_internal(resp):
+        return orig
+    return None
+
+
+@lru_cache(maxsize=65536)
+def is_broadcast(ip: str) -> bool:
+    """Multicast and broadcast destinations: never a host, never a server that fails to answer (DHCP, NetBIOS, mDNS)."""
+    try:
+        addr = ipaddress.ip_address(ip)
+    except ValueError:
+        return False
+    return addr.is_multicast or (addr.version == 4 and (ip == "255.255.255.255" or ip.endswith(".255")))
+
+
+def is_icmp(flow: Flow) -> bool:
+    return flow.proto in ("icmp", "icmp6", "ipv6-icmp")
+
+
+def channel(flow: Flow) -> tuple[str, int, str]:
+    """(peer, port, proto): what "the same channel" means across detectors."""
+    return flow.resp_h, flow.resp_p, flow.proto
+
+
+def family(service: str, cfg: Config) -> str:
+    """Service family: QUIC, TLS and HTTP are all "web"; other services are their own family."""
+    return cfg["detect"]["service_family"].get(service, service)
+
+
+def looks_random(flow: Flow, cfg: Config) -> bool:
+    """Either direction's retained payload looks uniformly random (encrypted or compressed)."""
+    dcfg = cfg["detect"]
+    for m in (flow.orig_measures, flow.resp_measures):
+        if m is not None and m.nbytes >= dcfg["random_min_bytes"] and (
+                m.entropy >= dcfg["random_entropy"] or m.chi2_p >= dcfg["random_chi2_p"]):
+            return True
+    return False
+
+
+def is_encrypted(flow: Flow, cfg: Config) -> bool:
+    """An encrypted protocol recognised from payload, or unrecognised payload that looks random."""
+    if flow.service in cfg["detect"]["encrypted_services"]:
+        return True
+    return not flow.service and looks_random(flow, cfg)
+
+
+def is_failed(flow: Flow, cfg: Config) -> bool:
+    """A connection attempt that got no working communication (rejected, unanswered, ICMP unreachable)."""
+    if flow.established:
+        return False
+    if flow.icmp_errors:
+        return True
+    if flow.proto == "tcp":
+        return flow.conn_state in cfg["detect"]["failed_tcp_states"]
+    if flow.proto == "udp":
+        return flow.orig_pkts > 0 and flow.resp_pkts == 0
+    return False
+
+
+def has_payload(flow: Flow) -> bool:
+    """Payload bytes were retained for the originator (a capture; Zeek logs alone carry none)."""
+    return bool(flow.orig_sample or flow.orig_datagrams)
+
+
+def attempts(flow: Flow) -> int:
+    """Tries the application made: one per TCP connection (SYN retransmissions are the kernel's, not a retry);
+    one per datagram of a UDP flow (UDP has no retransmission: every repeat is the application's)."""
+    return max(flow.orig_pkts, 1) if flow.proto == "udp" else 1
+
+
+def port_key(flow: Flow) -> str:
+    """"proto/port" of the responder, as the config's port lists spell it."""
+    return f"{flow.proto}/{flow.resp_p}"
+
+
+def standard_port(flow: Flow) -> bool:
+    """The responder port implies the service actually seen (or implies one and nothing contradicts it)."""
+    return bool(flow.expected_service) and (not flow.service or flow.service == flow.expected_service)
+
+
+def indicator(kind: str, host: str, flow: Flow, evidence: dict[str, Any], peer: str = "",
+              ts: float | None = None) -> Indicator:
+    """An analyzer Indicator about ``host`` anchored on ``flow``."""
+    return Indicator(
+        type=kind, host=host, ts=flow.ts if ts is None else ts, peer=peer or flow.resp_h, port=flow.resp_p,
+        proto=flow.proto, community_id=flow.community_id, evidence=evidence, uids=[flow.uid, *flow.zeek_uids],
+    )
+
+
+def add_connection(ind: Indicator, flow: Flow, limit: int) -> None:
+    """Count ``flow`` as one more connection of ``ind``: evidence ``connection_count``, the first ``limit`` flows in
+    ``connections`` (peer, port, proto, service, state, ts, community_id), and its uid."""
+    ind.evidence["connection_count"] = ind.evidence.get("connection_count", 0) + 1
+    shown = ind.evidence.setdefault("connections", [])
+    if len(shown) < limit:
+        shown.append({"peer": flow.resp_h, "port": flow.resp_p, "proto": flow.proto, "service": flow.service,
+                      "state": flow.conn_state, "ts": flow.ts, "community_id": flow.community_id})
+    if flow.uid not in ind.uids:
+        ind.uids.append(flow.uid)

@@ -1,0 +1,418 @@
+#!/usr/bin/env python3
+"""Throughput and memory benchmarks (``make bench``).
+
+Usage:
+    python bench/run.py                  # every stage; the reader+flows stage also on the 4M-packet capture
+    python bench/run.py --no-4m          # skip the 4M-packet capture
+    python bench/run.py --only flows,suricata
+
+Each stage runs in its own subprocess pinned to one CPU core; its peak RSS is that child's ``ru_maxrss``
+(``os.wait4``).  Python stages time their own work (imports and interpreter start-up excluded) and report it as
+"work s"; commands (``fallback-hunt analyze``, Suricata) are timed wall-clock.  A stage whose module does not
+exist yet prints "n/a (not built yet)".  Inputs are written once by bench/make_capture.py into bench/data/.
+
+Stages:
+  flows     (a) reader.read_capture + flows.FlowTable, 1M and 4M packets (RSS must stay flat)
+  dissect   (b) (a) + dissect.annotate_all + measures.annotate_all
+  analyze   (c) the full ``fallback-hunt analyze`` command
+  dpkt      (d) reference: a plain dpkt loop parsing ts, addresses, ports, flags, payload length
+  suricata  (e) Suricata 7 with no rules (-S /dev/null) and with suricata_rules/fallback-channels.rules
+  zeek      (f) zeeklogs reading a 1M-line conn.log and joining it to the capture's flows on community_id
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+sys.path.insert(0, str(HERE))
+
+import make_capture  # noqa: E402  (bench/ is not a package)
+
+RULES_DIR = REPO / "suricata_rules"
+RULES = RULES_DIR / "fallback-channels.rules"
+NOT_BUILT = 3  # child exit code: a module the stage needs does not exist yet
+
+# Targets (printed beside the figures)
+FLOWS_PPS = 500_000
+DISSECT_PPS = 150_000
+ANALYZE_VS_DISSECT = 1.5
+SURICATA_RULES_VS_NONE = 2.0
+RSS_FLAT = 1.25  # 4M-packet RSS at most this times the 1M-packet RSS
+
+
+@dataclass
+class Result:
+    stage: str
+    input: str
+    status: str = "ok"  # "ok", "n/a (...)", "error: ..."
+    packets: int = 0
+    wall: float = 0.0  # wall-clock seconds of the whole child
+    cpu: float = 0.0  # CPU seconds (user + system) of the whole child, start-up included
+    work: float = 0.0  # CPU seconds of the measured work (the child's own count, else ``cpu``)
+    rss_mb: float = 0.0
+    target: str = ""
+    verdict: str = ""  # "PASS" / "FAIL" / ""
+    extra: dict | None = None
+
+    @property
+    def rate(self) -> float:
+        return self.packets / self.work if self.work > 0 else 0.0
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Child side: the Python stages (run as `python bench/run.py --child STAGE INPUT...`)
+# ---------------------------------------------------------------------------------------------------------------
+
+def _read_flows(capture: Path, cfg: dict) -> tuple[int, list]:
+    from pcap_analyzer import flows, reader
+    from pcap_analyzer.model import CaptureInfo
+
+    table, packets = flows.FlowTable(cfg), 0
+    for batch in reader.read_capture(capture, cfg, CaptureInfo(path=str(capture))):
+        table.add(batch)
+        packets += len(batch)
+    return packets, table.finish()
+
+
+def child_flows(capture: Path) -> dict:
+    from pcap_analyzer.config import load_config
+
+    cfg = load_config()
+    start = time.process_time()
+    packets, flow_list = _read_flows(capture, cfg)
+    return {"packets": packets, "work": time.process_time() - start, "flows": len(flow_list)}
+
+
+def child_dissect(capture: Path) -> dict:
+    from pcap_analyzer import dissect, measures
+    from pcap_analyzer.config import load_config
+
+    cfg = load_config()
+    start = time.process_time()
+    packets, flow_list = _read_flows(capture, cfg)
+    read = time.process_time() - start
+    dissect.annotate_all(flow_list, cfg)
+    measures.annotate_all(flow_list, cfg)
+    return {"packets": packets, "work": time.process_time() - start, "flows": len(flow_list), "read_cpu": read}
+
+
+def child_dpkt(capture: Path) -> dict:
+    """The reference: what a plain per-packet dpkt loop costs for the same fields."""
+    import dpkt
+
+    start, packets, last_ts, checksum = time.process_time(), 0, 0.0, 0
+    with capture.open("rb") as fh:
+        for ts, buf in dpkt.pcap.Reader(fh):
+            packets += 1
+            ip = dpkt.ethernet.Ethernet(buf).data
+            if not isinstance(ip, (dpkt.ip.IP, dpkt.ip6.IP6)):
+                continue
+            l4, last_ts = ip.data, ts
+            flags = l4.flags if isinstance(l4, dpkt.tcp.TCP) else 0
+            sport, dport = getattr(l4, "sport", 0), getattr(l4, "dport", 0)
+            checksum += len(ip.src) + len(ip.dst) + sport + dport + flags + len(getattr(l4, "data", b""))
+    return {"packets": packets, "work": time.process_time() - start, "last_ts": last_ts, "checksum": checksum}
+
+
+def child_zeek(capture: Path, log_dir: Path) -> dict:
+    """Read the conn.log and join it to the capture's flows on community_id.
+
+    With the project's reader (``zeeklogs.read_logs`` + ``attach_uids``) when it exists, else plain zat
+    (``LogToDataFrame``) and a pandas merge.
+    """
+    from pcap_analyzer.config import load_config
+
+    cfg = load_config()
+    _, flow_list = _read_flows(capture, cfg)
+    lines = sum(1 for line in (log_dir / "conn.log").open("rb") if not line.startswith(b"#"))
+    start = time.process_time()
+    if missing("zeeklogs"):
+        import pandas as pd
+        from zat.log_to_dataframe import LogToDataFrame
+
+        conn = LogToDataFrame().create_dataframe(str(log_dir / "conn.log"))
+        read = time.process_time() - start
+        ids = pd.DataFrame({"community_id": [f.community_id for f in flow_list]})
+        joined = len(ids.merge(conn[["community_id", "uid"]], on="community_id"))
+        how = "zat LogToDataFrame + pandas merge"
+    else:
+        from pcap_analyzer import zeeklogs
+
+        logs = zeeklogs.read_logs(log_dir)
+        read = time.process_time() - start
+        zeeklogs.attach_uids(flow_list, logs)
+        joined = sum(1 for f in flow_list if f.zeek_uids)
+        how = "zeeklogs.read_logs + attach_uids"
+    return {"packets": lines, "work": time.process_time() - start, "read_cpu": read, "flows": len(flow_list),
+            "joined": joined, "with": how}
+
+
+CHILD_STAGES = {"flows": child_flows, "dissect": child_dissect, "dpkt": child_dpkt, "zeek": child_zeek}
+#: what each stage needs from the package ("module:attribute")
+NEEDS = {
+    "flows": ("pcap_analyzer.reader:read_capture", "pcap_analyzer.flows:FlowTable"),
+    "dissect": ("pcap_analyzer.reader:read_capture", "pcap_analyzer.flows:FlowTable",
+                "pcap_analyzer.dissect:annotate_all", "pcap_analyzer.measures:annotate_all"),
+    "analyze": ("pcap_analyzer.cli:main", "pcap_analyzer.pipeline:analyze"),
+    "dpkt": (),
+    "zeek": ("pcap_analyzer.reader:read_capture", "pcap_analyzer.flows:FlowTable"),
+    "zeeklogs": ("pcap_analyzer.zeeklogs:read_logs", "pcap_analyzer.zeeklogs:attach_uids"),
+}
+
+
+def missing(stage: str) -> str:
+    """The first thing ``stage`` needs that does not exist yet ("" when everything is there)."""
+    for need in NEEDS[stage]:
+        module, _, attr = need.partition(":")
+        try:
+            found = importlib.import_module(module)
+        except ImportError as exc:  # a module of the package, or a name one of them imports, is missing
+            if not (exc.name or "").startswith("pcap_analyzer"):
+                raise
+            name = re.search(r"cannot import name '(\w+)'", str(exc))
+            return f"{exc.name}.{name.group(1)}" if name else exc.name
+        if not hasattr(found, attr):
+            return need
+    return ""
+
+
+def memory_now() -> dict:
+    """Resident memory at the end of the stage, split into anonymous (heap) and file-backed (mapped capture) MB."""
+    status = Path("/proc/self/status")
+    if not status.exists():
+        return {}
+    fields = dict(line.split(":", 1) for line in status.read_text().splitlines() if ":" in line)
+    return {f"end_{key.lower()}_mb": round(int(fields[key].split()[0]) / 1024) for key in ("RssAnon", "RssFile")
+            if key in fields}
+
+
+def child_main(stage: str, inputs: list[str]) -> int:
+    absent = missing(stage)
+    if absent:
+        print(f"n/a (not built yet: {absent})")
+        return NOT_BUILT
+    result = CHILD_STAGES[stage](*(Path(p) for p in inputs))
+    print(json.dumps(result | memory_now()))
+    return 0
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Parent side
+# ---------------------------------------------------------------------------------------------------------------
+
+def one_core() -> set[int] | None:
+    """The core every stage is pinned to (the last one this process may use), when the OS supports it."""
+    if not hasattr(os, "sched_getaffinity"):
+        return None
+    return {max(os.sched_getaffinity(0))}
+
+
+@dataclass
+class Run:
+    rc: int
+    wall: float
+    cpu: float
+    rss_mb: float
+    out: str
+    err: str
+
+
+def measure(cmd: list[str], cwd: Path | None = None) -> Run:
+    """Run ``cmd`` pinned to one core: exit code, wall and CPU seconds, peak RSS, output."""
+    core = one_core()
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        start = time.perf_counter()
+        proc = subprocess.Popen(cmd, cwd=cwd, stdout=out, stderr=err,
+                                preexec_fn=(lambda: os.sched_setaffinity(0, core)) if core else None)
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - start
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        return Run(proc.returncode, wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024,
+                   out.read().decode(errors="replace"), err.read().decode(errors="replace"))
+
+
+def _last_line(text: str) -> str:
+    lines = [line for line in text.strip().splitlines() if line.strip()]
+    return lines[-1][:160] if lines else ""
+
+
+def result_of(stage: str, name: str, run: Run, packets: int = 0, ok_codes: tuple[int, ...] = (0,)) -> Result:
+    """A Result from a finished child: n/a, error (last line of its stderr), or its figures."""
+    result = Result(stage, name, packets=packets, wall=run.wall, cpu=run.cpu, work=run.cpu, rss_mb=run.rss_mb)
+    if run.rc == NOT_BUILT:
+        result.status = _last_line(run.out)
+    elif run.rc not in ok_codes:
+        result.status = f"error: {_last_line(run.err) or _last_line(run.out) or f'exit {run.rc}'}"
+    return result
+
+
+def run_child(stage: str, name: str, *inputs: Path) -> Result:
+    run = measure([sys.executable, str(Path(__file__).resolve()), "--child", stage, *map(str, inputs)])
+    result = result_of(stage, name, run)
+    if result.status == "ok":
+        data = json.loads(_last_line(run.out))
+        result.packets, result.work = int(data.pop("packets")), float(data.pop("work"))
+        result.extra = data
+    return result
+
+
+def run_analyze(capture: Path, packets: int) -> Result:
+    absent = missing("analyze")
+    if absent:
+        return Result("analyze", capture.name, status=f"n/a (not built yet: {absent})")
+    with tempfile.TemporaryDirectory() as out:
+        run = measure([sys.executable, "-m", "pcap_analyzer", "analyze", str(capture), "-o", out, "-q"])
+    return result_of("analyze", capture.name, run, packets, ok_codes=(0, 1))  # 1 = something escalated
+
+
+def run_suricata(capture: Path, packets: int, rules: Path | None) -> Result:
+    name = f"{capture.name} {'rules' if rules else 'no rules'}"
+    binary = shutil.which("suricata")
+    if binary is None:
+        return Result("suricata", name, status="n/a (suricata not installed)")
+    if rules is not None and not rules.exists():
+        return Result("suricata", name, status="n/a (not built yet: suricata_rules/fallback-channels.rules)")
+    config = RULES_DIR / "suricata.yaml"
+    with tempfile.TemporaryDirectory() as logdir:
+        cmd = [binary, "-v", "-r", str(capture), "-l", logdir, "-k", "none", "--runmode", "single",
+               "-S", str(rules) if rules else "/dev/null"]
+        if config.exists():  # the project's config; its relative paths are relative to suricata_rules/
+            cmd += ["-c", str(config), "--set", f"classification-file={RULES_DIR / 'classification.config'}",
+                    "--set", f"reference-config-file={RULES_DIR / 'reference.config'}"]
+        run = measure(cmd, cwd=RULES_DIR if config.exists() else None)
+        eve = Path(logdir) / "eve.json"
+        alerts = sum(1 for line in eve.open() if '"event_type":"alert"' in line) if eve.exists() else 0
+    result = result_of("suricata", name, run, packets)
+    loaded = re.search(r"(\d+) rules successfully loaded", run.out + run.err)
+    result.extra = {"rules_loaded": int(loaded.group(1)) if loaded else 0, "alerts": alerts}
+    return result
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Targets and the table
+# ---------------------------------------------------------------------------------------------------------------
+
+def ok(r: Result | None) -> bool:
+    return r is not None and r.status == "ok"
+
+
+def judge(results: dict[str, Result]) -> None:
+    """Fill target/verdict of each result from the figures."""
+    def mark(r: Result | None, target: str, passed: bool | None) -> None:
+        if r is not None:
+            r.target = target
+            r.verdict = "" if passed is None or not ok(r) else ("PASS" if passed else "FAIL")
+
+    small, big = results.get("flows-1M"), results.get("flows-4M")
+    for r in (small, big):
+        if r is not None:
+            mark(r, f">= {FLOWS_PPS / 1000:.0f}k pps", r.rate >= FLOWS_PPS)
+    if ok(small) and ok(big):
+        flat = big.rss_mb <= RSS_FLAT * small.rss_mb
+        flows = big.extra["flows"] / max(small.extra["flows"], 1)
+        big.target += f"; RSS <= {RSS_FLAT}x 1M: {big.rss_mb / small.rss_mb:.2f}x (flows {flows:.1f}x)"
+        big.verdict = "PASS" if big.verdict == "PASS" and flat else "FAIL"
+    dissect = results.get("dissect")
+    if dissect is not None:
+        mark(dissect, f">= {DISSECT_PPS / 1000:.0f}k pps", dissect.rate >= DISSECT_PPS)
+    analyze = results.get("analyze")
+    if analyze is not None:
+        ratio = analyze.cpu / dissect.cpu if ok(dissect) and ok(analyze) else None
+        mark(analyze, f"<= {ANALYZE_VS_DISSECT}x (b)" + (f" ({ratio:.2f}x)" if ratio else ""),
+             None if ratio is None else ratio <= ANALYZE_VS_DISSECT)
+    bare, rules = results.get("suricata-none"), results.get("suricata-rules")
+    if rules is not None:
+        ratio = rules.cpu / bare.cpu if ok(bare) and ok(rules) else None
+        mark(rules, f"<= {SURICATA_RULES_VS_NONE}x no rules" + (f" ({ratio:.2f}x)" if ratio else ""),
+             None if ratio is None else ratio <= SURICATA_RULES_VS_NONE)
+
+
+def table(results: list[Result]) -> str:
+    head = (f"{'stage':<9} {'input':<28} {'packets':>9} {'wall s':>7} {'cpu s':>7} {'work s':>7} {'rate/s':>10} "
+            f"{'RSS MB':>7}  {'target':<46} result")
+    lines = [head, "-" * len(head)]
+    for r in results:
+        if r.status != "ok":
+            lines.append(f"{r.stage:<9} {r.input:<28} {r.status}")
+            continue
+        lines.append(f"{r.stage:<9} {r.input:<28} {r.packets:>9} {r.wall:>7.2f} {r.cpu:>7.2f} {r.work:>7.2f} "
+                     f"{r.rate:>10,.0f} {r.rss_mb:>7.0f}  {r.target:<46} {r.verdict}")
+    return "\n".join(lines)
+
+
+def notes(results: list[Result]) -> list[str]:
+    out = []
+    for r in results:
+        if r.status == "ok" and r.extra:
+            details = ", ".join(f"{k}={v:.2f}" if isinstance(v, float) else f"{k}={v}" for k, v in r.extra.items())
+            out.append(f"  {r.stage} {r.input}: {details}")
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="fallback-hunt throughput and memory benchmarks")
+    parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
+    parser.add_argument("--no-4m", action="store_true", help="skip the 4M-packet capture")
+    parser.add_argument("--only", default="", help="comma-separated stages: flows,dissect,analyze,dpkt,suricata,zeek")
+    parser.add_argument("--packets", type=int, default=1_000_000, help="size of the main capture (default 1M)")
+    args = parser.parse_args(argv)
+    if args.child:
+        return child_main(args.child[0], args.child[1:])
+
+    stages = set(filter(None, args.only.split(","))) or {"flows", "dissect", "analyze", "dpkt", "suricata", "zeek"}
+    print("preparing inputs in bench/data/ (cached) ...", file=sys.stderr, flush=True)
+    capture = make_capture.ensure_capture(args.packets)
+    results: dict[str, Result] = {}
+
+    def run(key: str, make) -> None:
+        print(f"running {key} ...", file=sys.stderr, flush=True)
+        results[key] = make()
+
+    if "flows" in stages:
+        run("flows-1M", lambda: run_child("flows", capture.name, capture))
+        if not args.no_4m:
+            big = make_capture.ensure_capture(4 * args.packets)
+            run("flows-4M", lambda: run_child("flows", big.name, big))
+    if "dissect" in stages:
+        run("dissect", lambda: run_child("dissect", capture.name, capture))
+    if "analyze" in stages:
+        run("analyze", lambda: run_analyze(capture, args.packets))
+    if "dpkt" in stages:
+        run("dpkt", lambda: run_child("dpkt", capture.name, capture))
+    if "suricata" in stages:
+        run("suricata-none", lambda: run_suricata(capture, args.packets, None))
+        run("suricata-rules", lambda: run_suricata(capture, args.packets, RULES))
+    if "zeek" in stages:
+        conn = make_capture.ensure_conn_log(args.packets)
+        run("zeek", lambda: run_child("zeek", f"{conn.name}/conn.log", capture, conn))
+
+    judge(results)
+    ordered = list(results.values())
+    print(f"\nfallback-hunt benchmarks, each stage in a child pinned to core {sorted(one_core() or [])}.\n"
+          "cpu s = CPU seconds of the whole child (start-up included); work s = CPU seconds of the measured work\n"
+          "(Python stages count their own; commands: cpu s); rate = packets (zeek: conn.log lines) per work second;\n"
+          "ratios compare cpu s, so a busy machine does not skew them.")
+    print(table(ordered))
+    extra = notes(ordered)
+    if extra:
+        print("\ndetails:")
+        print("\n".join(extra))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,201 @@
+"""`fallback-hunt`: command line, exit codes (0 nothing escalated, 1 something escalated, 2 error), stdout summary."""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+from typing import NoReturn, TextIO
+
+from . import __version__, pipeline
+from .config import Config, load_config
+from .errors import InputError
+from .homenet import HomeNet
+from .model import Report
+from .report.common import OUTPUT_NAMES, escape_text
+from .report.html import write_html
+from .report.json_report import write_json
+from .report.summary import summary_text
+from .report.zeeklog import write_fallback_log
+
+PROG = "fallback-hunt"
+EXIT_CLEAN, EXIT_ESCALATED, EXIT_ERROR = 0, 1, 2
+
+
+class UsageError(Exception):
+    """A command-line usage problem found by argparse."""
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse that reports a usage problem as one line (and exit code 2) instead of printing the usage."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{message} (see '{self.prog} --help')")
+
+
+def build_parser() -> Parser:
+    parser = Parser(prog=PROG, description="Find malware falling back to another C2 channel (MITRE ATT&CK T1008).")
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    analyze = commands.add_parser(
+        "analyze", help="analyse captures and/or Zeek logs, write report.json, fallback.log and report.html",
+        description="Analyse captures and/or Zeek logs; write OUTDIR/report.json, fallback.log and report.html.",
+    )
+    analyze.add_argument("captures", nargs="*", type=Path, metavar="CAPTURE",
+                         help="pcap, pcapng or gzip-compressed capture (several: one analysis across all)")
+    analyze.add_argument("-o", "--output", dest="outdir", type=Path, required=True, metavar="OUTDIR",
+                         help="directory for the reports (created if needed; other files in it are left alone)")
+    analyze.add_argument("--intel", type=Path, metavar="FILE",
+                         help="threat intel: Zeek Intel file or one IP, CIDR or domain per line")
+    analyze.add_argument("--home-net", metavar="CIDRS",
+                         help="comma-separated internal networks (default: [home_net] cidrs of the config)")
+    analyze.add_argument("--config", type=Path, metavar="FILE", help="TOML file overriding default settings")
+    analyze.add_argument("--zeek-logs", type=Path, metavar="DIR",
+                         help="Zeek log directory of the same traffic (alone: sensor-only mode, no capture needed)")
+    analyze.add_argument("--suricata", action="store_true", help="also run Suricata with the fallback-hunt rules")
+    analyze.add_argument("--eve", type=Path, metavar="FILE", help="Suricata EVE JSON file to merge alerts from")
+    analyze.add_argument("-q", "--quiet", action="store_true",
+                         help="print nothing on stdout (errors still go to stderr)")
+    analyze.add_argument("--debug", action="store_true", help="show the Python traceback of an internal error")
+    return parser
+
+
+def check_path(path: Path, what: str, directory: bool = False) -> None:
+    """Fail early, before any capture is read, when a named input is missing or of the wrong kind."""
+    if not path.exists():
+        raise InputError(f"{what} {path}: no such file or directory")
+    if directory and not path.is_dir():
+        raise InputError(f"{what} {path}: not a directory")
+    if not directory and path.is_dir():
+        raise InputError(f"{what} {path}: is a directory, not a file")
+    if not os.access(path, os.R_OK):
+        raise InputError(f"{what} {path}: permission denied")
+
+
+def output_paths(outdir: Path, inputs: Sequence[Path]) -> list[Path]:
+    """OUTDIR's report paths; refuses an OUTDIR that is a file and any report path that is one of the inputs."""
+    if outdir.exists() and not outdir.is_dir():
+        raise InputError(f"output directory {outdir}: exists and is not a directory")
+    outputs = [outdir / name for name in OUTPUT_NAMES]
+    given = {p.resolve() for p in inputs}
+    for out in outputs:
+        if out.resolve() in given or any(out.exists() and p.exists() and out.samefile(p) for p in inputs):
+            raise InputError(f"refusing to overwrite input file {out}; choose another -o OUTDIR")
+    return outputs
+
+
+def write_reports(report: Report, cfg: Config, outputs: Sequence[Path]) -> None:
+    json_path, log_path, html_path = outputs
+    try:
+        json_path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"cannot create output directory {json_path.parent}: {exc.strerror or exc}") from None
+    write_json(report, json_path)
+    write_fallback_log(report, cfg, log_path)
+    write_html(report, cfg, html_path)
+
+
+class ProgressLine:
+    """Packets read per capture, rewritten in place on a terminal; only for captures of at least ``min_bytes``."""
+
+    def __init__(self, stream: TextIO, min_bytes: int) -> None:
+        self.stream, self.min_bytes = stream, min_bytes
+        self.capture: str | None = None
+        self.showing = False
+
+    def __call__(self, capture: str, packets: int) -> None:
+        if capture != self.capture:
+            self.done()
+            self.capture = capture
+            try:
+                self.showing = os.path.getsize(capture) >= self.min_bytes
+            except OSError:
+                self.showing = False
+        if self.showing:
+            self.stream.write(f"\r{escape_text(capture)}: {packets} packets read")
+            self.stream.flush()
+
+    def done(self) -> None:
+        """End the current progress line (if one is shown)."""
+        if self.showing:
+            self.stream.write("\n")
+            self.stream.flush()
+        self.showing = False
+
+
+def checked_outputs(args: argparse.Namespace) -> list[Path]:
+    """Check every path argument before any work; the report paths in OUTDIR."""
+    if not args.captures and args.zeek_logs is None:
+        raise UsageError(f"analyze needs at least one CAPTURE or --zeek-logs DIR (see '{PROG} analyze --help')")
+    for path in args.captures:
+        check_path(path, "capture")
+    for path, what in ((args.config, "--config"), (args.intel, "--intel"), (args.eve, "--eve")):
+        if path is not None:
+            check_path(path, what)
+    inputs = [p for p in (*args.captures, args.config, args.intel, args.eve) if p is not None]
+    if args.zeek_logs is not None:
+        check_path(args.zeek_logs, "--zeek-logs", directory=True)
+        inputs += [p for p in args.zeek_logs.iterdir() if p.is_file()]
+    return output_paths(args.outdir, inputs)
+
+
+def run_analyze(args: argparse.Namespace) -> int:
+    outputs = checked_outputs(args)
+    cfg = load_config(args.config)
+    home = HomeNet.parse(args.home_net) if args.home_net is not None else HomeNet(cfg["home_net"]["cidrs"])
+    progress = ProgressLine(sys.stderr, cfg["report"]["progress_min_bytes"])
+    try:
+        report = pipeline.analyze(args.captures, cfg, home, intel_path=args.intel, zeek_dir=args.zeek_logs,
+                                  eve_path=args.eve, run_suricata=args.suricata,
+                                  progress=None if args.quiet or not sys.stderr.isatty() else progress)
+    finally:
+        progress.done()
+    write_reports(report, cfg, outputs)
+    if not args.quiet:
+        sys.stdout.write(summary_text(report, cfg, outputs))
+        sys.stdout.flush()
+    return EXIT_ESCALATED if any(h.verdict == "escalate" for h in report.hosts) else EXIT_CLEAN
+
+
+def fail(message: str) -> int:
+    """The one stderr line every error produces."""
+    line = " ".join(escape_text(part) for part in str(message).splitlines()) or "unknown error"
+    try:
+        sys.stderr.write(f"{PROG}: error: {line}\n")
+        sys.stderr.flush()
+    except OSError:
+        pass
+    return EXIT_ERROR
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in argv
+    try:
+        args = build_parser().parse_args(argv)
+        if args.command is None:
+            raise UsageError(f"a command is required: analyze (see '{PROG} --help')")
+        return run_analyze(args)
+    except (UsageError, InputError) as exc:
+        if debug:
+            traceback.print_exc()
+        return fail(str(exc))
+    except KeyboardInterrupt:
+        return fail("interrupted")
+    except BrokenPipeError:  # stdout closed early (e.g. piped into head): nothing more to say
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error when Python flushes stdout
+        return EXIT_ERROR
+    except MemoryError:
+        return fail("out of memory (try fewer or smaller captures)")
+    except OSError as exc:
+        return fail(f"{str(exc.filename) + ': ' if exc.filename else ''}{exc.strerror or exc}")
+    except Exception as exc:  # an internal bug: one line, the traceback only on request
+        if debug:
+            traceback.print_exc()
+        return fail(f"internal error: {type(exc).__name__}: {exc} (rerun with --debug for the traceback)")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,118 @@
+"""Indexes several detectors need, built once per run and kept in ``ctx.extra["index"]``."""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from ..domains import base_domain
+from ..model import DnsMessage, Flow
+from .base import DetectContext, host_of, is_broadcast
+
+ADDRESS_TYPES = ("A", "AAAA")
+
+
+@dataclass
+class DnsLookup:
+    """One question a host asked, with what came back (if anything)."""
+
+    ts: float
+    host: str
+    resolver: str
+    qname: str
+    qtype_name: str
+    flow: Flow  # the DNS flow it travelled on
+    rcode_name: str = ""  # "" when no response was seen
+    addresses: list[str] = field(default_factory=list)
+
+
+@dataclass
+class DetectIndex:
+    by_host: dict[str, list[Flow]]  # flows each host is responsible for, by start time
+    lookups: dict[str, list[DnsLookup]]  # DNS questions per host, by time
+    names_of_ip: dict[str, set[str]]  # address -> names that resolved to it (queried name and CNAME chain)
+    hosts: list[str]  # every internal host seen in any flow (not broadcast / multicast addresses)
+
+    def names_for(self, flow: Flow) -> set[str]:
+        """Names a flow's responder is known by: TLS SNI, HTTP Host, and names that resolved to it."""
+        names = set(self.names_of_ip.get(flow.resp_h, ()))
+        if flow.tls is not None and flow.tls.sni:
+            names.add(flow.tls.sni.lower().rstrip("."))
+        names.update(h.host.split(":")[0].lower() for h in flow.http if h.host)
+        return names
+
+    def domain_of(self, flow: Flow) -> str:
+        """One name for the responder ("" for a bare IP), preferring what the client said (SNI, Host)."""
+        if flow.tls is not None and flow.tls.sni:
+            return flow.tls.sni.lower().rstrip(".")
+        for h in flow.http:
+            if h.host:
+                return h.host.split(":")[0].lower()
+        names = self.names_of_ip.get(flow.resp_h)
+        return min(names) if names else ""
+
+    def base_domains_for(self, flow: Flow) -> set[str]:
+        return {base_domain(n) for n in self.names_for(flow)}
+
+
+def get_index(ctx: DetectContext) -> DetectIndex:
+    """The shared index for this run (built on first use)."""
+    index = ctx.extra.get("index")
+    if index is None:
+        index = build_index(ctx)
+        ctx.extra["index"] = index
+    return index
+
+
+def _lookups_of(flow: Flow, host: str) -> list[DnsLookup]:
+    """Pair each query of a DNS flow with its response by (transaction id, name)."""
+    pending: dict[tuple[int, str], DnsLookup] = {}
+    out: list[DnsLookup] = []
+    for msg in flow.dns:
+        key = (msg.trans_id, msg.qname)
+        if not msg.is_response:
+            lookup = DnsLookup(msg.ts, host, flow.resp_h, msg.qname, msg.qtype_name, flow)
+            pending[key] = lookup
+            out.append(lookup)
+            continue
+        lookup = pending.pop(key, None)
+        if lookup is None:  # response whose query was not captured
+            lookup = DnsLookup(msg.ts, host, flow.resp_h, msg.qname, msg.qtype_name, flow)
+            out.append(lookup)
+        lookup.rcode_name = msg.rcode_name
+        lookup.addresses = [rdata for _, rtype, rdata in msg.answers if rtype in ADDRESS_TYPES]
+    return out
+
+
+def _resolved_names(msg: DnsMessage) -> dict[str, set[str]]:
+    """address -> names from one response: the queried name and every name of its CNAME chain."""
+    chain = {msg.qname} | {rr.lower().rstrip(".") for rr, _, _ in msg.answers}
+    out: dict[str, set[str]] = defaultdict(set)
+    for _, rtype, rdata in msg.answers:
+        if rtype in ADDRESS_TYPES:
+            out[rdata].update(chain)
+    return out
+
+
+def build_index(ctx: DetectContext) -> DetectIndex:
+    by_host: dict[str, list[Flow]] = defaultdict(list)
+    lookups: dict[str, list[DnsLookup]] = defaultdict(list)
+    names_of_ip: dict[str, set[str]] = defaultdict(set)
+    hosts: set[str] = set()
+    for flow in ctx.flows:
+        hosts.update(ip for ip in (flow.orig_h, flow.resp_h) if ctx.home.is_internal(ip) and not is_broadcast(ip))
+        host = host_of(flow, ctx.home)
+        if host is None:
+            continue
+        by_host[host].append(flow)
+        if flow.dns:
+            lookups[host].extend(_lookups_of(flow, host))
+            for msg in flow.dns:
+                if msg.is_response:
+                    for ip, names in _resolved_names(msg).items():
+                        names_of_ip[ip].update(names)
+    for flows in by_host.values():
+        flows.sort(key=lambda f: f.ts)
+    for items in lookups.values():
+        items.sort(key=lambda lk: lk.ts)
+    hosts.update(by_host)
+    return DetectIndex(dict(by_host), dict(lookups), dict(names_of_ip), sorted(hosts))

@@ -1,0 +1,216 @@
+"""TLS handshake records: ClientHello / ServerHello, SNI, versions, ALPN and the JA3 fingerprint.
+
+JA3 (github.com/salesforce/ja3): ``SSLVersion,Ciphers,Extensions,EllipticCurves,EllipticCurvePointFormats`` from
+the ClientHello, decimal values joined by "-", GREASE values (RFC 8701: 0x0a0a, 0x1a1a, ... 0xfafa) removed;
+the fingerprint is the md5 hex of that string. Only the payload's first handshake records are read (no decryption).
+"""
+from __future__ import annotations
+
+import hashlib
+import struct
+
+from ..config import Config
+from ..model import Flow, TlsInfo
+from .text import escape_text
+
+_HANDSHAKE = 22
+_CONTENT_TYPES = frozenset({20, 21, 22, 23})  # change_cipher_spec, alert, handshake, application_data
+_CLIENT_HELLO = 1
+_SERVER_HELLO = 2
+_MAX_RECORD = 16384 + 2048  # RFC 8446 5.2: ciphertext limit
+_EXT_SNI, _EXT_GROUPS, _EXT_POINT_FORMATS, _EXT_ALPN, _EXT_VERSIONS = 0, 10, 11, 16, 43
+
+VERSION_NAMES = {0x0300: "SSLv3", 0x0301: "TLSv10", 0x0302: "TLSv11", 0x0303: "TLSv12", 0x0304: "TLSv13"}
+
+
+class _Short(Exception):
+    """Internal: a field runs past the end of its container."""
+
+
+def _vector(data: bytes, pos: int, len_bytes: int) -> tuple[bytes, int]:
+    """The length-prefixed vector at ``pos``, and the position after it."""
+    start = pos + len_bytes
+    end = start + int.from_bytes(data[pos:start], "big")
+    if end > len(data) or start > len(data):
+        raise _Short
+    return data[start:end], end
+
+
+def is_grease(value: int) -> bool:
+    return value & 0x0F0F == 0x0A0A and value >> 8 == value & 0xFF
+
+
+def version_name(value: int) -> str:
+    return VERSION_NAMES.get(value, f"0x{value:04x}")
+
+
+def looks_like_handshake(sample: bytes) -> bool:
+    """A TLS handshake record header carrying a ClientHello or ServerHello starts the sample."""
+    return (
+        len(sample) >= 6
+        and sample[0] == _HANDSHAKE
+        and sample[1] == 3
+        and sample[2] <= 4
+        and 4 <= int.from_bytes(sample[3:5], "big") <= _MAX_RECORD
+        and sample[5] in (_CLIENT_HELLO, _SERVER_HELLO)
+    )
+
+
+def looks_like_sslv2_hello(sample: bytes) -> bool:
+    """An SSLv2-format ClientHello (2-byte header with the top bit set) offering SSLv2..TLS 1.2."""
+    return (
+        len(sample) >= 5
+        and sample[0] & 0x80 != 0
+        and sample[2] == _CLIENT_HELLO
+        and int.from_bytes(sample[3:5], "big") in (0x0002, *VERSION_NAMES)
+    )
+
+
+def looks_like_record_stream(sample: bytes) -> bool:
+    """The sample is a chain of TLS records (any content type) from its first byte: a connection whose handshake
+    the capture missed. Every complete record must be followed by another valid record header."""
+    pos = 0
+    while pos + 5 <= len(sample):
+        length = int.from_bytes(sample[pos + 3: pos + 5], "big")
+        if not (sample[pos] in _CONTENT_TYPES and sample[pos + 1] == 3 and sample[pos + 2] <= 4
+                and 0 < length <= _MAX_RECORD):
+            return False
+        pos += 5 + length
+    return pos > 0
+
+
+def handshake_messages(sample: bytes) -> list[tuple[int, bytes]]:
+    """(type, body) of the handshake messages in the leading handshake records (records reassembled)."""
+    stream = bytearray()
+    pos = 0
+    while pos + 5 <= len(sample) and sample[pos] == _HANDSHAKE and sample[pos + 1] == 3:
+        length = int.from_bytes(sample[pos + 3: pos + 5], "big")
+        stream += sample[pos + 5: pos + 5 + length]
+        pos += 5 + length
+    data, out, pos = bytes(stream), [], 0
+    try:
+        while pos + 4 <= len(data):
+            body, end = _vector(data, pos + 1, 3)
+            out.append((data[pos], body))
+            pos = end
+    except _Short:
+        pass  # cut by the sample bound
+    return out
+
+
+def _extensions(hello: bytes, pos: int) -> list[tuple[int, bytes]]:
+    """(type, body) of the extension block at ``pos`` that ends a hello (none when the hello stops before it)."""
+    if pos >= len(hello):
+        return []
+    block, _ = _vector(hello, pos, 2)
+    out, pos = [], 0
+    while pos + 4 <= len(block):
+        etype, elen = struct.unpack_from("!HH", block, pos)
+        pos += 4 + elen
+        if pos > len(block):
+            raise _Short
+        out.append((etype, block[pos - elen: pos]))
+    return out
+
+
+def _ints(items: bytes, width: int) -> list[int]:
+    """A vector body of 1- or 2-byte big-endian integers."""
+    return list(struct.unpack_from(f"!{len(items) // width}{'H' if width == 2 else 'B'}", items))
+
+
+def _sni(data: bytes) -> str:
+    names, _ = _vector(data, 0, 2)
+    pos = 0
+    while pos + 3 <= len(names):
+        name, end = _vector(names, pos + 1, 2)
+        if names[pos] == 0:  # host_name
+            return escape_text(name).lower()
+        pos = end
+    return ""
+
+
+def _alpn(data: bytes) -> list[str]:
+    protocols, _ = _vector(data, 0, 2)
+    out, pos = [], 0
+    while pos < len(protocols):
+        name, pos = _vector(protocols, pos, 1)
+        out.append(escape_text(name))
+    return out
+
+
+def _dashed(values: list[int]) -> str:
+    return "-".join([str(v) for v in values if not is_grease(v)])
+
+
+def parse_client_hello(body: bytes, info: TlsInfo) -> None:
+    legacy_version = int.from_bytes(body[:2], "big")
+    _, pos = _vector(body, 34, 1)  # session id, after version and random
+    suites, pos = _vector(body, pos, 2)
+    _, pos = _vector(body, pos, 1)  # compression methods
+    exts = _extensions(body, pos)
+    curves: list[int] = []
+    point_formats: list[int] = []
+    offered = [legacy_version]
+    for etype, edata in exts:
+        if etype == _EXT_SNI and edata:
+            info.sni = _sni(edata)
+        elif etype == _EXT_GROUPS:
+            curves = _ints(_vector(edata, 0, 2)[0], 2)
+        elif etype == _EXT_POINT_FORMATS:
+            point_formats = _ints(_vector(edata, 0, 1)[0], 1)
+        elif etype == _EXT_ALPN:
+            info.alpn = _alpn(edata)
+        elif etype == _EXT_VERSIONS:
+            offered = [v for v in _ints(_vector(edata, 0, 1)[0], 2) if not is_grease(v)] or offered
+    info.client_hello = True
+    fields = (_ints(suites, 2), [etype for etype, _ in exts], curves, point_formats)
+    info.ja3_string = ",".join([str(legacy_version), *(_dashed(values) for values in fields)])
+    info.ja3 = hashlib.md5(info.ja3_string.encode("ascii")).hexdigest()
+    if not info.version:
+        info.version = version_name(max(offered))
+
+
+def parse_server_hello(body: bytes, info: TlsInfo) -> None:
+    version = int.from_bytes(body[:2], "big")
+    _, pos = _vector(body, 34, 1)  # session id, after version and random
+    for etype, edata in _extensions(body, pos + 3):  # after cipher suite and compression method
+        if etype == _EXT_VERSIONS and len(edata) == 2:
+            version = int.from_bytes(edata, "big")
+        elif etype == _EXT_ALPN:
+            info.alpn = _alpn(edata)
+    info.server_hello = True
+    info.version = version_name(version)  # the negotiated version wins over the offered one
+
+
+def parse_tls(orig_sample: bytes, resp_sample: bytes) -> TlsInfo | None:
+    """TlsInfo from the first ClientHello / ServerHello of either direction, or None when the payload is not TLS.
+    A hello cut or malformed mid-way gives the fields read so far; an SSLv2-format hello, or a record stream whose
+    handshake the capture missed, gives an empty TlsInfo (client_hello and server_hello False)."""
+    info = TlsInfo()
+    parsers = {_CLIENT_HELLO: parse_client_hello, _SERVER_HELLO: parse_server_hello}
+    seen = looks_like_sslv2_hello(orig_sample)
+    for sample in (resp_sample, orig_sample):  # ServerHello first: its version is the negotiated one
+        if not looks_like_handshake(sample):
+            continue
+        seen = True
+        for msg_type, body in handshake_messages(sample):
+            done = info.client_hello if msg_type == _CLIENT_HELLO else info.server_hello
+            if msg_type in parsers and not done:
+                try:
+                    parsers[msg_type](body, info)
+                except _Short:
+                    pass  # cut or malformed hello: keep what was read
+    if not seen:
+        seen = any(looks_like_record_stream(sample) for sample in (orig_sample, resp_sample) if sample)
+    return info if seen else None
+
+
+def dissect(flow: Flow, cfg: Config) -> bool:
+    """Fill flow.tls when a TCP payload starts with TLS (a hello, or records of a connection seen mid-stream)."""
+    if flow.proto != "tcp":
+        return False
+    info = parse_tls(flow.orig_sample, flow.resp_sample)
+    if info is None:
+        return False
+    flow.tls = info
+    return True

@@ -1,0 +1,390 @@
+"""Capture files: classic pcap (both byte orders, micro/nanosecond), pcapng, gzip of either.
+
+``read_capture`` checks the file before returning (bad input raises ``InputError`` before any packet), then yields
+``PacketBatch`` chunks of ``reader.chunk_packets`` records.  The file is memory-mapped and every batch's ``data``
+is the map (a uint8 array), so ``payload_off`` is an offset in the (decompressed) file.  Record headers are walked
+here (pcap: one tight loop over the 16-byte headers; pcapng: block by block, any number of interfaces and link
+types); each chunk is then decoded by ``decode.py`` (vectorised, handing rare frames to ``slowpath.py``), or
+entirely by ``slowpath.py`` with ``fast=False``.  Pages of chunks already handed out are released, so resident
+memory does not grow with the file.
+
+Damage after the file header (a record cut short, an absurd caplen, a broken pcapng block) stops reading there:
+the packets before it are kept and a warning is added to ``info.warnings``.  A file with a valid header and no
+packets is valid: it yields nothing and gets a warning.
+"""
+from __future__ import annotations
+
+import gzip
+import hashlib
+import mmap
+import os
+import struct
+import tempfile
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO, Callable, Iterator
+
+import numpy as np
+
+from . import decode
+from .config import Config
+from .errors import InputError
+from .model import CaptureInfo, PacketBatch
+from .slowpath import SUPPORTED_LINKTYPES, RecordIndex, decode_records
+
+GZIP_MAGIC = b"\x1f\x8b"
+PCAPNG_MAGIC = b"\x0a\x0d\x0d\x0a"
+#: classic pcap magic (as read little-endian) -> (byte order of the file, nanosecond timestamps)
+PCAP_MAGICS = {
+    0xA1B2C3D4: ("<", False), 0xD4C3B2A1: (">", False),
+    0xA1B23C4D: ("<", True), 0x4D3CB2A1: (">", True),
+}
+PCAP_FILE_HDR = 24
+PCAP_REC_HDR = 16
+PCAPNG_BOM = 0x1A2B3C4D
+PCAPNG_SHB, PCAPNG_IDB, PCAPNG_OPB, PCAPNG_SPB, PCAPNG_EPB = 0x0A0D0D0A, 1, 2, 3, 6
+PCAPNG_BLOCK_MIN = 12
+#: Fixed part of the block bodies we read: IDB link type/snaplen, EPB/OPB packet header, SPB original length.
+PCAPNG_MIN_BODY = {PCAPNG_IDB: 8, PCAPNG_EPB: 20, PCAPNG_OPB: 20, PCAPNG_SPB: 4}
+OPT_ENDOFOPT, OPT_IF_TSRESOL, OPT_IF_TSOFFSET = 0, 9, 14
+DEFAULT_TSRESOL = 6
+LINKTYPE_MASK = 0xFFFF
+#: Turns a chunk of records into a PacketBatch: ``decode.decode_chunk`` (vectorised) or ``decode_records`` (dpkt).
+Decoder = Callable[[np.ndarray, RecordIndex], PacketBatch]
+COPY_BUFFER = 1 << 20
+
+
+@dataclass(frozen=True, slots=True)
+class PcapHeader:
+    order: str  # struct byte order of the file: "<" or ">"
+    nano: bool
+    snaplen: int
+    linktype: int
+
+
+@dataclass(frozen=True, slots=True)
+class Interface:
+    """A pcapng interface: link type and timestamp units."""
+
+    linktype: int
+    snaplen: int
+    units: int  # timestamp units per second
+    offset: int  # seconds added to every timestamp (if_tsoffset)
+
+
+def read_capture(path: str | Path, cfg: Config, info: CaptureInfo, *, fast: bool = True) -> Iterator[PacketBatch]:
+    """Yield PacketBatch chunks of the capture at ``path``; fill ``info`` as they go (complete at the end).
+
+    ``fast=False`` decodes every packet with dpkt (``slowpath.read_capture_slow``), for reference and tests.
+    """
+    path = Path(path)
+    chunk, max_caplen = reader_settings(cfg)
+    mapped = map_file(path, info)
+    if mapped is None:
+        raise InputError(f"{path}: empty file, not a capture")
+    data = mapped.data
+    decoder = decode.decode_chunk if fast else decode_records
+    if bytes(data[:4]) == PCAPNG_MAGIC:
+        pcapng_check(data, path)
+        return account(info, mapped, pcapng_batches(mapped, chunk, max_caplen, info, decoder))
+    header = pcap_header(data, path)
+    if header.linktype not in SUPPORTED_LINKTYPES:
+        info.warnings.append(unsupported_linktype(header.linktype))
+    return account(info, mapped, pcap_batches(mapped, header, chunk, max_caplen, info, decoder))
+
+
+def reader_settings(cfg: Config) -> tuple[int, int]:
+    settings = cfg.get("reader", {})
+    chunk, max_caplen = settings.get("chunk_packets"), settings.get("max_caplen")
+    for name, value in (("chunk_packets", chunk), ("max_caplen", max_caplen)):
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            raise InputError(f"config: reader.{name} must be a positive integer")
+    return chunk, max_caplen
+
+
+class MappedFile:
+    """A capture mapped read-only: ``data`` is a uint8 array over the whole file (what ``payload_off`` indexes).
+
+    The SHA-256 of the file is computed as the reading goes (one pass over the file, not two); ``known_sha256``
+    replaces it when the mapped file is not the one the user gave (a decompressed gzip).
+    """
+
+    def __init__(self, path: str | Path, known_sha256: str = "") -> None:
+        with open(path, "rb") as fh:
+            self._map = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
+        self.data = np.frombuffer(self._map, dtype=np.uint8)
+        self._known_sha256 = known_sha256
+        self._sha = hashlib.sha256()
+        self._hashed = 0
+        self._released = 0
+
+    def release_before(self, off: int) -> None:
+        """Let the kernel drop the pages before ``off``: resident memory stays about one chunk, however big the
+        file.  Pages touched again later (an old batch's payload) are simply read back from the file."""
+        end = off - off % mmap.PAGESIZE
+        if end > self._released:
+            self._hash_to(end)
+            if hasattr(mmap, "MADV_DONTNEED"):
+                self._map.madvise(mmap.MADV_DONTNEED, self._released, end - self._released)
+            self._released = end
+
+    def sha256(self) -> str:
+        """SHA-256 (hex) of the whole file."""
+        if self._known_sha256:
+            return self._known_sha256
+        self._hash_to(len(self.data))
+        return self._sha.hexdigest()
+
+    def _hash_to(self, end: int) -> None:
+        if not self._known_sha256 and end > self._hashed:
+            self._sha.update(memoryview(self._map)[self._hashed: end])
+            self._hashed = end
+
+
+def map_file(path: Path, info: CaptureInfo) -> MappedFile | None:
+    """Map the capture (decompressing gzip to a temporary file first); None when it is empty."""
+    try:
+        with path.open("rb") as fh:
+            if fh.read(2) == GZIP_MAGIC:
+                fh.seek(0)
+                sha256 = hashlib.file_digest(fh, "sha256").hexdigest()
+                fh.seek(0)
+                return map_gunzipped(fh, path, sha256, info)
+        return map_nonempty(path)
+    except IsADirectoryError:
+        raise InputError(f"{path}: is a directory, not a capture") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read or decompress: {exc.strerror or exc}") from None
+
+
+def map_nonempty(path: str | Path, known_sha256: str = "") -> MappedFile | None:
+    return MappedFile(path, known_sha256) if os.path.getsize(path) else None
+
+
+def map_gunzipped(fh: BinaryIO, path: Path, sha256: str, info: CaptureInfo) -> MappedFile | None:
+    """Decompress to a temporary file, map it, and remove the file (the mapping stays valid)."""
+    with tempfile.NamedTemporaryFile(prefix="fallback-hunt-", suffix=".pcap", delete=False) as tmp:
+        try:
+            try:
+                with gzip.GzipFile(fileobj=fh) as gz:
+                    while block := gz.read1(COPY_BUFFER):  # read1: keep every block decoded before damage
+                        tmp.write(block)
+            except EOFError:
+                info.warnings.append("gzip stream is truncated; reading what was decompressed")
+            except (gzip.BadGzipFile, zlib.error) as exc:
+                raise InputError(f"{path}: corrupt gzip data ({exc})") from None
+            tmp.flush()
+            return map_nonempty(tmp.name, sha256)
+        finally:
+            os.unlink(tmp.name)
+
+
+def pcap_header(data: np.ndarray, path: Path) -> PcapHeader:
+    magic = bytes(data[:4])
+    if len(magic) < 4 or struct.unpack("<I", magic)[0] not in PCAP_MAGICS:
+        raise InputError(f"{path}: not a pcap, pcapng or gzip capture (starts with {magic.hex() or 'nothing'})")
+    if len(data) < PCAP_FILE_HDR:
+        raise InputError(f"{path}: truncated pcap file header ({len(data)} of {PCAP_FILE_HDR} bytes)")
+    order, nano = PCAP_MAGICS[struct.unpack("<I", magic)[0]]
+    _major, _minor, _zone, _sigfigs, snaplen, linktype = struct.unpack(order + "HHiIII", bytes(data[4:24]))
+    return PcapHeader(order, nano, snaplen, linktype & LINKTYPE_MASK)  # upper bits: FCS length and flags
+
+
+def account(info: CaptureInfo, mapped: MappedFile, batches: Iterator[PacketBatch]) -> Iterator[PacketBatch]:
+    """Count packets, fragments, non-IP rows and the time span in ``info`` as batches go by; the file's SHA-256
+    once they are exhausted."""
+    for batch in batches:
+        if len(batch):
+            info.packets += len(batch)
+            info.fragments += int(np.count_nonzero(batch.frag))
+            info.non_ip += int(np.count_nonzero(batch.ip_ver == 0))
+            lo, hi = float(batch.ts.min()), float(batch.ts.max())
+            info.first_ts = lo if info.first_ts is None else min(info.first_ts, lo)
+            info.last_ts = hi if info.last_ts is None else max(info.last_ts, hi)
+            yield batch
+    if not info.packets and not info.warnings:
+        info.warnings.append("the capture holds no packets")
+    info.sha256 = mapped.sha256()
+
+
+def pcap_batches(mapped: MappedFile, header: PcapHeader, chunk: int, max_caplen: int, info: CaptureInfo,
+                 decoder: Decoder) -> Iterator[PacketBatch]:
+    data = mapped.data
+    off = PCAP_FILE_HDR
+    while True:
+        rec_offs, off, problem = walk_records(data, header, off, chunk, max_caplen)
+        if len(rec_offs):
+            yield decoder(data, pcap_index(data, header, rec_offs))
+            mapped.release_before(off)
+        if problem:
+            return warn(info, problem)
+        if off >= len(data):
+            return
+
+
+def walk_records(data: np.ndarray, header: PcapHeader, off: int, limit: int,
+                 max_caplen: int) -> tuple[np.ndarray, int, str]:
+    """Offsets of up to ``limit`` record headers from ``off``: (offsets, next offset, problem or "").
+
+    The one sequential step of the fast path (each record's place depends on the previous caplen), so the loop
+    body is kept minimal; everything else about the records is gathered afterwards with numpy.
+    """
+    view = memoryview(data)
+    size = len(data)
+    caplen_at = struct.Struct(header.order + "I").unpack_from
+    bound = max(header.snaplen, max_caplen)
+    offs: list[int] = []
+    append = offs.append
+    problem = ""
+    try:
+        for _ in range(limit):
+            if off >= size:
+                break
+            caplen = caplen_at(view, off + 8)[0]
+            following = off + PCAP_REC_HDR + caplen
+            if caplen > bound or following > size:
+                problem = record_problem(off, caplen, bound, size)
+                break
+            append(off)
+            off = following
+    except struct.error:  # fewer than 12 bytes left: the record header itself is cut short
+        problem = f"record header cut short at byte {off}"
+    return np.array(offs, dtype=np.int64), off, problem
+
+
+def record_problem(off: int, caplen: int, bound: int, size: int) -> str:
+    if caplen > bound:
+        return f"absurd caplen {caplen} at byte {off}"
+    if off + PCAP_REC_HDR > size:
+        return f"record header cut short at byte {off}"
+    return f"record at byte {off} cut short ({caplen} bytes announced, {size - off - PCAP_REC_HDR} present)"
+
+
+def pcap_index(data: np.ndarray, header: PcapHeader, rec_offs: np.ndarray) -> RecordIndex:
+    """Gather the four record-header fields of every record at once."""
+    layout = np.dtype([(name, header.order + "u4") for name in ("sec", "frac", "caplen", "wirelen")])
+    fields = decode.gather(data, rec_offs, layout)
+    units = 1e9 if header.nano else 1e6
+    return RecordIndex(
+        data_off=rec_offs + PCAP_REC_HDR,
+        caplen=fields["caplen"].astype(np.uint32),
+        wirelen=fields["wirelen"].astype(np.uint32),
+        ts=fields["sec"].astype(np.float64) + fields["frac"].astype(np.float64) / units,
+        linktype=np.full(len(rec_offs), header.linktype, dtype=np.int32),
+    )
+
+
+def pcapng_batches(mapped: MappedFile, chunk: int, max_caplen: int, info: CaptureInfo,
+                   decoder: Decoder) -> Iterator[PacketBatch]:
+    records: list[tuple[int, int, int, float, int]] = []
+    for record in pcapng_records(mapped.data, max_caplen, info):
+        records.append(record)
+        if len(records) == chunk:
+            yield decoder(mapped.data, pcapng_index(records))
+            mapped.release_before(records[-1][0])
+            records = []
+    if records:
+        yield decoder(mapped.data, pcapng_index(records))
+
+
+def pcapng_index(records: list[tuple[int, int, int, float, int]]) -> RecordIndex:
+    off, caplen, wirelen, ts, linktype = zip(*records)
+    return RecordIndex(np.array(off, dtype=np.int64), np.array(caplen, dtype=np.uint32),
+                       np.array(wirelen, dtype=np.uint32), np.array(ts, dtype=np.float64),
+                       np.array(linktype, dtype=np.int32))
+
+
+def pcapng_check(data: np.ndarray, path: Path) -> None:
+    """The first block must be a whole section header block with a byte-order magic."""
+    if len(data) < PCAPNG_BLOCK_MIN + 4:
+        raise InputError(f"{path}: truncated pcapng section header ({len(data)} bytes)")
+    order = section_order(bytes(data[8:12]))
+    if not order:
+        raise InputError(f"{path}: pcapng section header has a bad byte-order magic")
+    length = struct.unpack(order + "I", bytes(data[4:8]))[0]
+    if length < PCAPNG_BLOCK_MIN or length % 4 or length > len(data):
+        raise InputError(f"{path}: pcapng section header has a bad length {length}")
+
+
+def section_order(bom: bytes) -> str:
+    """Struct byte order of a pcapng section from its byte-order magic, "" when it is not one."""
+    return {struct.pack("<I", PCAPNG_BOM): "<", struct.pack(">I", PCAPNG_BOM): ">"}.get(bom, "")
+
+
+def pcapng_records(data: np.ndarray, max_caplen: int,
+                   info: CaptureInfo) -> Iterator[tuple[int, int, int, float, int]]:
+    """Walk pcapng blocks: (frame offset, caplen, wirelen, ts, link type) of every packet block.
+
+    Simple packet blocks have no timestamp: they get the previous packet's.
+    """
+    view = memoryview(data)
+    size = len(data)
+    off, order = 0, "<"
+    interfaces: list[Interface] = []
+    last_ts = 0.0
+    while off < size:
+        if off + PCAPNG_BLOCK_MIN > size:
+            return warn(info, f"pcapng block header cut short at byte {off}")
+        if bytes(view[off: off + 4]) == PCAPNG_MAGIC:
+            order = section_order(bytes(view[off + 8: off + 12]))
+            if not order:
+                return warn(info, f"pcapng section header with a bad byte-order magic at byte {off}")
+            interfaces = []
+        btype, blen = struct.unpack_from(order + "II", view, off)
+        if blen < PCAPNG_BLOCK_MIN or blen % 4 or off + blen > size:
+            return warn(info, f"pcapng block at byte {off} has a bad or cut-short length {blen}")
+        body, end = off + 8, off + blen - 4
+        if end - body < PCAPNG_MIN_BODY.get(btype, 0):
+            return warn(info, f"pcapng block of type {btype} at byte {off} is too short ({blen} bytes)")
+        if btype == PCAPNG_IDB:
+            interfaces.append(pcapng_interface(view, order, body, end))
+            if interfaces[-1].linktype not in SUPPORTED_LINKTYPES:
+                info.warnings.append(unsupported_linktype(interfaces[-1].linktype))
+        elif btype in (PCAPNG_EPB, PCAPNG_OPB, PCAPNG_SPB):
+            if btype == PCAPNG_SPB:
+                if_id, ts_raw, wirelen = 0, None, struct.unpack_from(order + "I", view, body)[0]
+                frame = body + 4
+                caplen = max(0, min(wirelen, end - frame))
+            else:
+                fields = struct.unpack_from(order + ("IIIII" if btype == PCAPNG_EPB else "HHIIII"), view, body)
+                if btype == PCAPNG_OPB:
+                    fields = fields[:1] + fields[2:]  # drop the drops counter
+                if_id, ts_hi, ts_lo, caplen, wirelen = fields
+                ts_raw = (ts_hi << 32) | ts_lo
+                frame = body + 20
+            if if_id >= len(interfaces):
+                return warn(info, f"pcapng packet block at byte {off} refers to undeclared interface {if_id}")
+            iface = interfaces[if_id]
+            if frame + caplen > end or caplen > max(iface.snaplen, max_caplen):
+                return warn(info, f"pcapng packet block at byte {off} has an absurd caplen {caplen}")
+            if ts_raw is not None:
+                last_ts = iface.offset + ts_raw // iface.units + (ts_raw % iface.units) / iface.units
+            yield frame, caplen, wirelen, last_ts, iface.linktype
+        off += blen
+
+
+def unsupported_linktype(linktype: int) -> str:
+    return f"link type {linktype} is not decoded; its packets count as non-IP"
+
+
+def warn(info: CaptureInfo, problem: str) -> None:
+    info.warnings.append(f"{problem}; kept the packets before it")
+
+
+def pcapng_interface(view: memoryview, order: str, body: int, end: int) -> Interface:
+    """Parse an Interface Description Block body (link type, snaplen, if_tsresol, if_tsoffset)."""
+    linktype, _reserved, snaplen = struct.unpack_from(order + "HHI", view, body)
+    resol, tsoffset = DEFAULT_TSRESOL, 0
+    opt = body + 8
+    while opt + 4 <= end:
+        code, length = struct.unpack_from(order + "HH", view, opt)
+        if code == OPT_ENDOFOPT or opt + 4 + length > end:
+            break
+        if code == OPT_IF_TSRESOL and length >= 1:
+            resol = view[opt + 4]
+        elif code == OPT_IF_TSOFFSET and length >= 8:
+            tsoffset = struct.unpack_from(order + "q", view, opt + 4)[0]
+        opt += 4 + (length + 3) // 4 * 4
+    units = 2 ** (resol & 0x7F) if resol & 0x80 else 10 ** resol
+    return Interface(linktype, snaplen, units, tsoffset)

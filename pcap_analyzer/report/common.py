@@ -1,0 +1,139 @@
+"""What the three report writers and the terminal summary share: host order, counts, text cleaning, atomic files."""
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from ..errors import InputError
+from ..model import VERDICTS, Flow, HostReport, Indicator
+
+#: The four questions every host report answers (HostReport.answers keys), in the order they are shown.
+QUESTIONS: tuple[str, ...] = ("nonstandard_ports", "protocol_switch", "unusual_dns", "fail_then_resume")
+
+QUESTION_TEXT: dict[str, str] = {
+    "nonstandard_ports": "Encrypted or unexpected traffic on non-standard ports?",
+    "protocol_switch": "Did the host switch protocol to reach the same or a related peer?",
+    "unusual_dns": "Unusual DNS (dynamic DNS, tunnelling, encoded names)?",
+    "fail_then_resume": "Failed connections, then communication resumed over another channel?",
+}
+
+#: Output file names inside OUTDIR.
+OUTPUT_NAMES: tuple[str, ...] = ("report.json", "fallback.log", "report.html")
+
+
+def ordered_hosts(hosts: Iterable[HostReport]) -> list[HostReport]:
+    """Escalate first, then investigate, then benign; within a verdict by score (highest first), then address."""
+    rank = {verdict: i for i, verdict in enumerate(VERDICTS)}
+    return sorted(hosts, key=lambda h: (rank.get(h.verdict, len(rank)), -h.score, h.ip))
+
+
+def verdict_counts(hosts: Iterable[HostReport]) -> dict[str, int]:
+    counts = dict.fromkeys(VERDICTS, 0)
+    for host in hosts:
+        counts[host.verdict] = counts.get(host.verdict, 0) + 1
+    return counts
+
+
+def answer(host: HostReport, question: str) -> dict[str, Any]:
+    """The host's answer to one question; a question the verdict stage left out reads as "no, no evidence"."""
+    got = host.answers.get(question) or {}
+    return {"answer": bool(got.get("answer", False)), "evidence": list(got.get("evidence", []))}
+
+
+def hex_escape(char: str) -> str:
+    """One character as ``\\xHH`` per byte: a byte that was not valid UTF-8 (kept by surrogateescape) as that byte,
+    anything else as its UTF-8 bytes."""
+    code = ord(char)
+    if 0xDC80 <= code <= 0xDCFF:
+        return f"\\x{code - 0xDC00:02x}"
+    return "".join(f"\\x{b:02x}" for b in char.encode("utf-8", "surrogatepass"))
+
+
+def escape_text(text: str) -> str:
+    """Characters that are not printable (controls, bidi overrides, invalid bytes...) as ``\\xHH``, for display."""
+    return text if text.isprintable() else "".join(c if c.isprintable() else hex_escape(c) for c in text)
+
+
+def shorten(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: max(limit - 1, 0)] + "…"
+
+
+def display(value: Any, limit: int) -> str:
+    """Any (possibly attacker-controlled) value as one safe, bounded line of text for a person to read."""
+    return shorten(escape_text(str(value)), limit)
+
+
+def evidence_text(evidence: dict[str, Any]) -> str:
+    """An indicator's evidence as raw ``key=value; ...`` text (nested values compacted, empty values left out)."""
+    parts = []
+    for key, value in evidence.items():
+        if isinstance(value, dict):
+            value = ",".join(f"{k}:{v}" for k, v in value.items() if v not in ("", None, [], {}))
+        elif isinstance(value, (list, tuple, set)):
+            value = ",".join(str(v) for v in value)
+        if value in ("", None):
+            continue
+        parts.append(f"{key}={value}")
+    return "; ".join(parts)
+
+
+def endpoint(channel: dict[str, Any]) -> str:
+    """A channel dict (failed_then_fallback evidence) as ``peer:port/proto`` (IPv6 peers in brackets)."""
+    peer = str(channel.get("peer", "") or "")
+    if ":" in peer:
+        peer = f"[{peer}]"
+    port, proto = channel.get("port"), channel.get("proto") or ""
+    text = peer if port in (None, "") else f"{peer}:{port}"
+    return f"{text}/{proto}" if proto else text
+
+
+def flow_endpoint(flow: Flow) -> str:
+    """The responder side of a flow as ``peer:port/proto``."""
+    return endpoint({"peer": flow.resp_h, "port": flow.resp_p, "proto": flow.proto})
+
+
+def flow_index(flows: Iterable[Flow]) -> dict[str, Flow]:
+    """Flows by analyzer uid, by each Zeek uid and by community_id (first flow wins), for joining indicators."""
+    index: dict[str, Flow] = {}
+    for flow in flows:
+        for key in (flow.uid, *flow.zeek_uids, flow.community_id):
+            if key:
+                index.setdefault(key, flow)
+    return index
+
+
+def indicator_flow(indicator: Indicator, index: dict[str, Flow]) -> Flow | None:
+    for key in (*indicator.uids, indicator.community_id):
+        if key and key in index:
+            return index[key]
+    return None
+
+
+def flows_by_host(flows: Iterable[Flow]) -> dict[str, list[Flow]]:
+    """Each address with the flows it is an endpoint of (built once, looked up per host)."""
+    by_host: dict[str, list[Flow]] = {}
+    for flow in flows:
+        by_host.setdefault(flow.orig_h, []).append(flow)
+        if flow.resp_h != flow.orig_h:
+            by_host.setdefault(flow.resp_h, []).append(flow)
+    return by_host
+
+
+def atomic_write(path: Path, text: str) -> None:
+    """Write ``path`` whole or not at all: a temporary file beside it, then os.replace. Disk errors -> InputError."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as out:
+            out.write(text)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, path)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
+        raise InputError(f"cannot write {path}: {exc.strerror or exc}") from None

@@ -1,0 +1,438 @@
+"""OUTDIR/report.html: one self-contained page (inline CSS and SVG, no scripts, nothing loaded from the network).
+
+Every value that came from the network (DNS names, SNI, Host, URIs, banners, evidence) goes through ``_t`` (cut,
+non-printables escaped, then HTML-escaped) and only ever into element text, never into an attribute.
+"""
+from __future__ import annotations
+
+import html
+import json
+import re
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from .. import __version__
+from ..config import Config
+from ..detect.base import is_failed
+from ..model import Flow, HostReport, Report
+from .common import (
+    QUESTION_TEXT, QUESTIONS, answer, atomic_write, display, endpoint, escape_text, evidence_text, flow_endpoint,
+    flow_index, flows_by_host, indicator_flow, ordered_hosts, verdict_counts,
+)
+
+CSS = """
+body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0 auto;max-width:1100px;
+ padding:1em 2em;color:#1d2330}
+h1{font-size:1.6em;margin-bottom:.2em}h2{border-bottom:2px solid #d5dae3;padding-bottom:.2em;margin-top:2em}
+h3{margin:1.4em 0 .4em}.muted{color:#667085}
+table{border-collapse:collapse;margin:.5em 0;width:100%}
+th,td{border:1px solid #d5dae3;padding:.3em .5em;text-align:left;vertical-align:top}
+th{background:#f2f4f7}td.num{text-align:right;font-variant-numeric:tabular-nums}
+.v{display:inline-block;padding:0 .6em;border-radius:.8em;font-weight:600;color:#fff}
+.v-escalate{background:#c0392b}.v-investigate{background:#d68910}.v-benign{background:#1e8449}
+.yes{color:#c0392b;font-weight:600}.no{color:#1e8449}
+.host{border:1px solid #d5dae3;border-radius:6px;padding:0 1.2em 1em;margin:1.5em 0}
+td.ip{white-space:nowrap}
+.mono,td.mono{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:.9em;word-break:break-all}
+pre{background:#f6f8fa;border:1px solid #d5dae3;padding:.6em;overflow-x:auto;font-size:.85em}
+ul.reasons{margin:.3em 0 .8em}svg{display:block;max-width:100%;height:auto;margin:.4em 0}
+svg text{font:11px system-ui,sans-serif;fill:#1d2330}svg .small{font-size:10px;fill:#667085}
+"""
+
+WIDTH = 960
+LEFT = 150
+RIGHT = 30
+LANE = 46
+ENTROPY_LEFT = 330  # room for the flow labels left of the entropy bars
+LABEL_CHARS = 40  # an SVG label is cut to this many characters ...
+LABEL_PX = 6 * LABEL_CHARS  # ... and needs about this much room
+RED, GREEN, BLUE, ORANGE, GREY = "#c0392b", "#1e8449", "#2e6fbf", "#d68910", "#98a2b3"
+
+
+def _t(value: Any, limit: int) -> str:
+    """Text content: cut, non-printables escaped, HTML-escaped."""
+    return html.escape(display(value, limit), quote=True)
+
+
+def _utc(ts: float | None) -> str:
+    if ts is None:
+        return "-"
+    try:
+        return datetime.fromtimestamp(float(ts), timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+    except (OverflowError, OSError, ValueError):
+        return str(ts)
+
+
+def _verdict(verdict: str) -> str:
+    return f'<span class="v v-{html.escape(verdict)}">{html.escape(verdict)}</span>'
+
+
+def _sample(items: list, limit: int) -> list:
+    """At most ``limit`` items spread evenly over ``items`` (keeps the first and the picture's shape)."""
+    if len(items) <= limit or limit <= 0:
+        return items
+    step = len(items) / limit
+    return [items[int(i * step)] for i in range(limit)]
+
+
+# -- timeline ------------------------------------------------------------------------------------------------------
+
+def _events(host: HostReport, flows: list[Flow], index: dict[str, Flow], cfg: Config) -> dict[str, list]:
+    """What happened on the host's timeline: DNS lookups, failed attempts, working (fallback) channels, indicators."""
+    mine = [f for f in flows if f.orig_h == host.ip]
+    dns = sorted((m.ts, m.qname) for f in mine for m in f.dns if not m.is_response)
+    failed_rcodes = cfg["detect"]["failed_fallback"]["failed_rcodes"]
+    failed = sorted([(f.ts, flow_endpoint(f)) for f in mine if is_failed(f, cfg)]
+                    + [(m.ts, m.qname) for f in mine for m in f.dns if m.is_response and m.rcode_name in failed_rcodes])
+    spans = [(c["fallback"].get("first_ts"), c["fallback"].get("last_ts"), endpoint(c["fallback"]))
+             for c in host.channels if isinstance(c.get("fallback"), dict)]
+    primaries = [(c["primary"].get("first_ts"), c["primary"].get("last_ts"), endpoint(c["primary"]))
+                 for c in host.channels if isinstance(c.get("primary"), dict)]
+    if not spans:  # no fallback pair: show the working flows the evidence points at
+        joined = (indicator_flow(i, index) for i in host.indicators)
+        seen = {id(f): f for f in joined if f is not None and f.established}
+        spans = [(f.ts, f.last_ts, flow_endpoint(f))
+                 for f in seen.values()]
+    return {
+        "dns": dns,
+        "failed": failed,
+        "primaries": [p for p in primaries if p[0] is not None],
+        "spans": sorted(s for s in spans if s[0] is not None),
+        "indicators": sorted((i.ts, i.type) for i in host.indicators),
+    }
+
+
+def _first_seen(events: list[tuple[float, str]]) -> dict[str, float]:
+    """Each distinct name with the time it first appears."""
+    first: dict[str, float] = {}
+    for ts, name in events:
+        first.setdefault(name, ts)
+    return first
+
+
+def _timeline_svg(ev: dict[str, list], ip: str, cfg: Config) -> str:
+    rc = cfg["report"]
+    times = [t for t, _ in ev["dns"]] + [t for t, _ in ev["failed"]] + [t for t, _ in ev["indicators"]]
+    times += [t for a, b, _ in ev["spans"] + ev["primaries"] for t in (a, b) if t is not None]
+    if not times:
+        return '<p class="muted">No timed events for this host.</p>'
+    t0, t1 = min(times), max(times)
+    span = (t1 - t0) or 1.0
+    plot = WIDTH - LEFT - RIGHT
+
+    def x(ts: float) -> float:
+        return LEFT + (ts - t0) / span * plot
+
+    lanes = [f"DNS lookups ({len(ev['dns'])})", f"Failed attempts ({len(ev['failed'])})", "Working channel",
+             f"Indicators ({len(ev['indicators'])})"]
+    height = 30 + LANE * len(lanes) + 44
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height}" width="{WIDTH}" '
+           f'height="{height}" role="img"><title>Timeline of {_t(ip, 64)}</title>']
+    for i, name in enumerate(lanes):
+        y = 30 + i * LANE
+        out.append(f'<rect x="{LEFT}" y="{y}" width="{plot}" height="{LANE - 6}" fill="#f6f8fa"/>')
+        out.append(f'<text x="8" y="{y + LANE / 2}">{name}</text>')
+
+    def lane_y(i: int) -> int:
+        return 30 + i * LANE
+
+    # DNS: blue ticks; distinct names labelled where there is room (two staggered rows), the rest listed below
+    y = lane_y(0)
+    for ts, _ in _sample(ev["dns"], rc["html_max_marks"]):
+        out.append(f'<line x1="{x(ts):.1f}" x2="{x(ts):.1f}" y1="{y + 22}" y2="{y + 38}" stroke="{BLUE}"/>')
+    free, placed = [float("-inf"), float("-inf")], 0  # where each of the two label rows is free again
+    for name, ts in _first_seen(ev["dns"]).items():
+        row = 0 if free[0] <= x(ts) else 1
+        if placed >= rc["html_max_labels"] or free[row] > x(ts):
+            continue
+        free[row], placed = x(ts) + LABEL_PX, placed + 1
+        out.append(f'<text class="small" x="{x(ts):.1f}" y="{y + 9 + row * 10}">{_t(name, LABEL_CHARS)}</text>')
+
+    # failed attempts: red marks; each primary channel's attempt window as a red line with its endpoint
+    y = lane_y(1)
+    for first, last, label in ev["primaries"]:
+        x1, x2 = x(first), x(last if last is not None else first)
+        out.append(f'<line x1="{x1:.1f}" x2="{max(x2, x1 + 2):.1f}" y1="{y + 30}" y2="{y + 30}" stroke="{RED}" '
+                   f'stroke-width="3"/><text class="small" x="{x1:.1f}" y="{y + 12}">primary {_t(label, 60)}</text>')
+    for ts, _ in _sample(ev["failed"], rc["html_max_marks"]):
+        out.append(f'<line x1="{x(ts) - 3:.1f}" x2="{x(ts) + 3:.1f}" y1="{y + 21}" y2="{y + 31}" stroke="{RED}" '
+                   f'stroke-width="2"/><line x1="{x(ts) + 3:.1f}" x2="{x(ts) - 3:.1f}" y1="{y + 21}" y2="{y + 31}" '
+                   f'stroke="{RED}" stroke-width="2"/>')
+    if not ev["failed"] and not ev["primaries"]:
+        out.append(f'<text class="small" x="{LEFT + 4}" y="{y + 24}">none</text>')
+
+    # working channel(s): green bars with their endpoint
+    y = lane_y(2)
+    for k, (first, last, label) in enumerate(_sample(ev["spans"], rc["html_max_flows"])):
+        x1 = x(first)
+        x2 = max(x(last if last is not None else first), x1 + 3)
+        out.append(f'<rect x="{x1:.1f}" y="{y + 22}" width="{x2 - x1:.1f}" height="12" fill="{GREEN}" rx="2"/>')
+        anchor, tx = ("end", x2) if x1 > LEFT + plot * 0.6 else ("start", x1)
+        out.append(f'<text class="small" x="{tx:.1f}" y="{y + 10 + (k % 2) * 9}" text-anchor="{anchor}">'
+                   f'{_t(label, 60)}</text>')
+
+    # indicators: orange diamonds; each type named once, names close together share one label
+    y = lane_y(3)
+    labels: list[tuple[float, list[str]]] = []
+    for ts, kind in _sample(ev["indicators"], rc["html_max_marks"]):
+        cx, cy = x(ts), y + 28
+        out.append(f'<path d="M{cx:.1f} {cy - 6}l5 6l-5 6l-5 -6z" fill="{ORANGE}"/>')
+        if any(kind in names for _, names in labels):
+            continue
+        if labels and cx - labels[-1][0] < LABEL_PX:
+            labels[-1][1].append(kind)
+        else:
+            labels.append((cx, [kind]))
+    for k, (lx, names) in enumerate(labels):
+        anchor = "end" if lx > LEFT + plot * 0.7 else "start"
+        out.append(f'<text class="small" x="{lx:.1f}" y="{y + 9 + (k % 2) * 9}" text-anchor="{anchor}">'
+                   f'{_t(", ".join(names), LABEL_CHARS * 2)}</text>')
+
+    # time axis
+    y = lane_y(len(lanes)) + 4
+    out.append(f'<line x1="{LEFT}" x2="{LEFT + plot}" y1="{y}" y2="{y}" stroke="{GREY}"/>')
+    for k in range(5):
+        tx = LEFT + plot * k / 4
+        out.append(f'<line x1="{tx:.1f}" x2="{tx:.1f}" y1="{y}" y2="{y + 5}" stroke="{GREY}"/>'
+                   f'<text class="small" x="{tx:.1f}" y="{y + 17}" text-anchor="middle">+{span * k / 4:.1f} s</text>')
+    out.append(f'<text class="small" x="{LEFT}" y="{y + 31}">start {_utc(t0)}</text></svg>')
+    return "".join(out)
+
+
+def _names_html(dns: list[tuple[float, str]], rc: dict[str, Any]) -> str:
+    names = list(_first_seen(dns))
+    if not names:
+        return ""
+    shown = ", ".join(_t(n, rc["max_text"]) for n in names[: rc["html_max_labels"]])
+    more = f" and {len(names) - rc['html_max_labels']} more" if len(names) > rc["html_max_labels"] else ""
+    return f'<p class="muted">Names looked up ({len(names)}): <span class="mono">{shown}</span>{more}</p>'
+
+
+# -- entropy -------------------------------------------------------------------------------------------------------
+
+def _channel_flows(host: HostReport, flows: list[Flow], index: dict[str, Flow], limit: int) -> list[Flow]:
+    """The host's flows the evidence points at (indicators, channels), in time order, at most ``limit``."""
+    keys = [k for i in host.indicators for k in (*i.uids, i.community_id)]
+    keys += [c[side].get("community_id", "") for c in host.channels for side in ("primary", "fallback")
+             if isinstance(c.get(side), dict)]
+    chosen: dict[str, Flow] = {}
+    for key in keys:
+        flow = index.get(key) if key else None
+        if flow is not None and host.ip in (flow.orig_h, flow.resp_h):
+            chosen.setdefault(flow.uid, flow)
+    if not chosen:  # nothing joined: the host's biggest flows
+        mine = sorted(flows, key=lambda f: f.orig_bytes + f.resp_bytes, reverse=True)
+        chosen = {f.uid: f for f in mine[:limit] if f.orig_measures or f.resp_measures}
+    return sorted(chosen.values(), key=lambda f: f.ts)[:limit]
+
+
+def _entropy_svg(chosen: list[Flow]) -> str:
+    if not chosen:
+        return '<p class="muted">No payload measured for this host\'s flows.</p>'
+    row, left = 34, ENTROPY_LEFT
+    plot = WIDTH - left - RIGHT
+    height = 28 + row * len(chosen) + 26
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height}" width="{WIDTH}" '
+           f'height="{height}" role="img"><title>Payload entropy, bits per byte</title>']
+    for bits in range(0, 9, 2):
+        gx = left + plot * bits / 8
+        out.append(f'<line x1="{gx:.1f}" x2="{gx:.1f}" y1="20" y2="{height - 22}" stroke="#e4e7ec"/>'
+                   f'<text class="small" x="{gx:.1f}" y="{height - 8}" text-anchor="middle">{bits}</text>')
+    out.append(f'<text class="small" x="{left + plot:.1f}" y="12" text-anchor="end">bits/byte (8 = random)</text>')
+    for k, flow in enumerate(chosen):
+        y = 24 + k * row
+        label = f"{flow.orig_h} → {flow_endpoint(flow)}"
+        service = flow.service or "unknown"
+        out.append(f'<text x="8" y="{y + 12}">{_t(label, 52)}</text>'
+                   f'<text class="small" x="8" y="{y + 25}">{_t(service, 20)}, {_utc(flow.ts)}</text>')
+        for j, (measures, colour, arrow) in enumerate(((flow.orig_measures, BLUE, "out"),
+                                                       (flow.resp_measures, GREEN, "in"))):
+            by = y + j * 13
+            if measures is None or not measures.nbytes:
+                out.append(f'<text class="small" x="{left + 4}" y="{by + 10}">{arrow}: not measured</text>')
+                continue
+            w = plot * min(max(measures.entropy, 0.0), 8.0) / 8
+            inside = w > plot * 0.75  # no room after the bar: the value goes inside its end, in white
+            tx, anchor, fill = (left + w - 4, "end", ' style="fill:#fff"') if inside else (left + w + 4, "start", "")
+            out.append(f'<rect x="{left}" y="{by}" width="{w:.1f}" height="11" fill="{colour}"/>'
+                       f'<text class="small" x="{tx:.1f}" y="{by + 9}" text-anchor="{anchor}"{fill}>{arrow} '
+                       f'{measures.entropy:.2f} ({measures.nbytes} B)</text>')
+    out.append("</svg>")
+    return "".join(out)
+
+
+# -- sections ------------------------------------------------------------------------------------------------------
+
+def _containment_lines(containment: dict[str, Any]) -> list[tuple[str, str]]:
+    """(section, line) for every line of the containment artifacts (multi-line texts, lists, nested dicts)."""
+    lines: list[tuple[str, str]] = []
+    for key, value in containment.items():
+        if isinstance(value, dict):
+            lines += [(f"{key} / {sub}", line) for sub, line in _containment_lines(value)]
+        elif isinstance(value, str):
+            lines += [(str(key), line) for line in value.splitlines() if line.strip()]
+        elif isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value):
+            lines += [(str(key), v) for v in value]
+        elif isinstance(value, (list, tuple)):
+            lines.append((str(key), ", ".join(str(v) for v in value)))
+        else:
+            lines.append((str(key), str(value)))
+    return lines
+
+
+def _containment_html(lines: list[tuple[str, str]]) -> str:
+    """Artifacts meant to be copied: escaped but never cut, tabs kept (Zeek Intel lines are tab-separated)."""
+    by_section: dict[str, list[str]] = {}
+    for section, line in lines:
+        by_section.setdefault(section, []).append(line)
+
+    def pre(line: str) -> str:
+        return "\t".join(html.escape(escape_text(part)) for part in line.split("\t")) + "\n"
+
+    return "".join(f"<h4>{_t(section, 80)}</h4><pre>{''.join(pre(line) for line in body)}</pre>"
+                   for section, body in by_section.items())
+
+
+def _host_peers(host: HostReport) -> set[str]:
+    peers = {i.peer for i in host.indicators if i.peer}
+    for channel in host.channels:
+        for side in ("primary", "fallback"):
+            if isinstance(channel.get(side), dict):
+                peers |= {str(channel[side].get(k)) for k in ("peer", "domain") if channel[side].get(k)}
+    return peers
+
+
+def _answers_html(host: HostReport, max_text: int) -> str:
+    rows = []
+    for q in QUESTIONS:
+        got = answer(host, q)
+        word = '<span class="yes">yes</span>' if got["answer"] else '<span class="no">no</span>'
+        items = "".join(f"<li>{_t(e if isinstance(e, str) else json.dumps(e, default=str), max_text)}</li>"
+                        for e in got["evidence"])
+        rows.append(f"<tr><td>{html.escape(QUESTION_TEXT[q])}</td><td>{word}</td><td><ul>{items}</ul></td></tr>")
+    return "<table><tr><th>question</th><th>answer</th><th>evidence</th></tr>" + "".join(rows) + "</table>"
+
+
+def _channel_words(channel: dict[str, Any]) -> str:
+    """``peer:port/proto service state, N attempts, domain`` of a channel dict."""
+    words = " ".join([endpoint(channel), *(str(channel[k]) for k in ("service", "state") if channel.get(k))])
+    if channel.get("attempts"):
+        words += f", {channel['attempts']} attempts"
+    return f"{words}, {channel['domain']}" if channel.get("domain") else words
+
+
+def _details(evidence: dict[str, Any]) -> str:
+    """Evidence in words: the primary/fallback channels first, then the other values."""
+    sides = {k: v for k, v in evidence.items() if k in ("primary", "fallback") and isinstance(v, dict)}
+    rest = {k: v for k, v in evidence.items() if k not in sides}
+    return "; ".join([*(f"{k}: {_channel_words(v)}" for k, v in sides.items()), evidence_text(rest)]).strip("; ")
+
+
+def _evidence_html(host: HostReport, cfg: Config) -> str:
+    rc = cfg["report"]
+    inds = sorted(host.indicators, key=lambda i: i.ts)
+    rows = [
+        f"<tr><td>{_utc(i.ts)}</td><td>{_t(i.type, 40)}</td><td>{_t(i.source, 20)}</td>"
+        f"<td class=\"mono\">{_t(i.peer, rc['max_text'])}</td>"
+        f"<td>{'' if i.port is None else _t(i.port, 8)}/{_t(i.proto, 10)}</td>"
+        f"<td class=\"mono\">{_t(i.community_id, 40)}</td>"
+        f"<td class=\"mono\">{_t(_details(i.evidence), rc['max_text'] * 2)}</td></tr>"
+        for i in inds[: rc["html_max_rows"]]
+    ]
+    more = len(inds) - len(rows)
+    tail = f'<p class="muted">{more} more indicators in report.json.</p>' if more > 0 else ""
+    return ("<table><tr><th>time</th><th>indicator</th><th>source</th><th>peer</th><th>port</th>"
+            "<th>community id</th><th>details</th></tr>" + "".join(rows) + "</table>" + tail)
+
+
+def _host_html(host: HostReport, flows: list[Flow], index: dict[str, Flow], contained: list[tuple[str, str]],
+               cfg: Config) -> str:
+    rc = cfg["report"]
+    events = _events(host, flows, index, cfg)
+    reasons = "".join(f"<li>{_t(r, rc['max_text'])}</li>" for r in host.reasons)
+    same = ", ".join(_t(h, 64) for h in host.same_pattern_hosts) or "none"
+    parts = [
+        f'<section class="host"><h2>{_t(host.ip, 64)} {_verdict(host.verdict)} '
+        f'<span class="muted">score {host.score:.1f}</span></h2><ul class="reasons">{reasons}</ul>',
+        "<h3>Timeline</h3>", _timeline_svg(events, host.ip, cfg), _names_html(events["dns"], rc),
+        '<p class="muted">Blue ticks: DNS lookups. Red crosses: failed attempts (refused or unanswered connections, '
+        "failed lookups); red line: the primary channel's attempts. Green bars: the channel that worked. "
+        "Orange: indicators.</p>",
+        "<h3>Entropy of its channels</h3>",
+        _entropy_svg(_channel_flows(host, flows, index, rc["html_max_flows"])),
+        "<h3>The four questions</h3>", _answers_html(host, rc["max_text"]),
+        "<h3>Evidence</h3>", _evidence_html(host, cfg),
+        f"<h3>Other hosts with the same pattern</h3><p>{same}</p>",
+    ]
+    peers = _host_peers(host)
+    mine = [(s, line) for s, line in contained if peers & set(re.split(r"[^\w.:-]+", line))]
+    if mine:
+        parts += ["<h3>Containment</h3>", _containment_html(mine)]
+    parts.append("</section>")
+    return "".join(parts)
+
+
+def _summary_html(report: Report, hosts: list[HostReport], cfg: Config) -> str:
+    rc = cfg["report"]
+    counts = verdict_counts(hosts)
+    head = "".join(f"<tr><td>{_verdict(v)}</td><td class=\"num\">{n}</td></tr>" for v, n in counts.items())
+    rows = [
+        f"<tr><td class=\"ip mono\">{_t(h.ip, 64)}</td><td>{_verdict(h.verdict)}</td>"
+        f"<td class=\"num\">{h.score:.1f}</td>"
+        f"<td>{_t(', '.join(sorted({i.type for i in h.indicators})), rc['max_text'])}</td>"
+        f"<td>{_t(h.reasons[0] if h.reasons else '', rc['max_text'])}</td></tr>"
+        for h in hosts[: rc["html_max_rows"]]
+    ]
+    more = len(hosts) - len(rows)
+    tail = f'<p class="muted">{more} more hosts in report.json.</p>' if more > 0 else ""
+    return (f"<h2>Summary</h2><table style=\"width:auto\"><tr><th>verdict</th><th>hosts</th></tr>{head}</table>"
+            "<table><tr><th>host</th><th>verdict</th><th>score</th><th>indicators</th><th>main reason</th></tr>"
+            + "".join(rows) + "</table>" + tail)
+
+
+def _inputs_html(report: Report) -> str:
+    if not report.inputs:
+        return ""
+    rows = "".join(
+        f"<tr><td class=\"mono\">{_t(i.path, 200)}</td><td class=\"num\">{i.packets}</td><td>{_utc(i.first_ts)}</td>"
+        f"<td>{_utc(i.last_ts)}</td><td class=\"mono\">{_t(i.sha256[:16], 16)}</td>"
+        f"<td>{'<br>'.join(_t(w, 200) for w in i.warnings)}</td></tr>"
+        for i in report.inputs
+    )
+    return ("<h2>Inputs</h2><table><tr><th>capture</th><th>packets</th><th>first</th><th>last</th><th>sha256</th>"
+            f"<th>warnings</th></tr>{rows}</table>")
+
+
+def render_html(report: Report, cfg: Config, generated: datetime | None = None) -> str:
+    generated = generated or datetime.now(timezone.utc)
+    hosts = ordered_hosts(report.hosts)
+    index = flow_index(report.flows)
+    contained = _containment_lines(report.containment)
+    detailed = [h for h in hosts if h.verdict != "benign"]
+    by_host = flows_by_host(report.flows)
+    limit = cfg["report"]["html_max_rows"]
+    notes = "".join(f"<li>{_t(n, 400)}</li>" for n in report.notes)
+    body = [
+        "<h1>fallback-hunt report</h1>",
+        f'<p class="muted">Generated {_utc(generated.timestamp())} by fallback-hunt {html.escape(__version__)}. '
+        "Looks for malware falling back to another command-and-control channel (MITRE ATT&amp;CK T1008).</p>",
+        f"<h2>Notes</h2><ul>{notes}</ul>" if notes else "",
+        _summary_html(report, hosts, cfg),
+        _inputs_html(report),
+        *(_host_html(h, by_host.get(h.ip, []), index, contained, cfg) for h in detailed[:limit]),
+        f'<p class="muted">{len(detailed) - limit} more hosts to look at in report.json.</p>'
+        if len(detailed) > limit else "",
+        "<h2>Containment</h2>" + (_containment_html(contained) if contained
+                                  else '<p class="muted">Nothing to contain.</p>'),
+    ]
+    return ('<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+            '<meta name="viewport" content="width=device-width, initial-scale=1">'
+            "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; "
+            "img-src data:\">"
+            f"<title>fallback-hunt report</title><style>{CSS}</style></head><body>"
+            + "".join(body) + "</body></html>\n")
+
+
+def write_html(report: Report, cfg: Config, path: Path) -> None:
+    atomic_write(path, render_html(report, cfg))

@@ -1,0 +1,76 @@
+"""OUTDIR/report.json: the whole result as one JSON document, described by data/report.schema.json."""
+from __future__ import annotations
+
+import json
+import math
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from .. import __version__
+from ..model import CaptureInfo, HostReport, Report
+from .common import QUESTIONS, answer, atomic_write, ordered_hosts, verdict_counts
+
+SCHEMA_ID = "fallback-hunt/report/1"
+
+
+def plain(value: Any) -> Any:
+    """``value`` as plain JSON data: numpy scalars unwrapped, tuples/sets as lists, bytes as hex, NaN/inf as null."""
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    if isinstance(value, (set, frozenset)):
+        return sorted((plain(v) for v in value), key=str)
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return bytes(value).hex()
+    if hasattr(value, "item") and callable(value.item):  # numpy scalar
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if value is None or isinstance(value, (str, int, float)):
+        return value
+    return str(value)
+
+
+def input_json(info: CaptureInfo) -> dict[str, Any]:
+    return {
+        "path": info.path,
+        "sha256": info.sha256,
+        "packets": info.packets,
+        "first_ts": info.first_ts,
+        "last_ts": info.last_ts,
+        "warnings": list(info.warnings),
+    }
+
+
+def host_json(host: HostReport) -> dict[str, Any]:
+    return {
+        "ip": host.ip,
+        "verdict": host.verdict,
+        "score": host.score,
+        "indicators": [ind.to_json() for ind in sorted(host.indicators, key=lambda i: (i.ts, i.type))],
+        "answers": {q: answer(host, q) for q in QUESTIONS},
+        "channels": host.channels,
+        "reasons": host.reasons,
+        "same_pattern_hosts": host.same_pattern_hosts,
+    }
+
+
+def report_json(report: Report, generated: datetime | None = None) -> dict[str, Any]:
+    """The report.json document (plain JSON data, hosts escalate first then by score)."""
+    generated = generated or datetime.now(timezone.utc)
+    return plain({
+        "schema": SCHEMA_ID,
+        "generated": generated.astimezone(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z"),
+        "version": __version__,
+        "inputs": [input_json(info) for info in report.inputs],
+        "hosts": [host_json(h) for h in ordered_hosts(report.hosts)],
+        "summary": verdict_counts(report.hosts),
+        "notes": report.notes,
+        "containment": report.containment,
+    })
+
+
+def write_json(report: Report, path: Path) -> None:
+    atomic_write(path, json.dumps(report_json(report), indent=2, allow_nan=False) + "\n")

@@ -1,0 +1,239 @@
+"""Per-host verdicts: score, escalate / investigate / benign, the four playbook answers, channels, same-pattern hosts.
+
+escalate    a clear fallback pattern (failed_then_fallback: its fallback is anomalous by construction), an intel
+            match reached over an alternate channel, an ICMP tunnel, a DNS tunnel that lasts, or evasive
+            indicators of several types on several distinct channels;
+investigate any other indicator (SSH on 2222, a UDP VPN, a NAS on dynamic DNS, one TLS on an odd port);
+benign      nothing.
+
+Indicators from Suricata and Zeek corroborate the analyzer's: one indicator type counts once per host, each further
+source that reports it adds a bonus.
+"""
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from typing import Any
+
+from .config import Config
+from .detect.base import DetectContext, channel, family
+from .detect.failed_fallback import failed_channels
+from .detect.index import DetectIndex, get_index
+from .model import Flow, HostReport, Indicator
+
+QUESTIONS = ("nonstandard_ports", "protocol_switch", "unusual_dns", "fail_then_resume")
+PORT_TYPES = ("nonstandard_port_encrypted", "protocol_port_mismatch")
+DNS_TYPES = ("dns_tunnel", "dynamic_dns")
+#: types whose (proto, port, service) is a pattern of its own; for the others only the peer / domain is
+SIGNATURE_TYPES = ("failed_then_fallback", "nonstandard_port_encrypted", "protocol_port_mismatch", "beaconing")
+
+
+def ref(ind: Indicator) -> str:
+    """A short, checkable reference to an indicator."""
+    where = f"{ind.proto}/{ind.port} " if ind.port is not None and ind.proto else ""
+    cid = f" [{ind.community_id}]" if ind.community_id else ""
+    return f"{ind.type} ({ind.source}): {where}{ind.peer}{cid}"
+
+
+def indicator_channel(ind: Indicator) -> tuple[str, Any, str]:
+    """The channel an indicator is about; for a fallback, the fallback channel."""
+    pair = fallback_pair(ind)
+    if pair is not None:
+        fallback = pair[1]
+        return (str(fallback.get("peer", ind.peer)), fallback.get("port", ind.port),
+                str(fallback.get("proto", ind.proto)))
+    return ind.peer, ind.port, ind.proto
+
+
+def _peers(ind: Indicator) -> set[str]:
+    """Addresses and names an indicator points at (for intel corroboration and same-pattern matching)."""
+    out = {ind.peer} if ind.peer else set()
+    pair = fallback_pair(ind)
+    if pair is not None:
+        out.update(str(pair[1][k]) for k in ("peer", "domain") if pair[1].get(k))
+    return out
+
+
+def fallback_pair(ind: Indicator) -> tuple[dict[str, Any], dict[str, Any]] | None:
+    """(primary, fallback) of a failed_then_fallback indicator, when its evidence has them (external ones may not)."""
+    p, f = ind.evidence.get("primary"), ind.evidence.get("fallback")
+    return (p, f) if ind.type == "failed_then_fallback" and isinstance(p, dict) and isinstance(f, dict) else None
+
+
+def describe(ind: Indicator) -> str:
+    """One line about an indicator, for HostReport.reasons."""
+    pair = fallback_pair(ind)
+    if pair is not None:
+        p, f = pair
+        return (f"failed_then_fallback: {p.get('service') or p.get('proto')} to {p.get('peer')}:{p.get('port')} "
+                f"failed ({p.get('attempts')} attempts, {p.get('state')}), "
+                f"then {f.get('service') or f.get('proto')} to "
+                f"{f.get('domain') or f.get('peer')} on {f.get('proto')}/{f.get('port')} "
+                f"({', '.join(ind.evidence.get('reasons', []))})")
+    return ref(ind)
+
+
+def distinct_channels(inds: list[Indicator]) -> set[tuple[str, Any, str]]:
+    """The channels indicators sit on. A Suricata / Zeek indicator about a channel the analyzer already reported
+    (same community ID, uid or peer) corroborates it rather than adding a channel."""
+    own = [i for i in inds if i.source == "analyzer"]
+    chans = {indicator_channel(i) for i in own}
+    known = {i.community_id for i in own if i.community_id} | {u for i in own for u in i.uids} | set().union(
+        *(_peers(i) for i in own))
+    for ind in inds:
+        if ind.source != "analyzer" and not ({ind.community_id, *ind.uids, *_peers(ind)} & known):
+            chans.add(indicator_channel(ind))
+    return chans
+
+
+def score_of(by_type: dict[str, list[Indicator]], cfg: Config) -> float:
+    vcfg = cfg["verdict"]
+    total = 0.0
+    for kind, items in by_type.items():
+        sources = {ind.source for ind in items}
+        total += vcfg["weights"].get(kind, 0.0) * (1.0 + vcfg["corroboration_bonus"] * (len(sources) - 1))
+    return round(total, 2)
+
+
+def escalation_reasons(by_type: dict[str, list[Indicator]], cfg: Config) -> list[str]:
+    """Why the host escalates ([] = it does not)."""
+    vcfg = cfg["verdict"]
+    reasons = []
+    for kind in vcfg["always_escalate"]:
+        for ind in by_type.get(kind, [])[:1]:
+            reasons.append(describe(ind))
+    for ind in by_type.get("dns_tunnel", []):
+        queries, duration = ind.evidence.get("queries", 0), ind.evidence.get("duration", 0.0)
+        if queries >= vcfg["tunnel_min_queries"] or duration >= vcfg["tunnel_min_duration"]:
+            reasons.append(f"DNS tunnel under {ind.peer} lasts: {queries} queries over {duration:.0f} s")
+            break
+    evasive = [ind for kind in vcfg["evasive"] for ind in by_type.get(kind, [])]
+    evasive_peers = set().union(*(_peers(ind) for ind in evasive)) if evasive else set()
+    for ind in by_type.get("intel_match", []):
+        if _peers(ind) & evasive_peers or any(set(ind.uids) & set(e.uids) for e in evasive):
+            reasons.append(f"intel match {ind.peer} reached over an alternate channel")
+            break
+    kinds = {ind.type for ind in evasive}
+    chans = distinct_channels(evasive)
+    if len(kinds) >= vcfg["min_evasive_types"] and len(chans) >= vcfg["min_evasive_channels"]:
+        reasons.append(f"{len(kinds)} kinds of evasive indicator on {len(chans)} channels: {', '.join(sorted(kinds))}")
+    return reasons
+
+
+def _usage(flows: list[Flow]) -> Counter[str]:
+    return Counter(f"{f.proto}/{f.resp_p} {f.service or f.expected_service or '?'}" for f in flows if f.established)
+
+
+def baseline(host: str, inds: list[Indicator], index: DetectIndex, capture_usage: Counter[str], cfg: Config) -> str:
+    """What is normal for this host and for the other hosts, against the channels the indicators flag."""
+    top = cfg["verdict"]["baseline_top"]
+    flows = index.by_host.get(host, [])
+    flagged_uids = {uid for ind in inds for uid in ind.uids}
+    usual = _usage([f for f in flows if f.uid not in flagged_uids])
+    flagged = _usage([f for f in flows if f.uid in flagged_uids])
+    others = capture_usage - _usage(flows)
+
+    def fmt(usage: Counter[str]) -> str:
+        return ", ".join(f"{k} ({n})" for k, n in usage.most_common(top)) or "nothing"
+
+    marked = ", ".join(f"{k} ({n} flows; {others[k]} from other hosts)" for k, n in flagged.most_common(top))
+    return (f"baseline: this host otherwise uses {fmt(usual)}; other hosts use {fmt(others)}; "
+            f"flagged: {marked or 'no established flow'}")
+
+
+def answers_for(host: str, by_type: dict[str, list[Indicator]], base: str, ctx: DetectContext,
+                index: DetectIndex) -> dict[str, dict[str, Any]]:
+    """The four playbook questions, each {"answer": bool, "evidence": [...]}; the baseline backs the port and
+    protocol answers."""
+    fallbacks = [(i, pair) for i in by_type.get("failed_then_fallback", []) if (pair := fallback_pair(i)) is not None]
+    pairs = [pair for _, pair in fallbacks]
+    port_ev = [ref(i) for t in PORT_TYPES for i in by_type.get(t, [])]
+    port_ev += [f"fallback on {f.get('proto')}/{f.get('port')} ({', '.join(i.evidence.get('reasons', []))})"
+                for i, (_, f) in fallbacks if "nonstandard_port" in i.evidence.get("reasons", [])]
+    switch_ev = [ref(i) for i in by_type.get("protocol_switch", [])]
+    for p, f in pairs:
+        name_failed = p.get("peer") == p.get("domain")  # a name that did not resolve is not a protocol
+        if not name_failed and family(p.get("service", ""), ctx.cfg) != family(f.get("service", ""), ctx.cfg):
+            switch_ev.append(f"{p.get('service') or p.get('proto')} on {p.get('proto')}/{p.get('port')} failed, then "
+                             f"{f.get('service') or f.get('proto')} on {f.get('proto')}/{f.get('port')}")
+    dns_ev = [ref(i) for t in DNS_TYPES for i in by_type.get(t, [])]
+    for i in by_type.get("dynamic_dns", []):
+        if i.evidence.get("connection_count"):
+            dns_ev.append(f"{i.peer} resolved to {', '.join(i.evidence.get('addresses', [])) or '?'}, then "
+                          f"{i.evidence['connection_count']} connection(s) to it")
+    for p, _ in pairs:
+        if p.get("service") == "dns":
+            dns_ev.append(f"{p.get('domain')} failed to resolve ({p.get('state')}) {p.get('attempts')}x "
+                          "before the fallback")
+    resume_ev = [f"{p.get('attempts')} failed attempts on {p.get('peer')}:{p.get('port')}, then {f.get('attempts')} "
+                 f"working on {f.get('peer')}:{f.get('port')}" for p, f in pairs]
+    resume_ev += resumed_same_channel(host, index, ctx)
+    return {
+        "nonstandard_ports": {"answer": bool(port_ev), "evidence": port_ev + ([base] if port_ev else [])},
+        "protocol_switch": {"answer": bool(switch_ev), "evidence": switch_ev + ([base] if switch_ev else [])},
+        "unusual_dns": {"answer": bool(dns_ev), "evidence": dns_ev},
+        "fail_then_resume": {"answer": bool(resume_ev), "evidence": resume_ev},
+    }
+
+
+def resumed_same_channel(host: str, index: DetectIndex, ctx: DetectContext) -> list[str]:
+    """Channels that failed repeatedly and later worked again (communication resumed on the same channel)."""
+    flows = index.by_host.get(host, [])
+    out = []
+    for primary in failed_channels(host, flows, index, ctx):
+        key = (primary.peer, primary.port, primary.proto)
+        later = [f for f in flows if channel(f) == key and f.ts > primary.first_ts and f.established]
+        if later:
+            out.append(f"{primary.attempts} failed attempts on {primary.proto}/{primary.port} {primary.peer}, "
+                       f"resumed at {later[0].ts:.6f}")
+    return out
+
+
+def signatures(inds: list[Indicator]) -> set[tuple[Any, ...]]:
+    """What makes two hosts "the same pattern": a shared peer (fallback address, fallback or tunnel domain, dynamic-DNS
+    name), or the same indicator signature (type, proto, port, service)."""
+    out: set[tuple[Any, ...]] = set()
+    for ind in inds:
+        out.update(("peer", peer) for peer in _peers(ind))
+        _, port, proto = indicator_channel(ind)
+        if ind.type in SIGNATURE_TYPES:
+            pair = fallback_pair(ind)
+            service = pair[1].get("service", "") if pair is not None else ind.evidence.get("service", "")
+            out.add(("signature", ind.type, proto, port, service))
+    return out
+
+
+def build_hosts(indicators: list[Indicator], ctx: DetectContext) -> list[HostReport]:
+    """One HostReport per internal host seen in any flow (and per host any indicator is about)."""
+    index = get_index(ctx)
+    by_host: dict[str, list[Indicator]] = defaultdict(list)
+    for ind in indicators:
+        by_host[ind.host].append(ind)
+    capture_usage = _usage(ctx.flows)
+    reports: list[HostReport] = []
+    for host in sorted(set(index.hosts) | set(by_host)):
+        inds = sorted(by_host.get(host, []), key=lambda i: i.ts)
+        by_type: dict[str, list[Indicator]] = defaultdict(list)
+        for ind in inds:
+            by_type[ind.type].append(ind)
+        report = HostReport(ip=host, indicators=inds, score=score_of(by_type, ctx.cfg))
+        escalate = escalation_reasons(by_type, ctx.cfg)
+        if escalate:
+            report.verdict, report.reasons = "escalate", escalate
+        elif inds:
+            report.verdict = "investigate"
+            report.reasons = [f"no fallback pattern, but {describe(items[0])}" for items in by_type.values()]
+        else:
+            report.reasons = ["no indicator"]
+        base = baseline(host, inds, index, capture_usage, ctx.cfg)
+        report.answers = answers_for(host, by_type, base, ctx, index)
+        for ind in by_type.get("failed_then_fallback", []):
+            pair = fallback_pair(ind)
+            entry = {"primary": pair[0], "fallback": pair[1]} if pair is not None else None
+            if entry is not None and entry not in report.channels:
+                report.channels.append(entry)
+        reports.append(report)
+    sigs = {r.ip: signatures(r.indicators) for r in reports if r.indicators}
+    for report in reports:
+        mine = sigs.get(report.ip, set())
+        report.same_pattern_hosts = sorted(h for h, s in sigs.items() if h != report.ip and mine & s)
+    return reports

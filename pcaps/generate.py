@@ -1,0 +1,757 @@
+#!/usr/bin/env python3
+"""Write the labelled scenario corpus: small, realistic captures of C2 fallback and of its benign look-alikes.
+
+Usage:
+    python pcaps/generate.py [--out pcaps]
+
+Writes one ``<scenario>_<variant>.pcap`` per row of ``SCENARIOS`` (variants ``a`` and ``b`` differ in timing,
+ports, providers, domains and addresses), ``demo_office.pcap`` and ``labels.json`` (what each internal host must
+be judged: verdict, indicators that must appear, indicators that must not).  The output is deterministic: fixed
+seeds and fixed base timestamps, so regenerating gives byte-identical files (``tests/test_corpus.py`` checks it).
+
+Layout of this file, top to bottom:
+  * payload builders (TLS, SSH, HTTP, QUIC, WireGuard/OpenVPN, encoded DNS labels): plain bytes, no scapy;
+  * ``Capture``: collects scapy frames with timestamps and knows how the protocols behave on the wire
+    (TCP handshake/teardown with proper seq/ack, SYN retransmits with Linux-like 1-2-4 s backoff, RST for a
+    refused port, ICMP unreachable quoting the original IP header + 8 bytes, DNS query/response, ICMP echo);
+  * one builder per scenario, each reading a ``Variant`` (the knobs that differ between _a and _b);
+  * ``SCENARIOS``: the table (name, description, verdict, indicators, absent, builder, variants);
+  * ``demo_office`` and ``main``.
+"""
+from __future__ import annotations
+
+import argparse
+import base64
+import hashlib
+import ipaddress
+import json
+import random
+import struct
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from scapy.layers.dns import DNS, DNSQR, DNSRR
+from scapy.layers.inet import ICMP, IP, TCP, UDP
+from scapy.layers.inet6 import IPv6
+from scapy.layers.l2 import Ether
+from scapy.packet import Packet, Raw
+from scapy.utils import wrpcap
+
+GATEWAY_MAC = "00:1b:21:3a:4f:01"
+MSS = 1448  # payload per TCP segment (1500 MTU, 20 IP + 32 TCP with timestamps)
+EPHEMERAL = (49152, 65535)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Payload builders (bytes only)
+# ---------------------------------------------------------------------------------------------------------------
+
+def _u8(v: int) -> bytes:
+    return struct.pack("!B", v)
+
+
+def _u16(v: int) -> bytes:
+    return struct.pack("!H", v)
+
+
+def _u24(v: int) -> bytes:
+    return struct.pack("!I", v)[1:]
+
+
+def _vec8(b: bytes) -> bytes:
+    return _u8(len(b)) + b
+
+
+def _vec16(b: bytes) -> bytes:
+    return _u16(len(b)) + b
+
+
+def _tls_ext(ext_type: int, body: bytes) -> bytes:
+    return _u16(ext_type) + _vec16(body)
+
+
+def _tls_record(content_type: int, body: bytes, version: int = 0x0303) -> bytes:
+    return _u8(content_type) + _u16(version) + _vec16(body)
+
+
+CLIENT_CIPHERS = (0x1301, 0x1302, 0x1303, 0xC02B, 0xC02F, 0xC02C, 0xC030, 0xCCA9, 0xCCA8, 0xC013, 0xC014,
+                  0x009C, 0x009D, 0x002F, 0x0035)
+SIG_ALGS = (0x0403, 0x0804, 0x0401, 0x0503, 0x0805, 0x0501, 0x0806, 0x0601)
+
+
+def tls_client_hello(rng: random.Random, sni: str = "", alpn: tuple[str, ...] = ("h2", "http/1.1")) -> bytes:
+    """A TLS 1.3-capable ClientHello record (record version 1.0, as browsers send), with SNI when given."""
+    exts = b""
+    if sni:
+        name = sni.encode()
+        exts += _tls_ext(0x0000, _vec16(_u8(0) + _vec16(name)))
+    exts += _tls_ext(0x0017, b"")  # extended_master_secret
+    exts += _tls_ext(0xFF01, b"\x00")  # renegotiation_info
+    exts += _tls_ext(0x000A, _vec16(b"".join(_u16(g) for g in (0x001D, 0x0017, 0x0018))))  # supported_groups
+    exts += _tls_ext(0x000B, _vec8(b"\x00"))  # ec_point_formats
+    if alpn:
+        exts += _tls_ext(0x0010, _vec16(b"".join(_vec8(p.encode()) for p in alpn)))
+    exts += _tls_ext(0x000D, _vec16(b"".join(_u16(s) for s in SIG_ALGS)))
+    exts += _tls_ext(0x002B, _vec8(_u16(0x0304) + _u16(0x0303)))  # supported_versions
+    exts += _tls_ext(0x0033, _vec16(_u16(0x001D) + _vec16(rng.randbytes(32))))  # key_share x25519
+    body = (_u16(0x0303) + rng.randbytes(32) + _vec8(rng.randbytes(32))
+            + _vec16(b"".join(_u16(c) for c in CLIENT_CIPHERS)) + _vec8(b"\x00") + _vec16(exts))
+    return _tls_record(0x16, b"\x01" + _u24(len(body)) + body, version=0x0301)
+
+
+def tls_server_flight(rng: random.Random) -> bytes:
+    """TLS 1.3 server flight: ServerHello, ChangeCipherSpec, encrypted handshake (EncryptedExtensions..Finished)."""
+    exts = _tls_ext(0x002B, _u16(0x0304)) + _tls_ext(0x0033, _u16(0x001D) + _vec16(rng.randbytes(32)))
+    body = _u16(0x0303) + rng.randbytes(32) + _vec8(rng.randbytes(32)) + _u16(0x1301) + b"\x00" + _vec16(exts)
+    hello = _tls_record(0x16, b"\x02" + _u24(len(body)) + body)
+    return hello + _tls_record(0x14, b"\x01") + tls_app_data(rng, rng.randint(2400, 3800))
+
+
+def tls_client_finish(rng: random.Random) -> bytes:
+    return _tls_record(0x14, b"\x01") + tls_app_data(rng, 53)
+
+
+def tls_app_data(rng: random.Random, size: int) -> bytes:
+    """Encrypted application data: records of at most 16 KiB of random bytes."""
+    out = b""
+    while size > 0:
+        n = min(size, 16384)
+        out += _tls_record(0x17, rng.randbytes(n))
+        size -= n
+    return out
+
+
+def ssh_kexinit(rng: random.Random) -> bytes:
+    """An unencrypted SSH binary packet carrying SSH_MSG_KEXINIT."""
+    lists = ("curve25519-sha256,ecdh-sha2-nistp256,diffie-hellman-group14-sha256", "ssh-ed25519,rsa-sha2-512",
+             "chacha20-poly1305@openssh.com,aes256-gcm@openssh.com",
+             "chacha20-poly1305@openssh.com,aes256-gcm@openssh.com",
+             "hmac-sha2-256-etm@openssh.com", "hmac-sha2-256-etm@openssh.com", "none,zlib@openssh.com",
+             "none,zlib@openssh.com", "", "")
+    payload = b"\x14" + rng.randbytes(16) + b"".join(struct.pack("!I", len(s)) + s.encode() for s in lists)
+    payload += b"\x00" + b"\x00\x00\x00\x00"
+    pad = 8 - (len(payload) + 5) % 8 + 8
+    return struct.pack("!IB", len(payload) + pad + 1, pad) + payload + bytes(pad)
+
+
+def http_request(method: str, host: str, uri: str, agent: str, body: bytes = b"") -> bytes:
+    head = f"{method} {uri} HTTP/1.1\r\nHost: {host}\r\nUser-Agent: {agent}\r\nAccept: */*\r\n"
+    if body:
+        head += f"Content-Type: application/octet-stream\r\nContent-Length: {len(body)}\r\n"
+    return (head + "Connection: close\r\n\r\n").encode() + body
+
+
+def http_response(body: bytes, ctype: str = "text/html") -> bytes:
+    head = f"HTTP/1.1 200 OK\r\nServer: nginx\r\nContent-Type: {ctype}\r\nContent-Length: {len(body)}\r\n\r\n"
+    return head.encode() + body
+
+
+def quic_initial(rng: random.Random, dcid: bytes, size: int = 1200) -> bytes:
+    """A QUIC v1 Initial long-header packet (protected payload is opaque random bytes), padded to ``size``."""
+    scid = rng.randbytes(8)
+    pn = rng.randbytes(4)
+    head_len = 1 + 4 + 1 + len(dcid) + 1 + len(scid) + 1 + 2
+    length = size - head_len  # packet number + protected payload
+    return (b"\xc3" + struct.pack("!I", 1) + _vec8(dcid) + _vec8(scid) + b"\x00"
+            + struct.pack("!H", 0x4000 | length) + pn + rng.randbytes(length - len(pn)))
+
+
+def wireguard_message(rng: random.Random, kind: int, counter: int = 0, size: int = 0) -> bytes:
+    """WireGuard: 1 handshake initiation (148 B), 2 response (92 B), 4 transport data (16 B header + ``size``)."""
+    if kind == 1:
+        return b"\x01\x00\x00\x00" + rng.randbytes(144)
+    if kind == 2:
+        return b"\x02\x00\x00\x00" + rng.randbytes(88)
+    return b"\x04\x00\x00\x00" + rng.randbytes(4) + struct.pack("<Q", counter) + rng.randbytes(size)
+
+
+def openvpn_message(rng: random.Random, opcode: int, size: int = 0) -> bytes:
+    """OpenVPN over UDP (no tls-auth): 7 HARD_RESET_CLIENT_V2, 8 HARD_RESET_SERVER_V2, 9 DATA_V2 + ``size`` bytes."""
+    if opcode == 7:  # session id, empty ACK array, message packet-id 0
+        return _u8(7 << 3) + rng.randbytes(8) + b"\x00" + struct.pack("!I", 0)
+    if opcode == 8:  # session id, ACK of the client's packet 0 + its session id, message packet-id 0
+        return _u8(8 << 3) + rng.randbytes(8) + b"\x01" + struct.pack("!I", 0) + rng.randbytes(8) + struct.pack("!I", 0)
+    return _u8(9 << 3) + b"\x00\x00\x01" + rng.randbytes(size)  # peer-id 1, encrypted packet
+
+
+def encoded_label(rng: random.Random, nbytes: int, encoding: str) -> str:
+    """Random bytes encoded as tunnels do it (base32 / base64url / hex), split into DNS labels of <= 60 chars."""
+    raw = rng.randbytes(nbytes)
+    if encoding == "base32":
+        text = base64.b32encode(raw).decode().rstrip("=").lower()
+    elif encoding == "base64":
+        text = base64.urlsafe_b64encode(raw).decode().rstrip("=").replace("_", "-").replace("-", "0")
+    else:
+        text = raw.hex()
+    return ".".join(text[i:i + 60] for i in range(0, len(text), 60))
+
+
+def inner_ipv4_packet(rng: random.Random, src: str, dst: str, size: int) -> bytes:
+    """An IPv4/TCP packet as an IP-over-ICMP tunnel carries it."""
+    return bytes(IP(src=src, dst=dst, id=rng.randint(0, 0xFFFF), ttl=64)
+                 / TCP(sport=rng.randint(*EPHEMERAL), dport=22, flags="PA", seq=rng.getrandbits(32),
+                       ack=rng.getrandbits(32), window=501)
+                 / Raw(rng.randbytes(size)))
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Capture: frames on the wire
+# ---------------------------------------------------------------------------------------------------------------
+
+INTERNAL_NETS = tuple(ipaddress.ip_network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7"))
+
+
+def is_internal(ip: str) -> bool:
+    """RFC 1918 / ULA (``is_private`` would also count the documentation ranges used for C2 peers)."""
+    addr = ipaddress.ip_address(ip)
+    return any(addr in net for net in INTERNAL_NETS if net.version == addr.version)
+
+
+def mac_of(ip: str) -> str:
+    """Internal hosts have their own MAC; everything outside is behind the gateway."""
+    if not is_internal(ip):
+        return GATEWAY_MAC
+    digest = hashlib.sha256(ip.encode()).digest()
+    return "02:" + ":".join(f"{b:02x}" for b in digest[:5])
+
+
+class Capture:
+    """Frames of one capture, with a seeded RNG; ``write`` sorts them by time and writes a pcap."""
+
+    def __init__(self, seed: int) -> None:
+        self.rng = random.Random(seed)
+        self.frames: list[tuple[int, int, Packet]] = []  # (microseconds, insertion order, frame)
+
+    # -- framing -------------------------------------------------------------------------------------------------
+    def ip(self, src: str, dst: str) -> Packet:
+        ttl = 64 if is_internal(src) else self.rng.choice((47, 52, 54, 57))
+        if ":" in src:
+            return Ether(src=mac_of(src), dst=mac_of(dst)) / IPv6(src=src, dst=dst, hlim=ttl)
+        return Ether(src=mac_of(src), dst=mac_of(dst)) / IP(src=src, dst=dst, ttl=ttl, id=self.rng.randint(1, 0xFFFF))
+
+    def emit(self, t: float, frame: Packet) -> None:
+        self.frames.append((round(t * 1_000_000), len(self.frames), frame))
+
+    def write(self, path: Path) -> int:
+        frames = []
+        for usec, _, frame in sorted(self.frames, key=lambda f: (f[0], f[1])):
+            frame.time = usec / 1_000_000
+            frames.append(frame)
+        wrpcap(str(path), frames)
+        return len(frames)
+
+    def jitter(self, base: float, fraction: float = 0.1) -> float:
+        return base * (1 + self.rng.uniform(-fraction, fraction))
+
+    def ephemeral(self) -> int:
+        return self.rng.randint(*EPHEMERAL)
+
+    # -- TCP -----------------------------------------------------------------------------------------------------
+    def _tcp(self, t: float, src: str, dst: str, sport: int, dport: int, flags: str, seq: int, ack: int,
+             payload: bytes = b"", syn: bool = False) -> None:
+        opts = [("MSS", 1460), ("NOP", None), ("WScale", 7), ("SAckOK", b"")] if syn else []
+        seg = TCP(sport=sport, dport=dport, flags=flags, seq=seq % 2**32, ack=ack % 2**32, window=64240 if syn else 502,
+                  options=opts)
+        self.emit(t, self.ip(src, dst) / seg / Raw(payload) if payload else self.ip(src, dst) / seg)
+
+    def tcp_timeout(self, t: float, cli: str, srv: str, dport: int, retries: int = 3) -> float:
+        """SYN never answered: the SYN and its retransmissions (1, 2, 4 s backoff). Zeek: S0."""
+        sport, isn = self.ephemeral(), self.rng.getrandbits(32)
+        delay = 1.0
+        for _ in range(retries + 1):
+            self._tcp(t, cli, srv, sport, dport, "S", isn, 0, syn=True)
+            t += delay
+            delay *= 2
+        return t
+
+    def tcp_refused(self, t: float, cli: str, srv: str, dport: int, rtt: float) -> float:
+        """SYN answered by RST-ACK. Zeek: REJ."""
+        sport, isn = self.ephemeral(), self.rng.getrandbits(32)
+        self._tcp(t, cli, srv, sport, dport, "S", isn, 0, syn=True)
+        self._tcp(t + rtt, srv, cli, dport, sport, "RA", 0, isn + 1)
+        return t + rtt
+
+    def tcp_unreachable(self, t: float, cli: str, srv: str, dport: int, rtt: float, reporter: str,
+                        code: int) -> float:
+        """SYN answered by ICMP destination unreachable (``code``) from ``reporter``, quoting IP header + 8 bytes."""
+        sport, isn = self.ephemeral(), self.rng.getrandbits(32)
+        self._tcp(t, cli, srv, sport, dport, "S", isn, 0, syn=True)
+        syn = self.frames[-1][2]
+        quoted = bytes(syn[IP])[:28]
+        self.emit(t + rtt, self.ip(reporter, cli) / ICMP(type=3, code=code) / Raw(quoted))
+        return t + rtt
+
+    def tcp_session(self, t: float, cli: str, srv: str, dport: int, rtt: float,
+                    exchanges: list[tuple[bool, bytes]], close: str = "fin") -> float:
+        """Handshake, then each (from_client, message) as MSS-sized segments acked by the peer, then teardown.
+
+        ``close``: "fin" (client FIN, server FIN, client ACK) or "rst" (client RST). Returns the end time.
+        """
+        sport = self.ephemeral()
+        seq = {True: self.rng.getrandbits(32), False: self.rng.getrandbits(32)}  # next seq per side (client=True)
+        self._tcp(t, cli, srv, sport, dport, "S", seq[True], 0, syn=True)
+        self._tcp(t + rtt, srv, cli, dport, sport, "SA", seq[False], seq[True] + 1, syn=True)
+        seq[True] += 1
+        seq[False] += 1
+        t += rtt + 0.0002
+        self._tcp(t, cli, srv, sport, dport, "A", seq[True], seq[False])
+
+        def send(from_cli: bool, flags: str, payload: bytes, at: float) -> None:
+            a, b = (cli, srv) if from_cli else (srv, cli)
+            pa, pb = (sport, dport) if from_cli else (dport, sport)
+            self._tcp(at, a, b, pa, pb, flags, seq[from_cli], seq[not from_cli], payload)
+            seq[from_cli] += len(payload)
+
+        # Times are as seen by a sensor next to the client: the server's packets answer after a full RTT.
+        for from_cli, message in exchanges:
+            t += 0.001 if from_cli else rtt + self.rng.uniform(0.001, 0.02)
+            for i in range(0, len(message), MSS):
+                send(from_cli, "PA", message[i:i + MSS], t)
+                t += 0.0003
+            send(not from_cli, "A", b"", t + (rtt if from_cli else 0.0002))
+        t += self.rng.uniform(0.05, 0.3)
+        if close == "rst":
+            send(True, "R", b"", t)
+            return t
+        send(True, "FA", b"", t)
+        seq[True] += 1
+        send(False, "FA", b"", t + rtt)
+        seq[False] += 1
+        send(True, "A", b"", t + rtt + 0.0002)
+        return t + rtt
+
+    def tls_session(self, t: float, cli: str, srv: str, dport: int, rtt: float, sni: str,
+                    data: list[tuple[bool, int]], close: str = "fin") -> float:
+        """TLS 1.3 handshake then application data records of the given sizes."""
+        rng = self.rng
+        exchanges = [(True, tls_client_hello(rng, sni)), (False, tls_server_flight(rng)),
+                     (True, tls_client_finish(rng))]
+        exchanges += [(c, tls_app_data(rng, n)) for c, n in data]
+        return self.tcp_session(t, cli, srv, dport, rtt, exchanges, close)
+
+    # -- UDP, DNS, ICMP --------------------------------------------------------------------------------------------
+    def udp(self, t: float, src: str, dst: str, sport: int, dport: int, payload: bytes) -> None:
+        self.emit(t, self.ip(src, dst) / UDP(sport=sport, dport=dport) / Raw(payload))
+
+    def dns(self, t: float, cli: str, resolver: str, qname: str, qtype: str | int,
+            answers: list[tuple[str | int, object]], rcode: int = 0, delay: float = 0.02) -> float:
+        """One query and its response. ``answers``: (type, rdata); CNAME chains name the previous target."""
+        sport, tid = self.ephemeral(), self.rng.randint(0, 0xFFFF)
+        question = DNSQR(qname=qname, qtype=qtype)
+        self.emit(t, self.ip(cli, resolver) / UDP(sport=sport, dport=53) / DNS(id=tid, rd=1, qd=[question]))
+        records, owner = [], qname
+        for rtype, rdata in answers:
+            records.append(DNSRR(rrname=owner, type=rtype, ttl=self.rng.choice((60, 300, 3600)), rdata=rdata))
+            if rtype == "CNAME":
+                owner = str(rdata)
+        response = DNS(id=tid, qr=1, rd=1, ra=1, rcode=rcode, qd=[question], an=records)
+        self.emit(t + delay, self.ip(resolver, cli) / UDP(sport=53, dport=sport) / DNS(bytes(response.compress())))
+        return t + delay
+
+    def echo(self, t: float, cli: str, srv: str, ident: int, seq: int, payload: bytes, reply: bytes | None,
+             rtt: float) -> None:
+        self.emit(t, self.ip(cli, srv) / ICMP(type=8, id=ident, seq=seq) / Raw(payload))
+        if reply is not None:
+            self.emit(t + rtt, self.ip(srv, cli) / ICMP(type=0, id=ident, seq=seq) / Raw(reply))
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Scenario builders: each reads one Variant
+# ---------------------------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Variant:
+    """The knobs that make _a and _b differ. Builders use the fields their scenario needs."""
+
+    seed: int
+    t0: float  # first packet time
+    host: str  # the internal host the label is about
+    resolver: str
+    primary: str  # primary C2 / server address
+    fallback: str = ""  # where the fallback channel goes ("" = same as primary)
+    primary_port: int = 443
+    fallback_port: int = 443
+    domain: str = ""  # primary name
+    fallback_domain: str = ""  # backup name (dynamic DNS, tunnel zone, ...)
+    interval: float = 30.0  # beacon period, seconds
+    attempts: int = 4  # failed attempts before falling back
+    beacons: int = 10
+    rtt: float = 0.04
+    app: str = "tls"  # application protocol of the working channel: tls / http / wireguard / openvpn
+    encoding: str = "base32"  # DNS tunnel label encoding
+    qtype: str = "TXT"  # DNS tunnel record type
+    failure: str = "timeout"  # how the primary fails: timeout / refused / unreachable / nxdomain
+    host6: str = ""
+    server6: str = ""
+    agent: str = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/119.0"
+
+    @property
+    def peer(self) -> str:
+        return self.fallback or self.primary
+
+
+def fail_primary(cap: Capture, v: Variant, t: float) -> float:
+    """``v.attempts`` failed attempts of the primary channel (TCP to v.primary:v.primary_port), app retry gaps."""
+    for _ in range(v.attempts):
+        if v.failure == "timeout":
+            t = cap.tcp_timeout(t, v.host, v.primary, v.primary_port)
+        elif v.failure == "refused":
+            t = cap.tcp_refused(t, v.host, v.primary, v.primary_port, v.rtt)
+        else:  # unreachable: the C2's upstream router answers for it
+            router = str(ipaddress.ip_address(v.primary) - 37)
+            t = cap.tcp_unreachable(t, v.host, v.primary, v.primary_port, v.rtt, router, code=1)
+        t += cap.jitter(5.0, 0.3)
+    return t
+
+
+def resolve(cap: Capture, v: Variant, t: float, name: str, addrs: list[str], qtype: str = "A") -> float:
+    return cap.dns(t, v.host, v.resolver, name, qtype, [(qtype, a) for a in addrs]) + 0.002
+
+
+def tls_beacons(cap: Capture, v: Variant, t: float, peer: str, port: int, sni: str) -> float:
+    for _ in range(v.beacons):
+        cap.tls_session(t, v.host, peer, port, v.rtt, sni,
+                        [(True, cap.rng.randint(180, 900)), (False, cap.rng.randint(60, 2400))])
+        t += cap.jitter(v.interval, 0.03)
+    return t
+
+
+def build_fallback_tls(cap: Capture, v: Variant) -> None:
+    """Primary fails, then TLS beacons to v.peer:v.fallback_port (SNI v.domain; none for a bare IP)."""
+    t = fail_primary(cap, v, v.t0)
+    tls_beacons(cap, v, t, v.peer, v.fallback_port, sni=v.domain)
+
+
+def build_fallback_dyndns(cap: Capture, v: Variant) -> None:
+    t = v.t0
+    for _ in range(v.attempts):
+        t = cap.dns(t, v.host, v.resolver, v.domain, "A", [], rcode=3) + cap.jitter(10.0, 0.2)
+    t = resolve(cap, v, t, v.fallback_domain, [v.fallback])
+    if v.app == "http":
+        http_beacons(cap, v, t, v.fallback, v.fallback_port, v.fallback_domain)
+    else:
+        tls_beacons(cap, v, t, v.fallback, v.fallback_port, sni=v.fallback_domain)
+
+
+def build_fallback_dns_tunnel(cap: Capture, v: Variant) -> None:
+    t = fail_primary(cap, v, v.t0)
+    for _ in range(v.beacons):
+        qname = f"{encoded_label(cap.rng, cap.rng.randint(24, 48), v.encoding)}.{v.fallback_domain}"
+        if v.qtype == "TXT":
+            answer = [("TXT", [base64.b64encode(cap.rng.randbytes(cap.rng.randint(40, 160)))])]
+        elif v.qtype == "NULL":
+            answer = [(10, cap.rng.randbytes(cap.rng.randint(60, 200)))]
+        else:  # CNAME: data comes back encoded in the target name
+            answer = [("CNAME", f"{encoded_label(cap.rng, 20, v.encoding)}.{v.fallback_domain}")]
+        t = cap.dns(t, v.host, v.resolver, qname, 10 if v.qtype == "NULL" else v.qtype, answer,
+                    delay=cap.rng.uniform(0.03, 0.12))
+        t += cap.jitter(v.interval, 0.5)
+
+
+def build_fallback_icmp_tunnel(cap: Capture, v: Variant) -> None:
+    t = fail_primary(cap, v, v.t0)
+    ident = cap.rng.randint(1, 0xFFFF)
+    for seq in range(1, v.beacons + 1):
+        size = cap.rng.randint(200, 1200)
+        if seq % 3 == 1:  # an IP packet inside the echo payload, the other way too
+            out = inner_ipv4_packet(cap.rng, "10.8.0.2", "10.8.0.1", size)
+            back = inner_ipv4_packet(cap.rng, "10.8.0.1", "10.8.0.2", cap.rng.randint(100, 1200))
+        else:
+            out, back = cap.rng.randbytes(size), cap.rng.randbytes(cap.rng.randint(64, 1200))
+        cap.echo(t, v.host, v.peer, ident, seq, out, back, v.rtt)
+        t += cap.jitter(v.interval, 0.4)
+
+
+def build_fallback_tcp53(cap: Capture, v: Variant) -> None:
+    t = fail_primary(cap, v, v.t0)
+    for _ in range(v.beacons):
+        rng = cap.rng
+        exchanges = [(True, rng.randbytes(rng.randint(300, 1200))), (False, rng.randbytes(rng.randint(200, 3000))),
+                     (True, rng.randbytes(rng.randint(40, 400)))]
+        cap.tcp_session(t, v.host, v.peer, v.fallback_port, v.rtt, exchanges)
+        t += cap.jitter(v.interval, 0.05)
+
+
+def http_beacons(cap: Capture, v: Variant, t: float, peer: str, port: int, host: str) -> float:
+    rng = cap.rng
+    for i in range(v.beacons):
+        if i % 3 == 2:
+            request = http_request("POST", host, "/submit.php", v.agent, rng.randbytes(rng.randint(100, 600)))
+        else:
+            page = rng.choice(("index", "news", "img"))
+            request = http_request("GET", host, f"/{page}.php?id={rng.getrandbits(32):08x}", v.agent)
+        body = base64.b64encode(rng.randbytes(rng.randint(40, 600)))
+        cap.tcp_session(t, v.host, peer, port, v.rtt, [(True, request), (False, http_response(body))])
+        t += cap.jitter(v.interval, 0.03)
+    return t
+
+
+def build_fallback_http_odd_port(cap: Capture, v: Variant) -> None:
+    t = fail_primary(cap, v, v.t0)
+    http_beacons(cap, v, t, v.peer, v.fallback_port, v.peer)
+
+
+def browse(cap: Capture, v: Variant, t: float, server: str, sni: str, port: int = 443) -> float:
+    """An ordinary page load: a few TLS requests and bigger responses."""
+    rng = cap.rng
+    data = [(c, rng.randint(300, 700) if c else rng.randint(1500, 30000)) for c in (True, False, True, False)]
+    return cap.tls_session(t, v.host, server, port, v.rtt, sni, data)
+
+
+def build_quic_to_tcp(cap: Capture, v: Variant) -> None:
+    t = resolve(cap, v, v.t0, v.domain, [v.primary])
+    sport, dcid, delay = cap.ephemeral(), cap.rng.randbytes(8), 0.3
+    for _ in range(v.attempts):  # QUIC Initial retransmitted with backoff, never answered (UDP/443 blocked)
+        cap.udp(t, v.host, v.primary, sport, 443, quic_initial(cap.rng, dcid))
+        t += delay
+        delay *= 2
+    browse(cap, v, t, v.primary, v.domain)
+
+
+def build_happy_eyeballs(cap: Capture, v: Variant) -> None:
+    t = cap.dns(v.t0, v.host, v.resolver, v.domain, "AAAA", [("AAAA", v.server6)])
+    t = cap.dns(t + 0.001, v.host, v.resolver, v.domain, "A", [("A", v.primary)])
+    cap.tcp_timeout(t + 0.001, v.host6, v.server6, 443, retries=1)  # IPv6 path is broken
+    browse(cap, v, t + 0.251, v.primary, v.domain)  # RFC 8305: IPv4 attempt 250 ms later wins
+
+
+def build_cdn_failover(cap: Capture, v: Variant) -> None:
+    t = cap.dns(v.t0, v.host, v.resolver, v.domain, "A", [("A", v.primary), ("A", v.fallback)])
+    if v.failure == "timeout":
+        cap.tcp_timeout(t + 0.001, v.host, v.primary, 443, retries=1)
+        t += 2.0
+    else:
+        t = cap.tcp_refused(t + 0.001, v.host, v.primary, 443, v.rtt)
+    browse(cap, v, t + 0.01, v.fallback, v.domain)
+
+
+def build_vpn_udp(cap: Capture, v: Variant) -> None:
+    rng, t, sport = cap.rng, v.t0, cap.rng.randint(*EPHEMERAL)
+    wireguard = v.app == "wireguard"
+
+    def out(n: int, kind: int = 4, counter: int = 0) -> bytes:
+        return wireguard_message(rng, kind, counter, n) if wireguard else openvpn_message(rng, 9, n + 24)
+
+    if wireguard:
+        cap.udp(t, v.host, v.primary, sport, v.primary_port, wireguard_message(rng, 1))
+        cap.udp(t + v.rtt, v.primary, v.host, v.primary_port, sport, wireguard_message(rng, 2))
+    else:
+        cap.udp(t, v.host, v.primary, sport, v.primary_port, openvpn_message(rng, 7))
+        cap.udp(t + v.rtt, v.primary, v.host, v.primary_port, sport, openvpn_message(rng, 8))
+    t += v.rtt + 0.01
+    for counter in range(v.beacons):
+        cap.udp(t, v.host, v.primary, sport, v.primary_port, out(rng.choice((16, 96, 560, 1380)), counter=counter))
+        cap.udp(t + v.rtt, v.primary, v.host, v.primary_port, sport, out(rng.choice((16, 128, 1380)), counter=counter))
+        t += rng.expovariate(1 / v.interval)
+
+
+def build_ssh_high_port(cap: Capture, v: Variant) -> None:
+    rng = cap.rng
+    exchanges = [(True, b"SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u2\r\n"),
+                 (False, b"SSH-2.0-OpenSSH_8.9p1 Ubuntu-3ubuntu0.4\r\n"),
+                 (True, ssh_kexinit(rng)), (False, ssh_kexinit(rng))]
+    exchanges += [(i % 2 == 0, rng.randbytes(rng.choice((36, 52, 68, 100, 500, 1200)))) for i in range(v.beacons)]
+    cap.tcp_session(v.t0, v.host, v.primary, v.primary_port, v.rtt, exchanges)
+
+
+def build_nas_dyndns(cap: Capture, v: Variant) -> None:
+    t = resolve(cap, v, v.t0, v.domain, [v.primary])
+    for _ in range(v.attempts):
+        t = browse(cap, v, t + 0.01, v.primary, v.domain, v.primary_port) + cap.jitter(v.interval, 0.5)
+
+
+def build_office_web(cap: Capture, v: Variant) -> None:
+    """Ordinary office host: look up a few sites and browse them."""
+    t = v.t0
+    for name, ip in zip(v.domain.split(","), v.primary.split(",")):
+        t = resolve(cap, v, t, name, [ip])
+        t = browse(cap, v, t, ip, name) + cap.jitter(v.interval, 0.5)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The table
+# ---------------------------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    description: str
+    verdict: str
+    indicators: tuple[str, ...]
+    absent: tuple[str, ...]
+    build: Callable[[Capture, Variant], None]
+    variants: dict[str, Variant] = field(default_factory=dict)
+
+
+T0 = 1_700_000_000.0  # 2023-11-14 22:13:20 UTC: base of every capture's clock
+CONFOUNDER_ABSENT = ("failed_then_fallback",)
+
+SCENARIOS: tuple[Scenario, ...] = (
+    Scenario("fallback_port", "TLS to the C2 IP on 443 times out (S0 with SYN retransmits), then periodic TLS "
+             "beacons to the same IP on a non-standard port", "escalate",
+             ("failed_then_fallback", "nonstandard_port_encrypted", "beaconing"), (), build_fallback_tls, {
+                 "a": Variant(101, T0 + 3600, "10.20.3.14", "10.20.0.2", "198.51.100.23", fallback_port=8443,
+                              interval=30.0, attempts=4),
+                 "b": Variant(102, T0 + 90_000, "192.168.77.45", "192.168.77.1", "203.0.113.180", fallback_port=4443,
+                              interval=61.0, attempts=3, rtt=0.11)}),
+    Scenario("fallback_backup_ip", "primary C2 IP refuses (RST, REJ) repeatedly, then TLS without SNI to a different "
+             "bare IP that no DNS answer contains", "escalate",
+             ("failed_then_fallback",), (), build_fallback_tls, {
+                 "a": Variant(111, T0 + 7200, "10.4.8.20", "10.4.0.53", "198.51.100.77", "203.0.113.9",
+                              fallback_port=443, failure="refused", attempts=5, interval=45.0, beacons=6),
+                 "b": Variant(112, T0 + 180_000, "172.16.30.101", "1.1.1.1", "45.77.12.200", "185.243.115.84",
+                              primary_port=8443, fallback_port=9443, failure="refused", attempts=4, interval=20.0,
+                              beacons=8, rtt=0.09)}),
+    Scenario("fallback_dyndns", "the primary C2 domain gets NXDOMAIN repeatedly, then a backup domain under a "
+             "dynamic-DNS provider resolves and the host talks to that IP", "escalate",
+             ("failed_then_fallback", "dynamic_dns"), (), build_fallback_dyndns, {
+                 "a": Variant(121, T0 + 10_800, "10.1.2.3", "10.1.0.2", "", "198.51.100.140", fallback_port=443,
+                              domain="update-cdn-sync.com", fallback_domain="k7sync.duckdns.org", attempts=3,
+                              interval=60.0, beacons=6),
+                 "b": Variant(122, T0 + 270_000, "192.168.1.66", "8.8.8.8", "", "203.0.113.61", fallback_port=8081,
+                              domain="telemetry-gw.net", fallback_domain="srv-backup.ddns.net", attempts=4,
+                              interval=25.0, beacons=8, app="http", rtt=0.08)}),
+    Scenario("fallback_dns_tunnel", "primary C2 over TCP fails, then a DNS tunnel: encoded high-entropy unique "
+             "subdomains of one zone in TXT/NULL/CNAME queries", "escalate",
+             ("failed_then_fallback", "dns_tunnel"), (), build_fallback_dns_tunnel, {
+                 "a": Variant(131, T0 + 14_400, "10.10.5.50", "10.10.0.10", "198.51.100.200", failure="refused",
+                              fallback_domain="t.cloudsvc-metrics.com", encoding="base32", qtype="TXT", beacons=30,
+                              interval=1.5),
+                 "b": Variant(132, T0 + 360_000, "192.168.40.12", "9.9.9.9", "203.0.113.45", primary_port=8443,
+                              failure="timeout", attempts=3, fallback_domain="ns1.pixel-track.org", encoding="hex",
+                              qtype="NULL", beacons=22, interval=3.0)}),
+    Scenario("fallback_icmp_tunnel", "primary fails with ICMP destination unreachable, then an ICMP echo tunnel with "
+             "large varying high-entropy payloads, some carrying an IPv4 packet", "escalate",
+             ("failed_then_fallback", "icmp_tunnel"), (), build_fallback_icmp_tunnel, {
+                 "a": Variant(141, T0 + 18_000, "10.3.3.33", "10.3.0.1", "198.51.100.99", "198.51.100.98",
+                              failure="unreachable", attempts=3, beacons=24, interval=2.0),
+                 "b": Variant(142, T0 + 450_000, "172.20.1.7", "172.20.0.2", "203.0.113.222", "192.0.2.150",
+                              primary_port=8443, failure="unreachable", attempts=4, beacons=30, interval=0.8,
+                              rtt=0.12)}),
+    Scenario("fallback_tcp53", "primary TLS on 443 fails, then raw high-entropy non-DNS TCP on port 53 to the C2 IP",
+             "escalate", ("failed_then_fallback", "protocol_port_mismatch"), (), build_fallback_tcp53, {
+                 "a": Variant(151, T0 + 21_600, "10.9.9.21", "10.9.0.2", "198.51.100.53", fallback_port=53,
+                              attempts=3, beacons=6, interval=40.0),
+                 "b": Variant(152, T0 + 540_000, "192.168.5.150", "192.168.5.1", "203.0.113.35", fallback_port=53,
+                              failure="refused", attempts=5, beacons=8, interval=15.0, rtt=0.07)}),
+    Scenario("fallback_tls_8080", "primary HTTPS refused, then TLS (ClientHello/ServerHello + encrypted records) on "
+             "8080, an HTTP port", "escalate", ("failed_then_fallback", "protocol_port_mismatch"), (),
+             build_fallback_tls, {
+                 "a": Variant(161, T0 + 25_200, "10.50.1.9", "10.50.0.2", "198.51.100.8", fallback_port=8080,
+                              domain="cdn-assets-eu.com", failure="refused", attempts=4, beacons=6, interval=50.0),
+                 "b": Variant(162, T0 + 630_000, "172.17.4.44", "172.17.0.53", "203.0.113.88", fallback_port=8080,
+                              domain="api.weather-hub.net", failure="refused", attempts=6, beacons=8, interval=12.0,
+                              rtt=0.1)}),
+    Scenario("fallback_http_odd_port", "primary fails, then periodic cleartext HTTP beacons (GET/POST) to a non-web "
+             "port", "escalate", ("failed_then_fallback", "beaconing"), (), build_fallback_http_odd_port, {
+                 "a": Variant(171, T0 + 28_800, "10.7.7.70", "10.7.0.1", "198.51.100.44", fallback_port=4444,
+                              attempts=3, beacons=10, interval=20.0),
+                 "b": Variant(172, T0 + 720_000, "192.168.3.33", "192.168.3.1", "203.0.113.101", "203.0.113.102",
+                              fallback_port=1337, failure="refused", attempts=5, beacons=12, interval=35.0,
+                              agent="curl/7.88.1")}),
+    Scenario("benign_quic_to_tcp", "QUIC to a web server on udp/443 gets no answer, then TLS on tcp/443 to the same "
+             "server (browser falling back from HTTP/3)", "benign", (), CONFOUNDER_ABSENT, build_quic_to_tcp, {
+                 "a": Variant(181, T0 + 32_400, "10.2.2.2", "10.2.0.1", "198.51.100.150", domain="www.example-news.com",
+                              attempts=4),
+                 "b": Variant(182, T0 + 810_000, "192.168.8.8", "192.168.8.1", "203.0.113.15",
+                              domain="video.streamsite.net", attempts=5, rtt=0.02)}),
+    Scenario("benign_happy_eyeballs", "AAAA + A lookup, the IPv6 TCP/443 attempt fails, IPv4 TCP/443 to the same "
+             "name works (RFC 8305)", "benign", (), CONFOUNDER_ABSENT, build_happy_eyeballs, {
+                 "a": Variant(191, T0 + 36_000, "10.6.0.25", "10.6.0.1", "198.51.100.180",
+                              domain="www.shop-example.com", host6="fd00:6::25", server6="2001:db8:100::180"),
+                 "b": Variant(192, T0 + 900_000, "192.168.20.9", "192.168.20.1", "203.0.113.190",
+                              domain="docs.example.org", host6="fd20:20::9", server6="2001:db8:beef::10", rtt=0.09)}),
+    Scenario("benign_cdn_failover", "a name resolves to two IPs, the first refuses or times out on 443, the second "
+             "works on 443 with the same SNI", "benign", (), CONFOUNDER_ABSENT, build_cdn_failover, {
+                 "a": Variant(201, T0 + 39_600, "10.11.1.11", "10.11.0.1", "198.51.100.60", "198.51.100.61",
+                              domain="static.cdn-example.net", failure="timeout"),
+                 "b": Variant(202, T0 + 990_000, "172.18.2.22", "1.0.0.1", "203.0.113.70", "192.0.2.71",
+                              domain="assets.mediacdn.io", failure="refused", rtt=0.03)}),
+    Scenario("benign_vpn_udp", "a long-lived high-entropy UDP VPN session (WireGuard or OpenVPN style)", "investigate",
+             (), CONFOUNDER_ABSENT, build_vpn_udp, {
+                 "a": Variant(211, T0 + 43_200, "10.12.0.5", "10.12.0.1", "198.51.100.210", primary_port=51820,
+                              app="wireguard", beacons=80, interval=4.0),
+                 "b": Variant(212, T0 + 1_080_000, "192.168.50.5", "192.168.50.1", "203.0.113.240", primary_port=1194,
+                              app="openvpn", beacons=60, interval=6.0, rtt=0.06)}),
+    Scenario("benign_ssh_high_port", "SSH (banners, KEXINIT, encrypted packets) to an external server on a high port",
+             "investigate", ("nonstandard_port_encrypted",), CONFOUNDER_ABSENT, build_ssh_high_port, {
+                 "a": Variant(221, T0 + 46_800, "10.13.0.13", "10.13.0.1", "198.51.100.22", primary_port=2222,
+                              beacons=40),
+                 "b": Variant(222, T0 + 1_170_000, "192.168.60.6", "192.168.60.1", "203.0.113.122", primary_port=22022,
+                              beacons=60, rtt=0.15)}),
+    Scenario("benign_nas_dyndns", "a home NAS name under a dynamic-DNS provider is looked up and used over TLS, "
+             "no failures", "investigate", ("dynamic_dns",), CONFOUNDER_ABSENT, build_nas_dyndns, {
+                 "a": Variant(231, T0 + 50_400, "10.14.0.14", "10.14.0.1", "198.51.100.234", primary_port=443,
+                              domain="familynas.duckdns.org", attempts=2, interval=20.0),
+                 "b": Variant(232, T0 + 1_260_000, "192.168.70.7", "192.168.70.1", "203.0.113.177", primary_port=5001,
+                              domain="homestorage.hopto.org", attempts=3, interval=45.0, rtt=0.05)}),
+)
+
+
+def demo_office() -> list[tuple[Variant, Callable[[Capture, Variant], None], dict[str, object]]]:
+    """One office network: a host with the dynamic-DNS fallback, one SSH user on a high port, ordinary browsers."""
+    t, resolver = T0 + 2_000_000, "192.168.10.2"
+    benign = {"verdict": "benign", "indicators": [], "absent": list(CONFOUNDER_ABSENT)}
+    browsers = (  # host, sites it visits (name,name / ip,ip)
+        ("192.168.10.40", "www.example-news.com,mail.example.org", "198.51.100.31,198.51.100.32"),
+        ("192.168.10.41", "mail.example.org,docs.example.net", "198.51.100.32,203.0.113.33"),
+        ("192.168.10.42", "docs.example.net,www.example-news.com", "203.0.113.33,198.51.100.31"),
+        ("192.168.10.43", "www.example-news.com,docs.example.net,mail.example.org",
+         "198.51.100.31,203.0.113.33,198.51.100.32"),
+    )
+    rows: list[tuple[Variant, Callable[[Capture, Variant], None], dict[str, object]]] = [
+        (Variant(0, t + 40, "192.168.10.21", resolver, "", "203.0.113.66", fallback_port=443,
+                 domain="office-update-svc.com", fallback_domain="upd-mirror.duckdns.org", attempts=3, interval=45.0,
+                 beacons=6),
+         build_fallback_dyndns,
+         {"verdict": "escalate", "indicators": ["failed_then_fallback", "dynamic_dns"], "absent": []}),
+        (Variant(0, t + 95, "192.168.10.34", resolver, "198.51.100.222", primary_port=2222, beacons=30),
+         build_ssh_high_port,
+         {"verdict": "investigate", "indicators": ["nonstandard_port_encrypted"], "absent": list(CONFOUNDER_ABSENT)}),
+    ]
+    rows += [(Variant(0, t + 7 * i, host, resolver, ips, domain=names, interval=40.0), build_office_web, benign)
+             for i, (host, names, ips) in enumerate(browsers)]
+    return rows
+
+
+def generate(out: Path) -> dict[str, object]:
+    """Write every capture and labels.json into ``out``; returns the labels."""
+    out.mkdir(parents=True, exist_ok=True)
+    captures: dict[str, object] = {}
+    for sc in SCENARIOS:
+        for suffix, variant in sc.variants.items():
+            cap = Capture(variant.seed)
+            sc.build(cap, variant)
+            name = f"{sc.name}_{suffix}.pcap"
+            cap.write(out / name)
+            captures[name] = {"scenario": sc.name, "description": sc.description,
+                              "hosts": {variant.host: {"verdict": sc.verdict, "indicators": list(sc.indicators),
+                                                       "absent": list(sc.absent)}}}
+    cap = Capture(1000)
+    hosts: dict[str, object] = {}
+    for variant, build, label in demo_office():
+        build(cap, variant)
+        hosts[variant.host] = label
+    cap.write(out / "demo_office.pcap")
+    captures["demo_office.pcap"] = {"scenario": "demo_office", "description": "an office: one host falls back to a "
+                                    "dynamic-DNS C2 after NXDOMAIN, one uses SSH on 2222, four browse the web",
+                                    "hosts": hosts}
+    labels = {"version": 1, "captures": captures}
+    (out / "labels.json").write_text(json.dumps(labels, indent=1, sort_keys=False) + "\n", encoding="utf-8")
+    return labels
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parent,
+                        help="output folder (default: this script's folder, pcaps/)")
+    args = parser.parse_args(argv)
+    labels = generate(args.out)
+    print(f"wrote {len(labels['captures'])} captures and labels.json to {args.out}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,26 @@
+"""Run `fallback-hunt` as a user does: a separate process, stdin closed, stdout/stderr captured."""
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+
+def run_cli(*args: str | Path, env: dict[str, str] | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "pcap_analyzer", *map(str, args)], capture_output=True, text=True,
+                          stdin=subprocess.DEVNULL, env=env, timeout=timeout)
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    """Every file under ``folder`` with its content (to prove nothing in it was touched)."""
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def assert_one_error_line(proc: subprocess.CompletedProcess) -> str:
+    """Exit 2, exactly one stderr line `fallback-hunt: error: ...`, no traceback; returns the line."""
+    assert proc.returncode == 2, (proc.returncode, proc.stdout, proc.stderr)
+    lines = proc.stderr.splitlines()
+    assert len(lines) == 1, proc.stderr
+    assert lines[0].startswith("fallback-hunt: error: ") and len(lines[0]) > len("fallback-hunt: error: ") + 3
+    assert "Traceback" not in proc.stderr + proc.stdout
+    return lines[0]

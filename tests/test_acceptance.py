@@ -1,0 +1,187 @@
+"""End to end: labelled scenarios get their verdicts and indicators; the real malicious captures show what
+SOURCES.md names; nothing in the real benign captures escalates."""
+from __future__ import annotations
+
+import json
+import re
+from functools import lru_cache
+from pathlib import Path
+
+import pytest
+from conftest import SCENARIOS, SHARED_PCAPS, SHARED_ZEEK_LOGS, shared_captures
+
+from pcap_analyzer.config import default_config
+from pcap_analyzer.containment import containment
+from pcap_analyzer.homenet import HomeNet
+from pcap_analyzer.model import HostReport
+
+LABELS = SCENARIOS / "labels.json"
+
+
+@lru_cache(maxsize=None)
+def analyze_capture(path: Path) -> tuple[HostReport, ...]:
+    """The whole analysis of one capture with the default config: pipeline.analyze, or (while the pipeline cannot
+    be imported) the same steps in order."""
+    cfg = default_config()
+    home = HomeNet(cfg["home_net"]["cidrs"])
+    try:
+        from pcap_analyzer.pipeline import analyze
+    except ImportError:
+        return tuple(_steps(path, cfg, home))
+    return tuple(analyze([path], cfg, home).hosts)
+
+
+def _steps(path: Path, cfg: dict, home: HomeNet) -> list[HostReport]:
+    from pcap_analyzer import detect, dissect, flows, measures, reader, verdict
+    from pcap_analyzer.detect.base import DetectContext
+    from pcap_analyzer.model import CaptureInfo
+
+    table = flows.FlowTable(cfg)
+    for batch in reader.read_capture(path, cfg, CaptureInfo(path=str(path))):
+        table.add(batch)
+    flow_list = table.finish()
+    dissect.annotate_all(flow_list, cfg)
+    measures.annotate_all(flow_list, cfg)
+    ctx = DetectContext(flow_list, home, cfg)
+    return verdict.build_hosts(detect.run_all(ctx), ctx)
+
+
+def hosts_by_ip(path: Path) -> dict[str, HostReport]:
+    return {h.ip: h for h in analyze_capture(path)}
+
+
+def labelled() -> list[tuple[str, dict]]:
+    if not LABELS.is_file():
+        return []
+    return sorted(json.loads(LABELS.read_text(encoding="utf-8"))["captures"].items())
+
+
+def expected_from_sources() -> list[tuple[str, str]]:
+    """(capture stem, indicator) pairs from the "What each malicious capture should show" list in SOURCES.md."""
+    sources = SHARED_PCAPS / "SOURCES.md"
+    if not sources.is_file():
+        return []
+    stems = {p.name.split(".")[0] for p in shared_captures("malicious")}
+    pairs = []
+    for names, kind in re.findall(r"^- (.+?): `(\w+)`", sources.read_text(encoding="utf-8"), re.M):
+        pairs += [(stem, kind) for stem in re.findall(r"[\w.-]+", names) if stem in stems]
+    return pairs
+
+
+@pytest.mark.parametrize("capture, label", labelled(), ids=[name for name, _ in labelled()])
+def test_scenario_hosts_get_their_labelled_verdict_and_indicators(capture: str, label: dict) -> None:
+    hosts = hosts_by_ip(SCENARIOS / capture)
+    for ip, want in label["hosts"].items():
+        assert ip in hosts, f"{capture}: no report for {ip}"
+        host = hosts[ip]
+        kinds = {ind.type for ind in host.indicators}
+        assert host.verdict == want["verdict"], f"{capture} {ip}: {host.verdict} ({host.reasons}), {sorted(kinds)}"
+        assert set(want["indicators"]) <= kinds, f"{capture} {ip}: missing {set(want['indicators']) - kinds}"
+        assert not set(want["absent"]) & kinds, f"{capture} {ip}: has {set(want['absent']) & kinds}"
+        assert set(host.answers) == {"nonstandard_ports", "protocol_switch", "unusual_dns", "fail_then_resume"}
+        if "failed_then_fallback" in want["indicators"]:
+            assert host.channels and host.answers["fail_then_resume"]["answer"], f"{capture} {ip}: no channels"
+
+
+def test_escalated_scenarios_name_checkable_channels() -> None:
+    """A fallback's primary / fallback carry real times and the community ID of a real flow of that channel."""
+    checked = 0
+    for capture, label in labelled():
+        for ip, want in label["hosts"].items():
+            if "failed_then_fallback" not in want["indicators"]:
+                continue
+            host = hosts_by_ip(SCENARIOS / capture)[ip]
+            (ind, *_) = [i for i in host.indicators if i.type == "failed_then_fallback"]
+            primary, fallback = ind.evidence["primary"], ind.evidence["fallback"]
+            assert primary["attempts"] >= 2 and primary["last_ts"] <= fallback["first_ts"], capture
+            assert fallback["attempts"] >= 1 and fallback["community_id"].startswith("1:"), capture
+            assert ind.evidence["reasons"], capture
+            checked += 1
+    if not checked:
+        pytest.skip("no labelled scenario corpus")
+
+
+def test_demo_office_containment_blocks_the_fallback_only() -> None:
+    path = SCENARIOS / "demo_office.pcap"
+    if not path.is_file():
+        pytest.skip("no demo_office.pcap")
+    hosts = list(analyze_capture(path))
+    out = containment(hosts)
+    assert [h.ip for h in hosts if h.verdict == "escalate"] == out["hosts"]
+    assert any(d.endswith(".duckdns.org") for d in out["domains"]), out["domains"]
+    assert not {h.ip for h in hosts} & set(out["ips"])  # never block our own hosts
+    escalated = [h for h in hosts if h.verdict == "escalate"]
+    assert all(h.same_pattern_hosts == [] for h in escalated)  # one fallback host in the office: no siblings
+
+
+def test_sources_md_names_an_indicator_for_each_tunnel_and_port_capture() -> None:
+    if not (SHARED_PCAPS / "SOURCES.md").is_file():
+        pytest.skip("../shared/pcaps is not present")
+    pairs = expected_from_sources()
+    assert {kind for _, kind in pairs} >= {"dns_tunnel", "icmp_tunnel", "nonstandard_port_encrypted"}
+    assert len({stem for stem, _ in pairs}) >= 6
+
+
+@pytest.mark.parametrize("stem, kind", expected_from_sources(), ids=lambda v: str(v))
+def test_malicious_shared_captures_show_their_indicator(stem: str, kind: str) -> None:
+    (path,) = [p for p in shared_captures("malicious") if p.name.split(".")[0] == stem]
+    kinds = {ind.type for host in analyze_capture(path) for ind in host.indicators}
+    assert kind in kinds, f"{stem}: {sorted(kinds)}"
+
+
+@pytest.mark.parametrize("path", shared_captures("benign"), ids=lambda p: p.name)
+def test_no_host_in_a_benign_shared_capture_escalates(path: Path) -> None:
+    escalated = {h.ip: h.reasons for h in analyze_capture(path) if h.verdict == "escalate"}
+    assert escalated == {}
+
+
+def zeek_log_dirs(kind: str) -> list[Path]:
+    """../shared/zeek-logs/<capture stem>/ for the shared captures of one kind."""
+    folders = [SHARED_ZEEK_LOGS / p.name.split(".")[0] for p in shared_captures(kind)]
+    return [d for d in folders if (d / "conn.log").is_file()]
+
+
+@lru_cache(maxsize=None)
+def analyze_logs(folder: Path) -> tuple[HostReport, ...]:
+    """Sensor-only mode: the same analysis from Zeek logs alone (no payload)."""
+    from pcap_analyzer.pipeline import analyze
+
+    cfg = default_config()
+    return tuple(analyze([], cfg, HomeNet(cfg["home_net"]["cidrs"]), zeek_dir=folder).hosts)
+
+
+@pytest.mark.parametrize("folder", zeek_log_dirs("benign"), ids=lambda p: p.name)
+def test_no_host_escalates_from_the_zeek_logs_of_a_benign_capture(folder: Path) -> None:
+    escalated = {h.ip: h.reasons for h in analyze_logs(folder) if h.verdict == "escalate"}
+    assert escalated == {}
+
+
+@pytest.mark.parametrize("stem", sorted({s for s, k in expected_from_sources() if k == "dns_tunnel"}))
+def test_dns_tunnels_show_from_zeek_logs_alone(stem: str) -> None:
+    kinds = {i.type for h in analyze_logs(SHARED_ZEEK_LOGS / stem) for i in h.indicators}
+    assert "dns_tunnel" in kinds, f"{stem}: {sorted(kinds)}"
+
+
+def first_dns_queries(src: Path, dst: Path, queries: int) -> None:
+    """Copy ``src`` up to its ``queries``-th DNS query (udp/53) into ``dst``: a short session of the same tunnel."""
+    import dpkt
+
+    with src.open("rb") as fh, dst.open("wb") as out:
+        reader = dpkt.pcap.Reader(fh)
+        writer = dpkt.pcap.Writer(out, linktype=reader.datalink())
+        seen = 0
+        for ts, buf in reader:
+            writer.writepkt(buf, ts)
+            udp = getattr(getattr(dpkt.ethernet.Ethernet(buf), "data", None), "data", None)
+            seen += isinstance(udp, dpkt.udp.UDP) and udp.dport == 53
+            if seen >= queries:
+                break
+
+
+@pytest.mark.parametrize("stem", sorted({s for s, k in expected_from_sources() if k == "dns_tunnel"}))
+def test_dns_tunnels_show_in_a_short_session_of_ten_queries(stem: str, tmp_path: Path) -> None:
+    (src,) = [p for p in shared_captures("malicious") if p.name.split(".")[0] == stem]
+    short = tmp_path / f"{stem}-10.pcap"
+    first_dns_queries(src, short, 10)
+    kinds = {i.type for h in analyze_capture(short) for i in h.indicators}
+    assert "dns_tunnel" in kinds, f"{stem} (10 queries): {sorted(kinds)}"

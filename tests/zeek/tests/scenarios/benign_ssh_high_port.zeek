@@ -1,0 +1,8 @@
+# @TEST-DOC: benign_ssh_high_port: SSH (banners, KEXINIT, encrypted packets) to an external server on a high port.
+# Baseline written from pcaps/labels.json (expected indicators: yes, absent ones: no);
+# confirm it with the first real Zeek run.
+#
+# @TEST-EXEC: run-scenario benign_ssh_high_port_a.pcap >benign_ssh_high_port_a.out
+# @TEST-EXEC: run-scenario benign_ssh_high_port_b.pcap >benign_ssh_high_port_b.out
+# @TEST-EXEC: btest-diff benign_ssh_high_port_a.out
+# @TEST-EXEC: btest-diff benign_ssh_high_port_b.out

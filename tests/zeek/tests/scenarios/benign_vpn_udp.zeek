@@ -1,0 +1,8 @@
+# @TEST-DOC: benign_vpn_udp: a long-lived high-entropy UDP VPN session (WireGuard or OpenVPN style).
+# Baseline written from pcaps/labels.json (expected indicators: yes, absent ones: no);
+# confirm it with the first real Zeek run.
+#
+# @TEST-EXEC: run-scenario benign_vpn_udp_a.pcap >benign_vpn_udp_a.out
+# @TEST-EXEC: run-scenario benign_vpn_udp_b.pcap >benign_vpn_udp_b.out
+# @TEST-EXEC: btest-diff benign_vpn_udp_a.out
+# @TEST-EXEC: btest-diff benign_vpn_udp_b.out

@@ -1,0 +1,8 @@
+# @TEST-DOC: fallback_backup_ip: primary C2 IP refuses (RST, REJ) repeatedly, then TLS without SNI to a different bare IP that no DNS answer contains.
+# Baseline written from pcaps/labels.json (expected indicators: yes, absent ones: no);
+# confirm it with the first real Zeek run.
+#
+# @TEST-EXEC: run-scenario fallback_backup_ip_a.pcap >fallback_backup_ip_a.out
+# @TEST-EXEC: run-scenario fallback_backup_ip_b.pcap >fallback_backup_ip_b.out
+# @TEST-EXEC: btest-diff fallback_backup_ip_a.out
+# @TEST-EXEC: btest-diff fallback_backup_ip_b.out

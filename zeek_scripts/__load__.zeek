@@ -1,0 +1,12 @@
+##! fallback-hunt: detect malware falling back to another C2 channel (MITRE ATT&CK T1008).
+##! Loads the shared log/notice/cluster plumbing and one script per indicator.
+
+@load ./main
+@load ./failed-then-fallback
+@load ./dynamic-dns
+@load ./nonstandard-port-encrypted
+@load ./protocol-port-mismatch
+@load ./protocol-switch
+@load ./dns-tunnel
+@load ./icmp-tunnel
+@load ./intel-match

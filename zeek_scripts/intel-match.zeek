@@ -1,0 +1,25 @@
+##! intel_match: the Intel framework matched an indicator inside a
+##! connection. The framework is used as is (load your intel files with
+##! ``redef Intel::read_files += { ... }``); each match with a connection
+##! also becomes a fallback.log line and a FallbackChannels::Intel_Match notice.
+
+@load base/frameworks/intel
+@load frameworks/intel/seen
+@load ./main
+
+module FallbackChannels;
+
+event Intel::match(s: Intel::Seen, items: set[Intel::Item])
+	{
+	if ( ! s?$conn )
+		return;
+	local c = s$conn;
+	local sources: set[string] = set();
+	for ( item in items )
+		add sources[item$meta$source];
+	local what = s?$indicator ? s$indicator : "?";
+	report(Finding($ts=network_time(), $uid=c$uid, $id=c$id,
+	    $community_id=community_id(c), $indicator="intel_match",
+	    $note=Intel_Match, $primary=fmt("%s %s", what, s$where),
+	    $detail=fmt("intel sources: %s", join_string_set(sources, ","))));
+	}
