@@ -397,6 +397,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data", type=Path, default=DATA, help="output folder (default bench/data)")
     parser.add_argument("--force", action="store_true", help="rewrite even when cached")
     args = parser.parse_args(argv)
+    if any(count < 1 for count in args.packets + args.conn_log):
+        parser.error("sizes must be positive")
     for count in args.packets:
         print(ensure_capture(count, args.data, args.force))
     for count in args.conn_log:

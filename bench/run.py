@@ -264,7 +264,7 @@ def run_child(stage: str, name: str, *inputs: Path) -> Result:
     run = measure([sys.executable, str(Path(__file__).resolve()), "--child", stage, *map(str, inputs)])
     result = result_of(stage, name, run)
     if result.status == "ok":
-        data = json.loads(_last_line(run.out))
+        data = json.loads(run.out.strip().splitlines()[-1])
         result.packets, result.work = int(data.pop("packets")), float(data.pop("work"))
         result.extra = data
     return result
@@ -367,13 +367,19 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="fallback-hunt throughput and memory benchmarks")
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     parser.add_argument("--no-4m", action="store_true", help="skip the 4M-packet capture")
-    parser.add_argument("--only", default="", help="comma-separated stages: flows,dissect,analyze,dpkt,suricata,zeek")
+    parser.add_argument("--only", default="", help="comma-separated stages (default all): flows, dissect, analyze, "
+                        "dpkt, suricata, zeek")
     parser.add_argument("--packets", type=int, default=1_000_000, help="size of the main capture (default 1M)")
     args = parser.parse_args(argv)
     if args.child:
         return child_main(args.child[0], args.child[1:])
 
-    stages = set(filter(None, args.only.split(","))) or {"flows", "dissect", "analyze", "dpkt", "suricata", "zeek"}
+    known = ("flows", "dissect", "analyze", "dpkt", "suricata", "zeek")
+    stages = set(filter(None, args.only.split(","))) or set(known)
+    if not stages <= set(known):
+        parser.error(f"--only: unknown stage(s) {', '.join(sorted(stages - set(known)))}; known: {', '.join(known)}")
+    if args.packets < 1:
+        parser.error("--packets must be positive")
     print("preparing inputs in bench/data/ (cached) ...", file=sys.stderr, flush=True)
     capture = make_capture.ensure_capture(args.packets)
     results: dict[str, Result] = {}

@@ -94,8 +94,7 @@ def _tsv_layout(path: Path) -> tuple[list[str], int, int]:
                 names = line.rstrip(b"\r\n").decode("utf-8", "replace").split("\t")[1:]
     if not names:
         raise InputError(f"{path}: Zeek TSV log without a #fields header line")
-    with path.open("rb") as f:
-        mapped = np.fromfile(f, dtype=np.uint8)
+    mapped = np.memmap(path, dtype=np.uint8, mode="r")  # not empty: it has a header
     newlines = int(np.count_nonzero(mapped == ord("\n")))
     lines = newlines + (1 if mapped.size and mapped[-1] != ord("\n") else 0)
     trailer = _trailing_comment_lines(bytes(mapped[-4096:]))

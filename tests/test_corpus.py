@@ -1,4 +1,5 @@
-"""The labelled scenario corpus (pcaps/): labels.json is well-formed and the captures match their generator."""
+"""The labelled scenario corpus (pcaps/): labels.json is well-formed and the captures match their generator.
+Also the benchmark inputs (bench/make_capture.py) and harness (bench/run.py)."""
 from __future__ import annotations
 
 import importlib.util
@@ -15,14 +16,16 @@ from conftest import SCENARIOS
 from pcap_analyzer.model import INDICATOR_TYPES, VERDICTS
 
 LABELS = SCENARIOS / "labels.json"
+INTERNAL = tuple(ipaddress.ip_network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7"))
 
 
 def _labels() -> dict:
     return json.loads(LABELS.read_text(encoding="utf-8"))
 
 
-def _generator():
-    spec = importlib.util.spec_from_file_location("corpus_generate", SCENARIOS / "generate.py")
+def _load(name: str, path: Path):
+    """A script that is not part of the package (pcaps/generate.py, bench/*.py) as a module."""
+    spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module  # dataclasses look their module up while the class is built
     spec.loader.exec_module(module)
@@ -51,7 +54,7 @@ def test_labels_are_well_formed() -> None:
         assert entry["scenario"] and entry["description"], name
         assert entry["hosts"], name
         for host, label in entry["hosts"].items():
-            assert ipaddress.ip_address(host).is_private, (name, host)
+            assert any(ipaddress.ip_address(host) in net for net in INTERNAL), (name, host)
             assert label["verdict"] in VERDICTS, (name, host)
             assert set(label["indicators"]) <= set(INDICATOR_TYPES), (name, host)
             assert set(label["absent"]) <= set(INDICATOR_TYPES), (name, host)
@@ -83,7 +86,7 @@ def test_malicious_and_confounder_labels_say_what_matters() -> None:
 
 
 def test_regenerating_gives_byte_identical_files(tmp_path: Path) -> None:
-    _generator().generate(tmp_path)
+    _load("corpus_generate", SCENARIOS / "generate.py").generate(tmp_path)
     produced = sorted(p.name for p in tmp_path.iterdir())
     committed = sorted(p.name for p in SCENARIOS.iterdir() if p.suffix in (".pcap", ".json"))
     assert produced == committed
@@ -113,18 +116,10 @@ def test_tcp_handshakes_have_consistent_seq_ack(name: str) -> None:
 
 # --- the benchmark inputs (bench/make_capture.py): the same traffic as the Zeek conn.log, valid on the wire --------
 
-def _bench_module():
-    spec = importlib.util.spec_from_file_location("bench_make_capture", SCENARIOS.parent / "bench" / "make_capture.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_bench_capture_is_valid_and_matches_its_conn_log(tmp_path: Path) -> None:
     from pcap_analyzer.community_id import community_id_v1
 
-    bench = _bench_module()
+    bench = _load("bench_make_capture", SCENARIOS.parent / "bench" / "make_capture.py")
     packets = 10_007  # not a multiple of any group: the last group is cut
     capture = bench.write_capture(tmp_path / "mixed.pcap", packets)
     conn = bench.write_conn_log(tmp_path / "zeek" / "conn.log", 300)
@@ -156,20 +151,10 @@ def test_bench_capture_is_valid_and_matches_its_conn_log(tmp_path: Path) -> None
         assert float(row[column["ts"]]) + float(row[column["duration"]]) == pytest.approx(last, abs=1e-5)
 
 
-def _bench_run():
-    sys.path.insert(0, str(SCENARIOS.parent / "bench"))
-    try:
-        spec = importlib.util.spec_from_file_location("bench_run", SCENARIOS.parent / "bench" / "run.py")
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[spec.name] = module
-        spec.loader.exec_module(module)
-        return module
-    finally:
-        sys.path.remove(str(SCENARIOS.parent / "bench"))
 
 
 def test_bench_harness_reports_missing_modules_and_judges_targets(monkeypatch: pytest.MonkeyPatch) -> None:
-    run = _bench_run()
+    run = _load("bench_run", SCENARIOS.parent / "bench" / "run.py")
     monkeypatch.setitem(run.NEEDS, "flows", ("pcap_analyzer.not_written_yet:FlowTable",))
     assert run.missing("flows") == "pcap_analyzer.not_written_yet"
     monkeypatch.setitem(run.NEEDS, "flows", ("pcap_analyzer.config:no_such_function",))
@@ -188,3 +173,13 @@ def test_bench_harness_reports_missing_modules_and_judges_targets(monkeypatch: p
     verdicts = {key: r.verdict for key, r in results.items()}
     assert verdicts == {"flows-1M": "PASS", "flows-4M": "FAIL", "dissect": "FAIL", "analyze": "PASS",
                         "suricata-none": "", "suricata-rules": "FAIL"}
+
+
+def test_bench_stage_runs_in_a_pinned_child_and_reports_figures(tmp_path: Path) -> None:
+    bench = _load("bench_make_capture", SCENARIOS.parent / "bench" / "make_capture.py")
+    run = _load("bench_run", SCENARIOS.parent / "bench" / "run.py")
+    capture = bench.write_capture(tmp_path / "small.pcap", 3000)
+    result = run.run_child("dpkt", capture.name, capture)
+    assert result.status == "ok", result.status
+    assert result.packets == 3000 and result.work > 0 and result.rss_mb > 0
+    assert result.extra["last_ts"] > 1_700_000_000
