@@ -52,6 +52,7 @@ ICMP_ERRORS = {ICMP: frozenset({3, 4, 5, 11, 12}), ICMP6: frozenset({1, 2, 3, 4}
 ICMP_HDR = 8
 SEQ_SPACE = 1 << 32
 HALF_SEQ = 1 << 31
+DRAIN_GRACE = 5.0  # default [flows] drain_grace: seconds a closed connection waits for stragglers before drain()
 TOO_LARGE_SEQ_DELTA = 1 << 20  # Zeek ignores SYN/RST sequence numbers this far from what it saw
 NEG = -(1 << 33)  # below any relative sequence number
 # Zeek 7 only calls an originator reset without responder "RSTOS0" when the history is SYN(s) then the RST.
@@ -106,11 +107,12 @@ class _Open:
 
     __slots__ = ("key", "ts", "last_ts", "orig", "ip_ver", "one_way", "max_datagrams", "max_history", "pkts", "ip_bytes",
                  "payload", "fragments", "history", "seen", "ep", "syns", "syn_ts", "samples", "datagrams",
-                 "datagram_ts", "icmp_errors")
+                 "datagram_ts", "icmp_errors", "timeout")
 
     def __init__(self, key: tuple[int, ...], ts: float, orig: int, ip_ver: int, one_way: bool, tcp: bool,
-                 max_datagrams: int, max_history: int) -> None:
+                 max_datagrams: int, max_history: int, timeout: float) -> None:
         self.key, self.ts, self.last_ts, self.orig, self.ip_ver, self.one_way = key, ts, ts, orig, ip_ver, one_way
+        self.timeout = timeout  # inactivity timeout: a gap longer than this starts a new flow
         self.max_datagrams, self.max_history = max_datagrams, max_history
         self.pkts, self.ip_bytes, self.payload = [0, 0], [0, 0], [0, 0]
         self.fragments = 0
@@ -312,11 +314,13 @@ class FlowTable:
             self.max_history = int(fc["max_history"])
             self.dns_ports = frozenset(int(p) for p in fc["dns_ports"])
             self.server_ports = frozenset(_server_ports(cfg["ports"]["expected"]))
+            self.drain_grace = float(fc.get("drain_grace", DRAIN_GRACE))
         except (KeyError, TypeError, ValueError) as exc:
             raise InputError(f"config: bad [flows] section ({exc})") from None
         self._open: dict[tuple[int, ...], _Open] = {}
         self._done: list[_Open] = []
         self._seen = 0  # packets added so far: the global order of history letters
+        self._newest = -np.inf  # newest packet time seen: drain's clock
 
     # ---- the pipeline, top to bottom -------------------------------------------------------------------------------
     def add(self, batch: PacketBatch) -> None:
@@ -324,12 +328,43 @@ class FlowTable:
         with _gc_paused():
             self._add(batch)
 
+    def drain(self, now: float | None = None) -> list[Flow]:
+        """Remove and return the flows that are over, sorted by start time; they are final.
+
+        Over means: ended by a split (idle, attempt timeout, SYN reuse); idle longer than the flow's inactivity
+        timeout at ``now`` (default: the newest packet time seen); a TCP connection closed (RST, or FIN both ways)
+        or an unanswered attempt past ``tcp_attempt_timeout``, with no packet for ``drain_grace`` seconds (so late
+        retransmissions and ICMP errors still find it).  A later packet of the same 5-tuple starts a new flow, as
+        it would after an idle split.  ``finish`` returns the rest.
+        """
+        ref = self._newest if now is None else float(now)
+        over, self._done = self._done, []
+        ended = [key for key, o in self._open.items() if self._over(o, ref)]
+        for key in ended:
+            over.append(self._open.pop(key))
+        return self._flows(over)
+
     def finish(self) -> list[Flow]:
-        """All flows (closed and still open), sorted by start time."""
+        """All flows (closed and still open, minus those drained before), sorted by start time."""
+        flows = self._flows([*self._done, *self._open.values()])
+        self._done, self._open = [], {}
+        return flows
+
+    def _flows(self, opens: list[_Open]) -> list[Flow]:
         with _gc_paused():
-            flows = [self._to_flow(o) for o in (*self._done, *self._open.values())]
+            flows = [self._to_flow(o) for o in opens]
             flows.sort(key=lambda f: (f.ts, f.uid))
         return flows
+
+    def _over(self, o: _Open, ref: float) -> bool:
+        """Idle past its timeout (no later packet can join), or a TCP connection that ended (closed, or an attempt
+        timed out) and has been quiet for the grace period (only stragglers could still join)."""
+        quiet = ref - o.last_ts
+        if quiet > o.timeout:
+            return True
+        if o.ep is None or quiet <= self.drain_grace:
+            return False
+        return _closed(o) or (o.syn_ts >= 0 and _attempting(o) and ref > o.syn_ts + self.attempt_timeout)
 
     def _add(self, batch: PacketBatch) -> None:
         rows = self._usable_rows(batch)
@@ -337,6 +372,7 @@ class FlowTable:
         self._seen += len(batch)
         if rows.shape[0] == 0:
             return
+        self._newest = max(self._newest, float(batch.ts[rows].max()))
         k = canonical_keys(batch, rows)
         c = _Chunk(batch, rows, k, *group_rows(k), base_order)
         flows_at = [self._open.get(key) for key in c.group_keys]
@@ -453,8 +489,9 @@ class FlowTable:
         sport, dport = (pa, pb) if side == 0 else (pb, pa)
         orig = side ^ int(self._flip(proto, sport, dport, flags))
         dns = proto == UDP and (pa in self.dns_ports or pb in self.dns_ports)
+        timeout = self.dns_timeout if dns else self.timeouts.get(proto, self.other_timeout)
         o = _Open(key, ts, orig, c.group_ipver[g], c.group_oneway[g], proto == TCP,
-                  self.max_dns if dns else self.max_datagrams, self.max_history)
+                  self.max_dns if dns else self.max_datagrams, self.max_history, timeout)
         if orig != side:
             o.history.append((order - 0.5, "^"))  # before the letters of the same packet
         self._open[key] = o
@@ -666,6 +703,12 @@ class FlowTable:
 def group_of_pos(c: _Chunk, pos: np.ndarray | int) -> np.ndarray:
     """Group index of sorted positions."""
     return np.searchsorted(c.starts, pos, side="right") - 1
+
+
+def _closed(o: _Open) -> bool:
+    """A TCP connection reset by either side, or closed with a FIN both ways."""
+    a, b = o.ep  # type: ignore[misc]
+    return a.state == RESET or b.state == RESET or (a.state == CLOSED and b.state == CLOSED)
 
 
 def _attempting(o: _Open) -> bool:

@@ -183,10 +183,19 @@ class Flow:
     resp_measures: ChannelMeasures | None = None
     # Filled by zeek/suricata merge
     zeek_uids: list[str] = field(default_factory=list)
+    # Set when the retained payload is dropped after dissect + measures (pipeline compaction): whether each
+    # direction had retained payload (a sample, or datagrams) before it was dropped.
+    orig_payload_seen: bool = False
+    resp_payload_seen: bool = False
 
     @property
     def duration(self) -> float:
         return self.last_ts - self.ts
+
+    @property
+    def retains_payload(self) -> bool:
+        """Payload is retained now: a capture's flow before compaction (Zeek-log and compacted flows have none)."""
+        return bool(self.orig_sample or self.resp_sample or self.orig_datagrams or self.resp_datagrams)
 
     @property
     def established(self) -> bool:

@@ -144,3 +144,32 @@ def test_random_and_mutated_payloads_never_raise():
         _tcp(rng.choice([80, 443, 2222]), payloads[0], payloads[1])
         _dgram("udp", 443, payloads[:2], payloads[2:])
         _dgram("icmp", 0, payloads[:2], payloads[2:], ip_ver=rng.choice([4, 6]))
+
+
+def test_flow_without_payload_keeps_what_it_has():
+    """Zeek-log flows (sensor-only mode) carry no payload: annotate keeps their service, DNS, TLS and ICMP fields
+    and only sets expected_service."""
+    from pcap_analyzer.model import DnsMessage, IcmpInfo, TlsInfo
+
+    dns = [DnsMessage(ts=1.0, is_response=False, trans_id=7, qname="example.com", qtype=1, qtype_name="A", rcode=-1,
+                      rcode_name="")]
+    tls = TlsInfo(version="TLSv13", sni="example.com", server_hello=True)
+    icmp = IcmpInfo(echo_requests=5, echo_replies=4)
+    cases = [
+        Flow(uid="C3", ts=1.0, last_ts=2.0, proto="udp", orig_h="10.0.0.1", orig_p=5000, resp_h="192.0.2.1",
+             resp_p=53, service="dns", dns=list(dns)),
+        Flow(uid="C4", ts=1.0, last_ts=2.0, proto="tcp", orig_h="10.0.0.1", orig_p=40000, resp_h="192.0.2.1",
+             resp_p=8443, service="tls", tls=tls),
+        Flow(uid="C5", ts=1.0, last_ts=2.0, proto="icmp", orig_h="10.0.0.1", orig_p=8, resp_h="192.0.2.1",
+             resp_p=0, service="icmp", icmp=icmp),
+    ]
+    for flow in cases:
+        dissect.annotate(flow, CFG)
+    assert [(f.service, f.expected_service) for f in cases] == [("dns", "dns"), ("tls", "tls"), ("icmp", "")]
+    assert cases[0].dns == dns and cases[1].tls is tls and cases[2].icmp is icmp
+    assert (icmp.echo_requests, icmp.echo_replies) == (5, 4)
+    # with payload the dissectors decide (and replace what was there)
+    flow = Flow(uid="C6", ts=1.0, last_ts=2.0, proto="tcp", orig_h="10.0.0.1", orig_p=40000, resp_h="192.0.2.1",
+                resp_p=443, service="tls", orig_sample=b"SSH-2.0-x\r\n")
+    dissect.annotate(flow, CFG)
+    assert flow.service == "ssh"

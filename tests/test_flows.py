@@ -378,3 +378,55 @@ def test_chunk_size_independence_real_capture(shared_pcaps: Path) -> None:
     small = copy.deepcopy(cfg)
     small["reader"]["chunk_packets"] = 7
     assert _as_dicts(_read_flows(capture, small)) == _as_dicts(_read_flows(capture, cfg))
+
+
+# ---- drain: finished flows leave the table early ------------------------------------------------------------------
+def _drained_flows(capture: Path, cfg: dict[str, Any]) -> tuple[list[Flow], int]:
+    """Flows of ``capture`` as drain() after every batch plus finish() hand them out; also how many drain gave."""
+    table = FlowTable(cfg)
+    out: list[Flow] = []
+    for b in read_capture(capture, cfg, CaptureInfo(path=str(capture))):
+        table.add(b)
+        out += table.drain()
+    drained = len(out)
+    return out + table.finish(), drained
+
+
+def _by_start(flows: list[Flow]) -> list[dict[str, Any]]:
+    return _as_dicts(sorted(flows, key=lambda f: (f.ts, f.uid)))
+
+
+@pytest.mark.parametrize("capture", shared_captures("benign") + shared_captures("malicious"), ids=lambda p: p.name)
+def test_drain_then_finish_equals_finish(capture: Path) -> None:
+    cfg = copy.deepcopy(load_config())
+    cfg["reader"]["chunk_packets"] = 50
+    flows, drained = _drained_flows(capture, cfg)
+    assert _by_start(flows) == _as_dicts(_read_flows(capture, cfg))
+    assert len({f.uid for f in flows}) == len(flows)
+    print(capture.name, "drained early:", drained, "of", len(flows))
+
+
+def test_drain_gives_closed_idle_and_timed_out_flows_only() -> None:
+    cfg = load_config()
+    grace = FlowTable(cfg).drain_grace
+    table = FlowTable(cfg)
+    table.add(batch(full_session(1.0, cport=40001)  # SF at 1.09
+                    + [pkt(1.5, CLIENT, SERVER, 17, 5000, 9999, payload=b"a")]  # UDP, idle after 60 s
+                    + [pkt(2.0, CLIENT, SERVER, 6, 40002, 443, "S", 7)]  # unanswered attempt
+                    + handshake(2.0, cport=40003)))  # established, quiet
+    assert table.drain() == []
+    assert [f.orig_p for f in table.drain(now=1.09 + grace + 0.01)] == [40001]
+    assert [f.orig_p for f in table.drain(now=2.0 + cfg["flows"]["tcp_attempt_timeout"] + grace + 0.01)] == [40002]
+    assert [f.orig_p for f in table.drain(now=1.5 + cfg["flows"]["udp_inactivity"] + 0.01)] == [5000]
+    (rest,) = table.finish()
+    assert (rest.orig_p, rest.conn_state) == (40003, "S1")
+    assert table.finish() == []
+
+
+def test_packet_after_drain_starts_a_new_flow() -> None:
+    table = FlowTable(load_config())
+    table.add(batch(full_session(1.0)))
+    (first,) = table.drain(now=30.0)
+    table.add(batch([pkt(30.0, CLIENT, SERVER, 6, 40000, 80, "A", 9999, 9999)]))  # a straggler long after
+    (late,) = table.finish()
+    assert (first.conn_state, first.orig_pkts, late.history, late.ts) == ("SF", 6, "A", 30.0)

@@ -24,8 +24,14 @@ _ORDER: dict[str, tuple[tuple[str, Dissector], ...]] = {
 
 
 def annotate(flow: Flow, cfg: Config) -> None:
-    """Set flow.service / expected_service and the protocol fields (dns, tls, ssh_banners, http, quic, icmp)."""
+    """Set flow.service / expected_service and the protocol fields (dns, tls, ssh_banners, http, quic, icmp).
+
+    A flow without retained payload (built from Zeek logs, or already annotated and compacted) keeps what it has:
+    only expected_service is set.
+    """
     flow.expected_service = cfg["ports"]["expected"].get(f"{flow.proto}/{flow.resp_p}", "")
+    if not flow.retains_payload:
+        return
     flow.service = ""
     for service, dissector in _ORDER.get(flow.proto, ()):
         if dissector(flow, cfg):
