@@ -5,6 +5,7 @@ Usage:
     python bench/make_capture.py --packets 1000000            # bench/data/mixed-1M.pcap
     python bench/make_capture.py --conn-log 1000000           # bench/data/zeek-conn-1M/conn.log
     python bench/make_capture.py --packets 4000000 --force    # rebuild even if cached
+    python bench/make_capture.py --long 4000000 --like 1000000  # bench/data/mixed-4M-long.pcap: the 1M flows, longer
 
 How it is fast: a handful of flow *templates* (TLS sessions, an HTTP download, DNS lookups, ICMP echo, NTP, QUIC)
 are built once with the scenario generator (pcaps/generate.py, scapy, correct checksums).  Each template is then
@@ -105,7 +106,9 @@ def _conn_columns(frames: list[bytes], from_client: list[bool], proto: int) -> d
     return cols
 
 
-def build_templates() -> list[Template]:
+def build_templates(scale: int = 1) -> list[Template]:
+    """The flow templates; ``scale`` > 1 makes the TLS and HTTP sessions longer (their data exchanged ``scale``
+    times: more data packets per session), the other kinds stay as they are."""
     gen = _generator()
     web = _pool("23.64.0.0/16", 4096)
     resolvers = np.array([_ip_u32("10.0.0.53"), _ip_u32("10.0.0.54")], dtype=np.uint32)
@@ -117,7 +120,8 @@ def build_templates() -> list[Template]:
 
     def http(cap) -> None:
         req = gen.http_request("GET", "downloads.example.com", "/files/update.bin", "Mozilla/5.0")
-        cap.tcp_session(0.0, c, s, 80, 0.03, [(True, req), (False, gen.http_response(cap.rng.randbytes(8000),
+        body = cap.rng.randbytes(8000 * scale)
+        cap.tcp_session(0.0, c, s, 80, 0.03, [(True, req), (False, gen.http_response(body,
                                                                                       "application/octet-stream"))])
 
     def dns(cap, name: str, qtype: str, answer: tuple[str, str]) -> None:
@@ -139,12 +143,12 @@ def build_templates() -> list[Template]:
             cap.udp(0.03 + i * 0.001, s, c, 443, port, gen.quic_initial(cap.rng, dcid, 1200 if i < 2 else 300))
         cap.udp(0.04, c, s, port, 443, gen.quic_initial(cap.rng, dcid, 80))
 
-    small = [(True, 420), (False, 3100), (True, 310), (False, 6200)]
-    large = [(True, 520), (False, 30000), (True, 200), (False, 900)]
+    small = [(True, 420), (False, 3100), (True, 310), (False, 6200)] * scale
+    large = [(True, 520), (False, 30000), (True, 200), (False, 900)] * scale
     kinds = [  # name, proto, service, flows per round, servers, builder
         ("tls-news", 6, "ssl", 60, web, lambda cap: tls(cap, small, "www.example-news.com")),
         ("tls-mail", 6, "ssl", 60, web, lambda cap: tls(cap, small, "mail.example.org")),
-        ("tls-api", 6, "ssl", 60, web, lambda cap: tls(cap, small[:2], "api.example.net")),
+        ("tls-api", 6, "ssl", 60, web, lambda cap: tls(cap, small[:2 * scale], "api.example.net")),
         ("tls-video", 6, "ssl", 25, web, lambda cap: tls(cap, large, "video.example-cdn.net")),
         ("http-dl", 6, "http", 50, web, http),
         ("dns-a", 17, "dns", 150, resolvers, lambda cap: dns(cap, "www.example-news.com", "A", ("A", "23.64.1.2"))),
@@ -263,31 +267,62 @@ def _update_checksum(arr: np.ndarray, cols: np.ndarray, delta: np.ndarray, udp: 
     _put(arr, cols, new, ">u2")
 
 
-def write_capture(path: Path, packets: int) -> Path:
-    """Write a mixed capture of exactly ``packets`` packets to ``path``."""
-    templates = build_templates()
+def _groups(templates: list[Template], packets: int | None, flows: int | None):
+    """(round, template index, first flow, flows in the group, records kept) of each group a capture is made of:
+    up to exactly ``packets`` packets (the last group cut after its first records: every flow in it has begun), or
+    exactly ``flows`` whole flows (the last group has fewer flows)."""
+    written, flow, rnd = 0, 0, 0
+    while True:
+        for k, t in enumerate(templates):
+            count = t.flows_per_round if flows is None else min(t.flows_per_round, flows - flow)
+            records = t.packets * count
+            if packets is not None:
+                records = min(records, packets - written)
+            yield rnd, k, flow, count, records
+            written += records
+            flow += count
+            if (packets is not None and written >= packets) or (flows is not None and flow >= flows):
+                return
+        rnd += 1
+
+
+def flows_in(templates: list[Template], packets: int) -> int:
+    """Flows of a capture of ``packets`` packets (a cut group holds as many flows as it has records, at most all)."""
+    return sum(min(count, records) for _, _, _, count, records in _groups(templates, packets, None))
+
+
+def packets_for(templates: list[Template], flows: int) -> int:
+    return sum(records for *_, records in _groups(templates, None, flows))
+
+
+def write_capture(path: Path, packets: int | None, scale: int = 1, flows: int | None = None) -> Path:
+    """Write a mixed capture of exactly ``packets`` packets, or of exactly ``flows`` whole flows, to ``path``."""
+    templates = build_templates(scale)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".part")
-    written, flow, rnd = 0, 0, 0
     with tmp.open("wb") as out:
         out.write(PCAP_HEADER)
-        while written < packets:
-            for k, t in enumerate(templates):
-                group = stamp(t, flow, t.flows_per_round, int(group_start_us(templates, rnd, k)))
-                group_packets = t.packets * t.flows_per_round
-                if written + group_packets > packets:  # last group: cut after the remaining records
-                    keep = packets - written
-                    sizes = np.repeat(t.rec_len, t.flows_per_round)
-                    group = group[: int(sizes[:keep].sum())]
-                    group_packets = keep
-                out.write(group)
-                written += group_packets
-                flow += t.flows_per_round
-                if written >= packets:
-                    break
-            rnd += 1
+        for rnd, k, first, count, records in _groups(templates, packets, flows):
+            t = templates[k]
+            group = stamp(t, first, count, int(group_start_us(templates, rnd, k)))
+            if records < t.packets * count:  # last group: cut after the remaining records
+                group = group[: int(np.repeat(t.rec_len, count)[:records].sum())]
+            out.write(group)
     tmp.replace(path)
     return path
+
+
+def long_flows_plan(packets: int, like: int) -> tuple[int, int]:
+    """(scale, flows): the flows of a ``like``-packet capture, made longer (``scale``) to come close to ``packets``
+    packets in all. Packets grow about linearly with the scale: estimated from scales 1 and 2, then the best
+    neighbour is picked."""
+    flows = flows_in(build_templates(1), like)
+    total = {k: packets_for(build_templates(k), flows) for k in (1, 2)}
+    guess = max(1, round(1 + (packets - total[1]) / max(total[2] - total[1], 1)))
+    for k in (guess - 1, guess, guess + 1):
+        if k >= 1 and k not in total:
+            total[k] = packets_for(build_templates(k), flows)
+    return min(total, key=lambda k: abs(total[k] - packets)), flows
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -383,6 +418,17 @@ def ensure_capture(packets: int, data_dir: Path = DATA, force: bool = False) -> 
     return cached(path, lambda: write_capture(path, packets), force)
 
 
+def ensure_long_capture(packets: int, like: int, data_dir: Path = DATA, force: bool = False) -> Path:
+    """bench/data/mixed-<N>-long.pcap: the same flows as mixed-<like>.pcap (same 5-tuples, same kinds), the TLS and
+    HTTP sessions longer so that it holds about ``packets`` packets. Written if missing or stale (or ``force``)."""
+    path = data_dir / f"mixed-{label(packets)}-long.pcap"
+
+    def write() -> None:
+        scale, flows = long_flows_plan(packets, like)
+        write_capture(path, None, scale, flows)
+    return cached(path, write, force)
+
+
 def ensure_conn_log(lines: int, data_dir: Path = DATA, force: bool = False) -> Path:
     """bench/data/zeek-conn-<N>/ holding conn.log, written if missing or stale (or ``force``); returns the folder."""
     folder = data_dir / f"zeek-conn-{label(lines)}"
@@ -393,14 +439,20 @@ def ensure_conn_log(lines: int, data_dir: Path = DATA, force: bool = False) -> P
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Write cached benchmark inputs into bench/data/.")
     parser.add_argument("--packets", type=int, action="append", default=[], help="capture size (repeatable)")
+    parser.add_argument("--long", type=int, action="append", default=[], metavar="PACKETS",
+                        help="a capture of about PACKETS packets with the same flows as --like (repeatable)")
+    parser.add_argument("--like", type=int, default=1_000_000, help="packets of the capture whose flows --long "
+                        "repeats (default 1000000)")
     parser.add_argument("--conn-log", type=int, action="append", default=[], help="conn.log lines (repeatable)")
     parser.add_argument("--data", type=Path, default=DATA, help="output folder (default bench/data)")
     parser.add_argument("--force", action="store_true", help="rewrite even when cached")
     args = parser.parse_args(argv)
-    if any(count < 1 for count in args.packets + args.conn_log):
+    if any(count < 1 for count in args.packets + args.conn_log + args.long + [args.like]):
         parser.error("sizes must be positive")
     for count in args.packets:
         print(ensure_capture(count, args.data, args.force))
+    for count in args.long:
+        print(ensure_long_capture(count, args.like, args.data, args.force))
     for count in args.conn_log:
         print(ensure_conn_log(count, args.data, args.force))
     return 0

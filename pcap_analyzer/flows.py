@@ -5,15 +5,23 @@ Per chunk, everything that touches every packet is vectorised:
 1. canonical keys (ordered endpoints; ICMP type/code mapped to ports as Zeek and Community ID do) and one stable
    sort that groups the chunk's packets by key, in capture order inside each group;
 2. idle-timeout splits from the time gaps inside each group;
-3. a short Python pass over the few "event" packets of each TCP group (SYN/FIN/RST, and the first packet of each
-   direction after a segment start or a control packet): Zeek's endpoint state machine, the S/H/F/R/I/Q history
-   letters, SYN retransmissions, and new connections on SYN reuse / attempt timeout;
-4. per (flow, direction) counters with np.bincount / np.maximum.at, first occurrence of the D/A history letters,
-   retransmissions (T/t) from a grouped running maximum of sequence ends;
+3. flow segments: groups that are one whole ordinary new TCP connection (pure SYN, SYN-ACK, no RST, at most a FIN
+   per side) and every non-TCP segment start get their flows in one vectorised step; a short Python pass walks the
+   few "event" packets of the other TCP groups (SYN/FIN/RST, and the first packet of each direction after a
+   segment start or a SYN): Zeek's endpoint state machine, the S/H/F/R/I/Q history letters, SYN retransmissions,
+   and new connections on SYN reuse / attempt timeout;
+4. per (flow, direction) counters with np.bincount / np.maximum.at into the table's numpy columns (``_Counters``,
+   one slot per flow), first occurrence of the D/A history letters, retransmissions (T/t) from a grouped running
+   maximum of sequence ends;
 5. payload retention (bounded), touching only packets of flows whose buffers are not full, and ICMP errors tied
    back to the flow they quote.
 
-Memory grows with flows, never with packets.  Zeek rules followed: originator = SYN sender or first sender,
+Flow records are made in batches (``drain`` / ``finish``): address text once per address, Community IDs with one
+SHA-1 call per flow on inputs packed by numpy, uids mixed from the Community ID digest, history letters (kept as
+sortable ints) sorted for all flows at once.
+
+Memory grows with flows, never with packets; ``drain`` hands out flows that are over, so it stays bounded by the
+concurrent flows.  Zeek rules followed: originator = SYN sender or first sender,
 flipped by the likely-server-port guess (history "^"); idle timeouts per protocol (DNS flows: Zeek's 10 s DNS
 session timeout); an unanswered SYN ends after tcp_attempt_timeout; a fresh SYN on a closed connection starts a new
 one; ICMP keyed by type/counterpart (one-way types keep their direction).  Known simplifications: no checksum (C),
@@ -22,11 +30,14 @@ zero window (W: no window column), content gap (g) letters; no SYN/SYN-ACK rever
 """
 from __future__ import annotations
 
+import bisect
 import contextlib
+import dataclasses
 import functools
 import gc
-import hashlib
 import ipaddress
+import itertools
+import mmap
 import re
 import socket
 import struct
@@ -35,7 +46,7 @@ from typing import Any, Iterator
 
 import numpy as np
 
-from .community_id import ICMP, ICMP4_COUNTERPART, ICMP6, ICMP6_COUNTERPART, community_id_packed
+from .community_id import ICMP, ICMP4_COUNTERPART, ICMP6, ICMP6_COUNTERPART, community_ids_batch
 from .config import Config
 from .errors import InputError
 from .model import Flow, PacketBatch
@@ -52,13 +63,14 @@ ICMP_ERRORS = {ICMP: frozenset({3, 4, 5, 11, 12}), ICMP6: frozenset({1, 2, 3, 4}
 ICMP_HDR = 8
 SEQ_SPACE = 1 << 32
 HALF_SEQ = 1 << 31
-DRAIN_GRACE = 5.0  # default [flows] drain_grace: seconds a closed connection waits for stragglers before drain()
 TOO_LARGE_SEQ_DELTA = 1 << 20  # Zeek ignores SYN/RST sequence numbers this far from what it saw
+LETTER = 0x80  # bit of a letter code that sorts a packet's letters after its flip mark "^"
 NEG = -(1 << 33)  # below any relative sequence number
 # Zeek 7 only calls an originator reset without responder "RSTOS0" when the history is SYN(s) then the RST.
 RSTOS0_HISTORY = re.compile(r"\^?S[^HAFGIQ]*R.*")
 BASE62 = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 UID_ALPHABET = bytes(BASE62[i % 62] for i in range(256))  # byte -> base62 digit (translate table)
+UID_SEEDS = (0x243F6A8885A308D3, 0x13198A2E03707344, 0xA4093822299F31D0)  # one per 8 bytes of uid material
 
 
 def _counterpart_table(table: dict[int, int]) -> np.ndarray:
@@ -73,13 +85,12 @@ COUNTERPART = {ICMP: _counterpart_table(ICMP4_COUNTERPART), ICMP6: _counterpart_
 
 @dataclass(slots=True)
 class _Endpoint:
-    """One side of a TCP connection: Zeek's endpoint state plus what history and byte counting need."""
+    """One side of a TCP connection: Zeek's endpoint state plus what history needs (the sequence ends and acks that
+    measure its size are _Counters columns)."""
 
     state: int = INACTIVE
     prev_state: int = INACTIVE
     base: int = -1  # sequence number of the SYN (first seq - 1 when no SYN was seen); -1 = no packet yet
-    max_end: int = 0  # highest relative sequence end sent
-    max_ack: int = 0  # highest relative ack the peer sent for this side's data
     fin: bool = False
     last_syn: int = -1  # raw seq of the last SYN / FIN end / RST, for repeated S/F/R letters
     last_fin: int = -1
@@ -89,56 +100,141 @@ class _Endpoint:
     def set_state(self, state: int) -> None:
         self.prev_state, self.state = self.state, state
 
-    def size(self) -> int:
-        """Payload bytes from the sequence space, as Zeek's TCP_Endpoint::Size()."""
-        if self.base < 0:
-            return 0
-        size = max(self.max_end, self.max_ack) - 1
-        if self.fin and size > 0:
-            size -= 1
-        return max(size, 0)
+
+def _tcp_size(extent: int, fin: bool) -> int:
+    """Payload bytes from the sequence space, as Zeek's TCP_Endpoint::Size(): ``extent`` is the highest relative
+    sequence end or peer ack, minus 1 (0 for a side without packets); a FIN takes one sequence number."""
+    if fin and extent > 0:
+        extent -= 1
+    return max(extent, 0)
 
 
 class _Open:
-    """A flow under construction; counters are indexed by key side (0 = the canonical first endpoint).
+    """A flow under construction: what needs Python objects (history, TCP endpoints, retained payload); its counters
+    live in the table's ``_Counters`` columns at ``slot``.  Per side values are indexed by key side (0 = the
+    canonical first endpoint).
 
     A plain slotted class (not a dataclass with default factories): one is made per flow on the hot path.
     """
 
-    __slots__ = ("key", "ts", "last_ts", "orig", "ip_ver", "one_way", "max_datagrams", "max_history", "pkts", "ip_bytes",
-                 "payload", "fragments", "history", "seen", "ep", "syns", "syn_ts", "samples", "datagrams",
-                 "datagram_ts", "icmp_errors", "timeout")
+    __slots__ = ("key", "slot", "ts", "orig", "ip_ver", "one_way", "max_history", "history", "seen",
+                 "ep", "syns", "syn_ts", "samples", "datagrams", "datagram_ts", "icmp_errors")
 
-    def __init__(self, key: tuple[int, ...], ts: float, orig: int, ip_ver: int, one_way: bool, tcp: bool,
-                 max_datagrams: int, max_history: int, timeout: float) -> None:
-        self.key, self.ts, self.last_ts, self.orig, self.ip_ver, self.one_way = key, ts, ts, orig, ip_ver, one_way
-        self.timeout = timeout  # inactivity timeout: a gap longer than this starts a new flow
-        self.max_datagrams, self.max_history = max_datagrams, max_history
-        self.pkts, self.ip_bytes, self.payload = [0, 0], [0, 0], [0, 0]
-        self.fragments = 0
-        self.history: list[tuple[float, str]] = []  # (packet order, letter)
-        self.seen: set[str] = set()
-        self.ep = (_Endpoint(), _Endpoint()) if tcp else None
+    def __init__(self, key: tuple[int, ...], slot: int, ts: float, orig: int, ip_ver: int, one_way: bool, tcp: bool,
+                 max_history: int, ep: tuple[_Endpoint, _Endpoint] | None = None) -> None:
+        self.key, self.slot, self.ts, self.orig, self.ip_ver, self.one_way = key, slot, ts, orig, ip_ver, one_way
+        self.max_history = max_history
+        self.history: list[int] = []  # letters as _letter_code: sorting them sorts by packet order
+        self.seen: set[str] | None = None  # once-letters I/Q given (D/A: _Counters.da), made when first needed
+        self.ep = ep or ((_Endpoint(), _Endpoint()) if tcp else None)
         self.syns = 0  # originator SYNs (without ACK)
         self.syn_ts = -1.0  # first originator SYN (Zeek's attempt timer)
-        self.samples = (bytearray(), bytearray()) if tcp else None
+        # TCP payload retained per side, one piece per chunk (joined once, at the end)
+        self.samples: tuple[list[bytes], list[bytes]] | None = ([], []) if tcp else None
         self.datagrams: tuple[list[bytes], list[bytes]] | None = None if tcp else ([], [])
-        self.datagram_ts: list[tuple[float, bool]] = []
-        self.icmp_errors: list[tuple[float, str, int, int]] = []
+        self.datagram_ts: list[tuple[float, bool]] | None = None if tcp else []
+        self.icmp_errors: list[tuple[float, str, int, int]] | None = None  # made by the first ICMP error
 
-    def letter(self, order: float, side: int, char: str, once: bool = True) -> None:
-        """Add a history letter (upper case from the originator); once-letters are recorded once per side.
+    def letter(self, order: int, side: int, char: str, once: bool = True) -> None:
+        """Add history letter ``char`` (given upper case; lower case when ``side`` is the responder) of the packet
+        of global ``order``; once-letters are recorded once per side.
 
         Repeatable letters (S/H/F/R with a new sequence number, T at 1, 10, 100...) stop at MAX_HISTORY letters so
         a hostile flow cannot grow the table with its packets."""
-        if len(self.history) >= self.max_history:
+        history = self.history
+        if len(history) >= self.max_history:
             return
-        char = char.upper() if side == self.orig else char.lower()
+        if side != self.orig:
+            char = char.lower()
         if once:
-            if char in self.seen:
+            seen = self.seen
+            if seen is None:
+                seen = self.seen = set()
+            elif char in seen:
                 return
-            self.seen.add(char)
-        self.history.append((order, char))
+            seen.add(char)
+        history.append(order << 8 | LETTER | ord(char))  # _letter_code(order, char), inlined: the hot path
+
+
+def _letter_code(order: int, char: str, flip: bool = False) -> int:
+    """A history letter as one sortable int: packet order, then the flip mark "^" before that packet's letters, then
+    the letter itself."""
+    return order << 8 | (0 if flip else LETTER) | ord(char)
+
+
+def _history_texts(opens: list[_Open]) -> list[str]:
+    """History strings of many flows: all letter codes sorted at once (by flow, then code) and decoded together."""
+    lens = np.array([len(o.history) for o in opens], dtype=np.int64)
+    codes = np.fromiter(itertools.chain.from_iterable([o.history for o in opens]), dtype=np.int64,
+                        count=int(lens.sum()))
+    order = np.lexsort((codes, np.repeat(np.arange(len(opens)), lens)))
+    text = (codes[order] & 0x7F).astype(np.uint8).tobytes().decode("ascii")
+    ends = np.cumsum(lens)
+    return [text[a:b] for a, b in zip((ends - lens).tolist(), ends.tolist())]
+
+
+class _Counters:
+    """Per-flow state as numpy columns, one slot per flow in the table (slots of flows handed out are reused), so
+    the per-chunk steps update every flow at once: counters, last packet time, inactivity timeout, flow key, room
+    left for retained payload, TCP sequence extents and the D/A history letters given."""
+
+    def __init__(self, capacity: int = 4096) -> None:
+        self.used = 0
+        self.free: list[int] = []
+        self.pkts = np.zeros((capacity, 2), dtype=np.int64)
+        self.ip_bytes = np.zeros((capacity, 2), dtype=np.int64)
+        self.payload = np.zeros((capacity, 2), dtype=np.int64)
+        self.fragments = np.zeros(capacity, dtype=np.int64)
+        self.last_ts = np.full(capacity, -np.inf)
+        self.timeout = np.zeros(capacity)
+        self.key = np.zeros((capacity, 7), dtype=np.uint64)  # proto, a_hi, a_lo, b_hi, b_lo, pa, pb
+        self.room = np.zeros((capacity, 2), dtype=np.int64)  # payload bytes (TCP) or datagrams still to retain
+        # TCP per key side: sequence base (the walk sets it with the side's first packet; -1 = none yet), highest
+        # relative sequence end sent and highest relative ack received
+        self.base = np.full((capacity, 2), -1, dtype=np.int64)
+        self.max_end = np.zeros((capacity, 2), dtype=np.int64)
+        self.max_ack = np.zeros((capacity, 2), dtype=np.int64)
+        self.da = np.zeros(capacity, dtype=np.uint8)  # history letters D, A, d, a given (bits 1, 2, 4, 8)
+
+    def alloc(self, timeout: float, room: int) -> int:
+        if self.free:
+            slot = self.free.pop()
+        else:
+            if self.used == self.last_ts.shape[0]:
+                self._grow()
+            slot, self.used = self.used, self.used + 1
+        self.timeout[slot] = timeout
+        self.room[slot] = room
+        return slot
+
+    def alloc_many(self, n: int, timeout: float | np.ndarray, room: int | np.ndarray) -> np.ndarray:
+        """``n`` slots at once (free ones first) with their timeouts and rooms."""
+        reuse = min(n, len(self.free))
+        taken = self.free[len(self.free) - reuse:]
+        del self.free[len(self.free) - reuse:]
+        while self.used + n - reuse > self.last_ts.shape[0]:
+            self._grow()
+        slots = np.array(taken + list(range(self.used, self.used + n - reuse)), dtype=np.int64)
+        self.used += n - reuse
+        self.timeout[slots] = timeout
+        self.room[slots] = np.asarray(room).reshape(-1, 1)
+        return slots
+
+    def release(self, slots: np.ndarray) -> None:
+        """Zero the slots of flows handed out and make them free."""
+        for col in (self.pkts, self.ip_bytes, self.payload, self.fragments, self.room, self.max_end, self.max_ack,
+                    self.da):
+            col[slots] = 0
+        self.last_ts[slots] = -np.inf
+        self.base[slots] = -1
+        self.free.extend(slots.tolist())
+
+    def _grow(self) -> None:
+        for name in ("pkts", "ip_bytes", "payload", "fragments", "last_ts", "timeout", "key", "room", "base", "max_end",
+                     "max_ack", "da"):
+            col = getattr(self, name)
+            more = np.full_like(col, {"last_ts": -np.inf, "base": -1}.get(name, 0))
+            setattr(self, name, np.concatenate([col, more]))
 
 
 def _lexi_gt(a_hi: np.ndarray, a_lo: np.ndarray, a_p: np.ndarray, b_hi: np.ndarray, b_lo: np.ndarray,
@@ -219,12 +315,6 @@ def _addr_text(packed: bytes) -> str:
     return socket.inet_ntoa(packed) if len(packed) == 4 else str(ipaddress.IPv6Address(packed))
 
 
-def _uid(community_id: str, ts: float, orig: bytes) -> str:
-    """Deterministic Zeek-looking uid: "C" + 17 base62 characters of a hash of the flow's identity."""
-    digest = hashlib.sha1(community_id.encode() + struct.pack("!d", ts) + orig).digest()
-    return "C" + digest[:17].translate(UID_ALPHABET).decode("ascii")
-
-
 def _mask(n: int, positions: np.ndarray | list[int]) -> np.ndarray:
     """Boolean array of length ``n``, True at ``positions``."""
     m = np.zeros(n, dtype=bool)
@@ -280,14 +370,37 @@ class _Chunk:
         self.group_oneway: list[bool] = k.one_way[fp].tolist()
         self.seg = np.zeros(0, dtype=np.int64)  # flow segment of every position, set once segments are known
         self.seg_side = self.seg  # segment * 2 + key side
+        self.seg_starts = self.seg  # sorted position where each segment starts
+        self.slots = self.seg  # counter slot of each segment's flow
 
-    def set_segments(self, seg_starts: np.ndarray) -> None:
+    def set_segments(self, seg_starts: np.ndarray, seg_flows: list[_Open]) -> None:
+        self.seg_starts = seg_starts
+        self.slots = np.array([o.slot for o in seg_flows], dtype=np.int64)
         self.seg = np.cumsum(_mask(self.n, seg_starts)) - 1
         self.seg_side = self.seg * 2 + self.side
 
     def by_flow_side(self, pos: np.ndarray) -> np.ndarray:
         """``pos`` reordered by (flow segment, side), capture order kept inside each."""
         return pos[np.argsort(self.seg_side[pos], kind="stable")]
+
+
+@dataclass(slots=True)
+class _Plain:
+    """Ordinary new TCP connections of a chunk (see FlowTable._plain_connections): their groups, the position of
+    the SYN-ACK, and the position of each key side's FIN (-1: none)."""
+
+    groups: np.ndarray
+    p1: np.ndarray
+    fins: np.ndarray  # (len(groups), 2)
+
+    def groups_mask(self, c: _Chunk) -> np.ndarray:
+        return _mask(c.starts.shape[0], self.groups)
+
+
+def _runs(keys: np.ndarray) -> Iterator[tuple[int, int, int]]:
+    """(value, start, end) of every run of equal values in ``keys``."""
+    starts = np.flatnonzero(_run_starts(keys))
+    return zip(keys[starts].tolist(), starts.tolist(), np.append(starts[1:], keys.shape[0]).tolist())
 
 
 def _run_starts(sorted_keys: np.ndarray) -> np.ndarray:
@@ -314,13 +427,14 @@ class FlowTable:
             self.max_history = int(fc["max_history"])
             self.dns_ports = frozenset(int(p) for p in fc["dns_ports"])
             self.server_ports = frozenset(_server_ports(cfg["ports"]["expected"]))
-            self.drain_grace = float(fc.get("drain_grace", DRAIN_GRACE))
+            self.drain_grace = float(fc["drain_grace"])
         except (KeyError, TypeError, ValueError) as exc:
             raise InputError(f"config: bad [flows] section ({exc})") from None
         self._open: dict[tuple[int, ...], _Open] = {}
         self._done: list[_Open] = []
         self._seen = 0  # packets added so far: the global order of history letters
         self._newest = -np.inf  # newest packet time seen: drain's clock
+        self._cols = _Counters()
 
     # ---- the pipeline, top to bottom -------------------------------------------------------------------------------
     def add(self, batch: PacketBatch) -> None:
@@ -339,9 +453,16 @@ class FlowTable:
         """
         ref = self._newest if now is None else float(now)
         over, self._done = self._done, []
-        ended = [key for key, o in self._open.items() if self._over(o, ref)]
-        for key in ended:
-            over.append(self._open.pop(key))
+        opens = list(self._open.values())
+        if opens:
+            cols = self._cols
+            slots = np.array([o.slot for o in opens], dtype=np.int64)
+            quiet = ref - cols.last_ts[slots]
+            idle = quiet > cols.timeout[slots]
+            for i in np.flatnonzero(idle | (quiet > self.drain_grace)).tolist():
+                o = opens[i]
+                if idle[i] or self._ended(o, ref):
+                    over.append(self._open.pop(o.key))
         return self._flows(over)
 
     def finish(self) -> list[Flow]:
@@ -351,18 +472,16 @@ class FlowTable:
         return flows
 
     def _flows(self, opens: list[_Open]) -> list[Flow]:
+        """Flow records of flows that are over, sorted by start time; their counter slots are freed."""
         with _gc_paused():
-            flows = [self._to_flow(o) for o in opens]
-            flows.sort(key=lambda f: (f.ts, f.uid))
+            flows = self._to_flows(opens)
+        self._cols.release(np.array([o.slot for o in opens], dtype=np.int64))
         return flows
 
-    def _over(self, o: _Open, ref: float) -> bool:
-        """Idle past its timeout (no later packet can join), or a TCP connection that ended (closed, or an attempt
-        timed out) and has been quiet for the grace period (only stragglers could still join)."""
-        quiet = ref - o.last_ts
-        if quiet > o.timeout:
-            return True
-        if o.ep is None or quiet <= self.drain_grace:
+    def _ended(self, o: _Open, ref: float) -> bool:
+        """A TCP connection that ended (closed, or an attempt that timed out): only stragglers could still join it
+        (called once it has been quiet for the grace period)."""
+        if o.ep is None:
             return False
         return _closed(o) or (o.syn_ts >= 0 and _attempting(o) and ref > o.syn_ts + self.attempt_timeout)
 
@@ -377,8 +496,8 @@ class FlowTable:
         c = _Chunk(batch, rows, k, *group_rows(k), base_order)
         flows_at = [self._open.get(key) for key in c.group_keys]
         idle = self._idle_splits(c, flows_at)
-        seg_starts, seg_flows = self._walk_events(c, flows_at, idle)
-        c.set_segments(seg_starts)
+        seg_starts, seg_flows = self._segments(c, flows_at, idle)
+        c.set_segments(seg_starts, seg_flows)
         self._count(c, seg_flows)
         self._letters_da(c, seg_flows)
         self._tcp_sequence(c, seg_flows)
@@ -398,7 +517,8 @@ class FlowTable:
         ts = c.ts
         prev = np.empty(c.n)
         prev[1:] = ts[:-1]
-        prev[c.starts] = [o.last_ts if o is not None else np.inf for o in flows_at]
+        slots = np.array([o.slot if o is not None else -1 for o in flows_at], dtype=np.int64)
+        prev[c.starts] = np.where(slots >= 0, self._cols.last_ts[slots], np.inf)
         timeout = np.full(c.n, self.other_timeout)
         for proto, t in self.timeouts.items():
             timeout[c.proto == proto] = t
@@ -406,12 +526,31 @@ class FlowTable:
         timeout[(c.proto == UDP) & (np.isin(c.k.pa[c.perm], dns) | np.isin(c.k.pb[c.perm], dns))] = self.dns_timeout
         return np.flatnonzero(ts - prev > timeout)
 
-    def _walk_events(self, c: _Chunk, flows_at: list[_Open | None], idle: np.ndarray
-                     ) -> tuple[np.ndarray, list[_Open]]:
-        """Run the per-flow logic over event packets; returns segment start positions and their flows."""
+    def _segments(self, c: _Chunk, flows_at: list[_Open | None], idle: np.ndarray
+                  ) -> tuple[np.ndarray, list[_Open]]:
+        """Where each flow segment of the chunk starts (sorted position) and its flow: ordinary new TCP connections
+        and non-TCP segments vectorised, the other TCP groups by walking their event packets."""
         n = c.n
         boundary = _mask(n, c.starts)
         boundary[idle] = True
+        is_tcp = c.proto == TCP
+        idle_set = _mask(n, idle)
+        plain = self._plain_connections(c, flows_at, idle)
+        other = np.flatnonzero(boundary & ~is_tcp)  # the only events of other protocols: segment starts
+        not_walked = ~is_tcp | np.repeat(plain.groups_mask(c), np.diff(np.append(c.starts, n)))
+        seg_starts, seg_flows = self._walk_events(c, flows_at, boundary, idle_set, not_walked)
+        if plain.groups.shape[0] or other.shape[0]:
+            seg_starts += c.starts[plain.groups].tolist() + other.tolist()
+            seg_flows += self._open_plain(c, plain) + self._other_segments(c, flows_at, other, idle_set[other])
+            order = np.argsort(seg_starts, kind="stable")
+            return np.asarray(seg_starts, dtype=np.int64)[order], [seg_flows[i] for i in order.tolist()]
+        return np.asarray(seg_starts, dtype=np.int64), seg_flows
+
+    def _walk_events(self, c: _Chunk, flows_at: list[_Open | None], boundary: np.ndarray, idle_set: np.ndarray,
+                     skip: np.ndarray) -> tuple[list[int], list[_Open]]:
+        """Run the per-flow TCP logic over the event packets of the positions not in ``skip``; returns segment start
+        positions and their flows."""
+        n = c.n
         is_tcp = c.proto == TCP
         control = is_tcp & ((c.flags & (SYN | FIN | RST)) != 0)
         # only a side's first packet (after a segment start or a SYN, which may start a new connection) moves an
@@ -421,16 +560,16 @@ class FlowTable:
         firsts = _grouped_first(last_b * 2 + c.side)
         event = boundary | control
         event[firsts[is_tcp[firsts]]] = True
-        ev = np.flatnonzero(event)
+        ev = np.flatnonzero(event & ~skip)
         group_of = group_of_pos(c, ev)
-        idle_set = _mask(n, idle)
 
         seg_starts: list[int] = []
         seg_flows: list[_Open] = []
         cur: _Open | None = None
         pending = -1  # position where an unanswered attempt times out before the next event (Zeek's attempt timer)
-        group_end = np.append(c.starts[1:], n)
+        group_end = np.append(c.starts[1:], n).tolist()
         starts = c.starts.tolist()
+        ts_list = c.ts.tolist()
         r = c.srows[ev]
         cols = zip(ev.tolist(), group_of.tolist(), boundary[ev].tolist(), idle_set[ev].tolist(),
                    c.side[ev].tolist(), c.flags[ev].tolist(), c.seq[ev].tolist(), c.ack[ev].tolist(),
@@ -449,18 +588,131 @@ class FlowTable:
                     cur, fresh = self._new_flow(c, g, side, flags, ts, order), True
                 seg_starts.append(p)
                 seg_flows.append(cur)
-            if cur is None or cur.ep is None:
-                continue
-            if not fresh and _starts_new_tcp(cur, side, flags, seq, ts, self.attempt_timeout):
+            if not fresh and _starts_new_tcp(cur, side, flags, seq, ts, self.attempt_timeout):  # type: ignore
                 cur = self._split(seg_starts, seg_flows, cur, p, self._new_flow(c, g, side, flags, ts, order))
-            _tcp_packet(cur, side, flags, seq, ack, length, ts, order)
-            if cur.syn_ts >= 0 and _attempting(cur):
-                deadline = cur.syn_ts + self.attempt_timeout
-                q = p + 1 + int(np.searchsorted(c.ts[p + 1: group_end[g]], deadline, side="right"))
+            _tcp_packet(cur, side, flags, seq, ack, length, ts, order, self._cols)  # type: ignore[arg-type]
+            if cur.syn_ts >= 0 and _attempting(cur):  # type: ignore[union-attr]
+                q = bisect.bisect_right(ts_list, cur.syn_ts + self.attempt_timeout, p + 1, group_end[g])  # type: ignore
                 pending = q if q < group_end[g] else -1
         if pending >= 0:
             self._split_at(c, seg_starts, seg_flows, cur, pending)
-        return np.asarray(seg_starts, dtype=np.int64), seg_flows
+        return seg_starts, seg_flows
+
+    def _other_segments(self, c: _Chunk, flows_at: list[_Open | None], pos: np.ndarray, idle: np.ndarray
+                        ) -> list[_Open]:
+        """Segments of non-TCP flows (no state to walk): the open flow continues at its group's start unless idle;
+        every other segment start closes the previous flow of its key and opens a new one."""
+        g = group_of_pos(c, pos)
+        start = pos == c.starts[g]
+        existing = np.array([flows_at[x] is not None for x in g.tolist()], dtype=bool)
+        fresh = ~(start & existing & ~idle)
+        made = iter(self._open_other(c, g[fresh], pos[fresh]))
+        out: list[_Open] = []
+        cur: _Open | None = None
+        for gi, is_start, is_fresh in zip(g.tolist(), start.tolist(), fresh.tolist()):
+            if is_start:
+                cur = flows_at[gi]
+            if is_fresh:
+                if cur is not None:
+                    self._close(cur)
+                cur = next(made)
+                self._open[cur.key] = cur
+            out.append(cur)  # type: ignore[arg-type]
+        return out
+
+    def _open_other(self, c: _Chunk, g: np.ndarray, pos: np.ndarray) -> list[_Open]:
+        """New non-TCP flows of groups ``g`` starting at positions ``pos`` (what _new_flow does, vectorised):
+        originator flipped to the sender of a UDP packet from a likely server port; DNS timeouts and retention."""
+        first = c.perm[c.starts[g]]
+        proto, pa, pb = c.k.proto[first], c.k.pa[first], c.k.pb[first]
+        side = c.side[pos]
+        sport, dport = np.where(side == 0, pa, pb), np.where(side == 0, pb, pa)
+        udp = proto == UDP
+        servers = [port for p, port in self.server_ports if p == UDP]
+        flip = udp & np.isin(sport, servers) & ~np.isin(dport, servers)
+        dns = udp & (np.isin(pa, list(self.dns_ports)) | np.isin(pb, list(self.dns_ports)))
+        timeout = np.full(g.shape[0], self.other_timeout)
+        for p, t in self.timeouts.items():
+            timeout[proto == p] = t
+        timeout[dns] = self.dns_timeout
+        slots = self._cols.alloc_many(g.shape[0], timeout, np.where(dns, self.max_dns, self.max_datagrams))
+        caret = ((c.base_order + c.srows[pos]) << 8) | ord("^")  # _letter_code(order, "^", flip=True)
+        out = []
+        for gi, slot, ts, orig, flipped, code in zip(g.tolist(), slots.tolist(), c.ts[pos].tolist(),
+                                                     (side ^ flip).tolist(), flip.tolist(), caret.tolist()):
+            o = _Open(c.group_keys[gi], slot, ts, orig, c.group_ipver[gi], c.group_oneway[gi], False,
+                      self.max_history)
+            if flipped:
+                o.history.append(code)
+            out.append(o)
+        return out
+
+    def _plain_connections(self, c: _Chunk, flows_at: list[_Open | None], idle: np.ndarray) -> _Plain:
+        """Groups that are one whole ordinary new TCP connection in this chunk, whose state walk is known without
+        walking it: no open flow for the key, no idle gap, times in order; a pure SYN first, the other side's first
+        packet a SYN-ACK within the attempt timeout; after that no SYN or RST, at most one FIN per side."""
+        n, starts = c.n, c.starts
+        ng = starts.shape[0]
+        sizes = np.diff(np.append(starts, n))
+        gid = np.repeat(np.arange(ng), sizes)
+        kind = c.flags & (SYN | ACK | FIN | RST)
+        side0 = c.side[starts]
+        ok = (c.proto[starts] == TCP) & (kind[starts] == SYN) & (self.max_history >= 4)
+        ok &= np.array([o is None for o in flows_at], dtype=bool)
+        ok &= np.bincount(gid[idle], minlength=ng) == 0
+        back = np.flatnonzero(c.ts[1:] < c.ts[:-1]) + 1  # time going backwards inside a group
+        ok &= np.bincount(gid[back[gid[back] == gid[back - 1]]], minlength=ng) == 0
+        ok &= np.bincount(gid, weights=(kind & SYN) != 0, minlength=ng) == 2
+        ok &= np.bincount(gid, weights=(kind & RST) != 0, minlength=ng) == 0
+        # the responder's first packet: the SYN-ACK
+        other = np.flatnonzero(c.side != side0[gid])
+        p1 = np.full(ng, n)
+        np.minimum.at(p1, gid[other], other)
+        ok &= p1 < n
+        p1c = np.minimum(p1, n - 1)
+        ok &= (kind[p1c] == SYN | ACK) & (c.ts[p1c] <= c.ts[starts] + self.attempt_timeout)
+        # FINs: after the SYN-ACK, at most one per side
+        fins = np.flatnonzero((kind & FIN) != 0)
+        fin_side = np.full((ng, 2), -1)
+        ok &= np.bincount(gid[fins] * 2 + c.side[fins], minlength=2 * ng).reshape(ng, 2).max(axis=1) <= 1
+        fin_side[gid[fins], c.side[fins]] = fins
+        ok &= (fin_side.max(axis=1) < 0) | (np.where(fin_side < 0, n, fin_side).min(axis=1) > p1c)
+        g = np.flatnonzero(ok)
+        return _Plain(g, p1[g], fin_side[g])
+
+    def _open_plain(self, c: _Chunk, plain: _Plain) -> list[_Open]:
+        """The flows of ordinary connections, in the state the walk would leave them: S and h letters, both sides
+        ESTABLISHED (CLOSED after their FIN, with an F letter)."""
+        p0, p1 = c.starts[plain.groups], plain.p1
+        side0 = c.side[p0]
+        order = c.base_order + c.srows
+        # per connection: originator (a) = the SYN's side, responder (b); their FIN position (-1: none)
+        fin_a = np.take_along_axis(plain.fins, side0[:, None], axis=1)[:, 0]
+        fin_b = np.take_along_axis(plain.fins, 1 - side0[:, None], axis=1)[:, 0]
+        letters = [order[p0] << 8 | LETTER | ord("S"), order[p1] << 8 | LETTER | ord("h"),
+                   np.where(fin_a >= 0, order[fin_a] << 8 | LETTER | ord("F"), -1),
+                   np.where(fin_b >= 0, order[fin_b] << 8 | LETTER | ord("f"), -1)]
+        ends = [np.where(f >= 0, (c.seq[f].astype(np.int64) + c.seglen[f]) % SEQ_SPACE, -1) for f in (fin_a, fin_b)]
+        slots = self._cols.alloc_many(p0.shape[0], self.timeouts[TCP], self.sample_bytes)
+        cols = self._cols
+        cols.base[slots, side0] = c.seq[p0]
+        cols.base[slots, 1 - side0] = c.seq[p1]
+        cols.max_end[slots] = 1
+        out = []
+        for g, slot, side, ts, seq0, seq1, s_code, h_code, f_code, f_code_b, end_a, end_b in zip(
+                plain.groups.tolist(), slots.tolist(), side0.tolist(), c.ts[p0].tolist(), c.seq[p0].tolist(),
+                c.seq[p1].tolist(), *[x.tolist() for x in letters], *[x.tolist() for x in ends]):
+            a = _Endpoint(CLOSED, ESTABLISHED, seq0, True, seq0, end_a) if end_a >= 0 else \
+                _Endpoint(ESTABLISHED, SYN_SENT, seq0, False, seq0)
+            b = _Endpoint(CLOSED, ESTABLISHED, seq1, True, seq1, end_b) if end_b >= 0 else \
+                _Endpoint(ESTABLISHED, INACTIVE, seq1, False, seq1)
+            key = c.group_keys[g]
+            o = _Open(key, slot, ts, side, c.group_ipver[g], False, True, self.max_history, (b, a) if side else (a, b))
+            o.syns, o.syn_ts = 1, ts
+            o.history = [s_code, h_code] + [x for x in (f_code, f_code_b) if x >= 0]
+            self._open[key] = o
+            out.append(o)
+        return out
 
     def _split_at(self, c: _Chunk, seg_starts: list[int], seg_flows: list[_Open], cur: _Open | None,
                   p: int) -> _Open:
@@ -468,7 +720,7 @@ class FlowTable:
         side, flags, ts, order = int(c.side[p]), int(c.flags[p]), float(c.ts[p]), c.base_order + int(c.srows[p])
         new = self._split(seg_starts, seg_flows, cur, p, self._new_flow(c, int(group_of_pos(c, p)), side, flags, ts,
                                                                        order))
-        _tcp_packet(new, side, flags, int(c.seq[p]), int(c.ack[p]), int(c.seglen[p]), ts, order)
+        _tcp_packet(new, side, flags, int(c.seq[p]), int(c.ack[p]), int(c.seglen[p]), ts, order, self._cols)
         return new
 
     def _split(self, seg_starts: list[int], seg_flows: list[_Open], cur: _Open | None, p: int, new: _Open) -> _Open:
@@ -490,10 +742,11 @@ class FlowTable:
         orig = side ^ int(self._flip(proto, sport, dport, flags))
         dns = proto == UDP and (pa in self.dns_ports or pb in self.dns_ports)
         timeout = self.dns_timeout if dns else self.timeouts.get(proto, self.other_timeout)
-        o = _Open(key, ts, orig, c.group_ipver[g], c.group_oneway[g], proto == TCP,
-                  self.max_dns if dns else self.max_datagrams, self.max_history, timeout)
+        max_datagrams = self.max_dns if dns else self.max_datagrams
+        o = _Open(key, self._cols.alloc(timeout, self.sample_bytes if proto == TCP else max_datagrams), ts, orig,
+                  c.group_ipver[g], c.group_oneway[g], proto == TCP, self.max_history)
         if orig != side:
-            o.history.append((order - 0.5, "^"))  # before the letters of the same packet
+            o.history.append(_letter_code(order, "^", flip=True))  # before the letters of the same packet
         self._open[key] = o
         return o
 
@@ -516,56 +769,64 @@ class FlowTable:
         if self._open.get(o.key) is o:
             del self._open[o.key]
 
-    @staticmethod
-    def _count(c: _Chunk, seg_flows: list[_Open]) -> None:
+    def _count(self, c: _Chunk, seg_flows: list[_Open]) -> None:
         """Per (flow, side) packets, IP bytes and payload bytes; per flow fragments and last packet time."""
         nseg, seg, ss = len(seg_flows), c.seg, c.seg_side
         b, r = c.batch, c.srows
         nss = nseg * 2
-        pkts = np.bincount(ss, minlength=nss).tolist()
-        ipb = np.bincount(ss, weights=b.ip_len[r], minlength=nss).tolist()
-        pay = np.bincount(ss, weights=c.seglen, minlength=nss).tolist()
-        frags = np.bincount(seg, weights=b.frag[r], minlength=nseg).tolist()
+        slots = c.slots
+        cols = self._cols
+        np.add.at(cols.pkts, slots, np.bincount(ss, minlength=nss).reshape(nseg, 2))
+        np.add.at(cols.ip_bytes, slots, np.bincount(ss, weights=b.ip_len[r], minlength=nss).astype(np.int64)
+                  .reshape(nseg, 2))
+        np.add.at(cols.payload, slots, np.bincount(ss, weights=c.seglen, minlength=nss).astype(np.int64)
+                  .reshape(nseg, 2))
+        np.add.at(cols.fragments, slots, np.bincount(seg, weights=b.frag[r], minlength=nseg).astype(np.int64))
         last = np.full(nseg, -np.inf)
         np.maximum.at(last, seg, c.ts)
-        for i, o in enumerate(seg_flows):
-            for s in (0, 1):
-                o.pkts[s] += pkts[2 * i + s]
-                o.ip_bytes[s] += int(ipb[2 * i + s])
-                o.payload[s] += int(pay[2 * i + s])
-            o.fragments += int(frags[i])
-            o.last_ts = max(o.last_ts, float(last[i]))
+        np.maximum.at(cols.last_ts, slots, last)
+        first = c.perm[c.seg_starts]
+        k = c.k
+        cols.key[slots] = np.stack([k.proto[first].astype(np.uint64), k.a_hi[first], k.a_lo[first], k.b_hi[first],
+                                    k.b_lo[first], k.pa[first].astype(np.uint64), k.pb[first].astype(np.uint64)],
+                                   axis=1)
 
-    @staticmethod
-    def _letters_da(c: _Chunk, seg_flows: list[_Open]) -> None:
-        """First data (D) / pure ACK (A) packet per side: TCP without SYN/FIN/RST; every UDP packet is D."""
+    def _letters_da(self, c: _Chunk, seg_flows: list[_Open]) -> None:
+        """First data (D) / pure ACK (A) packet per side: TCP without SYN/FIN/RST; every UDP packet is D.  Which of
+        D/A/d/a a flow has had is a bit mask column, so only the letters to add are looked at one by one."""
         flags = c.flags
         is_tcp = c.proto == TCP
         plain = is_tcp & ((flags & (SYN | FIN | RST)) == 0)
         letter = np.full(c.n, -1)
-        letter[plain & (c.payload_len > 0)] = 0  # D
-        letter[plain & (c.payload_len == 0) & ((flags & ACK) != 0)] = 1  # A
-        letter[c.proto == UDP] = 0
-        has = letter >= 0
-        if not has.any():
+        letter[plain & (c.payload_len > 0)] = ord("D")
+        letter[plain & (c.payload_len == 0) & ((flags & ACK) != 0)] = ord("A")
+        letter[c.proto == UDP] = ord("D")
+        pos = np.flatnonzero(letter >= 0)
+        if pos.shape[0] == 0:
             return
-        pos = np.flatnonzero(has)
-        firsts = pos[_grouped_first(c.seg_side[pos] * 2 + letter[pos])]
-        for i, s, l, row in zip(c.seg[firsts].tolist(), c.side[firsts].tolist(), letter[firsts].tolist(),
-                                c.srows[firsts].tolist()):
-            seg_flows[i].letter(c.base_order + row, s, "DA"[l])
+        firsts = pos[_grouped_first(c.seg_side[pos] * 2 + (letter[pos] == ord("A")))]
+        seg = c.seg[firsts]
+        responder = c.side[firsts] != np.array([o.orig for o in seg_flows])[seg]
+        char = letter[firsts] + responder * (ord("a") - ord("A"))
+        codes = ((c.base_order + c.srows[firsts]) << 8) | LETTER | char
+        bit = np.select([char == ord("D"), char == ord("A"), char == ord("d")], [1, 2, 4], 8).astype(np.uint8)
+        slots = c.slots[seg]
+        new = (self._cols.da[slots] & bit) == 0
+        np.bitwise_or.at(self._cols.da, slots[new], bit[new])  # given, or refused by a full history: never again
+        for i, code in zip(seg[new].tolist(), codes[new].tolist()):
+            history = seg_flows[i].history
+            if len(history) < self.max_history:
+                history.append(code)
 
-    @staticmethod
-    def _tcp_sequence(c: _Chunk, seg_flows: list[_Open]) -> None:
+    def _tcp_sequence(self, c: _Chunk, seg_flows: list[_Open]) -> None:
         """Relative sequence ends and acks per side (Zeek's sizes) and retransmissions (T/t letters, samples)."""
         tcp_pos = np.flatnonzero(c.proto == TCP)
         if tcp_pos.shape[0] == 0:
             return
         nss = 2 * len(seg_flows)
-        base = np.array([[o.ep[0].base, o.ep[1].base] if o.ep else [-1, -1] for o in seg_flows],  # type: ignore
-                        dtype=np.int64).reshape(-1)
-        prior_end = np.array([[o.ep[0].max_end, o.ep[1].max_end] if o.ep else [0, 0] for o in seg_flows],  # type: ignore
-                             dtype=np.int64).reshape(-1)
+        cols = self._cols
+        base = cols.base[c.slots].reshape(-1)
+        prior_end = cols.max_end[c.slots].reshape(-1)
         order = c.by_flow_side(tcp_pos)
         oss = c.seg_side[order]
         rst = (c.flags[order] & RST) != 0
@@ -592,14 +853,8 @@ class FlowTable:
         ack_ok = ~rst & ((c.flags[order] & ACK) != 0) & (base[peer] >= 0)
         ack_max = np.full(nss, NEG)
         np.maximum.at(ack_max, peer[ack_ok], _rel(c.ack[order[ack_ok]].astype(np.int64), base[peer[ack_ok]]))
-        end_l, ack_l = end_max.tolist(), ack_max.tolist()
-        for i, o in enumerate(seg_flows):
-            if o.ep is None:
-                continue
-            for s in (0, 1):
-                e = o.ep[s]
-                e.max_end = max(e.max_end, end_l[2 * i + s])
-                e.max_ack = max(e.max_ack, ack_l[2 * i + s])
+        np.maximum.at(cols.max_end, c.slots, end_max.reshape(-1, 2))
+        np.maximum.at(cols.max_ack, c.slots, ack_max.reshape(-1, 2))
         # retransmission letters at the 1st, 10th, 100th ... retransmission of a side (Zeek's scaled history)
         rx_pos = order[rx]
         for i, s, row in zip(c.seg[rx_pos].tolist(), c.side[rx_pos].tolist(), c.srows[rx_pos].tolist()):
@@ -612,10 +867,7 @@ class FlowTable:
     def _retain(self, c: _Chunk, seg_flows: list[_Open]) -> None:
         """Bounded payload: TCP first sample_bytes per side, other protocols first datagrams per side."""
         tcp = c.proto == TCP
-        room = np.array([[self.sample_bytes - len(o.samples[0]), self.sample_bytes - len(o.samples[1])]
-                         if o.samples is not None else
-                         [o.max_datagrams - len(o.datagrams[0]), o.max_datagrams - len(o.datagrams[1])]  # type: ignore
-                         for o in seg_flows], dtype=np.int64).reshape(-1)
+        room = self._cols.room[c.slots].reshape(-1)
         ss = c.seg_side
         cand = np.flatnonzero((room[ss] > 0) & np.where(tcp, (c.payload_len > 0) & ~c.rxmit & ((c.flags & RST) == 0),
                                                         True))
@@ -630,31 +882,42 @@ class FlowTable:
         before = cum - cost_o - np.repeat(cum[starts_idx] - cost_o[starts_idx],
                                           np.diff(np.append(starts_idx, order.shape[0])))
         kept = before < room[oss]
+        take = np.minimum(cost_o, room[oss] - before)
+        used = np.bincount(oss[kept], weights=take[kept], minlength=2 * len(seg_flows)).astype(np.int64)
+        np.subtract.at(self._cols.room, c.slots, used.reshape(-1, 2))
         sample = kept & tcp[order]
-        self._retain_samples(c, seg_flows, order[sample], np.minimum(cost_o, room[oss] - before)[sample])
+        self._retain_samples(c, seg_flows, order[sample], take[sample])
         self._retain_datagrams(c, seg_flows, np.sort(order[kept & ~tcp[order]]))
 
     @staticmethod
     def _retain_samples(c: _Chunk, seg_flows: list[_Open], pos: np.ndarray, take: np.ndarray) -> None:
-        """Append the first ``take`` payload bytes of TCP packets to their flow side's sample."""
+        """Append the first ``take`` payload bytes of TCP packets ``pos`` (ordered by flow side, then capture order)
+        to their flow side's sample: one piece per flow side and chunk, copied once from the capture."""
         mv = memoryview(c.batch.data).cast("B")
-        for ss, off, n in zip(c.seg_side[pos].tolist(), c.batch.payload_off[c.srows[pos]].tolist(), take.tolist()):
-            seg_flows[ss >> 1].samples[ss & 1].extend(mv[off: off + n])
+        views = [mv[off: off + n] for off, n in zip(c.batch.payload_off[c.srows[pos]].tolist(), take.tolist())]
+        for ss, a, b in _runs(c.seg_side[pos]):
+            seg_flows[ss >> 1].samples[ss & 1].append(b"".join(views[a:b]))  # one copy per flow side and chunk
 
     @staticmethod
     def _retain_datagrams(c: _Chunk, seg_flows: list[_Open], pos: np.ndarray) -> None:
-        """Keep whole datagrams (ICMP messages with their header) in arrival order."""
+        """Keep whole datagrams (ICMP messages with their header) of ``pos`` (in position order: by flow, then
+        capture order) per flow side, and their times and directions per flow."""
         if pos.shape[0] == 0:
             return
         b = c.batch
         rows = c.srows[pos]
         icmp = np.isin(c.proto[pos], (ICMP, ICMP6)) * ICMP_HDR
-        mv = memoryview(b.data).cast("B")
-        for i, s, off, ln, ts in zip(c.seg[pos].tolist(), c.side[pos].tolist(), (b.payload_off[rows] - icmp).tolist(),
-                                     (b.payload_len[rows] + icmp).tolist(), c.ts[pos].tolist()):
-            o = seg_flows[i]
-            o.datagrams[s].append(bytes(mv[off: off + ln]))
-            o.datagram_ts.append((ts, s == o.orig))
+        src = _byte_source(b.data)
+        blobs = [src[off: off + ln] for off, ln in zip((b.payload_off[rows] - icmp).tolist(),
+                                                        (b.payload_len[rows] + icmp).tolist())]
+        seg = c.seg[pos]
+        from_orig = c.side[pos] == np.array([o.orig for o in seg_flows])[seg]
+        stamps = list(zip(c.ts[pos].tolist(), from_orig.tolist()))
+        for i, a, e in _runs(seg):
+            seg_flows[i].datagram_ts.extend(stamps[a:e])  # type: ignore[union-attr]
+        by_side = np.argsort(c.seg_side[pos], kind="stable")
+        for ss, a, e in _runs(c.seg_side[pos][by_side]):
+            seg_flows[ss >> 1].datagrams[ss & 1].extend([blobs[j] for j in by_side[a:e].tolist()])  # type: ignore
 
     def _icmp_errors(self, c: _Chunk) -> None:
         """ICMP errors quoting a packet: tie them back to the flow of the quoted packet."""
@@ -667,37 +930,146 @@ class FlowTable:
             off, ln = int(b.payload_off[row]), int(b.payload_len[row])
             key = _quoted_key(bytes(b.data[off: off + ln]))
             target = self._open.get(key) if key else None
-            if target is None or len(target.icmp_errors) >= self.max_datagrams:
+            if target is None:
+                continue
+            if target.icmp_errors is None:
+                target.icmp_errors = []
+            if len(target.icmp_errors) >= self.max_datagrams:
                 continue
             reporter = _addr_text(_addr_packed(int(b.src_hi[row]), int(b.src_lo[row])))
             target.icmp_errors.append((float(c.ts[p]), reporter, int(b.sport[row]), int(b.dport[row])))
 
-    def _to_flow(self, o: _Open) -> Flow:
-        proto, a_hi, a_lo, b_hi, b_lo, pa, pb = o.key
-        ends = ((_addr_packed(a_hi, a_lo), pa), (_addr_packed(b_hi, b_lo), pb))
-        (o_raw, op), (r_raw, rp) = ends[o.orig], ends[1 - o.orig]
-        cid = community_id_packed(proto, o_raw, r_raw, op, rp, o.one_way)
-        oh, rh = _addr_text(o_raw), _addr_text(r_raw)
-        r = 1 - o.orig
-        f = Flow(uid=_uid(cid, o.ts, o_raw), ts=o.ts, last_ts=o.last_ts, proto=PROTO_NAMES.get(proto, str(proto)),
-                 orig_h=oh, orig_p=op, resp_h=rh, resp_p=rp, community_id=cid, ip_ver=o.ip_ver,
-                 orig_pkts=o.pkts[o.orig], resp_pkts=o.pkts[r], orig_ip_bytes=o.ip_bytes[o.orig],
-                 resp_ip_bytes=o.ip_bytes[r], fragments=o.fragments, icmp_errors=o.icmp_errors)
-        o.history.sort()
-        f.history = "".join([ch for _, ch in o.history])
-        if o.ep is not None:
-            f.orig_bytes, f.resp_bytes = o.ep[o.orig].size(), o.ep[r].size()
-            f.conn_state = _tcp_state(o.ep[o.orig], o.ep[r], f.orig_bytes, f.resp_bytes, f.history)
-            f.retransmits = max(o.syns - 1, 0)
-            f.orig_sample, f.resp_sample = bytes(o.samples[o.orig]), bytes(o.samples[r])
-        else:
-            f.orig_bytes, f.resp_bytes = o.payload[o.orig], o.payload[r]
-            if proto == UDP:
-                f.conn_state = {(True, True): "SF", (True, False): "S0", (False, True): "SHR"}.get(
-                    (f.orig_pkts > 0, f.resp_pkts > 0), "OTH")
-            f.orig_datagrams, f.resp_datagrams = o.datagrams[o.orig], o.datagrams[r]
-            f.datagram_ts = o.datagram_ts
-        return f
+    def _to_flows(self, opens: list[_Open]) -> list[Flow]:
+        """Flow records sorted by (start time, uid): the identity columns (address text, community id, uid), counters
+        and history strings of all flows in one vectorised pass, then one constructor call per flow."""
+        n = len(opens)
+        if n == 0:
+            return []
+        cols, slots = self._cols, np.array([o.slot for o in opens], dtype=np.int64)
+        key = cols.key[slots]
+        flip = np.array([o.orig for o in opens], dtype=bool)  # key side 1 is the originator
+        one_way = np.array([o.one_way for o in opens], dtype=bool)
+        proto, a_hi, a_lo, b_hi, b_lo, pa, pb = key.T
+        o_hi, o_lo, o_p = np.where(flip, b_hi, a_hi), np.where(flip, b_lo, a_lo), np.where(flip, pb, pa)
+        r_hi, r_lo, r_p = np.where(flip, a_hi, b_hi), np.where(flip, a_lo, b_lo), np.where(flip, pa, pb)
+        cids, digests = community_ids_batch(proto, o_hi, o_lo, r_hi, r_lo, o_p, r_p, one_way)
+        start = np.array([o.ts for o in opens])
+        uids = _uids(digests, start, flip)
+        extent = np.where(cols.base[slots] < 0, 0, np.maximum(cols.max_end[slots], cols.max_ack[slots]) - 1)
+        # per flow, originator then responder: packets, IP bytes, payload bytes, sequence extent (TCP)
+        sides = np.stack([col[slots] for col in (cols.pkts, cols.ip_bytes, cols.payload)] + [extent], axis=1)
+        sides = np.where(flip[:, None, None], sides[:, :, ::-1], sides)
+        ident = list(zip(uids, cids, _addr_texts(o_hi, o_lo), o_p.tolist(), _addr_texts(r_hi, r_lo), r_p.tolist(),
+                         cols.last_ts[slots].tolist(), cols.fragments[slots].tolist(), _history_texts(opens)))
+        tcp = np.flatnonzero(proto == TCP)
+        rest = np.flatnonzero(proto != TCP)
+        flows = self._tcp_records([opens[i] for i in tcp.tolist()], [ident[i] for i in tcp.tolist()], sides[tcp]) \
+            + self._other_records([opens[i] for i in rest.tolist()], [ident[i] for i in rest.tolist()], sides[rest],
+                                  proto[rest])
+        at = np.concatenate([tcp, rest])
+        order = np.lexsort((np.array(uids)[at], start[at]))
+        return [flows[i] for i in order.tolist()]
+
+    @staticmethod
+    def _tcp_records(opens: list[_Open], ident: list[tuple[Any, ...]], sides: np.ndarray) -> list[Flow]:
+        """TCP flows: sizes from the sequence space, Zeek's conn_state, retained byte samples."""
+        out = []
+        for o, (uid, cid, orig_h, orig_p, resp_h, resp_p, last_ts, fragments, history), \
+                ((o_pkts, r_pkts), (o_ipb, r_ipb), _, (o_ext, r_ext)) in zip(opens, ident, sides.tolist()):
+            s = o.orig
+            orig, resp = o.ep[s], o.ep[1 - s]  # type: ignore[index]
+            o_bytes, r_bytes = _tcp_size(o_ext, orig.fin), _tcp_size(r_ext, resp.fin)
+            out.append(_new_flow_record(
+                uid, o.ts, last_ts, "tcp", orig_h, orig_p, resp_h, resp_p, cid, o.ip_ver, o_pkts, r_pkts, o_ipb, r_ipb,
+                o_bytes, r_bytes, _tcp_state(orig, resp, o_bytes, r_bytes, history), history, fragments,
+                o.syns - 1 if o.syns > 1 else 0, b"".join(o.samples[s]), b"".join(o.samples[1 - s]),  # type: ignore
+                [], [], [], o.icmp_errors if o.icmp_errors is not None else []))
+        return out
+
+    @staticmethod
+    def _other_records(opens: list[_Open], ident: list[tuple[Any, ...]], sides: np.ndarray, proto: np.ndarray
+                       ) -> list[Flow]:
+        """UDP, ICMP and other flows: payload byte counts, UDP conn_state from who sent, retained datagrams."""
+        o_pkts, r_pkts = sides[:, 0, 0], sides[:, 0, 1]
+        states = np.where(proto == UDP, np.select([(o_pkts > 0) & (r_pkts > 0), o_pkts > 0, r_pkts > 0],
+                                                  ["SF", "S0", "SHR"], "OTH"), "OTH").tolist()
+        names = [PROTO_NAMES.get(p) or str(p) for p in proto.tolist()]
+        out = []
+        for o, (uid, cid, orig_h, orig_p, resp_h, resp_p, last_ts, fragments, history), \
+                ((o_pk, r_pk), (o_ipb, r_ipb), (o_pay, r_pay), _), state, name in zip(
+                    opens, ident, sides.tolist(), states, names):
+            s = o.orig
+            out.append(_new_flow_record(
+                uid, o.ts, last_ts, name, orig_h, orig_p, resp_h, resp_p, cid, o.ip_ver, o_pk, r_pk, o_ipb, r_ipb,
+                o_pay, r_pay, state, history, fragments, 0, b"", b"", o.datagrams[s], o.datagrams[1 - s],  # type: ignore
+                o.datagram_ts, o.icmp_errors if o.icmp_errors is not None else []))
+        return out
+
+
+#: The Flow fields the records fill, in order: positional construction when model.Flow declares them in this order.
+RECORD_FIELDS = ("uid", "ts", "last_ts", "proto", "orig_h", "orig_p", "resp_h", "resp_p", "community_id", "ip_ver",
+                 "orig_pkts", "resp_pkts", "orig_ip_bytes", "resp_ip_bytes", "orig_bytes", "resp_bytes",
+                 "conn_state", "history", "fragments", "retransmits", "orig_sample", "resp_sample",
+                 "orig_datagrams", "resp_datagrams", "datagram_ts", "icmp_errors")
+
+
+def _flow_by_keywords(*values: Any) -> Flow:
+    return Flow(**dict(zip(RECORD_FIELDS, values)))
+
+
+_new_flow_record = Flow if tuple(f.name for f in dataclasses.fields(Flow))[:len(RECORD_FIELDS)] == RECORD_FIELDS \
+    else _flow_by_keywords
+
+
+def _uids(digests: np.ndarray, ts: np.ndarray, flip: np.ndarray) -> list[str]:
+    """Deterministic Zeek-looking uids, "C" + 17 base62 characters, mixed from each flow's community-id digest,
+    start time and direction (flows of one 5-tuple differ in start time)."""
+    d = np.zeros((digests.shape[0], 24), dtype=np.uint8)
+    d[:, :20] = digests
+    words = d.view("<u8")
+    last = ts.astype(np.float64).view(np.uint64) ^ flip.astype(np.uint64)
+    out = np.empty((digests.shape[0], 3), dtype=np.uint64)
+    for i, seed in enumerate(UID_SEEDS):
+        h = np.full(digests.shape[0], seed, dtype=np.uint64)
+        for v in (words[:, 0], words[:, 1], words[:, 2], last):
+            h = _mix(h, v)
+        out[:, i] = h
+    text = out.view(np.uint8)[:, :17].tobytes().translate(UID_ALPHABET).decode("ascii")
+    return ["C" + text[i: i + 17] for i in range(0, len(text), 17)]
+
+
+def _addr_texts(hi: np.ndarray, lo: np.ndarray) -> list[str]:
+    """Canonical text of 128-bit addresses: IPv4 formatted once per distinct address, IPv6 through the cache."""
+    out = np.empty(hi.shape[0], dtype=object)
+    v4 = np.flatnonzero(hi == 0)
+    if v4.shape[0]:
+        uniq, inverse = np.unique(lo[v4], return_inverse=True)
+        out[v4] = np.array([_addr_text(_addr_packed(0, x)) for x in uniq.tolist()], dtype=object)[inverse.ravel()]
+    for i in np.flatnonzero(hi != 0).tolist():
+        out[i] = _addr_text(_addr_packed(int(hi[i]), int(lo[i])))
+    return out.tolist()
+
+
+class _BytesOf:
+    """Slices of a buffer as bytes."""
+
+    def __init__(self, data: Any) -> None:
+        self.view = memoryview(data).cast("B")
+
+    def __getitem__(self, span: slice) -> bytes:
+        return bytes(self.view[span])
+
+
+def _byte_source(data: Any) -> Any:
+    """What to slice for payload bytes at ``payload_off`` offsets: the mapped file itself when ``data`` is the
+    reader's whole-file array over it (an mmap slice is bytes in one step), ``data`` when it is bytes."""
+    if isinstance(data, bytes):
+        return data
+    base = getattr(data, "base", None)  # np.frombuffer(mmap): a memoryview of the mmap
+    owner = base.obj if isinstance(base, memoryview) else base
+    if isinstance(owner, mmap.mmap) and getattr(data, "nbytes", -1) == len(owner):  # the whole map, from byte 0
+        return owner
+    return _BytesOf(data)
 
 
 def group_of_pos(c: _Chunk, pos: np.ndarray | int) -> np.ndarray:
@@ -746,14 +1118,15 @@ def _starts_new_tcp(o: _Open, side: int, flags: int, seq: int, ts: float, attemp
     return closed and seq != o.ep[side].base  # type: ignore[index]
 
 
-def _tcp_packet(o: _Open, side: int, flags: int, seq: int, ack: int, length: int, ts: float, order: int) -> None:
+def _tcp_packet(o: _Open, side: int, flags: int, seq: int, ack: int, length: int, ts: float, order: int,
+                cols: _Counters) -> None:
     """History letters and Zeek's endpoint state machine for one TCP control/first packet."""
     ep, peer = o.ep[side], o.ep[1 - side]  # type: ignore[index]
     is_orig = side == o.orig
     syn, fin, rst, has_ack = bool(flags & SYN), bool(flags & FIN), bool(flags & RST), bool(flags & ACK)
     if ep.base < 0:  # first packet of this side: the sequence origin
-        ep.base = seq if syn else (seq - 1) % SEQ_SPACE
-        ep.max_end = 1  # the SYN octet, or the virtual one before a partial connection's first byte
+        ep.base = cols.base[o.slot, side] = seq if syn else (seq - 1) % SEQ_SPACE
+        cols.max_end[o.slot, side] = 1  # the SYN octet, or the virtual one before a partial connection's first byte
     if syn and not has_ack and is_orig:
         o.syns += 1
         if o.syn_ts < 0:
@@ -803,31 +1176,23 @@ def _tcp_packet(o: _Open, side: int, flags: int, seq: int, ack: int, length: int
 
 def _history(o: _Open, ep: _Endpoint, side: int, syn: bool, fin: bool, rst: bool, has_ack: bool, seq: int,
              length: int, order: int) -> None:
-    """S/H/F/R letters (repeated when the sequence number moves), I (FIN+RST) and Q (other multi-flag)."""
-    bits = syn + fin + rst
-    if bits > 1:
+    """S/H/F/R letters (repeated when the sequence number moves: the side's first one always counts, as the
+    ``last_*`` numbers start at -1), I (FIN+RST) and Q (other multi-flag)."""
+    if syn + fin + rst > 1:
         o.letter(order, side, "I" if fin and rst else "Q")
-        return
-    if syn:
-        code = "H" if has_ack else "S"
-        _repeatable(o, side, "SYN", code, seq != ep.last_syn, order)
+    elif syn:
+        if seq != ep.last_syn:
+            o.letter(order, side, "H" if has_ack else "S", once=False)
         ep.last_syn = seq
     elif fin:
         end = (seq + length) % SEQ_SPACE
-        _repeatable(o, side, "FIN", "F", end != ep.last_fin, order)
+        if end != ep.last_fin:
+            o.letter(order, side, "F", once=False)
         ep.last_fin = end
     elif rst:
-        _repeatable(o, side, "RST", "R", seq != ep.last_rst, order)
+        if seq != ep.last_rst:
+            o.letter(order, side, "R", once=False)
         ep.last_rst = seq
-
-
-def _repeatable(o: _Open, side: int, kind: str, code: str, moved: bool, order: int) -> None:
-    mark = f"{kind}{side}"
-    if mark not in o.seen:
-        o.seen.add(mark)
-        o.letter(order, side, code, once=False)
-    elif moved:
-        o.letter(order, side, code, once=False)
 
 
 def _tcp_state(orig: _Endpoint, resp: _Endpoint, orig_size: int, resp_size: int, history: str) -> str:

@@ -54,9 +54,9 @@ def byte_counts(samples: Sequence[bytes]) -> np.ndarray:
     n = len(samples)
     if n == 0:
         return np.zeros((0, 256), dtype=np.int64)
-    lengths = np.fromiter((len(s) for s in samples), dtype=np.int64, count=n)
-    joined = np.frombuffer(b"".join(samples), dtype=np.uint8)
-    keys = np.repeat(np.arange(n, dtype=np.int64) * 256, lengths) + joined
+    lengths = np.fromiter(map(len, samples), dtype=np.int64, count=n)
+    keys = np.repeat(np.arange(0, n * 256, 256, dtype=np.intp), lengths)
+    keys += np.frombuffer(b"".join(samples), dtype=np.uint8)
     return np.bincount(keys, minlength=n * 256).reshape(n, 256)
 
 
@@ -64,9 +64,27 @@ def _totals(counts: np.ndarray) -> np.ndarray:
     return counts.sum(axis=1).astype(np.float64)
 
 
+#: c * log2(c) looked up by count (built on first use, grown as needed up to _CLOGC_MAX): the same float64 values as
+#: computing it per histogram cell, without the per-cell logarithms.
+_CLOGC_MAX = 1 << 16
+_clogc_table = np.zeros(1, dtype=np.float64)
+
+
+def _clogc(counts: np.ndarray) -> np.ndarray:
+    """c * log2(c) of every cell (0 for c = 0)."""
+    global _clogc_table
+    top = int(counts.max()) if counts.size else 0
+    if top > _CLOGC_MAX:
+        return counts * np.log2(np.maximum(counts, 1))
+    if top >= _clogc_table.shape[0]:
+        values = np.arange(max(top + 1, 4096), dtype=counts.dtype)
+        _clogc_table = values * np.log2(np.maximum(values, 1))
+    return _clogc_table[counts]
+
+
 def _entropy_rows(counts: np.ndarray, totals: np.ndarray) -> np.ndarray:
     """H = log2(T) - sum(c * log2 c) / T per row (0 for an empty row)."""
-    clogc = (counts * np.log2(np.maximum(counts, 1))).sum(axis=1)
+    clogc = _clogc(counts).sum(axis=1)
     safe = np.maximum(totals, 1.0)
     return np.maximum(np.log2(safe) - clogc / safe, 0.0)
 
@@ -176,24 +194,37 @@ def flow_payloads(flow: Flow) -> tuple[bytes, bytes]:
 
 
 def annotate(flow: Flow, cfg: Config) -> None:
-    """Fill flow.orig_measures / resp_measures (None for a direction with fewer than measures.min_bytes)."""
+    """Fill flow.orig_measures / resp_measures (None for a direction with fewer than measures.min_bytes).
+    A flow without retained payload (Zeek-log flows, compacted flows) keeps what it has."""
     annotate_all([flow], cfg)
 
 
 def annotate_all(flows: list[Flow], cfg: Config) -> None:
     """annotate() for many flows with vectorised histograms."""
     min_bytes = int(cfg["measures"]["min_bytes"])
-    targets: list[tuple[Flow, bool]] = []
+    targets: list[Flow] = []
+    is_orig: list[bool] = []
     samples: list[bytes] = []
     for flow in flows:
-        orig, resp = flow_payloads(flow)
+        if flow.proto == "tcp":  # flow_payloads(), inlined for the most common case
+            orig, resp = flow.orig_sample, flow.resp_sample
+            if not (orig or resp or flow.orig_datagrams or flow.resp_datagrams):
+                continue  # nothing retained: nothing to measure, keep what it has
+        elif flow.orig_datagrams or flow.resp_datagrams or flow.orig_sample or flow.resp_sample:
+            orig, resp = flow_payloads(flow)
+        else:
+            continue
         flow.orig_measures = flow.resp_measures = None
-        for data, is_orig in ((orig, True), (resp, False)):
-            if len(data) >= min_bytes:
-                targets.append((flow, is_orig))
-                samples.append(data)
-    for (flow, is_orig), m in zip(targets, batch_measures(samples, int(cfg["measures"]["batch_bytes"]))):
-        if is_orig:
+        if len(orig) >= min_bytes:
+            targets.append(flow)
+            is_orig.append(True)
+            samples.append(orig)
+        if len(resp) >= min_bytes:
+            targets.append(flow)
+            is_orig.append(False)
+            samples.append(resp)
+    for flow, orig_side, m in zip(targets, is_orig, batch_measures(samples, int(cfg["measures"]["batch_bytes"]))):
+        if orig_side:
             flow.orig_measures = m
         else:
             flow.resp_measures = m

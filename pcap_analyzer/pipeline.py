@@ -2,11 +2,19 @@
 
 read + flows (one table across all captures) -> dissect -> measures -> Zeek uid join -> detect
 -> Suricata / Zeek indicators -> verdict -> containment.
+
+Streaming: after every chunk the flow table hands over the flows that are over (``FlowTable.drain``); once enough
+of them wait, they are dissected and measured together (vectorised histograms over many flows) and their retained
+payload is dropped (``compact``). Memory then holds a small record per flow that is over (instead of kilobytes of
+payload) plus the payload of the flows still open: it grows with the flows, not with the packets.
+``[pipeline] stream = false`` annotates everything after the last chunk instead (the same results, more memory).
 """
 from __future__ import annotations
 
+import gc
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +44,12 @@ def analyze(
     The small inputs (intel, Zeek logs, EVE) are read first, so a bad one fails before the captures are read.
     With no capture, the flows come from the Zeek logs (sensor-only mode).
     """
+    with _gc_paused():  # every step makes many small acyclic objects while all the flows are held (see _gc_paused)
+        return _analyze(captures, cfg, home, intel_path, zeek_dir, eve_path, run_suricata, workdir, progress)
+
+
+def _analyze(captures: Sequence[Path], cfg: Config, home: HomeNet, intel_path: Path | None, zeek_dir: Path | None,
+             eve_path: Path | None, run_suricata: bool, workdir: Path | None, progress: Progress | None) -> Report:
     notes: list[str] = []
     intel_db = intel.load_intel(intel_path) if intel_path else None
     logs = zeeklogs.read_logs(zeek_dir) if zeek_dir else None
@@ -45,8 +59,7 @@ def analyze(
     if logs is not None and not captures:
         flow_list = zeeklogs.flows_from_logs(logs, cfg)
         notes.append(f"sensor-only mode: {len(flow_list)} connections from the Zeek logs in {zeek_dir}")
-    dissect.annotate_all(flow_list, cfg)
-    measures.annotate_all(flow_list, cfg)
+        annotate(flow_list, cfg)  # no payload: only expected_service; the Zeek logs' service, DNS, TLS stay
     if logs is not None and captures:
         zeeklogs.attach_uids(flow_list, logs)
 
@@ -66,19 +79,87 @@ def analyze(
 
 def read_flows(captures: Sequence[Path], cfg: Config, progress: Progress | None = None
                ) -> tuple[list[CaptureInfo], list[Flow]]:
-    """Read every capture into one flow table (a connection may span files); one CaptureInfo per capture."""
+    """Read every capture into one flow table (a connection may span files); one CaptureInfo per capture.
+
+    The flows come back annotated (dissect + measures), sorted by start time; streamed (the default), each was
+    annotated and compacted as soon as it was over.
+    """
+    with _gc_paused():
+        return _read_flows(captures, cfg, progress)
+
+
+def _read_flows(captures: Sequence[Path], cfg: Config, progress: Progress | None) -> tuple[list[CaptureInfo],
+                                                                                          list[Flow]]:
+    stream = bool(cfg["pipeline"]["stream"])
+    batch_flows = max(int(cfg["pipeline"]["annotate_batch"]), 1)
     table = flows.FlowTable(cfg)
     inputs = []
+    done: list[Flow] = []  # annotated and compacted
+    waiting: list[Flow] = []  # over, not annotated yet
     for path in captures:
         info = CaptureInfo(path=str(path))
         seen = 0
         for batch in reader.read_capture(path, cfg, info):
             table.add(batch)
             seen += len(batch)
+            if stream and len(batch):
+                # "now" for idle timeouts is the chunk's OLDEST packet time, not the newest packet seen: a capture
+                # given after a later one (or a packet with a bogus future time) must not make every open flow
+                # look idle; a flow is over only if no later packet could still join it.
+                waiting += table.drain(float(batch.ts.min()))
+                if len(waiting) >= batch_flows:
+                    done += annotate(waiting, cfg, compact_after=True)
+                    waiting = []
             if progress is not None:
                 progress(str(path), seen)
         inputs.append(info)
-    return inputs, table.finish()
+    rest = waiting + table.finish()
+    if not stream:
+        return inputs, annotate(rest, cfg)
+    done += annotate(rest, cfg, compact_after=True)
+    done.sort(key=lambda f: (f.ts, f.uid))  # as finish() orders them: sorted runs, merged cheaply
+    return inputs, done
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while the analysis creates its many small, never-cyclic objects (flows,
+    DNS messages, TLS fields, measures, indexes, indicators): with many flows already held, its full collections
+    would rescan all of them again and again (on a 1M-packet capture: more than half the time of dissect +
+    measures, and 4.7 of the 12 CPU seconds of the whole analysis). The previous setting is restored; cyclic
+    garbage made meanwhile (rare) is collected after."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def annotate(flow_list: list[Flow], cfg: Config, compact_after: bool = False) -> list[Flow]:
+    """dissect + measures of ``flow_list`` (in place; returned for convenience), then optionally compact them."""
+    with _gc_paused():  # also when called on its own (sensor-only flows)
+        dissect.annotate_all(flow_list, cfg)
+        measures.annotate_all(flow_list, cfg)
+    if compact_after:
+        compact(flow_list)
+    return flow_list
+
+
+def compact(flow_list: list[Flow]) -> None:
+    """Drop the retained payload of annotated flows, recording which directions had any (``*_payload_seen``, read by
+    ``detect.base.has_payload``). Nothing after dissect and measures reads the payload itself."""
+    for f in flow_list:
+        if f.orig_sample or f.orig_datagrams:
+            f.orig_payload_seen = True
+            f.orig_sample = b""
+            f.orig_datagrams.clear()  # emptied in place: no new list per flow
+        if f.resp_sample or f.resp_datagrams:
+            f.resp_payload_seen = True
+            f.resp_sample = b""
+            f.resp_datagrams.clear()
+        f.datagram_ts.clear()
 
 
 def suricata_alerts(captures: Sequence[Path], cfg: Config, home: HomeNet, workdir: Path | None, notes: list[str]

@@ -19,6 +19,7 @@ import hashlib
 import mmap
 import os
 import struct
+import sys
 import tempfile
 import zlib
 from dataclasses import dataclass
@@ -53,6 +54,7 @@ LINKTYPE_MASK = 0xFFFF
 #: Turns a chunk of records into a PacketBatch: ``decode.decode_chunk`` (vectorised) or ``decode_records`` (dpkt).
 Decoder = Callable[[np.ndarray, RecordIndex], PacketBatch]
 COPY_BUFFER = 1 << 20
+NATIVE_ORDER = "<" if sys.byteorder == "little" else ">"
 
 
 @dataclass(frozen=True, slots=True)
@@ -228,29 +230,45 @@ def walk_records(data: np.ndarray, header: PcapHeader, off: int, limit: int,
     """Offsets of up to ``limit`` record headers from ``off``: (offsets, next offset, problem or "").
 
     The one sequential step of the fast path (each record's place depends on the previous caplen), so the loop
-    body is kept minimal; everything else about the records is gathered afterwards with numpy.
+    body is kept minimal: a caplen is one index into a 32-bit view of the file (one view per alignment), and only a
+    too large caplen is checked inside the loop; a record running past the end can only be the last one.
     """
-    view = memoryview(data)
     size = len(data)
-    caplen_at = struct.Struct(header.order + "I").unpack_from
     bound = max(header.snaplen, max_caplen)
+    words = aligned_words(data)
+    swapped = header.order != NATIVE_ORDER  # the views read native order: re-read those bytes in the file's
+    file_order = "big" if header.order == ">" else "little"
     offs: list[int] = []
     append = offs.append
     problem = ""
+    caplen = 0
     try:
         for _ in range(limit):
             if off >= size:
                 break
-            caplen = caplen_at(view, off + 8)[0]
-            following = off + PCAP_REC_HDR + caplen
-            if caplen > bound or following > size:
+            p = off + 8
+            caplen = words[p & 3][p >> 2]
+            if swapped:
+                caplen = int.from_bytes(caplen.to_bytes(4, sys.byteorder), file_order)
+            if caplen > bound:
                 problem = record_problem(off, caplen, bound, size)
                 break
             append(off)
-            off = following
-    except struct.error:  # fewer than 12 bytes left: the record header itself is cut short
+            off += PCAP_REC_HDR + caplen
+    except IndexError:  # fewer than 12 bytes left: the record header itself is cut short
         problem = f"record header cut short at byte {off}"
+    if off > size:  # the last record announced more bytes than the file holds
+        off = offs.pop()
+        problem = record_problem(off, caplen, bound, size)
     return np.array(offs, dtype=np.int64), off, problem
+
+
+def aligned_words(data: np.ndarray) -> list[memoryview]:
+    """Four native 32-bit views of ``data``, starting at bytes 0..3: the word at byte ``p`` is
+    ``words[p & 3][p >> 2]`` (IndexError past the end)."""
+    view = memoryview(data)
+    size = len(data)
+    return [view[k: k + max(0, size - k) // 4 * 4].cast("I") for k in range(4)]
 
 
 def record_problem(off: int, caplen: int, bound: int, size: int) -> str:

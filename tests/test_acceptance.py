@@ -185,3 +185,99 @@ def test_dns_tunnels_show_in_a_short_session_of_ten_queries(stem: str, tmp_path:
     first_dns_queries(src, short, 10)
     kinds = {i.type for h in analyze_capture(short) for i in h.indicators}
     assert "dns_tunnel" in kinds, f"{stem} (10 queries): {sorted(kinds)}"
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Streaming: flows annotated and compacted as soon as they are over give the same results as annotating them all
+# at the end with their payload still there.
+# ---------------------------------------------------------------------------------------------------------------
+
+def _every_capture() -> list[Path]:
+    found = sorted(SCENARIOS.glob("*.pcap*"))
+    if SHARED_PCAPS.is_dir():
+        found += sorted(p for p in SHARED_PCAPS.rglob("*") if p.suffix in (".pcap", ".pcapng", ".gz"))
+    return found
+
+
+def _run(captures: list[Path], stream: bool, chunk: int | None = None, zeek_dir: Path | None = None):
+    """(report.json without its time, report.html without its time, per-flow annotations, error) of one run."""
+    from datetime import datetime, timezone
+
+    from pcap_analyzer.detect.base import has_payload
+    from pcap_analyzer.errors import InputError
+    from pcap_analyzer.pipeline import analyze
+    from pcap_analyzer.report.html import render_html
+    from pcap_analyzer.report.json_report import report_json
+
+    cfg = default_config()
+    cfg["pipeline"] = {"stream": stream, "annotate_batch": 3}  # tiny batches: many annotate + compact rounds
+    if chunk:
+        cfg["reader"]["chunk_packets"] = chunk  # many chunks: drain() after each
+    try:
+        report = analyze(captures, cfg, HomeNet(cfg["home_net"]["cidrs"]), zeek_dir=zeek_dir)
+    except InputError as exc:
+        return None, None, None, str(exc)
+    when = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    flows = [(f.uid, f.ts, f.conn_state, f.history, f.service, f.expected_service, repr(f.dns), repr(f.tls),
+              f.ssh_banners, repr(f.http), f.quic, repr(f.icmp), repr(f.orig_measures), repr(f.resp_measures),
+              has_payload(f)) for f in report.flows]
+    return report_json(report, when), render_html(report, cfg, when), flows, None
+
+
+@pytest.mark.parametrize("capture", _every_capture(), ids=lambda p: p.name)
+def test_streamed_pipeline_gives_the_same_results(capture: Path) -> None:
+    whole = _run([capture], stream=False)
+    streamed = _run([capture], stream=True, chunk=64)
+    assert streamed[3] == whole[3]  # the same error, if any
+    assert streamed[0] == whole[0]
+    assert streamed[2] == whole[2]
+    assert streamed[1] == whole[1]
+
+
+def _with_zeek_logs() -> list[tuple[Path, Path]]:
+    """(capture, its Zeek log folder) pairs from ../shared."""
+    if not SHARED_ZEEK_LOGS.is_dir():
+        return []
+    return [(capture, logs) for capture in _every_capture() if SHARED_PCAPS in capture.parents
+            for logs in [SHARED_ZEEK_LOGS / capture.name.split(".")[0]] if logs.is_dir()]
+
+
+@pytest.mark.parametrize("capture,logs", _with_zeek_logs(), ids=lambda p: p.name)
+def test_streamed_pipeline_with_zeek_logs_gives_the_same_results(capture: Path, logs: Path) -> None:
+    whole = _run([capture], stream=False, zeek_dir=logs)
+    assert _run([capture], stream=True, chunk=64, zeek_dir=logs) == whole
+
+
+def test_streamed_pipeline_across_captures_and_payload_dropped() -> None:
+    from pcap_analyzer.pipeline import read_flows
+
+    captures = sorted(SCENARIOS.glob("*.pcap"))  # one flow table across files whose clocks go back and forth
+    for order in (captures, captures[::-1]):
+        assert _run(order, stream=True, chunk=50)[:3] == _run(order, stream=False)[:3]
+    captures = captures[:4]
+    cfg = default_config()
+    cfg["pipeline"] = {"stream": True, "annotate_batch": 2}
+    _, flows = read_flows(captures, cfg)
+    assert flows and not any(f.orig_sample or f.resp_sample or f.orig_datagrams or f.resp_datagrams or f.datagram_ts
+                             for f in flows)
+    assert any(f.orig_payload_seen for f in flows) and any(f.service for f in flows)
+    assert [(f.ts, f.uid) for f in flows] == sorted((f.ts, f.uid) for f in flows)
+
+
+def test_streamed_pipeline_with_a_packet_from_the_future(tmp_path: Path) -> None:
+    """One packet with a bogus timestamp far ahead (a damaged or merged capture) must not end every open flow."""
+    import dpkt
+
+    source = max(SCENARIOS.glob("*.pcap"), key=lambda p: p.stat().st_size)
+    with source.open("rb") as fh:
+        reader = dpkt.pcap.Reader(fh)
+        records, link = list(reader), reader.datalink()
+    middle = len(records) // 2
+    ts, frame = records[middle]
+    records.insert(middle, (ts + 10_000_000.0, frame))  # a copy of a real packet, 116 days ahead
+    damaged = tmp_path / "future.pcap"
+    with damaged.open("wb") as fh:
+        writer = dpkt.pcap.Writer(fh, linktype=link)
+        for when, buf in records:
+            writer.writepkt(buf, ts=when)
+    assert _run([damaged], stream=True, chunk=16)[:3] == _run([damaged], stream=False)[:3]

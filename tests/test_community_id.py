@@ -1,10 +1,13 @@
 """Community ID v1 against the spec's published baseline and against Zeek 7's conn.log of the shared captures."""
 from __future__ import annotations
 
+import ipaddress
+
+import numpy as np
 import pytest
 
 from conftest import SHARED_ZEEK_LOGS
-from pcap_analyzer.community_id import community_id_mapped, community_id_v1, icmp_ports
+from pcap_analyzer.community_id import community_id_mapped, community_id_v1, community_ids_batch, icmp_ports
 from pcap_analyzer.errors import InputError
 
 A6 = "fe80:0001:0203:0405:0607:0809:0A0B:0C0D"
@@ -76,6 +79,25 @@ def test_same_address_orders_ports_like_zeek_and_suricata() -> None:
     assert community_id_v1(6, "127.0.0.1", "127.0.0.1", 34884, 445) == expected
     assert community_id_v1(6, "127.0.0.1", "127.0.0.1", 445, 34884) == expected
     assert community_id_mapped(6, "127.0.0.1", "127.0.0.1", 445, 34884) == expected
+
+
+def _halves(text: str) -> tuple[int, int]:
+    ip = ipaddress.ip_address(text)
+    value = (0xFFFF << 32 | int(ip)) if ip.version == 4 else int(ip)
+    return value >> 64, value & (2**64 - 1)
+
+
+def test_batch_matches_one_by_one() -> None:
+    """The flow table's batch path (numpy-packed inputs, addresses as 128-bit halves) against the spec vectors."""
+    vectors = [v[:5] for v in SPEC_VECTORS] + [v[:5] for v in SPEC_PCAP_VECTORS] + [
+        (6, "127.0.0.1", "127.0.0.1", 34884, 445), (6, "127.0.0.1", "127.0.0.1", 445, 34884)]
+    mapped = [(p, s, d, *icmp_ports(p, sp, dp)) if p in (1, 58) else (p, s, d, sp, dp, False)
+              for p, s, d, sp, dp in vectors]
+    cols = list(zip(*[(p, *_halves(s), *_halves(d), sp, dp, one_way) for p, s, d, sp, dp, one_way in mapped]))
+    ids, digests = community_ids_batch(*[np.array(c, dtype=np.uint64 if i in (1, 2, 3, 4) else np.int64)
+                                         for i, c in enumerate(cols[:7])], np.array(cols[7], dtype=bool))
+    assert ids == [community_id_v1(*v) for v in vectors]
+    assert digests.shape == (len(vectors), 20)
 
 
 @pytest.mark.parametrize("saddr,daddr", [("1.2.3", "5.6.7.8"), ("1.2.3.4", "::1")])

@@ -153,6 +153,34 @@ def test_bench_capture_is_valid_and_matches_its_conn_log(tmp_path: Path) -> None
 
 
 
+def _flow_keys(capture: Path) -> tuple[int, dict[tuple, int]]:
+    """(packets, packets per connection 5-tuple, direction-free) of a bench capture."""
+    packets, per_flow = 0, defaultdict(int)
+    with capture.open("rb") as fh:
+        for _, buf in dpkt.pcap.Reader(fh):
+            packets += 1
+            ip = dpkt.ethernet.Ethernet(buf).data
+            l4 = ip.data
+            ends = sorted([(ip.src, getattr(l4, "sport", 0)), (ip.dst, getattr(l4, "dport", 0))])
+            per_flow[(ip.p, *ends)] += 1
+    return packets, per_flow
+
+
+def test_bench_long_capture_has_the_same_flows_with_more_packets(tmp_path: Path) -> None:
+    """The "RSS flat as the capture grows" input: 4x the packets of the same flows (longer TLS/HTTP sessions)."""
+    bench = _load("bench_make_capture", SCENARIOS.parent / "bench" / "make_capture.py")
+    like = 10_007
+    scale, flows = bench.long_flows_plan(4 * like, like)
+    assert scale > 1 and flows == bench.flows_in(bench.build_templates(), like)
+    short_packets, short = _flow_keys(bench.write_capture(tmp_path / "short.pcap", like))
+    long_packets, long = _flow_keys(bench.write_capture(tmp_path / "long.pcap", None, scale, flows))
+    assert short_packets == like and len(short) == flows
+    assert set(long) == set(short)
+    assert 3.5 * like <= long_packets <= 4.5 * like
+    tls = [key for key in short if key[0] == 6]
+    assert tls and all(long[key] >= 2 * short[key] for key in tls if short[key] > 10)  # whole sessions, longer
+
+
 def test_bench_harness_reports_missing_modules_and_judges_targets(monkeypatch: pytest.MonkeyPatch) -> None:
     run = _load("bench_run", SCENARIOS.parent / "bench" / "run.py")
     monkeypatch.setitem(run.NEEDS, "flows", ("pcap_analyzer.not_written_yet:FlowTable",))
@@ -173,6 +201,17 @@ def test_bench_harness_reports_missing_modules_and_judges_targets(monkeypatch: p
     verdicts = {key: r.verdict for key, r in results.items()}
     assert verdicts == {"flows-1M": "PASS", "flows-4M": "FAIL", "dissect": "FAIL", "analyze": "PASS",
                         "suricata-none": "", "suricata-rules": "FAIL"}
+    # the streamed read: fast enough, flat on 4x the packets of the same flows; the flow-heavy case per flow
+    results = {"dissect": res("dissect", 1_000_000, 5.0), "dissect-4M": res("dissect", 4_000_000, 16.0, rss=120.0),
+               "dissect-heavy": res("dissect", 4_000_000, 20.0, rss=300.0, flows=40)}
+    results["dissect-heavy"].extra["kb_per_flow"] = 2.5
+    run.judge(results)
+    assert {key: r.verdict for key, r in results.items()} == {"dissect": "PASS", "dissect-4M": "PASS",
+                                                              "dissect-heavy": ""}
+    assert "1.20x" in results["dissect-4M"].target and "2.50 KB" in results["dissect-heavy"].target
+    results = {"dissect": res("dissect", 1_000_000, 5.0), "dissect-4M": res("dissect", 4_000_000, 16.0, rss=130.0)}
+    run.judge(results)
+    assert results["dissect-4M"].verdict == "FAIL"  # 1.3x the RSS
 
 
 def test_bench_stage_runs_in_a_pinned_child_and_reports_figures(tmp_path: Path) -> None:
@@ -183,3 +222,7 @@ def test_bench_stage_runs_in_a_pinned_child_and_reports_figures(tmp_path: Path) 
     assert result.status == "ok", result.status
     assert result.packets == 3000 and result.work > 0 and result.rss_mb > 0
     assert result.extra["last_ts"] > 1_700_000_000
+    streamed = run.run_child("dissect", capture.name, capture)  # the streamed read of the pipeline
+    assert streamed.status == "ok", streamed.status
+    assert streamed.packets == 3000 and streamed.extra["flows"] > 100 and streamed.extra["annotate_cpu"] > 0
+    assert streamed.extra["kb_per_flow"] > 0 and streamed.extra["base_mb"] > 0

@@ -101,3 +101,32 @@ def test_annotate_flows():
     assert icmp.resp_measures is None  # an unreachable is not an echo payload
     measures.annotate(tcp, cfg)
     assert tcp.orig_measures.nbytes == 2000
+
+
+def test_vectorised_entropy_is_exactly_the_per_cell_formula():
+    """The c*log2(c) lookup table gives the very floats of computing it per histogram cell, also for counts past
+    the table (a long UDP flow: one byte value seen 100k times) and for batches of mixed sizes."""
+    rng = np.random.default_rng(5)
+    samples = [rng.integers(0, 256, size=n, dtype=np.uint8).tobytes() for n in (1, 31, 32, 255, 4096, 70000)]
+    samples += [b"a" * 100_000 + bytes(range(256)), TEXT, b""]
+    counts = measures.byte_counts(samples)
+    for row, sample in zip(counts, samples):
+        assert np.array_equal(row, np.bincount(np.frombuffer(sample, np.uint8), minlength=256))
+    totals = counts.sum(axis=1).astype(np.float64)
+    safe = np.maximum(totals, 1.0)
+    direct = np.maximum(np.log2(safe) - (counts * np.log2(np.maximum(counts, 1))).sum(axis=1) / safe, 0.0)
+    assert np.array_equal(measures.entropies(samples), direct)
+    assert [measures.entropy(s) for s in samples] == direct.tolist()
+    small = measures.byte_counts(samples[:5])  # every count within the table
+    assert np.array_equal(measures._entropy_rows(small, small.sum(axis=1).astype(np.float64)), direct[:5])
+
+
+def test_flows_without_retained_payload_keep_their_measures():
+    """Zeek-log flows and flows whose payload the pipeline dropped after measuring (compaction) keep what they have."""
+    cfg = default_config()
+    measured = _flow("tcp", orig_sample=os.urandom(500))
+    measures.annotate_all([measured], cfg)
+    kept = measured.orig_measures
+    measured.orig_sample, measured.orig_payload_seen = b"", True
+    measures.annotate_all([measured, _flow("udp")], cfg)
+    assert measured.orig_measures is kept and measured.resp_measures is None

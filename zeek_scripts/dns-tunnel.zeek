@@ -92,15 +92,38 @@ function ignored_name(labels: vector of string): bool
 	return F;
 	}
 
+## Whether *label* can be a top-level domain: letters only, or an IDN
+## (``xn--``) label. Anything else cannot be resolved through the DNS tree.
+function tld_like(label: string): bool
+	{
+	return /[a-z]+|xn--[a-z0-9-]+/ == label;
+	}
+
 event dns_request(c: connection, msg: dns_msg, query: string, qtype: count,
     qclass: count)
 	{
 	local name = to_lower(query);
 	local labels = split_string(name, /\./);
-	if ( |labels| <= dns_domain_labels || ignored_name(labels) )
+	if ( |labels| < 2 || ignored_name(labels) )
 		return;
-	local domain = domain_of(labels);
-	local sub = join_string_vec(labels[: |labels| - dns_domain_labels], "");
+	local domain = "";
+	local sub = "";
+	if ( tld_like(labels[|labels| - 1]) )
+		{
+		if ( |labels| <= dns_domain_labels )
+			return;
+		domain = domain_of(labels);
+		sub = join_string_vec(labels[: |labels| - dns_domain_labels], "");
+		}
+	else
+		{
+		# No real top-level domain: the name goes straight to a server that
+		# answers anything (a tunnel without a domain of its own, e.g.
+		# dnscat2's direct mode). The data is the last label, the labels
+		# before it name the channel.
+		domain = join_string_vec(labels[: |labels| - 1], ".");
+		sub = labels[|labels| - 1];
+		}
 	local suspicious = |name| >= dns_long_query
 	    || qtype in dns_tunnel_qtypes
 	    || ( |sub| >= dns_min_subdomain_len && label_entropy(sub) >= dns_min_entropy );

@@ -217,7 +217,9 @@ function attempt_of(c: connection, a: Attempt): bool
 		a$attempts = c$orig?$num_pkts && c$orig$num_pkts > 1 ? c$orig$num_pkts : 1;
 		return T;
 		}
-	a$ok = st in working_states && data;
+	# Working means payload both ways: data one way only (a push that was
+	# never answered) is not communication with the peer.
+	a$ok = st in working_states && c$orig$size > 0 && c$resp$size > 0;
 	return a$ok;
 	}
 

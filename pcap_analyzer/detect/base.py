@@ -98,8 +98,9 @@ def is_failed(flow: Flow, cfg: Config) -> bool:
 
 
 def has_payload(flow: Flow) -> bool:
-    """Payload bytes were retained for the originator (a capture; Zeek logs alone carry none)."""
-    return bool(flow.orig_sample or flow.orig_datagrams)
+    """Payload bytes were retained for the originator (a capture; Zeek logs alone carry none), possibly dropped
+    since (pipeline.compact keeps that fact in ``orig_payload_seen``)."""
+    return flow.orig_payload_seen or bool(flow.orig_sample or flow.orig_datagrams)
 
 
 def attempts(flow: Flow) -> int:

@@ -29,16 +29,18 @@ def annotate(flow: Flow, cfg: Config) -> None:
     A flow without retained payload (built from Zeek logs, or already annotated and compacted) keeps what it has:
     only expected_service is set.
     """
-    flow.expected_service = cfg["ports"]["expected"].get(f"{flow.proto}/{flow.resp_p}", "")
-    if not flow.retains_payload:
-        return
-    flow.service = ""
-    for service, dissector in _ORDER.get(flow.proto, ()):
-        if dissector(flow, cfg):
-            flow.service = service or flow.service
-            return
+    annotate_all([flow], cfg)
 
 
 def annotate_all(flows: list[Flow], cfg: Config) -> None:
+    """annotate() of every flow."""
+    expected = cfg["ports"]["expected"]
     for flow in flows:
-        annotate(flow, cfg)
+        flow.expected_service = expected.get(f"{flow.proto}/{flow.resp_p}", "")
+        if not (flow.orig_sample or flow.resp_sample or flow.orig_datagrams or flow.resp_datagrams):
+            continue  # no retained payload (Flow.retains_payload, inlined): keep what the flow has
+        flow.service = ""
+        for service, dissector in _ORDER.get(flow.proto, ()):
+            if dissector(flow, cfg):
+                flow.service = service or flow.service
+                break

@@ -17,6 +17,9 @@ from ..model import DnsMessage, Flow
 from .text import escape_text
 
 _HEADER = struct.Struct("!HHHHHH")
+_HEADER4 = struct.Struct("!HHHH")  # id, flags, qdcount, ancount
+_QTAIL = struct.Struct("!HH")  # qtype, qclass
+_RR = struct.Struct("!HHIH")  # type, class, ttl, rdlength
 _MAX_NAME = 255  # RFC 1035 2.3.4
 _VALID_OPCODES = frozenset({0, 1, 2, 4, 5, 6})  # QUERY, IQUERY, STATUS, NOTIFY, UPDATE, DSO
 _VALID_CLASSES = frozenset({1, 3, 4, 254, 255})  # IN, CH, HS, NONE, ANY (mDNS sets the top bit: masked off)
@@ -55,17 +58,32 @@ def _name_text(labels: list[bytes]) -> str:
     return ".".join(["".join([_LABEL_CHARS[b] for b in label]) for label in labels])
 
 
-def _read_name(data: bytes, off: int) -> tuple[str, int]:
-    """Decode the (possibly compressed) name at ``off``; returns (text, offset after the name in place)."""
+def _read_name(data: bytes, off: int, names: dict[int, str] | None = None) -> tuple[str, int]:
+    """Decode the (possibly compressed) name at ``off``; returns (text, offset after the name in place).
+
+    ``names`` (one dict per message) remembers the text of every name decoded so far by the offset it started at:
+    a name that is just a pointer to one of them (the usual answer name) is looked up instead of decoded again.
+    Decoding from a pointer's target is the same as decoding a name that starts there, so the text is the same.
+    """
+    size = len(data)
+    if names is not None and off + 1 < size and data[off] >= 0xC0:
+        target = ((data[off] & 0x3F) << 8) | data[off + 1]
+        if target < off:
+            known = names.get(target)
+            if known is not None:
+                return known, off + 2
+    start = off
     labels: list[bytes] = []
     total = 0
     end = -1  # where the name ends in place (after the first pointer)
     floor = off  # a pointer must go strictly below every position already visited
-    size = len(data)
     while off < size:
         length = data[off]
         if length == 0:
-            return _name_text(labels), (off + 1 if end < 0 else end)
+            text = _name_text(labels)
+            if names is not None:
+                names[start] = text
+            return text, (off + 1 if end < 0 else end)
         if length >= 0xC0:
             if off + 1 >= size:
                 break
@@ -79,27 +97,27 @@ def _read_name(data: bytes, off: int) -> tuple[str, int]:
         total += length + 1
         if length & 0xC0 or off + 1 + length > size or total > _MAX_NAME:
             break  # 0x40 / 0x80 (obsolete label types), label past the end, name too long
-        labels.append(data[off + 1: off + 1 + length])
         off += 1 + length
+        labels.append(data[off - length: off])
     raise _Truncated
 
 
-def _rdata_text(data: bytes, off: int, rtype: int, rdlen: int) -> str:
+def _rdata_text(data: bytes, off: int, rtype: int, rdlen: int, names: dict[int, str] | None = None) -> str:
     rdata = data[off: off + rdlen]
     if rtype == 1 and rdlen == 4:
         return socket.inet_ntop(socket.AF_INET, rdata)
     if rtype == 28 and rdlen == 16:
         return socket.inet_ntop(socket.AF_INET6, rdata)
     if rtype in _NAME_RDATA:
-        return _read_name(data, off)[0]
+        return _read_name(data, off, names)[0]
     if rtype == 15 and rdlen >= 3:
-        return f"{int.from_bytes(rdata[:2], 'big')} {_read_name(data, off + 2)[0]}"
+        return f"{int.from_bytes(rdata[:2], 'big')} {_read_name(data, off + 2, names)[0]}"
     if rtype == 33 and rdlen >= 7:
         prio, weight, port = struct.unpack_from("!HHH", rdata)
-        return f"{prio} {weight} {port} {_read_name(data, off + 6)[0]}"
+        return f"{prio} {weight} {port} {_read_name(data, off + 6, names)[0]}"
     if rtype == 6:
-        mname, pos = _read_name(data, off)
-        rname, pos = _read_name(data, pos)
+        mname, pos = _read_name(data, off, names)
+        rname, pos = _read_name(data, pos, names)
         if pos + 20 > off + rdlen:
             raise _Truncated
         return " ".join([mname, rname, *(str(v) for v in struct.unpack_from("!IIIII", data, pos))])
@@ -116,41 +134,48 @@ def _rdata_text(data: bytes, off: int, rtype: int, rdlen: int) -> str:
 def parse_dns(data: bytes, ts: float = 0.0) -> DnsMessage | None:
     """One DNS message, or None when ``data`` is not DNS. Malformed records after a valid question give a partial
     message (the answers read so far). Never raises."""
-    if len(data) < _HEADER.size:
+    size = len(data)
+    if size < 12:
         return None
-    trans_id, flags, qdcount, ancount = _HEADER.unpack_from(data)[:4]
-    is_response = bool(flags & 0x8000)
+    trans_id, flags, qdcount, ancount = _HEADER4.unpack_from(data)
+    is_response = flags >= 0x8000
     if (flags >> 11) & 0xF not in _VALID_OPCODES or not (qdcount or (is_response and ancount)):
         return None  # a question, or (mDNS) a response with answers only
-    qname, qtype, off = "", 0, _HEADER.size
-    try:
-        if qdcount:
-            qname, off = _read_name(data, off)
-            if off + 4 > len(data):
-                return None
-            qtype, qclass = struct.unpack_from("!HH", data, off)
-            if qclass & 0x7FFF not in _VALID_CLASSES:
-                return None
-            off += 4
-    except _Truncated:
-        return None
-    rcode = flags & 0xF
-    msg = DnsMessage(
-        ts=ts, is_response=is_response, trans_id=trans_id, qname=qname, qtype=qtype, qtype_name=type_name(qtype),
-        rcode=rcode if is_response else -1, rcode_name=RCODE_NAMES.get(rcode, f"RCODE{rcode}") if is_response else "",
-    )
+    names: dict[int, str] = {}
+    qname, qtype, off = "", 0, 12
+    if qdcount:
+        try:
+            qname, off = _read_name(data, 12, names)
+        except _Truncated:
+            return None
+        if off + 4 > size:
+            return None
+        qtype, qclass = _QTAIL.unpack_from(data, off)
+        if qclass & 0x7FFF not in _VALID_CLASSES:
+            return None
+        off += 4
+    if is_response:
+        rcode = flags & 0xF
+        msg = DnsMessage(ts, True, trans_id, qname, qtype, TYPE_NAMES.get(qtype) or f"TYPE{qtype}", rcode,
+                         RCODE_NAMES.get(rcode) or f"RCODE{rcode}")
+    else:
+        msg = DnsMessage(ts, False, trans_id, qname, qtype, TYPE_NAMES.get(qtype) or f"TYPE{qtype}", -1, "")
+    if not ancount:
+        return msg
+    answers = msg.answers
     try:
         for _ in range(qdcount - 1):  # rare; skip further questions
-            off = _read_name(data, off)[1] + 4
+            off = _read_name(data, off, names)[1] + 4
         for _ in range(ancount):
-            rrname, off = _read_name(data, off)
-            if off + 10 > len(data):
+            rrname, off = _read_name(data, off, names)
+            if off + 10 > size:
                 break
-            rtype, _rclass, _ttl, rdlen = struct.unpack_from("!HHIH", data, off)
+            rtype, _rclass, _ttl, rdlen = _RR.unpack_from(data, off)
             off += 10
-            if off + rdlen > len(data):
+            if off + rdlen > size:
                 break
-            msg.answers.append((rrname, type_name(rtype), _rdata_text(data, off, rtype, rdlen)))
+            rdata = _rdata_text(data, off, rtype, rdlen, names)
+            answers.append((rrname, TYPE_NAMES.get(rtype) or f"TYPE{rtype}", rdata))
             off += rdlen
     except (_Truncated, ValueError, IndexError):
         pass  # partial message: keep the answers read so far

@@ -30,14 +30,25 @@ class _Short(Exception):
 def _vector(data: bytes, pos: int, len_bytes: int) -> tuple[bytes, int]:
     """The length-prefixed vector at ``pos``, and the position after it."""
     start = pos + len_bytes
-    end = start + int.from_bytes(data[pos:start], "big")
-    if end > len(data) or start > len(data):
+    if start > len(data):
+        raise _Short
+    if len_bytes == 1:
+        end = start + data[pos]
+    elif len_bytes == 2:
+        end = start + ((data[pos] << 8) | data[pos + 1])
+    else:
+        end = start + int.from_bytes(data[pos:start], "big")
+    if end > len(data):
         raise _Short
     return data[start:end], end
 
 
+#: RFC 8701 GREASE values: 0x0a0a, 0x1a1a, ... 0xfafa
+_GREASE = frozenset(0x0A0A + 0x1010 * i for i in range(16))
+
+
 def is_grease(value: int) -> bool:
-    return value & 0x0F0F == 0x0A0A and value >> 8 == value & 0xFF
+    return value in _GREASE
 
 
 def version_name(value: int) -> str:
@@ -79,37 +90,48 @@ def looks_like_record_stream(sample: bytes) -> bool:
     return pos > 0
 
 
+def _handshake_stream(sample: bytes) -> bytes:
+    """The leading handshake records' bodies, reassembled (the last one may be cut by the sample bound)."""
+    parts = []
+    pos, size = 0, len(sample)
+    while pos + 5 <= size and sample[pos] == _HANDSHAKE and sample[pos + 1] == 3:
+        length = (sample[pos + 3] << 8) | sample[pos + 4]
+        parts.append(sample[pos + 5: pos + 5 + length])
+        pos += 5 + length
+    return parts[0] if len(parts) == 1 else b"".join(parts)
+
+
 def handshake_messages(sample: bytes) -> list[tuple[int, bytes]]:
     """(type, body) of the handshake messages in the leading handshake records (records reassembled)."""
-    stream = bytearray()
-    pos = 0
-    while pos + 5 <= len(sample) and sample[pos] == _HANDSHAKE and sample[pos + 1] == 3:
-        length = int.from_bytes(sample[pos + 3: pos + 5], "big")
-        stream += sample[pos + 5: pos + 5 + length]
-        pos += 5 + length
-    data, out, pos = bytes(stream), [], 0
-    try:
-        while pos + 4 <= len(data):
-            body, end = _vector(data, pos + 1, 3)
-            out.append((data[pos], body))
-            pos = end
-    except _Short:
-        pass  # cut by the sample bound
+    data, out, pos = _handshake_stream(sample), [], 0
+    while pos + 4 <= len(data):
+        end = pos + 4 + ((data[pos + 1] << 16) | (data[pos + 2] << 8) | data[pos + 3])
+        if end > len(data):
+            break  # cut by the sample bound
+        out.append((data[pos], data[pos + 4: end]))
+        pos = end
     return out
 
 
 def _extensions(hello: bytes, pos: int) -> list[tuple[int, bytes]]:
     """(type, body) of the extension block at ``pos`` that ends a hello (none when the hello stops before it)."""
-    if pos >= len(hello):
+    size = len(hello)
+    if pos >= size:
         return []
-    block, _ = _vector(hello, pos, 2)
-    out, pos = [], 0
-    while pos + 4 <= len(block):
-        etype, elen = struct.unpack_from("!HH", block, pos)
-        pos += 4 + elen
-        if pos > len(block):
+    if pos + 2 > size:
+        raise _Short
+    end = pos + 2 + ((hello[pos] << 8) | hello[pos + 1])
+    if end > size:
+        raise _Short
+    out = []
+    pos += 2
+    while pos + 4 <= end:
+        etype = (hello[pos] << 8) | hello[pos + 1]
+        start = pos + 4
+        pos = start + ((hello[pos + 2] << 8) | hello[pos + 3])
+        if pos > end:
             raise _Short
-        out.append((etype, block[pos - elen: pos]))
+        out.append((etype, hello[start:pos]))
     return out
 
 
@@ -138,34 +160,63 @@ def _alpn(data: bytes) -> list[str]:
     return out
 
 
-def _dashed(values: list[int]) -> str:
-    return "-".join([str(v) for v in values if not is_grease(v)])
+def _dashed(values: list[int] | tuple[int, ...]) -> str:
+    return "-".join([str(v) for v in values if v not in _GREASE])
+
+
+#: JA3 (string, md5) by the ClientHello fields it is made of: a client sends the same fields again and again.
+_JA3_CACHE: dict[tuple[int, bytes, tuple[int, ...], bytes, bytes], tuple[str, str]] = {}
+_JA3_CACHE_SIZE = 4096
+
+
+def _ja3(legacy_version: int, suites: bytes, etypes: tuple[int, ...], curves: bytes, point_formats: bytes
+         ) -> tuple[str, str]:
+    """(JA3 string, JA3 md5) from the raw cipher-suite, group and point-format vector bodies."""
+    key = (legacy_version, suites, etypes, curves, point_formats)
+    found = _JA3_CACHE.get(key)
+    if found is None:
+        fields = (_ints(suites, 2), etypes, _ints(curves, 2), _ints(point_formats, 1))
+        text = ",".join([str(legacy_version), *(_dashed(values) for values in fields)])
+        found = (text, hashlib.md5(text.encode("ascii")).hexdigest())
+        if len(_JA3_CACHE) >= _JA3_CACHE_SIZE:
+            _JA3_CACHE.clear()
+        _JA3_CACHE[key] = found
+    return found
 
 
 def parse_client_hello(body: bytes, info: TlsInfo) -> None:
+    size = len(body)
     legacy_version = int.from_bytes(body[:2], "big")
-    _, pos = _vector(body, 34, 1)  # session id, after version and random
-    suites, pos = _vector(body, pos, 2)
-    _, pos = _vector(body, pos, 1)  # compression methods
+    if size < 35:
+        raise _Short
+    pos = 35 + body[34]  # after version, random and session id
+    if pos + 2 > size:
+        raise _Short
+    suites_start = pos + 2
+    pos = suites_start + ((body[pos] << 8) | body[pos + 1])
+    if pos >= size:  # the suites run past the end, or the compression methods' length is missing
+        raise _Short
+    suites = body[suites_start:pos]
+    pos += 1 + body[pos]  # compression methods
+    if pos > size:
+        raise _Short
     exts = _extensions(body, pos)
-    curves: list[int] = []
-    point_formats: list[int] = []
+    curves = point_formats = b""
     offered = [legacy_version]
     for etype, edata in exts:
         if etype == _EXT_SNI and edata:
             info.sni = _sni(edata)
         elif etype == _EXT_GROUPS:
-            curves = _ints(_vector(edata, 0, 2)[0], 2)
+            curves = _vector(edata, 0, 2)[0]
         elif etype == _EXT_POINT_FORMATS:
-            point_formats = _ints(_vector(edata, 0, 1)[0], 1)
+            point_formats = _vector(edata, 0, 1)[0]
         elif etype == _EXT_ALPN:
             info.alpn = _alpn(edata)
         elif etype == _EXT_VERSIONS:
-            offered = [v for v in _ints(_vector(edata, 0, 1)[0], 2) if not is_grease(v)] or offered
+            offered = [v for v in _ints(_vector(edata, 0, 1)[0], 2) if v not in _GREASE] or offered
     info.client_hello = True
-    fields = (_ints(suites, 2), [etype for etype, _ in exts], curves, point_formats)
-    info.ja3_string = ",".join([str(legacy_version), *(_dashed(values) for values in fields)])
-    info.ja3 = hashlib.md5(info.ja3_string.encode("ascii")).hexdigest()
+    info.ja3_string, info.ja3 = _ja3(legacy_version, suites, tuple([etype for etype, _ in exts]), curves,
+                                     point_formats)
     if not info.version:
         info.version = version_name(max(offered))
 
@@ -187,19 +238,26 @@ def parse_tls(orig_sample: bytes, resp_sample: bytes) -> TlsInfo | None:
     A hello cut or malformed mid-way gives the fields read so far; an SSLv2-format hello, or a record stream whose
     handshake the capture missed, gives an empty TlsInfo (client_hello and server_hello False)."""
     info = TlsInfo()
-    parsers = {_CLIENT_HELLO: parse_client_hello, _SERVER_HELLO: parse_server_hello}
     seen = looks_like_sslv2_hello(orig_sample)
     for sample in (resp_sample, orig_sample):  # ServerHello first: its version is the negotiated one
         if not looks_like_handshake(sample):
             continue
         seen = True
-        for msg_type, body in handshake_messages(sample):
-            done = info.client_hello if msg_type == _CLIENT_HELLO else info.server_hello
-            if msg_type in parsers and not done:
-                try:
-                    parsers[msg_type](body, info)
-                except _Short:
-                    pass  # cut or malformed hello: keep what was read
+        data = _handshake_stream(sample)
+        pos, size = 0, len(data)
+        while pos + 4 <= size and not (info.client_hello and info.server_hello):
+            msg_type = data[pos]
+            end = pos + 4 + ((data[pos + 1] << 16) | (data[pos + 2] << 8) | data[pos + 3])
+            if end > size:
+                break  # cut by the sample bound
+            try:
+                if msg_type == _CLIENT_HELLO and not info.client_hello:
+                    parse_client_hello(data[pos + 4: end], info)
+                elif msg_type == _SERVER_HELLO and not info.server_hello:
+                    parse_server_hello(data[pos + 4: end], info)
+            except _Short:
+                pass  # cut or malformed hello: keep what was read
+            pos = end
     if not seen:
         seen = any(looks_like_record_stream(sample) for sample in (orig_sample, resp_sample) if sample)
     return info if seen else None
