@@ -9,21 +9,13 @@ from __future__ import annotations
 import ipaddress
 from typing import Any
 
-from .homenet import HomeNet
+from .homenet import HomeNet, is_ip
 from .model import INDICATOR_TYPES, HostReport, Indicator
 
 CONTAINMENT_SID_BASE = 1008900
 CONTAINMENT_SID_COUNT = 100
 ZEEK_INTEL_HEADER = "#fields\tindicator\tindicator_type\tmeta.source\tmeta.desc"
 SOURCE = "fallback-hunt"
-
-
-def _is_ip(text: str) -> bool:
-    try:
-        ipaddress.ip_address(text)
-    except ValueError:
-        return False
-    return True
 
 
 def _targets(ind: Indicator) -> list[str]:
@@ -54,7 +46,7 @@ def collect(hosts: list[HostReport], home: HomeNet | None = None) -> tuple[dict[
             continue
         for ind in host.indicators:
             for target in _targets(ind):
-                if _is_ip(target):
+                if is_ip(target):
                     if target not in internal and not (home is not None and home.is_internal(target)):
                         ips.setdefault(str(ipaddress.ip_address(target)), set()).add(ind.type)
                 elif (name := _clean_domain(target)) is not None:

@@ -31,10 +31,8 @@ zero window (W: no window column), content gap (g) letters; no SYN/SYN-ACK rever
 from __future__ import annotations
 
 import bisect
-import contextlib
 import dataclasses
 import functools
-import gc
 import ipaddress
 import itertools
 import mmap
@@ -49,6 +47,7 @@ import numpy as np
 from .community_id import ICMP, ICMP4_COUNTERPART, ICMP6, ICMP6_COUNTERPART, community_ids_batch
 from .config import Config
 from .errors import InputError
+from .gcpause import gc_paused
 from .model import Flow, PacketBatch
 
 TCP, UDP = 6, 17
@@ -328,19 +327,6 @@ def _grouped_first(keys: np.ndarray) -> np.ndarray:
     return np.sort(idx)
 
 
-@contextlib.contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while the table creates its many small, never-cyclic containers (its
-    repeated scans of them cost about a third of the flow stage); the previous setting is restored."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 class _Chunk:
     """One batch with its rows sorted by flow key: every column is indexed by sorted position."""
 
@@ -439,7 +425,7 @@ class FlowTable:
     # ---- the pipeline, top to bottom -------------------------------------------------------------------------------
     def add(self, batch: PacketBatch) -> None:
         """Account one chunk of packets (chunks and files in capture order)."""
-        with _gc_paused():
+        with gc_paused():
             self._add(batch)
 
     def drain(self, now: float | None = None) -> list[Flow]:
@@ -473,7 +459,7 @@ class FlowTable:
 
     def _flows(self, opens: list[_Open]) -> list[Flow]:
         """Flow records of flows that are over, sorted by start time; their counter slots are freed."""
-        with _gc_paused():
+        with gc_paused():
             flows = self._to_flows(opens)
         self._cols.release(np.array([o.slot for o in opens], dtype=np.int64))
         return flows

@@ -9,6 +9,15 @@ from .errors import InputError
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
+def is_ip(text: str) -> bool:
+    """Whether ``text`` is an IPv4 or IPv6 address (not a name, not a CIDR)."""
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
+
+
 class HomeNet:
     """A set of CIDRs; ``is_internal`` answers for IPv4 and IPv6 text addresses."""
 

@@ -11,15 +11,14 @@ payload) plus the payload of the flows still open: it grows with the flows, not 
 """
 from __future__ import annotations
 
-import gc
 import tempfile
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 from . import containment, detect, dissect, flows, intel, measures, reader, suricata, verdict, zeeklogs
 from .config import Config
+from .gcpause import gc_paused
 from .detect.base import DetectContext
 from .homenet import HomeNet
 from .model import CaptureInfo, Flow, Report
@@ -44,7 +43,7 @@ def analyze(
     The small inputs (intel, Zeek logs, EVE) are read first, so a bad one fails before the captures are read.
     With no capture, the flows come from the Zeek logs (sensor-only mode).
     """
-    with _gc_paused():  # every step makes many small acyclic objects while all the flows are held (see _gc_paused)
+    with gc_paused():  # every step makes many small acyclic objects while all the flows are held (see gcpause)
         return _analyze(captures, cfg, home, intel_path, zeek_dir, eve_path, run_suricata, workdir, progress)
 
 
@@ -84,7 +83,7 @@ def read_flows(captures: Sequence[Path], cfg: Config, progress: Progress | None 
     The flows come back annotated (dissect + measures), sorted by start time; streamed (the default), each was
     annotated and compacted as soon as it was over.
     """
-    with _gc_paused():
+    with gc_paused():
         return _read_flows(captures, cfg, progress)
 
 
@@ -121,25 +120,9 @@ def _read_flows(captures: Sequence[Path], cfg: Config, progress: Progress | None
     return inputs, done
 
 
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while the analysis creates its many small, never-cyclic objects (flows,
-    DNS messages, TLS fields, measures, indexes, indicators): with many flows already held, its full collections
-    would rescan all of them again and again (on a 1M-packet capture: more than half the time of dissect +
-    measures, and 4.7 of the 12 CPU seconds of the whole analysis). The previous setting is restored; cyclic
-    garbage made meanwhile (rare) is collected after."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 def annotate(flow_list: list[Flow], cfg: Config, compact_after: bool = False) -> list[Flow]:
     """dissect + measures of ``flow_list`` (in place; returned for convenience), then optionally compact them."""
-    with _gc_paused():  # also when called on its own (sensor-only flows)
+    with gc_paused():  # also when called on its own (sensor-only flows)
         dissect.annotate_all(flow_list, cfg)
         measures.annotate_all(flow_list, cfg)
     if compact_after:

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from ..config import Config
+from ..homenet import is_ip
 from ..model import Indicator, Report
 from .common import atomic_write, evidence_text, hex_escape, flow_index, indicator_flow, shorten
 
@@ -54,16 +55,8 @@ def _value(value: Any, zeek_type: str) -> str:
     if zeek_type == "port":
         return str(int(value))
     if zeek_type == "addr":
-        return str(ipaddress.ip_address(value)) if _is_ip(str(value)) else UNSET_FIELD
+        return str(ipaddress.ip_address(value)) if is_ip(str(value)) else UNSET_FIELD
     return zeek_escape(str(value))
-
-
-def _is_ip(text: str) -> bool:
-    try:
-        ipaddress.ip_address(text)
-    except ValueError:
-        return False
-    return True
 
 
 def channel_text(channel: dict[str, Any], failed: bool = False) -> str:
