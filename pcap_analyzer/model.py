@@ -124,6 +124,7 @@ class IcmpInfo:
     payload_sizes: list[int] = field(default_factory=list)  # bounded sample
     ip_in_payload: int = 0  # echo payloads that start with a plausible IPv4/IPv6 header
     unreachable: int = 0
+    replies_differ: int = 0  # echo replies whose payload is not their request's (ping mirrors it): data both ways
 
 
 @dataclass(slots=True)

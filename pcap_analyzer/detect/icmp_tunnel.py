@@ -20,6 +20,8 @@ def tunnel_reasons(flow: Flow, cfg: Config) -> list[str]:
     odd_sizes = bool(sizes) and (max(sizes) > icfg["max_normal_payload"] or len(sizes) > icfg["max_sizes"])
     if echoes >= icfg["min_echoes"] and odd_sizes and looks_random(flow, cfg):
         reasons.append(f"{echoes} echoes with {len(sizes)} payload sizes up to {max(sizes)} bytes, random-looking")
+    if info.replies_differ >= icfg["min_replies_differ"]:
+        reasons.append(f"{info.replies_differ} echo replies carry other data than their requests (ping mirrors them)")
     return reasons
 
 
@@ -40,7 +42,8 @@ class IcmpTunnel:
             sizes = info.payload_sizes
             out.append(indicator(self.name, host, flow, {
                 "reasons": reasons, "echo_requests": info.echo_requests, "echo_replies": info.echo_replies,
-                "ip_in_payload": info.ip_in_payload, "payload_sizes": sorted(set(sizes)),
+                "ip_in_payload": info.ip_in_payload,
+                "replies_differ": info.replies_differ, "payload_sizes": sorted(set(sizes)),
                 "orig_bytes": flow.orig_bytes, "resp_bytes": flow.resp_bytes,
                 "first_ts": flow.ts, "last_ts": flow.last_ts, "duration": flow.duration,
                 "community_id": flow.community_id,

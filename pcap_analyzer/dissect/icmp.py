@@ -42,27 +42,34 @@ def echo_payloads(datagrams: list[bytes], ip_ver: int = 4) -> list[bytes]:
 
 
 def dissect(flow: Flow, cfg: Config) -> bool:
-    """Fill flow.icmp for ICMP flows: echo counts, payload sizes, IP packets inside echo payloads."""
+    """Fill flow.icmp for ICMP flows: echo counts, payload sizes, IP packets inside echo payloads, and echo replies
+    that do not mirror their request."""
     if flow.proto != ICMP_PROTO:
         return False
     info = IcmpInfo()
     keep = int(cfg["dissect"]["icmp_payload_sizes"])
     request, reply, unreachable = _TYPES[6 if flow.ip_ver == 6 else 4]
+    requests: dict[bytes, bytes] = {}  # (identifier, sequence) -> payload of the echo request
+    replies: list[tuple[bytes, bytes]] = []
     for d in (*flow.orig_datagrams, *flow.resp_datagrams):
         if len(d) < _ICMP_HEADER:
             continue
         if d[0] == unreachable:
             info.unreachable += 1
             continue
+        payload = d[_ICMP_HEADER:]
+        key = d[4:_ICMP_HEADER]  # identifier + sequence
         if d[0] == request:
             info.echo_requests += 1
+            requests[key] = payload
         elif d[0] == reply:
             info.echo_replies += 1
+            replies.append((key, payload))
         else:
             continue
-        payload = d[_ICMP_HEADER:]
         if len(info.payload_sizes) < keep:
             info.payload_sizes.append(len(payload))
         info.ip_in_payload += starts_with_ip(payload)
+    info.replies_differ = sum(key in requests and requests[key] != payload for key, payload in replies)
     flow.icmp = info
     return True
