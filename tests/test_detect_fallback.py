@@ -119,3 +119,20 @@ def test_services_on_their_own_ports_are_not_a_switch() -> None:
 def test_a_bare_ip_after_a_named_server_failed_is_not_a_fallback() -> None:
     named = [dns_flow(H, R, 99.0, "www.shop.example", answers=[("www.shop.example", "A", C2)])]
     assert of_type(named + timeouts() + [tls_flow(H, BACKUP, ts=200.0)], "failed_then_fallback") == []
+
+
+def test_an_address_literal_in_host_or_sni_is_still_a_bare_ip() -> None:
+    from pcap_analyzer.detect.index import told_names
+    from pcap_analyzer.model import HttpInfo
+
+    literal = make_flow(H, "91.200.3.4", 80, service="http", http=[HttpInfo(0.0, True, "POST", "/g", "91.200.3.4:80")])
+    assert told_names(literal) == []
+    assert told_names(tls_flow(H, "203.0.113.7", sni="[2001:db8::7]")) == []
+    named = make_flow(H, "91.200.3.4", 80, service="http", http=[HttpInfo(0.0, True, "GET", "/", "Updates.Example.COM:8080")])
+    assert told_names(named) == ["updates.example.com"]
+    # S0 retries to one hard-coded address, then plain HTTP on a standard port to another hard-coded address
+    flows = [failed(H, "185.100.1.2", 8443, ts=1000.0 + 20 * i) for i in range(3)]
+    flows += [make_flow(H, "91.200.3.4", 80, ts=1100.0 + 30 * i, service="http",
+                        http=[HttpInfo(0.0, True, "POST", "/g", "91.200.3.4")]) for i in range(3)]
+    (ind,) = [i for i in run_all(context(flows)) if i.type == "failed_then_fallback"]
+    assert "bare_ip" in ind.evidence["reasons"] and ind.evidence["fallback"]["peer"] == "91.200.3.4"

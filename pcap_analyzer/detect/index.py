@@ -5,10 +5,26 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from ..domains import base_domain
+from ..homenet import is_ip
 from ..model import DnsMessage, Flow
 from .base import DetectContext, host_of, is_broadcast
 
 ADDRESS_TYPES = ("A", "AAAA")
+
+
+def _host_part(text: str) -> str:
+    """The name of a TLS SNI or HTTP Host value: port and IPv6 brackets off, lower case, no trailing dot."""
+    text = text.strip().lower()
+    if text.startswith("["):
+        return text[1:text.find("]")] if "]" in text else text[1:]
+    return (text.rsplit(":", 1)[0] if text.count(":") == 1 else text).rstrip(".")
+
+
+def told_names(flow: Flow) -> list[str]:
+    """Names the client gave for its peer (TLS SNI first, then HTTP Host). An address literal is not a name: a
+    client that says "Host: 203.0.113.9" still talks to a bare IP."""
+    told = ([flow.tls.sni] if flow.tls is not None and flow.tls.sni else []) + [h.host for h in flow.http if h.host]
+    return [name for name in map(_host_part, told) if name and not is_ip(name)]
 
 
 @dataclass
@@ -35,18 +51,14 @@ class DetectIndex:
     def names_for(self, flow: Flow) -> set[str]:
         """Names a flow's responder is known by: TLS SNI, HTTP Host, and names that resolved to it."""
         names = set(self.names_of_ip.get(flow.resp_h, ()))
-        if flow.tls is not None and flow.tls.sni:
-            names.add(flow.tls.sni.lower().rstrip("."))
-        names.update(h.host.split(":")[0].lower() for h in flow.http if h.host)
+        names.update(told_names(flow))
         return names
 
     def domain_of(self, flow: Flow) -> str:
         """One name for the responder ("" for a bare IP), preferring what the client said (SNI, Host)."""
-        if flow.tls is not None and flow.tls.sni:
-            return flow.tls.sni.lower().rstrip(".")
-        for h in flow.http:
-            if h.host:
-                return h.host.split(":")[0].lower()
+        told = told_names(flow)
+        if told:
+            return told[0]
         names = self.names_of_ip.get(flow.resp_h)
         return min(names) if names else ""
 
