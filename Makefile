@@ -17,8 +17,9 @@ sysdeps:
 
 $(STAMP): setup.cfg pyproject.toml
 	@test -x $(PY) || python3 -m venv $(VENV)
-	@$(PY) -m pip install -q --upgrade pip
-	@$(PY) -m pip install -q -e '.[test]'
+	@echo "setting up $(VENV) (pip install -e .; log in $(VENV)/pip.log)"
+	@{ $(PY) -m pip install -q --upgrade pip && $(PY) -m pip install -q -e '.[test]'; } > $(VENV)/pip.log 2>&1 \
+	  || { cat $(VENV)/pip.log; exit 1; }
 	@touch $@
 
 setup: sysdeps $(STAMP)
