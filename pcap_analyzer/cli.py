@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import sys
 import traceback
@@ -12,6 +13,7 @@ from typing import NoReturn, TextIO
 from . import __version__, pipeline
 from .config import Config, load_config
 from .errors import InputError
+from .gcpause import gc_paused
 from .homenet import HomeNet
 from .model import Report
 from .report.common import OUTPUT_NAMES, escape_text
@@ -146,13 +148,15 @@ def run_analyze(args: argparse.Namespace) -> int:
     cfg = load_config(args.config)
     home = HomeNet.parse(args.home_net) if args.home_net is not None else HomeNet(cfg["home_net"]["cidrs"])
     progress = ProgressLine(sys.stderr, cfg["report"]["progress_min_bytes"])
-    try:
-        report = pipeline.analyze(args.captures, cfg, home, intel_path=args.intel, zeek_dir=args.zeek_logs,
-                                  eve_path=args.eve, run_suricata=args.suricata,
-                                  progress=None if args.quiet or not sys.stderr.isatty() else progress)
-    finally:
-        progress.done()
-    write_reports(report, cfg, outputs)
+    with gc_paused():  # the flows are held to the end: the collector would only rescan them (see gcpause)
+        try:
+            report = pipeline.analyze(args.captures, cfg, home, intel_path=args.intel, zeek_dir=args.zeek_logs,
+                                      eve_path=args.eve, run_suricata=args.suricata,
+                                      progress=None if args.quiet or not sys.stderr.isatty() else progress)
+        finally:
+            progress.done()
+        write_reports(report, cfg, outputs)
+        gc.freeze()  # and the interpreter's exit need not scan them either
     if not args.quiet:
         sys.stdout.write(summary_text(report, cfg, outputs))
         sys.stdout.flush()

@@ -138,7 +138,7 @@ def test_btest_baselines_cover_every_scenario_of_the_labels() -> None:
     import json
 
     labels = json.loads((REPO / "pcaps" / "labels.json").read_text())["captures"]
-    baselines = {p.name for p in (BTEST_DIR / "Baseline").glob("scenarios.*/*.out")}
+    baselines = {p.name for p in (BTEST_DIR / "Baseline").glob("tests.scenarios.*/*.out")}
     assert baselines == {c.replace(".pcap", ".out") for c in labels}
 
 

@@ -107,13 +107,13 @@ event dns_request(c: connection, msg: dns_msg, query: string, qtype: count,
 	if ( |labels| < 2 || ignored_name(labels) )
 		return;
 	local domain = "";
-	local sub = "";
+	local data = "";
 	if ( tld_like(labels[|labels| - 1]) )
 		{
 		if ( |labels| <= dns_domain_labels )
 			return;
 		domain = domain_of(labels);
-		sub = join_string_vec(labels[: |labels| - dns_domain_labels], "");
+		data = join_string_vec(labels[: |labels| - dns_domain_labels], "");
 		}
 	else
 		{
@@ -122,19 +122,19 @@ event dns_request(c: connection, msg: dns_msg, query: string, qtype: count,
 		# dnscat2's direct mode). The data is the last label, the labels
 		# before it name the channel.
 		domain = join_string_vec(labels[: |labels| - 1], ".");
-		sub = labels[|labels| - 1];
+		data = labels[|labels| - 1];
 		}
 	local suspicious = |name| >= dns_long_query
 	    || qtype in dns_tunnel_qtypes
-	    || ( |sub| >= dns_min_subdomain_len && label_entropy(sub) >= dns_min_entropy );
+	    || ( |data| >= dns_min_subdomain_len && label_entropy(data) >= dns_min_entropy );
 	local a = Attempt($ts=network_time(), $uid=c$uid, $id=c$id,
 	    $community_id=community_id(c), $proto=get_port_transport_proto(
 	    c$id$resp_p), $service="dns", $ok=T, $domain=domain);
 @if ( Cluster::is_enabled() )
 	Cluster::publish_hrw(Cluster::proxy_pool, c$id$orig_h, dns_query_seen, a,
-	    domain, sub, qtype, suspicious);
+	    domain, data, qtype, suspicious);
 @else
-	event FallbackChannels::dns_query_seen(a, domain, sub, qtype, suspicious);
+	event FallbackChannels::dns_query_seen(a, domain, data, qtype, suspicious);
 @endif
 	}
 
@@ -148,7 +148,10 @@ event FallbackChannels::dns_query_seen(a: Attempt, domain: string,
 	if ( agg$reported )
 		return;
 	agg$queries += 1;
-	if ( suspicious )
+	# A tunnel carries new data in every query: a repeated name (retries,
+	# A and AAAA of one name) counts as suspicious once.
+	local fresh = subdomain !in agg$subdomains;
+	if ( suspicious && fresh )
 		agg$suspicious += 1;
 	if ( |agg$subdomains| < dns_unique_subdomains )
 		add agg$subdomains[subdomain];

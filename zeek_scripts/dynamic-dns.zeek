@@ -17,14 +17,15 @@ export {
 	## Changing it at runtime takes effect at the next restart; edits to
 	## the file itself are picked up live.
 	option dyndns_file: string = @DIR + "/dyndns-providers.dat";
+
+	## The provider suffixes read from :zeek:see:`FallbackChannels::dyndns_file`
+	## (refreshed by the Input framework, never grows from traffic).
+	global dyndns_suffixes: set[string] = set();
 }
 
 type SuffixIdx: record {
 	suffix: string;
 };
-
-# The provider suffixes (refreshed by the Input framework, never grows from traffic).
-global dyndns_suffixes: set[string] = set();
 
 # Whether packet processing waits for the first read of the list.
 global waiting_for_list = F;

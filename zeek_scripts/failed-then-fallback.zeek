@@ -33,6 +33,19 @@ export {
 		[3] = "NXDOMAIN"
 	};
 
+	## Failed lookups of names under these suffixes are not failed attempts:
+	## reverse lookups and names a resolver search list made up (e.g.
+	## "www.example.com.corp.local") fail routinely and name no C2 channel.
+	option ignored_lookup_suffixes: set[string] = {
+		"in-addr.arpa",
+		"ip6.arpa",
+		"local",
+		"localdomain",
+		"home.arpa",
+		"lan",
+		"internal"
+	};
+
 	## Raised on the node owning *orig* when a worker saw *name* resolve to *a*.
 	global name_resolved: event(orig: addr, a: addr, name: string);
 }
@@ -71,7 +84,9 @@ function consider(fail: Attempt, ok: Attempt, history: vector of Attempt)
 		return;
 
 	local n = 0;
-	local first = fail$ts;
+	# The earliest failure on the channel names it, so the different ways
+	# one channel failed (S0, then ICMP unreachable) make one finding.
+	local earliest = fail;
 	for ( _, a in history )
 		if ( a$failure != ""
 		    && channel_of(a) == primary
@@ -79,18 +94,19 @@ function consider(fail: Attempt, ok: Attempt, history: vector of Attempt)
 		    && ok$ts - a$ts <= fallback_window )
 			{
 			n += a$attempts;
-			if ( a$ts < first )
-				first = a$ts;
+			if ( a$ts < earliest$ts )
+				earliest = a;
 			}
+	local first = earliest$ts;
 	if ( n < min_failed_attempts || ok$ts - first < min_fallback_delay )
 		return;
 
 	report(Finding($ts=ok$ts, $uid=ok$uid, $id=ok$id,
 	    $community_id=ok$community_id, $indicator="failed_then_fallback",
-	    $note=Failed_Then_Fallback, $primary=describe(fail),
+	    $note=Failed_Then_Fallback, $primary=describe(earliest),
 	    $fallback=describe(ok), $detail=fmt(
-	    "%d failed attempts to %s, then %s after %s", n, primary,
-	    channel_of(ok), ok$ts - first)));
+	    "%d failed attempts to %s, then %s after %.1fs", n, primary,
+	    channel_of(ok), interval_to_double(ok$ts - first))));
 	}
 
 event FallbackChannels::attempt_seen(a: Attempt)
@@ -150,6 +166,10 @@ event dns_end(c: connection, msg: dns_msg)
 	{
 	if ( ! msg$QR || msg$rcode !in failed_rcodes || ! c?$dns || ! c$dns?$query )
 		return;
+	local labels = split_string(to_lower(c$dns$query), /\./);
+	for ( i in labels )
+		if ( join_string_vec(labels[i:], ".") in ignored_lookup_suffixes )
+			return;
 	share_attempt(Attempt($ts=network_time(), $uid=c$uid, $id=c$id,
 	    $community_id=community_id(c), $proto=get_port_transport_proto(
 	    c$id$resp_p), $service="dns", $ok=F,

