@@ -79,13 +79,15 @@ class Result:
 
 def _read_flows(capture: Path, cfg: dict) -> tuple[int, list]:
     from pcap_analyzer import flows, reader
+    from pcap_analyzer.gcpause import gc_paused
     from pcap_analyzer.model import CaptureInfo
 
     table, packets = flows.FlowTable(cfg), 0
-    for batch in reader.read_capture(capture, cfg, CaptureInfo(path=str(capture))):
-        table.add(batch)
-        packets += len(batch)
-    return packets, table.finish()
+    with gc_paused():  # as pipeline.analyze runs every stage
+        for batch in reader.read_capture(capture, cfg, CaptureInfo(path=str(capture))):
+            table.add(batch)
+            packets += len(batch)
+        return packets, table.finish()
 
 
 def child_flows(capture: Path) -> dict:
