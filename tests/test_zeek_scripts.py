@@ -3,6 +3,7 @@ package's contracts (fallback.log columns, indicator names, notices, bounded sta
 when a real `zeek` is on PATH."""
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -18,7 +19,7 @@ from pcap_analyzer.report.zeeklog import FIELDS
 ZEEK_SCRIPT = Path(sys.executable).with_name("zeek-script")
 SCRIPTS = REPO / "zeek_scripts"
 BTEST_DIR = REPO / "tests" / "zeek"
-ALL_ZEEK = sorted([*SCRIPTS.rglob("*.zeek"), *BTEST_DIR.rglob("*.zeek")])
+ALL_ZEEK = sorted([*SCRIPTS.rglob("*.zeek"), *(p for p in BTEST_DIR.rglob("*.zeek") if ".tmp" not in p.parts)])
 PACKAGE = {p.name: p.read_text() for p in sorted(SCRIPTS.glob("*.zeek"))}
 ZEEK_ONLY_IN_ANALYZER = {"beaconing"}  # the one indicator the Zeek package leaves to the analyzer
 
@@ -147,5 +148,7 @@ def test_btest_baselines_cover_every_scenario_of_the_labels() -> None:
                     reason="btest not installed")
 def test_btest_suite_with_real_zeek() -> None:
     btest = shutil.which("btest") or str(Path(sys.executable).with_name("btest"))
-    result = subprocess.run([btest, "-d"], cwd=BTEST_DIR, capture_output=True, text=True, timeout=1800)
+    # btest-diff and the other btest helpers sit beside btest (the venv's bin/ when it is not on PATH).
+    env = {**os.environ, "PATH": os.pathsep.join([str(Path(btest).parent), os.environ.get("PATH", "")])}
+    result = subprocess.run([btest, "-d"], cwd=BTEST_DIR, capture_output=True, text=True, timeout=1800, env=env)
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
