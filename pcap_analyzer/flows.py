@@ -162,12 +162,12 @@ def _letter_code(order: int, char: str, flip: bool = False) -> int:
 
 
 def _history_texts(opens: list[_Open]) -> list[str]:
-    """History strings of many flows: all letter codes sorted at once (by flow, then code) and decoded together."""
+    """History strings of many flows: each flow's few letter codes sorted (that orders its letters), then all of
+    them decoded together."""
     lens = np.array([len(o.history) for o in opens], dtype=np.int64)
-    codes = np.fromiter(itertools.chain.from_iterable([o.history for o in opens]), dtype=np.int64,
+    codes = np.fromiter(itertools.chain.from_iterable(map(sorted, [o.history for o in opens])), dtype=np.int64,
                         count=int(lens.sum()))
-    order = np.lexsort((codes, np.repeat(np.arange(len(opens)), lens)))
-    text = (codes[order] & 0x7F).astype(np.uint8).tobytes().decode("ascii")
+    text = (codes & 0x7F).astype(np.uint8).tobytes().decode("ascii")
     ends = np.cumsum(lens)
     return [text[a:b] for a, b in zip((ends - lens).tolist(), ends.tolist())]
 
@@ -358,10 +358,12 @@ class _Chunk:
         self.seg_side = self.seg  # segment * 2 + key side
         self.seg_starts = self.seg  # sorted position where each segment starts
         self.slots = self.seg  # counter slot of each segment's flow
+        self.seg_orig = self.seg  # key side of each segment's originator
 
     def set_segments(self, seg_starts: np.ndarray, seg_flows: list[_Open]) -> None:
         self.seg_starts = seg_starts
         self.slots = np.array([o.slot for o in seg_flows], dtype=np.int64)
+        self.seg_orig = np.array([o.orig for o in seg_flows], dtype=np.int64)
         self.seg = np.cumsum(_mask(self.n, seg_starts)) - 1
         self.seg_side = self.seg * 2 + self.side
 
@@ -792,7 +794,7 @@ class FlowTable:
             return
         firsts = pos[_grouped_first(c.seg_side[pos] * 2 + (letter[pos] == ord("A")))]
         seg = c.seg[firsts]
-        responder = c.side[firsts] != np.array([o.orig for o in seg_flows])[seg]
+        responder = c.side[firsts] != c.seg_orig[seg]
         char = letter[firsts] + responder * (ord("a") - ord("A"))
         codes = ((c.base_order + c.srows[firsts]) << 8) | LETTER | char
         bit = np.select([char == ord("D"), char == ord("A"), char == ord("d")], [1, 2, 4], 8).astype(np.uint8)
@@ -894,16 +896,17 @@ class FlowTable:
         rows = c.srows[pos]
         icmp = np.isin(c.proto[pos], (ICMP, ICMP6)) * ICMP_HDR
         src = _byte_source(b.data)
-        blobs = [src[off: off + ln] for off, ln in zip((b.payload_off[rows] - icmp).tolist(),
-                                                        (b.payload_len[rows] + icmp).tolist())]
+        start = b.payload_off[rows] - icmp
+        blobs = list(map(src.__getitem__, map(slice, start.tolist(), (start + b.payload_len[rows] + icmp).tolist())))
         seg = c.seg[pos]
-        from_orig = c.side[pos] == np.array([o.orig for o in seg_flows])[seg]
+        from_orig = c.side[pos] == c.seg_orig[seg]
         stamps = list(zip(c.ts[pos].tolist(), from_orig.tolist()))
         for i, a, e in _runs(seg):
             seg_flows[i].datagram_ts.extend(stamps[a:e])  # type: ignore[union-attr]
         by_side = np.argsort(c.seg_side[pos], kind="stable")
+        sided = list(map(blobs.__getitem__, by_side.tolist()))
         for ss, a, e in _runs(c.seg_side[pos][by_side]):
-            seg_flows[ss >> 1].datagrams[ss & 1].extend([blobs[j] for j in by_side[a:e].tolist()])  # type: ignore
+            seg_flows[ss >> 1].datagrams[ss & 1].extend(sided[a:e])  # type: ignore[union-attr]
 
     def _icmp_errors(self, c: _Chunk) -> None:
         """ICMP errors quoting a packet: tie them back to the flow of the quoted packet."""
@@ -953,8 +956,7 @@ class FlowTable:
             + self._other_records([opens[i] for i in rest.tolist()], [ident[i] for i in rest.tolist()], sides[rest],
                                   proto[rest])
         at = np.concatenate([tcp, rest])
-        order = np.lexsort((np.array(uids)[at], start[at]))
-        return [flows[i] for i in order.tolist()]
+        return [flows[i] for i in _start_uid_order(start, uids, at).tolist()]
 
     @staticmethod
     def _tcp_records(opens: list[_Open], ident: list[tuple[Any, ...]], sides: np.ndarray) -> list[Flow]:
@@ -1005,6 +1007,17 @@ def _flow_by_keywords(*values: Any) -> Flow:
 
 _new_flow_record = Flow if tuple(f.name for f in dataclasses.fields(Flow))[:len(RECORD_FIELDS)] == RECORD_FIELDS \
     else _flow_by_keywords
+
+
+def _start_uid_order(start: np.ndarray, uids: list[str], at: np.ndarray) -> np.ndarray:
+    """The order that sorts flows ``at`` (indexes of ``start`` and ``uids``) by (start time, uid); the uids are only
+    compared when start times tie."""
+    start = start[at]
+    order = np.argsort(start, kind="stable")
+    ordered = start[order]
+    if not np.any(ordered[1:] == ordered[:-1]):
+        return order
+    return np.lexsort((np.array(uids, dtype="S")[at], start))
 
 
 def _uids(digests: np.ndarray, ts: np.ndarray, flip: np.ndarray) -> list[str]:
