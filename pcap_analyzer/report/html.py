@@ -340,10 +340,16 @@ def _evidence_html(host: HostReport, cfg: Config) -> str:
         f"<td class=\"mono\">{_t(_details(i.evidence), rc['max_text'] * 2)}</td></tr>"
         for i in inds[: rc["html_max_rows"]]
     ]
-    more = len(inds) - len(rows)
-    tail = f'<p class="muted">{more} more indicators in report.json.</p>' if more > 0 else ""
-    return ("<table><tr><th>time</th><th>indicator</th><th>source</th><th>peer</th><th>port</th>"
-            "<th>community id</th><th>details</th></tr>" + "".join(rows) + "</table>" + tail)
+    return _capped_table(["time", "indicator", "source", "peer", "port", "community id", "details"], rows,
+                         len(inds), "indicators")
+
+
+def _capped_table(headers: list[str], rows: list[str], total: int, what: str) -> str:
+    """A table of the first rows, and a line saying how many more of ``total`` are in report.json."""
+    more = total - len(rows)
+    tail = f'<p class="muted">{more} more {what} in report.json.</p>' if more > 0 else ""
+    head = "".join(f"<th>{h}</th>" for h in headers)
+    return f"<table><tr>{head}</tr>" + "".join(rows) + "</table>" + tail
 
 
 def _host_html(host: HostReport, flows: list[Flow], index: dict[str, Flow], contained: list[tuple[str, str]],
@@ -384,11 +390,8 @@ def _summary_html(report: Report, hosts: list[HostReport], cfg: Config) -> str:
         f"<td>{_t(h.reasons[0] if h.reasons else '', rc['max_text'])}</td></tr>"
         for h in hosts[: rc["html_max_rows"]]
     ]
-    more = len(hosts) - len(rows)
-    tail = f'<p class="muted">{more} more hosts in report.json.</p>' if more > 0 else ""
     return (f"<h2>Summary</h2><table style=\"width:auto\"><tr><th>verdict</th><th>hosts</th></tr>{head}</table>"
-            "<table><tr><th>host</th><th>verdict</th><th>score</th><th>indicators</th><th>main reason</th></tr>"
-            + "".join(rows) + "</table>" + tail)
+            + _capped_table(["host", "verdict", "score", "indicators", "main reason"], rows, len(hosts), "hosts"))
 
 
 def _inputs_html(report: Report) -> str:
