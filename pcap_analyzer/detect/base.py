@@ -128,6 +128,43 @@ def indicator(kind: str, host: str, flow: Flow, evidence: dict[str, Any], peer: 
     )
 
 
+def flow_evidence(flow: Flow) -> dict:
+    """The measured facts about one flow that the port detectors report."""
+    ev: dict = {
+        "service": flow.service, "expected_service": flow.expected_service, "port": flow.resp_p, "proto": flow.proto,
+        "state": flow.conn_state, "orig_bytes": flow.orig_bytes, "resp_bytes": flow.resp_bytes,
+        "first_ts": flow.ts, "last_ts": flow.last_ts, "community_id": flow.community_id,
+    }
+    for side, m in (("orig", flow.orig_measures), ("resp", flow.resp_measures)):
+        if m is not None:
+            ev[f"{side}_entropy"] = round(m.entropy, 3)
+            ev[f"{side}_chi2_p"] = round(m.chi2_p, 4)
+    if flow.tls is not None:
+        ev["sni"] = flow.tls.sni
+        ev["ja3"] = flow.tls.ja3
+    if flow.ssh_banners:
+        ev["ssh_banners"] = list(flow.ssh_banners)
+    return ev
+
+
+class FlowDetector:
+    """A detector that judges each flow of an internal host on its own (``matches``) and reports its measured facts
+    (``flow_evidence``); subclasses set ``name`` and ``matches``."""
+
+    name = ""
+
+    def matches(self, flow: Flow, ctx: DetectContext) -> bool:
+        raise NotImplementedError
+
+    def run(self, ctx: DetectContext) -> list[Indicator]:
+        out: list[Indicator] = []
+        for flow in ctx.flows:
+            host = host_of(flow, ctx.home)
+            if host is not None and self.matches(flow, ctx):
+                out.append(indicator(self.name, host, flow, flow_evidence(flow)))
+        return out
+
+
 def add_connection(ind: Indicator, flow: Flow, limit: int) -> None:
     """Count ``flow`` as one more connection of ``ind``: evidence ``connection_count``, the first ``limit`` flows in
     ``connections`` (peer, port, proto, service, state, ts, community_id), and its uid."""

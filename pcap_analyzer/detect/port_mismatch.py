@@ -2,9 +2,8 @@
 raw data on 53)."""
 from __future__ import annotations
 
-from ..model import Flow, Indicator
-from .base import DetectContext, has_payload, host_of, indicator, looks_random
-from .nonstandard_port import flow_evidence
+from ..model import Flow
+from .base import DetectContext, FlowDetector, has_payload, looks_random
 
 
 def is_mismatch(flow: Flow, ctx: DetectContext) -> bool:
@@ -25,13 +24,8 @@ def is_mismatch(flow: Flow, ctx: DetectContext) -> bool:
             and flow.orig_bytes >= dcfg["mismatch_min_bytes"])
 
 
-class PortMismatch:
+class PortMismatch(FlowDetector):
     name = "protocol_port_mismatch"
 
-    def run(self, ctx: DetectContext) -> list[Indicator]:
-        out: list[Indicator] = []
-        for flow in ctx.flows:
-            host = host_of(flow, ctx.home)
-            if host is not None and is_mismatch(flow, ctx):
-                out.append(indicator(self.name, host, flow, flow_evidence(flow)))
-        return out
+    def matches(self, flow: Flow, ctx: DetectContext) -> bool:
+        return is_mismatch(flow, ctx)
