@@ -101,3 +101,13 @@ def test_zeek_cut_equivalent(tmp_path):
     out = subprocess.run(["awk", awk, str(path)], capture_output=True, text=True, check=True).stdout
     assert sorted(out.splitlines()) == sorted(["10.0.0.5\tfailed_then_fallback", "10.0.0.5\tdns_tunnel",
                                                "10.0.0.5\tnonstandard_port_encrypted", "10.0.0.9\tdynamic_dns"])
+
+
+@pytest.mark.skipif(shutil.which("zeek-cut") is None, reason="zeek-cut not installed (it comes with Zeek)")
+def test_real_zeek_cut_reads_it(tmp_path):
+    path = tmp_path / "fallback.log"
+    write_fallback_log(report(), CFG, path)
+    out = subprocess.run(["zeek-cut", "id.orig_h", "indicator"], stdin=path.open("rb"), capture_output=True,
+                         text=True, check=True).stdout
+    assert sorted(out.splitlines()) == sorted(["10.0.0.5\tfailed_then_fallback", "10.0.0.5\tdns_tunnel",
+                                               "10.0.0.5\tnonstandard_port_encrypted", "10.0.0.9\tdynamic_dns"])
