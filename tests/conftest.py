@@ -18,6 +18,18 @@ def shared_captures(kind: str) -> list[Path]:
     return sorted(p for p in folder.iterdir() if p.suffix in (".pcap", ".pcapng", ".gz")) if folder.is_dir() else []
 
 
+def zeek_log_rows(path: Path) -> list[dict[str, str]]:
+    """The data rows of a Zeek TSV log as {column: raw text}, columns named by its #fields line."""
+    fields: list[str] = []
+    rows = []
+    for line in path.read_text().splitlines():
+        if line.startswith("#fields"):
+            fields = line.split("\t")[1:]
+        elif line and not line.startswith("#"):
+            rows.append(dict(zip(fields, line.split("\t"))))
+    return rows
+
+
 @pytest.fixture(scope="session")
 def repo() -> Path:
     return REPO

@@ -14,7 +14,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 from clirun import assert_one_error_line, run_cli, snapshot
-from conftest import SCENARIOS, SHARED_ZEEK_LOGS, shared_captures
+from conftest import SCENARIOS, SHARED_ZEEK_LOGS, shared_captures, zeek_log_rows
 
 from pcap_analyzer import __version__, cli, pipeline
 from pcap_analyzer.cli import ProgressLine, main
@@ -221,9 +221,7 @@ def test_eve_alerts_become_suricata_indicators(tmp_path):
     """An alert from a user's EVE file, joined on Community ID to a flow of the capture, shows up as evidence."""
     capture = next(p for p in MALICIOUS if "icmp-tunnel" in p.name)
     conn = SHARED_ZEEK_LOGS / capture.name.rsplit(".", 1)[0] / "conn.log"
-    fields = next(line for line in conn.read_text().splitlines() if line.startswith("#fields")).split("\t")[1:]
-    row = dict(zip(fields, next(line for line in conn.read_text().splitlines() if not line.startswith("#"))
-                   .split("\t")))
+    row = zeek_log_rows(conn)[0]
     stamp = datetime.fromtimestamp(float(row["ts"]), timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f+0000")
     alert = {"timestamp": stamp, "event_type": "alert", "src_ip": row["id.orig_h"], "dest_ip": row["id.resp_h"],
              "proto": row["proto"].upper(), "community_id": row["community_id"],

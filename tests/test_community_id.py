@@ -6,7 +6,7 @@ import ipaddress
 import numpy as np
 import pytest
 
-from conftest import SHARED_ZEEK_LOGS
+from conftest import SHARED_ZEEK_LOGS, zeek_log_rows
 from pcap_analyzer.community_id import community_id_mapped, community_id_v1, community_ids_batch, icmp_ports
 from pcap_analyzer.errors import InputError
 
@@ -107,15 +107,7 @@ def test_bad_input_is_one_line_error(saddr: str, daddr: str) -> None:
 
 
 def _conn_rows() -> list[dict[str, str]]:
-    rows = []
-    for log in sorted(SHARED_ZEEK_LOGS.glob("*/conn.log")):
-        fields: list[str] = []
-        for line in log.read_text().splitlines():
-            if line.startswith("#fields"):
-                fields = line.split("\t")[1:]
-            elif line and not line.startswith("#"):
-                rows.append(dict(zip(fields, line.split("\t"))))
-    return rows
+    return [row for log in sorted(SHARED_ZEEK_LOGS.glob("*/conn.log")) for row in zeek_log_rows(log)]
 
 
 def test_every_zeek_conn_log_line() -> None:

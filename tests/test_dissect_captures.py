@@ -9,7 +9,7 @@ from pathlib import Path
 import dpkt
 import pytest
 
-from conftest import SHARED_PCAPS, shared_captures
+from conftest import SHARED_PCAPS, shared_captures, zeek_log_rows
 from pcap_analyzer import dissect, measures
 from pcap_analyzer.config import default_config
 from pcap_analyzer.dissect.dns import parse_dns, parse_dns_stream
@@ -123,9 +123,7 @@ def _zeek_log(capture: str, log: str) -> list[dict[str, str]]:
     path = SHARED_PCAPS.parent / "zeek-logs" / capture / log
     if not path.is_file():
         pytest.skip(f"no Zeek {log} for {capture}")
-    lines = path.read_text().splitlines()
-    fields = next(line for line in lines if line.startswith("#fields")).split("\t")[1:]
-    return [dict(zip(fields, line.split("\t"))) for line in lines if not line.startswith("#")]
+    return zeek_log_rows(path)
 
 
 @pytest.mark.parametrize("name", ["zeek-tls-tls-1.2-stream-keylog", "zeek-tls-ssl.v3",

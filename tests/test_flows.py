@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from conftest import SHARED_ZEEK_LOGS, shared_captures
+from conftest import SHARED_ZEEK_LOGS, shared_captures, zeek_log_rows
 from pcap_analyzer.community_id import community_id_v1
 from pcap_analyzer.config import load_config
 from pcap_analyzer.errors import InputError
@@ -289,17 +289,6 @@ def test_chunk_size_independence_synthetic() -> None:
 
 
 # ---- real captures against Zeek 7 ----------------------------------------------------------------------------------
-def _conn_log(path: Path) -> list[dict[str, str]]:
-    fields: list[str] = []
-    rows = []
-    for line in path.read_text().splitlines():
-        if line.startswith("#fields"):
-            fields = line.split("\t")[1:]
-        elif line and not line.startswith("#"):
-            rows.append(dict(zip(fields, line.split("\t"))))
-    return rows
-
-
 def _read_flows(capture: Path, cfg: dict[str, Any]) -> list[Flow]:
     table = FlowTable(cfg)
     for b in read_capture(capture, cfg, CaptureInfo(path=str(capture))):
@@ -317,7 +306,7 @@ def _zeek_pairs() -> list[tuple[str, dict[str, str], Flow | None]]:
         index: dict[tuple[Any, ...], list[Flow]] = collections.defaultdict(list)
         for f in _read_flows(capture, cfg):
             index[(f.proto, f.orig_h, f.orig_p, f.resp_h, f.resp_p)].append(f)
-        for row in _conn_log(log):
+        for row in zeek_log_rows(log):
             key = (row["proto"], row["id.orig_h"], int(row["id.orig_p"]), row["id.resp_h"], int(row["id.resp_p"]))
             same = index.get(key, [])
             flow = min(same, key=lambda f: abs(f.ts - float(row["ts"]))) if same else None

@@ -21,7 +21,7 @@ from scapy.layers.inet6 import (
 from scapy.layers.l2 import Dot1AD, Dot1Q, Ether
 from scapy.layers.ppp import PPP, PPPoE
 
-from conftest import SHARED_ZEEK_LOGS, shared_captures
+from conftest import SHARED_ZEEK_LOGS, shared_captures, zeek_log_rows
 from pcap_analyzer import decode
 from pcap_analyzer.config import load_config
 from pcap_analyzer.model import CaptureInfo
@@ -445,13 +445,8 @@ def test_reader_agrees_with_plain_dpkt_or_zeek(capture: Path) -> None:
 
 
 def zeek_flow_packets(conn: Path) -> Counter:
-    lines = conn.read_text().splitlines()
-    fields = next(line for line in lines if line.startswith("#fields")).split("\t")[1:]
     flows: Counter = Counter()
-    for line in lines:
-        if line.startswith("#"):
-            continue
-        row = dict(zip(fields, line.split("\t")))
+    for row in zeek_log_rows(conn):
         if row["proto"] in ("tcp", "udp"):
             ends = {(str(ipaddress.ip_address(row["id.orig_h"])), int(row["id.orig_p"])),
                     (str(ipaddress.ip_address(row["id.resp_h"])), int(row["id.resp_p"]))}
