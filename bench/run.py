@@ -12,7 +12,9 @@ Each stage runs in its own subprocess pinned to one CPU core; its peak RSS is th
 exist yet prints "n/a (not built yet)".  Inputs are written once by bench/make_capture.py into bench/data/.
 
 Stages:
-  flows     (a) reader.read_capture + flows.FlowTable, 1M packets and 4M packets of the SAME flows (longer ones)
+  flows     (a) reader.read_capture + flows.FlowTable, 1M packets and 4M packets of the SAME flows (longer ones);
+                its details also give the CPU of the capture's SHA-256 (digest.py, which the pipeline runs on a
+                worker thread beside the read) and the rate the stage would have with it
   dissect   (b) the streamed read of pipeline.read_flows: (a) + FlowTable.drain + dissect + measures + compaction;
                 1M packets, 4M packets of the same flows (RSS must stay flat), and the flow-heavy 4M capture
                 (4x the flows: memory per flow)
@@ -91,12 +93,20 @@ def _read_flows(capture: Path, cfg: dict) -> tuple[int, list]:
 
 
 def child_flows(capture: Path) -> dict:
+    """(a), and beside it what the capture's SHA-256 costs (``digest.file_sha256``: the pipeline runs it on a worker
+    thread while it reads; here it is timed on its own, after the read)."""
+    from pcap_analyzer import digest
     from pcap_analyzer.config import load_config
 
     cfg = load_config()
     start = time.process_time()
     packets, flow_list = _read_flows(capture, cfg)
-    return {"packets": packets, "work": time.process_time() - start, "flows": len(flow_list)}
+    work = time.process_time() - start
+    start = time.process_time()
+    digest.file_sha256(capture)
+    sha256 = time.process_time() - start
+    return {"packets": packets, "work": work, "flows": len(flow_list), "sha256_cpu": sha256,
+            "pps_with_sha256": round(packets / (work + sha256))}
 
 
 def _rss_mb() -> float:

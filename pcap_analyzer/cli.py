@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import argparse
-import gc
 import os
 import sys
 import traceback
@@ -155,8 +154,7 @@ def run_analyze(args: argparse.Namespace) -> int:
                                       progress=None if args.quiet or not sys.stderr.isatty() else progress)
         finally:
             progress.done()
-        write_reports(report, cfg, outputs)
-        gc.freeze()  # and the interpreter's exit need not scan them either
+        write_reports(report, cfg, outputs)  # leaving gc_paused freezes them: the exit need not scan them either
     if not args.quiet:
         sys.stdout.write(summary_text(report, cfg, outputs))
         sys.stdout.flush()

@@ -2,7 +2,7 @@
 
 The ICMP/ICMPv6 type -> port mapping is Zeek's (``ICMP4_counterpart`` / ``ICMP6_counterpart``): request/reply types
 map to (type, counterpart type) and are ordered like ports; every other type maps to (type, code) and is "one way",
-i.e. its endpoints are never swapped.  ``flows.py`` keys ICMP flows with the same mapping.
+i.e. its endpoints are never swapped.  ``flows/chunk.py`` keys ICMP flows with the same mapping.
 """
 from __future__ import annotations
 

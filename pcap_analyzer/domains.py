@@ -20,8 +20,10 @@ def _normalise(name: str) -> str:
     return name.strip().lower().rstrip(".")
 
 
+@lru_cache(maxsize=1 << 16)
 def base_domain(name: str) -> str:
-    """Registered domain: the last two labels, or three under a multi-label public suffix such as co.uk.
+    """Registered domain: the last two labels, or three under a multi-label public suffix such as co.uk (cached:
+    the same names recur across many flows).
 
     >>> base_domain("a.b.Example.co.uk.")
     'example.co.uk'

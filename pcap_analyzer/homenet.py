@@ -3,14 +3,17 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Iterable
+from functools import lru_cache
 
 from .errors import InputError
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
+@lru_cache(maxsize=1 << 16)
 def is_ip(text: str) -> bool:
-    """Whether ``text`` is an IPv4 or IPv6 address (not a name, not a CIDR)."""
+    """Whether ``text`` is an IPv4 or IPv6 address (not a name, not a CIDR); cached: the same names (SNI, Host)
+    recur across many flows."""
     try:
         ipaddress.ip_address(text)
     except ValueError:

@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from . import containment, detect, dissect, flows, intel, measures, reader, suricata, verdict, zeeklogs
+from . import containment, detect, digest, dissect, flows, intel, measures, reader, suricata, verdict, zeeklogs
 from .config import Config
 from .gcpause import gc_paused
 from .detect.base import DetectContext
@@ -95,23 +95,25 @@ def _read_flows(captures: Sequence[Path], cfg: Config, progress: Progress | None
     inputs = []
     done: list[Flow] = []  # annotated and compacted
     waiting: list[Flow] = []  # over, not annotated yet
-    for path in captures:
-        info = CaptureInfo(path=str(path))
-        seen = 0
-        for batch in reader.read_capture(path, cfg, info):
-            table.add(batch)
-            seen += len(batch)
-            if stream and len(batch):
-                # "now" for idle timeouts is the chunk's OLDEST packet time, not the newest packet seen: a capture
-                # given after a later one (or a packet with a bogus future time) must not make every open flow
-                # look idle; a flow is over only if no later packet could still join it.
-                waiting += table.drain(float(batch.ts.min()))
-                if len(waiting) >= batch_flows:
-                    done += annotate(waiting, cfg, compact_after=True)
-                    waiting = []
-            if progress is not None:
-                progress(str(path), seen)
-        inputs.append(info)
+    with digest.hashing(captures) as digests:  # the SHA-256s, on a worker thread while the captures are read
+        for path, sha256 in zip(captures, digests):
+            info = CaptureInfo(path=str(path))
+            seen = 0
+            for batch in reader.read_capture(path, cfg, info):
+                table.add(batch)
+                seen += len(batch)
+                if stream and len(batch):
+                    # "now" for idle timeouts is the chunk's OLDEST packet time, not the newest packet seen: a
+                    # capture given after a later one (or a packet with a bogus future time) must not make every
+                    # open flow look idle; a flow is over only if no later packet could still join it.
+                    waiting += table.drain(float(batch.ts.min()))
+                    if len(waiting) >= batch_flows:
+                        done += annotate(waiting, cfg, compact_after=True)
+                        waiting = []
+                if progress is not None:
+                    progress(str(path), seen)
+            info.sha256 = digest.result(sha256, path)
+            inputs.append(info)
     rest = waiting + table.finish()
     if not stream:
         return inputs, annotate(rest, cfg)

@@ -3,19 +3,19 @@
 ``read_capture`` checks the file before returning (bad input raises ``InputError`` before any packet), then yields
 ``PacketBatch`` chunks of ``reader.chunk_packets`` records.  The file is memory-mapped and every batch's ``data``
 is the map (a uint8 array), so ``payload_off`` is an offset in the (decompressed) file.  Record headers are walked
-here (pcap: one tight loop over the 16-byte headers; pcapng: block by block, any number of interfaces and link
-types); each chunk is then decoded by ``decode.py`` (vectorised, handing rare frames to ``slowpath.py``), or
-entirely by ``slowpath.py`` with ``fast=False``.  Pages of chunks already handed out are released, so resident
-memory does not grow with the file.
+here (pcap: one tight loop over the 16-byte headers, then one gather of every record header together with the
+start of its frame; pcapng: block by block, any number of interfaces and link types); each chunk is then decoded
+by ``decode.py`` (vectorised, handing rare frames to ``slowpath.py``), or entirely by ``slowpath.py`` with
+``fast=False``.  Pages of chunks already handed out are released, so resident memory does not grow with the file.
 
 Damage after the file header (a record cut short, an absurd caplen, a broken pcapng block) stops reading there:
 the packets before it are kept and a warning is added to ``info.warnings``.  A file with a valid header and no
-packets is valid: it yields nothing and gets a warning.
+packets is valid: it yields nothing and gets a warning.  The file's SHA-256 (``info.sha256``) is not computed
+here: ``digest.py`` hashes the captures beside the reading.
 """
 from __future__ import annotations
 
 import gzip
-import hashlib
 import mmap
 import os
 import struct
@@ -23,6 +23,7 @@ import sys
 import tempfile
 import zlib
 from dataclasses import dataclass
+from itertools import repeat
 from pathlib import Path
 from typing import BinaryIO, Callable, Iterator
 
@@ -89,11 +90,11 @@ def read_capture(path: str | Path, cfg: Config, info: CaptureInfo, *, fast: bool
     decoder = decode.decode_chunk if fast else decode_records
     if bytes(data[:4]) == PCAPNG_MAGIC:
         pcapng_check(data, path)
-        return account(info, mapped, pcapng_batches(mapped, chunk, max_caplen, info, decoder))
+        return account(info, pcapng_batches(mapped, chunk, max_caplen, info, decoder))
     header = pcap_header(data, path)
     if header.linktype not in SUPPORTED_LINKTYPES:
         info.warnings.append(unsupported_linktype(header.linktype))
-    return account(info, mapped, pcap_batches(mapped, header, chunk, max_caplen, info, decoder))
+    return account(info, pcap_batches(mapped, header, chunk, max_caplen, info, decoder))
 
 
 def reader_settings(cfg: Config) -> tuple[int, int]:
@@ -106,19 +107,12 @@ def reader_settings(cfg: Config) -> tuple[int, int]:
 
 
 class MappedFile:
-    """A capture mapped read-only: ``data`` is a uint8 array over the whole file (what ``payload_off`` indexes).
+    """A capture mapped read-only: ``data`` is a uint8 array over the whole file (what ``payload_off`` indexes)."""
 
-    The SHA-256 of the file is computed as the reading goes (one pass over the file, not two); ``known_sha256``
-    replaces it when the mapped file is not the one the user gave (a decompressed gzip).
-    """
-
-    def __init__(self, path: str | Path, known_sha256: str = "") -> None:
+    def __init__(self, path: str | Path) -> None:
         with open(path, "rb") as fh:
             self._map = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
         self.data = np.frombuffer(self._map, dtype=np.uint8)
-        self._known_sha256 = known_sha256
-        self._sha = hashlib.sha256()
-        self._hashed = 0
         self._released = 0
 
     def release_before(self, off: int) -> None:
@@ -126,22 +120,9 @@ class MappedFile:
         file.  Pages touched again later (an old batch's payload) are simply read back from the file."""
         end = off - off % mmap.PAGESIZE
         if end > self._released:
-            self._hash_to(end)
             if hasattr(mmap, "MADV_DONTNEED"):
                 self._map.madvise(mmap.MADV_DONTNEED, self._released, end - self._released)
             self._released = end
-
-    def sha256(self) -> str:
-        """SHA-256 (hex) of the whole file."""
-        if self._known_sha256:
-            return self._known_sha256
-        self._hash_to(len(self.data))
-        return self._sha.hexdigest()
-
-    def _hash_to(self, end: int) -> None:
-        if not self._known_sha256 and end > self._hashed:
-            self._sha.update(memoryview(self._map)[self._hashed: end])
-            self._hashed = end
 
 
 def map_file(path: Path, info: CaptureInfo) -> MappedFile | None:
@@ -150,9 +131,7 @@ def map_file(path: Path, info: CaptureInfo) -> MappedFile | None:
         with path.open("rb") as fh:
             if fh.read(2) == GZIP_MAGIC:
                 fh.seek(0)
-                sha256 = hashlib.file_digest(fh, "sha256").hexdigest()
-                fh.seek(0)
-                return map_gunzipped(fh, path, sha256, info)
+                return map_gunzipped(fh, path, info)
         return map_nonempty(path)
     except IsADirectoryError:
         raise InputError(f"{path}: is a directory, not a capture") from None
@@ -160,11 +139,11 @@ def map_file(path: Path, info: CaptureInfo) -> MappedFile | None:
         raise InputError(f"{path}: cannot read or decompress: {exc.strerror or exc}") from None
 
 
-def map_nonempty(path: str | Path, known_sha256: str = "") -> MappedFile | None:
-    return MappedFile(path, known_sha256) if os.path.getsize(path) else None
+def map_nonempty(path: str | Path) -> MappedFile | None:
+    return MappedFile(path) if os.path.getsize(path) else None
 
 
-def map_gunzipped(fh: BinaryIO, path: Path, sha256: str, info: CaptureInfo) -> MappedFile | None:
+def map_gunzipped(fh: BinaryIO, path: Path, info: CaptureInfo) -> MappedFile | None:
     """Decompress to a temporary file, map it, and remove the file (the mapping stays valid)."""
     with tempfile.NamedTemporaryFile(prefix="fallback-hunt-", suffix=".pcap", delete=False) as tmp:
         try:
@@ -177,7 +156,7 @@ def map_gunzipped(fh: BinaryIO, path: Path, sha256: str, info: CaptureInfo) -> M
             except (gzip.BadGzipFile, zlib.error) as exc:
                 raise InputError(f"{path}: corrupt gzip data ({exc})") from None
             tmp.flush()
-            return map_nonempty(tmp.name, sha256)
+            return map_nonempty(tmp.name)
         finally:
             os.unlink(tmp.name)
 
@@ -193,9 +172,8 @@ def pcap_header(data: np.ndarray, path: Path) -> PcapHeader:
     return PcapHeader(order, nano, snaplen, linktype & LINKTYPE_MASK)  # upper bits: FCS length and flags
 
 
-def account(info: CaptureInfo, mapped: MappedFile, batches: Iterator[PacketBatch]) -> Iterator[PacketBatch]:
-    """Count packets, fragments, non-IP rows and the time span in ``info`` as batches go by; the file's SHA-256
-    once they are exhausted."""
+def account(info: CaptureInfo, batches: Iterator[PacketBatch]) -> Iterator[PacketBatch]:
+    """Count packets, fragments, non-IP rows and the time span in ``info`` as batches go by."""
     for batch in batches:
         if len(batch):
             info.packets += len(batch)
@@ -207,7 +185,6 @@ def account(info: CaptureInfo, mapped: MappedFile, batches: Iterator[PacketBatch
             yield batch
     if not info.packets and not info.warnings:
         info.warnings.append("the capture holds no packets")
-    info.sha256 = mapped.sha256()
 
 
 def pcap_batches(mapped: MappedFile, header: PcapHeader, chunk: int, max_caplen: int, info: CaptureInfo,
@@ -230,45 +207,54 @@ def walk_records(data: np.ndarray, header: PcapHeader, off: int, limit: int,
     """Offsets of up to ``limit`` record headers from ``off``: (offsets, next offset, problem or "").
 
     The one sequential step of the fast path (each record's place depends on the previous caplen), so the loop
-    body is kept minimal: a caplen is one index into a 32-bit view of the file (one view per alignment), and only a
-    too large caplen is checked inside the loop; a record running past the end can only be the last one.
+    body is kept minimal: a caplen is one index into a 32-bit view of the file (one view per alignment), and
+    nothing is checked inside the loop.  The walk ends after ``limit`` records or at the first record whose caplen
+    field lies past the end of the file (IndexError); the checks then run on whole arrays: the caplens are the
+    gaps between offsets, the first too large one stops the chunk there (the records walked after it are garbage
+    and dropped), and only the last record can run past the end of the file.
     """
     size = len(data)
     bound = max(header.snaplen, max_caplen)
-    words = aligned_words(data)
-    swapped = header.order != NATIVE_ORDER  # the views read native order: re-read those bytes in the file's
-    file_order = "big" if header.order == ">" else "little"
+    caplens = caplen_words(data)
     offs: list[int] = []
     append = offs.append
-    problem = ""
-    caplen = 0
+    cut_short = False
     try:
-        for _ in range(limit):
-            if off >= size:
-                break
-            p = off + 8
-            caplen = words[p & 3][p >> 2]
-            if swapped:
-                caplen = int.from_bytes(caplen.to_bytes(4, sys.byteorder), file_order)
-            if caplen > bound:
-                problem = record_problem(off, caplen, bound, size)
-                break
-            append(off)
-            off += PCAP_REC_HDR + caplen
-    except IndexError:  # fewer than 12 bytes left: the record header itself is cut short
-        problem = f"record header cut short at byte {off}"
+        if header.order == NATIVE_ORDER:
+            for _ in repeat(None, limit):
+                append(off)
+                off += PCAP_REC_HDR + caplens[off & 3][off >> 2]
+        else:  # the views read native order: re-read those bytes in the file's
+            file_order = "big" if header.order == ">" else "little"
+            for _ in repeat(None, limit):
+                append(off)
+                off += PCAP_REC_HDR + int.from_bytes(caplens[off & 3][off >> 2].to_bytes(4, sys.byteorder),
+                                                     file_order)
+    except IndexError:  # no whole record header at ``off`` (a clean end when off == size)
+        offs.pop()
+        cut_short = off < size
+    starts = np.fromiter(offs, dtype=np.int64, count=len(offs))
+    if not starts.shape[0]:
+        return starts, off, f"record header cut short at byte {off}" if cut_short else ""
+    sizes = np.empty_like(starts)  # of each record: header and caplen
+    np.subtract(starts[1:], starts[:-1], out=sizes[:-1])
+    sizes[-1] = off - starts[-1]
+    if int(sizes.max()) > PCAP_REC_HDR + bound:
+        first = int(np.argmax(sizes > PCAP_REC_HDR + bound))
+        off = int(starts[first])
+        return starts[:first], off, record_problem(off, int(sizes[first]) - PCAP_REC_HDR, bound, size)
     if off > size:  # the last record announced more bytes than the file holds
-        off = offs.pop()
-        problem = record_problem(off, caplen, bound, size)
-    return np.array(offs, dtype=np.int64), off, problem
+        last = int(starts[-1])
+        return starts[:-1], last, record_problem(last, int(sizes[-1]) - PCAP_REC_HDR, bound, size)
+    return starts, off, f"record header cut short at byte {off}" if cut_short else ""
 
 
-def aligned_words(data: np.ndarray) -> list[memoryview]:
-    """Four native 32-bit views of ``data``, starting at bytes 0..3: the word at byte ``p`` is
-    ``words[p & 3][p >> 2]`` (IndexError past the end)."""
+def caplen_words(data: np.ndarray) -> tuple[memoryview, ...]:
+    """Four native 32-bit views of ``data`` from bytes 8..11: the caplen field of a record header at byte ``off``
+    is ``caplen_words(data)[off & 3][off >> 2]`` (IndexError when it does not lie wholly inside ``data``)."""
     view = memoryview(data)
     size = len(data)
-    return [view[k: k + max(0, size - k) // 4 * 4].cast("I") for k in range(4)]
+    return tuple(view[k: k + max(0, size - k) // 4 * 4].cast("I") for k in range(8, 12))
 
 
 def record_problem(off: int, caplen: int, bound: int, size: int) -> str:
@@ -280,17 +266,45 @@ def record_problem(off: int, caplen: int, bound: int, size: int) -> str:
 
 
 def pcap_index(data: np.ndarray, header: PcapHeader, rec_offs: np.ndarray) -> RecordIndex:
-    """Gather the four record-header fields of every record at once."""
-    layout = np.dtype([(name, header.order + "u4") for name in ("sec", "frac", "caplen", "wirelen")])
-    fields = decode.gather(data, rec_offs, layout)
-    units = 1e9 if header.nano else 1e6
+    """Gather the record headers of every record at once, with the frame headers the decoder reads
+    (``RecordIndex.head``) where the buffer holds them all: both sit in the same cache lines.
+
+    Each pair of 32-bit fields (seconds and fraction, caplen and wirelen) is read as one 64-bit word.
+    """
+    record, with_head = RECORD_LAYOUTS[header.order]
+    head = int(rec_offs[-1]) + with_head.itemsize <= len(data)
+    fields = decode.gather(data, rec_offs, with_head if head else record)
+    sec, frac = word_halves(fields["stamp"], header.order)
+    caplen, wirelen = word_halves(fields["lens"], header.order)
+    ts = frac.astype(np.float64)
+    ts /= 1e9 if header.nano else 1e6
+    ts += sec  # seconds + fraction / units
     return RecordIndex(
         data_off=rec_offs + PCAP_REC_HDR,
-        caplen=fields["caplen"].astype(np.uint32),
-        wirelen=fields["wirelen"].astype(np.uint32),
-        ts=fields["sec"].astype(np.float64) + fields["frac"].astype(np.float64) / units,
+        caplen=caplen,
+        wirelen=wirelen,
+        ts=ts,
         linktype=np.full(len(rec_offs), header.linktype, dtype=np.int32),
+        head=fields if head else None,
     )
+
+
+def record_layouts(order: str) -> tuple[np.dtype, np.dtype]:
+    """Layouts of a pcap record header (two 64-bit words: time stamp, lengths) alone and followed by the frame
+    header the decoder reads (``decode.FRAME_HEAD``)."""
+    record = np.dtype({"names": ["stamp", "lens"], "formats": [order + "u8"] * 2, "offsets": [0, 8],
+                       "itemsize": PCAP_REC_HDR})
+    return record, decode.with_frame_head(record)
+
+
+RECORD_LAYOUTS = {order: record_layouts(order) for order in ("<", ">")}
+
+
+def word_halves(words: np.ndarray, order: str) -> tuple[np.ndarray, np.ndarray]:
+    """The two uint32 fields stored one after the other in ``words`` (64-bit, read in the file's byte order)."""
+    words = words.astype(np.uint64)
+    low, high = words.astype(np.uint32), (words >> 32).astype(np.uint32)
+    return (low, high) if order == "<" else (high, low)
 
 
 def pcapng_batches(mapped: MappedFile, chunk: int, max_caplen: int, info: CaptureInfo,

@@ -126,13 +126,18 @@ NON_IP: tuple[int, ...] = (0,) * (len(DECODED) - 1) + (False,)
 
 @dataclass(frozen=True, slots=True)
 class RecordIndex:
-    """Where a chunk of packet records sits in the file buffer, and their record-header fields."""
+    """Where a chunk of packet records sits in the file buffer, and their record-header fields.
+
+    ``head`` optionally holds every frame's first bytes, gathered by the reader together with the record headers
+    (a structured array with the fields of ``decode.FRAME_HEAD``), so that decoding need not read them again.
+    """
 
     data_off: np.ndarray  # int64 offset of each frame in the buffer
     caplen: np.ndarray  # uint32
     wirelen: np.ndarray  # uint32
     ts: np.ndarray  # float64 seconds
     linktype: np.ndarray  # int32 link type of each record (pcapng interfaces may differ)
+    head: np.ndarray | None = None  # FRAME_HEAD fields of each frame (whole in the buffer), or None
 
     def __len__(self) -> int:
         return int(self.data_off.shape[0])

@@ -130,7 +130,7 @@ def baseline(host: str, inds: list[Indicator], index: DetectIndex, capture_usage
     flagged_uids = {uid for ind in inds for uid in ind.uids}
     usual = _usage([f for f in flows if f.uid not in flagged_uids])
     flagged = _usage([f for f in flows if f.uid in flagged_uids])
-    others = capture_usage - _usage(flows)
+    others = capture_usage - (usual + flagged)  # the host's own flows are the usual and the flagged ones
 
     def fmt(usage: Counter[str]) -> str:
         return ", ".join(f"{k} ({n})" for k, n in usage.most_common(top)) or "nothing"

@@ -159,9 +159,10 @@ class FlowDetector:
     def run(self, ctx: DetectContext) -> list[Indicator]:
         out: list[Indicator] = []
         for flow in ctx.flows:
-            host = host_of(flow, ctx.home)
-            if host is not None and self.matches(flow, ctx):
-                out.append(indicator(self.name, host, flow, flow_evidence(flow)))
+            if self.matches(flow, ctx):  # the rare match first: host_of only for those
+                host = host_of(flow, ctx.home)
+                if host is not None:
+                    out.append(indicator(self.name, host, flow, flow_evidence(flow)))
         return out
 
 

@@ -1,7 +1,7 @@
 """dynamic_dns: a host looks up, or talks to, a name under a dynamic-DNS provider zone."""
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import lru_cache, partial
 from importlib import resources
 
 from ..domains import suffix_match
@@ -28,13 +28,13 @@ class DynDns:
 
     def run(self, ctx: DetectContext) -> list[Indicator]:
         index = get_index(ctx)
-        zones = dyndns_zones(ctx)
+        zone_of = lru_cache(maxsize=None)(partial(suffix_match, suffixes=dyndns_zones(ctx)))  # names recur
         out: list[Indicator] = []
         for host, flows in index.by_host.items():
             found: dict[str, Indicator] = {}
 
             def note(name: str, flow: Flow, ts: float) -> Indicator | None:
-                zone = suffix_match(name, zones)
+                zone = zone_of(name)
                 if zone is None:
                     return None
                 if name not in found:

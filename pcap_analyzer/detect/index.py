@@ -47,11 +47,14 @@ class DetectIndex:
     lookups: dict[str, list[DnsLookup]]  # DNS questions per host, by time
     names_of_ip: dict[str, set[str]]  # address -> names that resolved to it (queried name and CNAME chain)
     hosts: list[str]  # every internal host seen in any flow (not broadcast / multicast addresses)
+    _names: dict[str, frozenset[str]] = field(default_factory=dict, repr=False)  # names_for() per flow uid
 
-    def names_for(self, flow: Flow) -> set[str]:
-        """Names a flow's responder is known by: TLS SNI, HTTP Host, and names that resolved to it."""
-        names = set(self.names_of_ip.get(flow.resp_h, ()))
-        names.update(told_names(flow))
+    def names_for(self, flow: Flow) -> frozenset[str]:
+        """Names a flow's responder is known by: TLS SNI, HTTP Host, and names that resolved to it (worked out once
+        per flow: several detectors ask)."""
+        names = self._names.get(flow.uid)
+        if names is None:
+            names = self._names[flow.uid] = frozenset(self.names_of_ip.get(flow.resp_h, ())).union(told_names(flow))
         return names
 
     def domain_of(self, flow: Flow) -> str:
@@ -109,9 +112,7 @@ def build_index(ctx: DetectContext) -> DetectIndex:
     by_host: dict[str, list[Flow]] = defaultdict(list)
     lookups: dict[str, list[DnsLookup]] = defaultdict(list)
     names_of_ip: dict[str, set[str]] = defaultdict(set)
-    hosts: set[str] = set()
     for flow in ctx.flows:
-        hosts.update(ip for ip in (flow.orig_h, flow.resp_h) if ctx.home.is_internal(ip) and not is_broadcast(ip))
         host = host_of(flow, ctx.home)
         if host is None:
             continue
@@ -126,5 +127,6 @@ def build_index(ctx: DetectContext) -> DetectIndex:
         flows.sort(key=lambda f: f.ts)
     for items in lookups.values():
         items.sort(key=lambda lk: lk.ts)
-    hosts.update(by_host)
+    addresses = {f.orig_h for f in ctx.flows} | {f.resp_h for f in ctx.flows}
+    hosts = {ip for ip in addresses if ctx.home.is_internal(ip) and not is_broadcast(ip)} | by_host.keys()
     return DetectIndex(dict(by_host), dict(lookups), dict(names_of_ip), sorted(hosts))

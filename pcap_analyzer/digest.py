@@ -1,0 +1,52 @@
+"""SHA-256 of the captures, computed beside the analysis.
+
+Every report names its captures by SHA-256 (what an investigator records for chain of custody). Hashing is no
+part of reading packets, and hashlib releases the GIL while it hashes a block, so a worker thread hashes the files
+while the main thread reads them: on a machine with a second core the digests cost no wall-clock time. A gzip
+capture is named by the digest of the file the user gave (the compressed one).
+"""
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
+from pathlib import Path
+
+from .errors import InputError
+
+#: Bytes read and hashed per step: large, so the worker needs the GIL rarely (twice per block), small enough to
+#: keep its memory negligible.
+BLOCK = 16 << 20
+
+
+def file_sha256(path: str | Path, block: int = BLOCK) -> str:
+    """Hex SHA-256 of the file at ``path``, read in ``block``-sized steps into one reused buffer."""
+    sha = hashlib.sha256()
+    buf = bytearray(block)
+    view = memoryview(buf)
+    with open(path, "rb", buffering=0) as fh:
+        while size := fh.readinto(buf):
+            sha.update(view[:size])
+    return sha.hexdigest()
+
+
+@contextmanager
+def hashing(paths: Sequence[str | Path]) -> Iterator[list[Future[str]]]:
+    """Start hashing ``paths`` (one after the other, on one worker thread); yields a future per path.
+
+    Leaving the block early (an error while reading) cancels the digests not started yet.
+    """
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="fallback-hunt-sha256")
+    try:
+        yield [pool.submit(file_sha256, path) for path in paths]
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def result(future: Future[str], path: str | Path) -> str:
+    """The digest of ``future``; a file that became unreadable meanwhile is bad input (one line, exit 2)."""
+    try:
+        return future.result()
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read for its SHA-256: {exc.strerror or exc}") from None
