@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import mmap
 from concurrent.futures import Future
 from pathlib import Path
 
@@ -13,12 +14,15 @@ from pcap_analyzer import digest, pipeline
 from pcap_analyzer.config import load_config
 from pcap_analyzer.errors import InputError
 
+PAGE = mmap.PAGESIZE
 
-@pytest.mark.parametrize("size", [0, 1, 999, 1000, 1001, 10_007])
+
+@pytest.mark.parametrize("size", [0, 1, PAGE - 1, PAGE, PAGE + 1, 3 * PAGE + 7])
 def test_file_sha256_over_block_boundaries(tmp_path: Path, size: int) -> None:
     path = tmp_path / "f.bin"
     path.write_bytes(bytes(range(256)) * (size // 256) + bytes(size % 256))
-    assert digest.file_sha256(path, block=1000) == hashlib.sha256(path.read_bytes()).hexdigest()
+    assert digest.file_sha256(path, block=PAGE) == hashlib.sha256(path.read_bytes()).hexdigest()
+    assert digest.file_sha256(path, block=1) == hashlib.sha256(path.read_bytes()).hexdigest()  # rounded to a page
 
 
 def test_every_capture_gets_its_own_digest_gzip_by_the_file_given(tmp_path: Path) -> None:
