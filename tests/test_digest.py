@@ -4,6 +4,8 @@ from __future__ import annotations
 import gzip
 import hashlib
 import mmap
+import threading
+import time
 from concurrent.futures import Future
 from pathlib import Path
 
@@ -46,3 +48,23 @@ def test_a_bad_capture_is_one_line_of_bad_input_while_digests_run(tmp_path: Path
     bad.write_bytes(b"not a capture at all")
     with pytest.raises(InputError, match="not a pcap"):
         pipeline.read_flows([bad, SCENARIOS / "demo_office.pcap"], load_config())
+
+
+def test_a_stopped_digest_gives_up(tmp_path: Path) -> None:
+    path = tmp_path / "f.bin"
+    path.write_bytes(bytes(3 * PAGE))
+    stop = threading.Event()
+    stop.set()
+    assert digest.file_sha256(path, block=PAGE, stop=stop) == ""
+
+
+def test_leaving_early_stops_the_running_digest(tmp_path: Path) -> None:
+    path = tmp_path / "big.bin"
+    with path.open("wb") as fh:  # sparse: large to hash, cheap to write
+        fh.truncate(8 << 30)
+    start = time.monotonic()
+    with pytest.raises(KeyboardInterrupt):
+        with digest.hashing([path, path]) as futures:
+            raise KeyboardInterrupt
+    assert time.monotonic() - start < 3  # hashing 8 GB would take several seconds
+    assert all(f.cancelled() or f.result() == "" for f in futures)  # given up, not finished
