@@ -1,6 +1,6 @@
 """ICMP / ICMPv6 messages retained by the flow stage.
 
-Contract with flows/table.py (its ``_retain_datagrams`` keeps ``flows.icmp.ICMP_HDR`` bytes before the payload):
+Contract with flows/retain.py (``Retained`` keeps ``flows.icmp.ICMP_HDR`` bytes before the payload):
 each retained ICMP datagram is the whole ICMP message INCLUDING its 8-byte header (type, code, checksum,
 identifier, sequence); the echo payload is what follows it.
 """

@@ -2,9 +2,10 @@
 
 A flow is a slot of the table's per-flow numpy columns (``Counters``: counters, times, key, TCP endpoint states,
 history bookkeeping; slots of flows handed out are reused); the open flows are a dict from packed flow key (``KEY``)
-to slot.  Only what cannot be a number lives in Python objects, per slot: retained payload pieces, datagrams and
-ICMP errors.  History letters are columns too (``History``: slot and sortable letter code), given step by step in
-the order Zeek's code gives them, so the per-flow MAX_HISTORY cap (a count column) keeps the same letters.
+to slot.  Only what cannot be a number lives in Python objects, per slot: retained payload pieces, datagrams
+(``Retained``) and ICMP errors.  History letters are columns too (``History``: slot and sortable letter code), given
+step by step in the order Zeek's code gives them, so the per-flow MAX_HISTORY cap (a count column) keeps the same
+letters.
 
 Per chunk, everything that touches every packet is vectorised:
 
@@ -22,9 +23,9 @@ Per chunk, everything that touches every packet is vectorised:
 5. payload retention (bounded), touching only packets of flows whose buffers are not full, and ICMP errors tied
    back to the flow they quote.
 
-Flow records are made in batches (``drain`` / ``finish``): address text once per address, Community IDs with one
-SHA-1 call per flow on inputs packed by numpy, uids mixed from the Community ID digest, conn_state from the endpoint
-state columns, history letters sorted for all flows at once.
+Flow records are made in batches (``drain`` / ``finish`` through ``flow_records``): address text once per address,
+Community IDs with one SHA-1 call per flow on inputs packed by numpy, uids mixed from the Community ID digest,
+conn_state from the endpoint state columns, history letters sorted for all flows at once.
 
 Memory grows with flows, never with packets; ``drain`` hands out flows that are over, so it stays bounded by the
 concurrent flows.  Zeek rules followed: originator = SYN sender or first sender,
@@ -37,8 +38,9 @@ zero window (W: no window column), content gap (g) letters; no SYN/SYN-ACK rever
 Modules, in the order of the pipeline: ``table`` (FlowTable: add / drain / finish and the per-chunk steps),
 ``chunk`` (canonical keys, grouping, the sorted chunk view), ``columns`` (per-flow columns, history letter store),
 ``tcp`` (Zeek's TCP endpoint state machine, history letters of walked packets, conn_state), ``icmp`` (counterpart
-tables, the key an ICMP error quotes), ``records`` (slots to Flow records), with ``grouping`` (numpy run / sort
-helpers) and ``protocol`` (protocol numbers, TCP flags and endpoint states) below them all.
+tables, the key an ICMP error quotes), ``retain`` (bounded payload retention and its per-slot stores), ``records``
+(slots to Flow records), with ``grouping`` (numpy run / sort helpers) and ``protocol`` (protocol numbers, TCP flags
+and endpoint states) below them all.
 """
 from __future__ import annotations
 

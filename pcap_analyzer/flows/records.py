@@ -1,6 +1,7 @@
-"""What turns table slots into Flow records, in batches (``FlowTable._to_flows``): the record constructor, address
-text once per address, Zeek-looking uids mixed from each flow's Community ID digest, history strings from the letter
-codes of all flows sorted at once, conn.log protocol names, and the (start time, uid) order of the records."""
+"""Slots to Flow records, in batches (``flow_records``): every field of all the flows as a column (the record
+constructor, address text once per address, Community IDs, Zeek-looking uids mixed from each flow's Community ID
+digest, counters and conn_state, history strings from the letter codes of all flows sorted at once, retained payload
+taken out of its stores, conn.log protocol names), then one constructor call per flow, in (start time, uid) order."""
 from __future__ import annotations
 
 import dataclasses
@@ -12,10 +13,13 @@ from typing import Any
 
 import numpy as np
 
-from ..community_id import ICMP, ICMP6
+from ..community_id import ICMP, ICMP6, community_ids_batch
 from ..model import Flow
+from .columns import Counters, History
 from .grouping import mix, stable_argsort
 from .protocol import TCP, UDP
+from .retain import Retained
+from .tcp import tcp_sizes, tcp_states, udp_states
 
 PROTO_NAMES = {TCP: "tcp", UDP: "udp", ICMP: "icmp", ICMP6: "icmp"}
 BASE62 = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
@@ -97,3 +101,89 @@ def history_texts(n: int, index: np.ndarray, codes: np.ndarray) -> list[str]:
     text = (codes[order] & 0x7F).astype(np.uint8).tobytes().decode("ascii")
     ends = np.cumsum(np.bincount(index, minlength=n))
     return [text[a:b] for a, b in zip(itertools.chain((0,), ends.tolist()), ends.tolist())]
+
+
+def flow_records(slots: np.ndarray, cols: Counters, history: History, retained: Retained,
+                 icmp_errors: dict[int, list[tuple[float, str, int, int]]]) -> list[Flow]:
+    """Flow records of the flows at ``slots`` sorted by (start time, uid): every field of all the flows as a column
+    (address text, community id and uid, counters, conn_state, history strings, retained payload), then one
+    constructor call per flow.  Their letters, retained payload and ICMP errors are taken out of ``history``,
+    ``retained`` and ``icmp_errors``; their columns are left to the caller to release."""
+    n = slots.shape[0]
+    if n == 0:
+        return []
+    tcp = cols.key[slots, 0] == TCP
+    slots = np.concatenate([slots[tcp], slots[~tcp]])  # TCP flows first (the final sort makes the order)
+    n_tcp = int(tcp.sum())
+    orig = cols.orig[slots]
+    roles = np.stack([orig, 1 - orig], axis=1)  # key side of the originator, of the responder
+    start = cols.start[slots]
+    uids, identity = _identity(cols, slots, orig.astype(bool), start)
+    histories = _histories(cols, history, slots)
+    flows = list(map(
+        new_flow_record, uids, start.tolist(), cols.last_ts[slots].tolist(), *identity,
+        cols.ip_ver[slots].tolist(), *_sizes(cols, slots, roles, n_tcp, histories), histories,
+        cols.fragments[slots].tolist(), np.maximum(cols.syns[slots] - 1, 0).tolist(),  # SYN retransmissions
+        *_payloads(slots, roles, n_tcp, retained, icmp_errors)))
+    return [flows[i] for i in start_uid_order(start, uids).tolist()]
+
+
+def _identity(cols: Counters, slots: np.ndarray, flip: np.ndarray, start: np.ndarray
+              ) -> tuple[list[str], list[list[Any]]]:
+    """uids, and the columns proto, orig_h, orig_p, resp_h, resp_p, community_id (``flip``: key side 1 is the
+    originator)."""
+    proto, a_hi, a_lo, b_hi, b_lo, pa, pb = cols.key[slots].T
+    o_hi, o_lo, o_p = np.where(flip, b_hi, a_hi), np.where(flip, b_lo, a_lo), np.where(flip, pb, pa)
+    r_hi, r_lo, r_p = np.where(flip, a_hi, b_hi), np.where(flip, a_lo, b_lo), np.where(flip, pa, pb)
+    cids, digests = community_ids_batch(proto, o_hi, o_lo, r_hi, r_lo, o_p, r_p, cols.one_way[slots])
+    names = [PROTO_NAMES.get(p) or str(p) for p in proto.tolist()]
+    return flow_uids(digests, start, flip), [names, addr_texts(o_hi, o_lo), o_p.tolist(), addr_texts(r_hi, r_lo),
+                                             r_p.tolist(), cids]
+
+
+def _sizes(cols: Counters, slots: np.ndarray, roles: np.ndarray, n_tcp: int, histories: list[str]
+           ) -> list[list[Any]]:
+    """The columns orig_pkts, resp_pkts, orig_ip_bytes, resp_ip_bytes, orig_bytes, resp_bytes, conn_state of
+    flows whose first ``n_tcp`` are TCP: TCP payload bytes from the sequence space and conn_state from the
+    endpoint states; other protocols' payload byte counts, UDP conn_state from who sent."""
+
+    def by_role(col: np.ndarray) -> np.ndarray:
+        """(n, 2) per key side values -> (originator, responder)."""
+        return np.take_along_axis(col[slots], roles, axis=1)
+
+    pkts, ip_bytes = by_role(cols.pkts), by_role(cols.ip_bytes)
+    tcp = np.arange(slots.shape[0]) < n_tcp
+    extent = np.where(cols.base[slots] < 0, 0, np.maximum(cols.max_end[slots], cols.max_ack[slots]) - 1)
+    sizes = np.where(tcp[:, None], tcp_sizes(np.take_along_axis(extent, roles, axis=1), by_role(cols.fin)),
+                     by_role(cols.payload))
+    state = by_role(cols.state)
+    states = np.where(tcp, tcp_states(state[:, 0], state[:, 1], sizes[:, 0], sizes[:, 1], histories),
+                      np.where(cols.key[slots, 0] == UDP, udp_states(pkts[:, 0], pkts[:, 1]), "OTH"))
+    return [*pkts.T.tolist(), *ip_bytes.T.tolist(), *sizes.T.tolist(), states.tolist()]
+
+
+def _payloads(slots: np.ndarray, roles: np.ndarray, n_tcp: int, retained: Retained,
+              icmp_errors: dict[int, list[tuple[float, str, int, int]]]) -> list[list[Any]]:
+    """The columns orig_sample, resp_sample, orig_datagrams, resp_datagrams, datagram_ts, icmp_errors of flows
+    whose first ``n_tcp`` are TCP (byte samples) and the rest other protocols (datagrams), taken out of
+    ``retained`` and ``icmp_errors``."""
+    o_keys, r_keys = (2 * slots[:, None] + roles).T.tolist()  # key of per flow side Python data of each role
+    slot_list = slots.tolist()
+    samples, datagrams, stamps, errors = retained.samples, retained.datagrams, retained.datagram_ts, icmp_errors
+    tcp, other = range(n_tcp), range(slots.shape[0] - n_tcp)
+    return [[b"".join(samples.pop(k, ())) for k in o_keys[:n_tcp]] + [b""] * len(other),
+            [b"".join(samples.pop(k, ())) for k in r_keys[:n_tcp]] + [b""] * len(other),
+            [[] for _ in tcp] + [datagrams.pop(k, None) or [] for k in o_keys[n_tcp:]],
+            [[] for _ in tcp] + [datagrams.pop(k, None) or [] for k in r_keys[n_tcp:]],
+            [[] for _ in tcp] + [stamps.pop(s, None) or [] for s in slot_list[n_tcp:]],
+            [errors.pop(s, None) or [] for s in slot_list] if errors else [[] for _ in slot_list]]
+
+
+def _histories(cols: Counters, history: History, slots: np.ndarray) -> list[str]:
+    """History strings of the flows at ``slots``, their letters taken out of ``history``."""
+    handed = np.zeros(cols.capacity, dtype=bool)
+    handed[slots] = True
+    letter_slots, codes = history.take(handed)
+    index = np.empty(cols.capacity, dtype=np.int64)
+    index[slots] = np.arange(slots.shape[0])
+    return history_texts(slots.shape[0], index[letter_slots], codes)

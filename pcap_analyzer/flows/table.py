@@ -1,31 +1,31 @@
 """FlowTable: bidirectional flows with Zeek conn.log semantics, accumulated chunk by chunk (``add``) and handed out
 as Flow records (``drain`` / ``finish``).  Each chunk runs the steps of ``_add`` in order: keys and groups, idle
 splits, flow segments (ordinary new TCP connections and non-TCP segments vectorised, the other TCP groups by walking
-their event packets), counters, D/A letters, sequence ends and retransmissions, payload retention, ICMP errors."""
+their event packets), counters, D/A letters, sequence ends and retransmissions, payload retention (``retain``), ICMP
+errors.  Flows that are over become records in ``records.flow_records``."""
 from __future__ import annotations
 
 import bisect
 import itertools
-import mmap
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from ..community_id import ICMP, ICMP6, community_ids_batch
+from ..community_id import ICMP, ICMP6
 from ..config import Config
 from ..errors import InputError
 from ..gcpause import gc_paused
 from ..model import Flow, PacketBatch
-from .chunk import KEY, Chunk, canonical_keys, group_of_pos, group_rows, slot_sides
+from .chunk import KEY, Chunk, canonical_keys, group_of_pos, group_rows
 from .columns import Counters, History, letter_code, letter_codes
-from .grouping import grouped_first, mask_at, ranks, run_bounds, run_starts, stable_argsort
-from .icmp import ICMP_ERRORS, ICMP_HDR, quoted_key
+from .grouping import grouped_first, mask_at, ranks, run_starts, stable_argsort
+from .icmp import ICMP_ERRORS, quoted_key
 from .protocol import ACK, CLOSED, ESTABLISHED, FIN, INACTIVE, PORTED, RST, SEQ_SPACE, SYN, SYN_SENT, TCP, UDP
-from .records import (PROTO_NAMES, addr_packed, addr_text, addr_texts, flow_uids, history_texts, new_flow_record,
-                      start_uid_order)
+from .records import addr_packed, addr_text, flow_records
+from .retain import Retained
 from .tcp import (ENDPOINT_FIELDS, Endpoint, Open, attempting, attempting_states, closed_states, rel, starts_new_tcp,
-                  tcp_packet, tcp_sizes, tcp_states, udp_states)
+                  tcp_packet)
 
 TOO_LARGE_SEQ_DELTA = 1 << 20  # Zeek ignores SYN/RST sequence numbers this far from what it saw
 NEG = -(1 << 33)  # below any relative sequence number
@@ -71,11 +71,9 @@ class FlowTable:
         self._newest = -np.inf  # newest packet time seen: drain's clock
         self._cols = Counters()
         self._history = History()
-        # what is not a number, per slot: TCP payload pieces (one per chunk) and retained datagrams per slot * 2 +
-        # key side, datagram (time, from originator) per slot, ICMP errors quoting the flow per slot
-        self._samples: dict[int, list[bytes]] = {}
-        self._datagrams: dict[int, list[bytes]] = {}
-        self._datagram_ts: dict[int, list[tuple[float, bool]]] = {}
+        # what is not a number, per slot: retained payload (samples, datagrams and their times), ICMP errors quoting
+        # the flow
+        self._retained = Retained()
         self._icmp_errors: dict[int, list[tuple[float, str, int, int]]] = {}
 
     # ---- the pipeline, top to bottom -------------------------------------------------------------------------------
@@ -114,7 +112,7 @@ class FlowTable:
     def _flows(self, slots: np.ndarray) -> list[Flow]:
         """Flow records of the flows at ``slots`` (over), sorted by start time; the slots are freed."""
         with gc_paused():
-            flows = self._to_flows(slots)
+            flows = flow_records(slots, self._cols, self._history, self._retained, self._icmp_errors)
         self._cols.release(slots)
         return flows
 
@@ -145,7 +143,7 @@ class FlowTable:
         self._count(c)
         self._letters_da(c)
         self._tcp_sequence(c)
-        self._retain(c)
+        self._retained.add(c, self._cols)
         self._icmp_errors_of(c)
 
     # ---- steps -----------------------------------------------------------------------------------------------------
@@ -557,63 +555,6 @@ class FlowTable:
         char = np.where(sides == c.seg_orig[ss >> 1], ord("T"), ord("t"))
         self._add_letters(slots[ten], letter_codes(c.orders(pos[ten]), char[ten]))
 
-    def _retain(self, c: Chunk) -> None:
-        """Bounded payload: TCP first sample_bytes per side, other protocols first datagrams per side."""
-        tcp = c.proto == TCP
-        room = self._cols.room[c.slots].reshape(-1)
-        ss = c.seg_side
-        cand = np.flatnonzero((room[ss] > 0) & np.where(tcp, (c.payload_len > 0) & ~c.rxmit & ((c.flags & RST) == 0),
-                                                        True))
-        if cand.shape[0] == 0:
-            return
-        # amount used before each candidate within its (flow, side): payload bytes for TCP, datagrams otherwise
-        order = c.by_flow_side(cand)
-        cost_o = np.where(tcp[order], c.payload_len[order], 1)
-        cum = np.cumsum(cost_o)
-        oss = ss[order]
-        starts_idx = np.flatnonzero(run_starts(oss))
-        before = cum - cost_o - np.repeat(cum[starts_idx] - cost_o[starts_idx],
-                                          np.diff(np.append(starts_idx, order.shape[0])))
-        kept = before < room[oss]
-        take = np.minimum(cost_o, room[oss] - before)
-        used = np.bincount(oss[kept], weights=take[kept], minlength=room.shape[0]).astype(np.int64)
-        self._cols.room[c.slots] -= used.reshape(-1, 2)  # distinct flows
-        sample = kept & tcp[order]
-        self._retain_samples(c, order[sample], take[sample])
-        self._retain_datagrams(c, np.sort(order[kept & ~tcp[order]]))
-
-    def _retain_samples(self, c: Chunk, pos: np.ndarray, take: np.ndarray) -> None:
-        """Append the first ``take`` payload bytes of TCP packets ``pos`` (grouped by flow side, capture order inside)
-        to their flow side's sample: one piece per flow side and chunk, copied once from the capture."""
-        mv = memoryview(c.batch.data).cast("B")
-        start = c.batch.payload_off[c.srows[pos]]
-        views = [mv[a:b] for a, b in zip(start.tolist(), (start + take).tolist())]
-        keys = slot_sides(c, pos)
-        first, ends = run_bounds(keys)
-        pieces = [[b"".join(views[a:b])] for a, b in zip(first.tolist(), ends.tolist())]  # one copy per flow side
-        _extend_stored(self._samples, keys[first], c.continued[c.seg[pos[first]]], pieces)
-
-    def _retain_datagrams(self, c: Chunk, pos: np.ndarray) -> None:
-        """Keep whole datagrams (ICMP messages with their header) of ``pos`` (in position order: by flow, then
-        capture order) per flow side, and their times and directions per flow."""
-        if pos.shape[0] == 0:
-            return
-        seg = c.seg[pos]
-        stamps = list(zip(c.ts[pos].tolist(), (c.side[pos] == c.seg_orig[seg]).tolist()))  # (time, from originator)
-        first, ends = run_bounds(seg)
-        _extend_stored(self._datagram_ts, c.slots[seg[first]], c.continued[seg[first]],
-                       [stamps[a:b] for a, b in zip(first.tolist(), ends.tolist())])
-        pos = c.by_flow_side(pos)
-        b = c.batch
-        rows = c.srows[pos]
-        start = b.payload_off[rows] - np.isin(c.proto[pos], (ICMP, ICMP6)) * ICMP_HDR
-        end = b.payload_off[rows] + b.payload_len[rows]
-        blobs = list(map(_byte_source(b.data).__getitem__, map(slice, start.tolist(), end.tolist())))
-        keys = slot_sides(c, pos)
-        first, ends = run_bounds(keys)
-        _extend_stored(self._datagrams, keys[first], c.continued[c.seg[pos[first]]],
-                       [blobs[a:b] for a, b in zip(first.tolist(), ends.tolist())])
-
     def _icmp_errors_of(self, c: Chunk) -> None:
         """ICMP errors quoting a packet: tie them back to the flow of the quoted packet."""
         b = c.batch
@@ -633,86 +574,6 @@ class FlowTable:
             reporter = addr_text(addr_packed(int(b.src_hi[row]), int(b.src_lo[row])))
             errors.append((float(c.ts[p]), reporter, int(b.sport[row]), int(b.dport[row])))
 
-    def _to_flows(self, slots: np.ndarray) -> list[Flow]:
-        """Flow records sorted by (start time, uid): every field of all the flows as a column (address text, community
-        id and uid, counters, conn_state, history strings, retained payload), then one constructor call per flow."""
-        n = slots.shape[0]
-        if n == 0:
-            return []
-        cols = self._cols
-        tcp = cols.key[slots, 0] == TCP
-        slots = np.concatenate([slots[tcp], slots[~tcp]])  # TCP flows first (the final sort makes the order)
-        n_tcp = int(tcp.sum())
-        orig = cols.orig[slots]
-        roles = np.stack([orig, 1 - orig], axis=1)  # key side of the originator, of the responder
-        start = cols.start[slots]
-        uids, identity = self._identity(slots, orig.astype(bool), start)
-        histories = self._histories(slots)
-        flows = list(map(
-            new_flow_record, uids, start.tolist(), cols.last_ts[slots].tolist(), *identity,
-            cols.ip_ver[slots].tolist(), *self._sizes(slots, roles, n_tcp, histories), histories,
-            cols.fragments[slots].tolist(), np.maximum(cols.syns[slots] - 1, 0).tolist(),  # SYN retransmissions
-            *self._payloads(slots, roles, n_tcp)))
-        return [flows[i] for i in start_uid_order(start, uids).tolist()]
-
-    def _identity(self, slots: np.ndarray, flip: np.ndarray, start: np.ndarray
-                  ) -> tuple[list[str], list[list[Any]]]:
-        """uids, and the columns proto, orig_h, orig_p, resp_h, resp_p, community_id (``flip``: key side 1 is the
-        originator)."""
-        cols = self._cols
-        proto, a_hi, a_lo, b_hi, b_lo, pa, pb = cols.key[slots].T
-        o_hi, o_lo, o_p = np.where(flip, b_hi, a_hi), np.where(flip, b_lo, a_lo), np.where(flip, pb, pa)
-        r_hi, r_lo, r_p = np.where(flip, a_hi, b_hi), np.where(flip, a_lo, b_lo), np.where(flip, pa, pb)
-        cids, digests = community_ids_batch(proto, o_hi, o_lo, r_hi, r_lo, o_p, r_p, cols.one_way[slots])
-        names = [PROTO_NAMES.get(p) or str(p) for p in proto.tolist()]
-        return flow_uids(digests, start, flip), [names, addr_texts(o_hi, o_lo), o_p.tolist(), addr_texts(r_hi, r_lo),
-                                                 r_p.tolist(), cids]
-
-    def _sizes(self, slots: np.ndarray, roles: np.ndarray, n_tcp: int, histories: list[str]) -> list[list[Any]]:
-        """The columns orig_pkts, resp_pkts, orig_ip_bytes, resp_ip_bytes, orig_bytes, resp_bytes, conn_state of
-        flows whose first ``n_tcp`` are TCP: TCP payload bytes from the sequence space and conn_state from the
-        endpoint states; other protocols' payload byte counts, UDP conn_state from who sent."""
-        cols = self._cols
-
-        def by_role(col: np.ndarray) -> np.ndarray:
-            """(n, 2) per key side values -> (originator, responder)."""
-            return np.take_along_axis(col[slots], roles, axis=1)
-
-        pkts, ip_bytes = by_role(cols.pkts), by_role(cols.ip_bytes)
-        tcp = np.arange(slots.shape[0]) < n_tcp
-        extent = np.where(cols.base[slots] < 0, 0, np.maximum(cols.max_end[slots], cols.max_ack[slots]) - 1)
-        sizes = np.where(tcp[:, None], tcp_sizes(np.take_along_axis(extent, roles, axis=1), by_role(cols.fin)),
-                         by_role(cols.payload))
-        state = by_role(cols.state)
-        states = np.where(tcp, tcp_states(state[:, 0], state[:, 1], sizes[:, 0], sizes[:, 1], histories),
-                          np.where(cols.key[slots, 0] == UDP, udp_states(pkts[:, 0], pkts[:, 1]), "OTH"))
-        return [*pkts.T.tolist(), *ip_bytes.T.tolist(), *sizes.T.tolist(), states.tolist()]
-
-    def _payloads(self, slots: np.ndarray, roles: np.ndarray, n_tcp: int) -> list[list[Any]]:
-        """The columns orig_sample, resp_sample, orig_datagrams, resp_datagrams, datagram_ts, icmp_errors of flows
-        whose first ``n_tcp`` are TCP (byte samples) and the rest other protocols (datagrams), taken out of the
-        table."""
-        o_keys, r_keys = (2 * slots[:, None] + roles).T.tolist()  # key of per flow side Python data of each role
-        slot_list = slots.tolist()
-        samples, datagrams, stamps, errors = self._samples, self._datagrams, self._datagram_ts, self._icmp_errors
-        tcp, other = range(n_tcp), range(slots.shape[0] - n_tcp)
-        return [[b"".join(samples.pop(k, ())) for k in o_keys[:n_tcp]] + [b""] * len(other),
-                [b"".join(samples.pop(k, ())) for k in r_keys[:n_tcp]] + [b""] * len(other),
-                [[] for _ in tcp] + [datagrams.pop(k, None) or [] for k in o_keys[n_tcp:]],
-                [[] for _ in tcp] + [datagrams.pop(k, None) or [] for k in r_keys[n_tcp:]],
-                [[] for _ in tcp] + [stamps.pop(s, None) or [] for s in slot_list[n_tcp:]],
-                [errors.pop(s, None) or [] for s in slot_list] if errors else [[] for _ in slot_list]]
-
-    def _histories(self, slots: np.ndarray) -> list[str]:
-        """History strings of the flows at ``slots``, their letters taken out of the history columns."""
-        cols = self._cols
-        handed = np.zeros(cols.capacity, dtype=bool)
-        handed[slots] = True
-        letter_slots, codes = self._history.take(handed)
-        index = np.empty(cols.capacity, dtype=np.int64)
-        index[slots] = np.arange(slots.shape[0])
-        return history_texts(slots.shape[0], index[letter_slots], codes)
-
 
 def _server_ports(expected: dict[str, Any]) -> list[tuple[int, int]]:
     out = []
@@ -721,38 +582,3 @@ def _server_ports(expected: dict[str, Any]) -> list[tuple[int, int]]:
         if name in ("tcp", "udp") and port.isdigit():
             out.append((TCP if name == "tcp" else UDP, int(port)))
     return out
-
-
-def _extend_stored(store: dict[int, list[Any]], keys: np.ndarray, old: np.ndarray, values: list[list[Any]]) -> None:
-    """``store[keys[i]]`` extended by the new list ``values[i]``; ``old``: the key's flow existed before this chunk
-    (the keys of flows new in the chunk are not in ``store`` yet: their lists are stored as they are)."""
-    new = ~old
-    store.update(zip(keys[new].tolist(), itertools.compress(values, new.tolist())))
-    for k, more in zip(keys[old].tolist(), itertools.compress(values, old.tolist())):
-        got = store.get(k)
-        if got is None:
-            store[k] = more
-        else:
-            got.extend(more)
-
-
-class _BytesOf:
-    """Slices of a buffer as bytes."""
-
-    def __init__(self, data: Any) -> None:
-        self.view = memoryview(data).cast("B")
-
-    def __getitem__(self, span: slice) -> bytes:
-        return bytes(self.view[span])
-
-
-def _byte_source(data: Any) -> Any:
-    """What to slice for payload bytes at ``payload_off`` offsets: the mapped file itself when ``data`` is the
-    reader's whole-file array over it (an mmap slice is bytes in one step), ``data`` when it is bytes."""
-    if isinstance(data, bytes):
-        return data
-    base = getattr(data, "base", None)  # np.frombuffer(mmap): a memoryview of the mmap
-    owner = base.obj if isinstance(base, memoryview) else base
-    if isinstance(owner, mmap.mmap) and getattr(data, "nbytes", -1) == len(owner):  # the whole map, from byte 0
-        return owner
-    return _BytesOf(data)

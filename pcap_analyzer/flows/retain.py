@@ -1,0 +1,121 @@
+"""Bounded payload retention (``Retained``): per flow side, the first ``sample_bytes`` of TCP payload (one piece per
+chunk, copied once from the capture) or the first datagrams of other protocols (ICMP messages with their header), and
+per flow the datagrams' (time, from originator); kept per slot until the flow is handed out (``flows.records``)."""
+from __future__ import annotations
+
+import itertools
+import mmap
+from typing import Any
+
+import numpy as np
+
+from ..community_id import ICMP, ICMP6
+from .chunk import Chunk, slot_sides
+from .columns import Counters
+from .grouping import run_bounds, run_starts
+from .icmp import ICMP_HDR
+from .protocol import RST, TCP
+
+
+class Retained:
+    """What is kept of the flows' payload, per slot * 2 + key side (samples, datagrams) or per slot (datagram times);
+    the room left per flow side is the ``room`` column of the flows' Counters."""
+
+    def __init__(self) -> None:
+        # TCP payload pieces (one per chunk) and retained datagrams per slot * 2 + key side, datagram (time, from
+        # originator) per slot
+        self.samples: dict[int, list[bytes]] = {}
+        self.datagrams: dict[int, list[bytes]] = {}
+        self.datagram_ts: dict[int, list[tuple[float, bool]]] = {}
+
+    def add(self, c: Chunk, cols: Counters) -> None:
+        """Bounded payload: TCP first sample_bytes per side, other protocols first datagrams per side."""
+        tcp = c.proto == TCP
+        room = cols.room[c.slots].reshape(-1)
+        ss = c.seg_side
+        cand = np.flatnonzero((room[ss] > 0) & np.where(tcp, (c.payload_len > 0) & ~c.rxmit & ((c.flags & RST) == 0),
+                                                        True))
+        if cand.shape[0] == 0:
+            return
+        # amount used before each candidate within its (flow, side): payload bytes for TCP, datagrams otherwise
+        order = c.by_flow_side(cand)
+        cost_o = np.where(tcp[order], c.payload_len[order], 1)
+        cum = np.cumsum(cost_o)
+        oss = ss[order]
+        starts_idx = np.flatnonzero(run_starts(oss))
+        before = cum - cost_o - np.repeat(cum[starts_idx] - cost_o[starts_idx],
+                                          np.diff(np.append(starts_idx, order.shape[0])))
+        kept = before < room[oss]
+        take = np.minimum(cost_o, room[oss] - before)
+        used = np.bincount(oss[kept], weights=take[kept], minlength=room.shape[0]).astype(np.int64)
+        cols.room[c.slots] -= used.reshape(-1, 2)  # distinct flows
+        sample = kept & tcp[order]
+        self._add_samples(c, order[sample], take[sample])
+        self._add_datagrams(c, np.sort(order[kept & ~tcp[order]]))
+
+    def _add_samples(self, c: Chunk, pos: np.ndarray, take: np.ndarray) -> None:
+        """Append the first ``take`` payload bytes of TCP packets ``pos`` (grouped by flow side, capture order inside)
+        to their flow side's sample: one piece per flow side and chunk, copied once from the capture."""
+        mv = memoryview(c.batch.data).cast("B")
+        start = c.batch.payload_off[c.srows[pos]]
+        views = [mv[a:b] for a, b in zip(start.tolist(), (start + take).tolist())]
+        keys = slot_sides(c, pos)
+        first, ends = run_bounds(keys)
+        pieces = [[b"".join(views[a:b])] for a, b in zip(first.tolist(), ends.tolist())]  # one copy per flow side
+        _extend_stored(self.samples, keys[first], c.continued[c.seg[pos[first]]], pieces)
+
+    def _add_datagrams(self, c: Chunk, pos: np.ndarray) -> None:
+        """Keep whole datagrams (ICMP messages with their header) of ``pos`` (in position order: by flow, then
+        capture order) per flow side, and their times and directions per flow."""
+        if pos.shape[0] == 0:
+            return
+        seg = c.seg[pos]
+        stamps = list(zip(c.ts[pos].tolist(), (c.side[pos] == c.seg_orig[seg]).tolist()))  # (time, from originator)
+        first, ends = run_bounds(seg)
+        _extend_stored(self.datagram_ts, c.slots[seg[first]], c.continued[seg[first]],
+                       [stamps[a:b] for a, b in zip(first.tolist(), ends.tolist())])
+        pos = c.by_flow_side(pos)
+        b = c.batch
+        rows = c.srows[pos]
+        start = b.payload_off[rows] - np.isin(c.proto[pos], (ICMP, ICMP6)) * ICMP_HDR
+        end = b.payload_off[rows] + b.payload_len[rows]
+        blobs = list(map(_byte_source(b.data).__getitem__, map(slice, start.tolist(), end.tolist())))
+        keys = slot_sides(c, pos)
+        first, ends = run_bounds(keys)
+        _extend_stored(self.datagrams, keys[first], c.continued[c.seg[pos[first]]],
+                       [blobs[a:b] for a, b in zip(first.tolist(), ends.tolist())])
+
+
+def _extend_stored(store: dict[int, list[Any]], keys: np.ndarray, old: np.ndarray, values: list[list[Any]]) -> None:
+    """``store[keys[i]]`` extended by the new list ``values[i]``; ``old``: the key's flow existed before this chunk
+    (the keys of flows new in the chunk are not in ``store`` yet: their lists are stored as they are)."""
+    new = ~old
+    store.update(zip(keys[new].tolist(), itertools.compress(values, new.tolist())))
+    for k, more in zip(keys[old].tolist(), itertools.compress(values, old.tolist())):
+        got = store.get(k)
+        if got is None:
+            store[k] = more
+        else:
+            got.extend(more)
+
+
+class _BytesOf:
+    """Slices of a buffer as bytes."""
+
+    def __init__(self, data: Any) -> None:
+        self.view = memoryview(data).cast("B")
+
+    def __getitem__(self, span: slice) -> bytes:
+        return bytes(self.view[span])
+
+
+def _byte_source(data: Any) -> Any:
+    """What to slice for payload bytes at ``payload_off`` offsets: the mapped file itself when ``data`` is the
+    reader's whole-file array over it (an mmap slice is bytes in one step), ``data`` when it is bytes."""
+    if isinstance(data, bytes):
+        return data
+    base = getattr(data, "base", None)  # np.frombuffer(mmap): a memoryview of the mmap
+    owner = base.obj if isinstance(base, memoryview) else base
+    if isinstance(owner, mmap.mmap) and getattr(data, "nbytes", -1) == len(owner):  # the whole map, from byte 0
+        return owner
+    return _BytesOf(data)
