@@ -3,6 +3,7 @@
 #   make test   set up, then run every test (pytest: analyzer, Suricata rules in real Suricata, Zeek scripts)
 #   make bench  set up, then the throughput/memory benchmarks
 #   make feeds  regenerate every engine's copy of the feeds/ lists (dyn-DNS zones, resolvers, never-block, allowlist)
+#               and the report schema's indicator enum from the registry (pcap_analyzer/data/indicators.toml)
 VENV    := .venv
 PY      := $(VENV)/bin/python
 STAMP   := $(VENV)/.installed

@@ -7,6 +7,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from . import registry
 from .errors import InputError
 
 Config = dict[str, Any]
@@ -14,7 +15,12 @@ Config = dict[str, Any]
 
 def default_config() -> Config:
     text = resources.files("pcap_analyzer").joinpath("data/default_config.toml").read_text(encoding="utf-8")
-    return tomllib.loads(text)
+    cfg = tomllib.loads(text)
+    verdict = cfg["verdict"]  # what the indicator registry holds (data/indicators.toml)
+    verdict["weights"] = registry.default_weights()
+    verdict["evasive"] = list(registry.with_flag("evasive"))
+    verdict["always_escalate"] = list(registry.with_flag("always_escalate"))
+    return cfg
 
 
 def _overlay(base: Config, extra: Config, where: str) -> None:
@@ -48,4 +54,8 @@ def load_config(path: str | Path | None = None) -> Config:
         raise InputError(f"config: {path} is not valid TOML: {exc}") from None
     merged = copy.deepcopy(cfg)
     _overlay(merged, user, "")
+    for key in ("evasive", "always_escalate"):
+        unknown = sorted(set(merged["verdict"][key]) - set(registry.names()))
+        if unknown:
+            raise InputError(f"config: 'verdict.{key}' names unknown indicator type {unknown[0]!r}")
     return merged

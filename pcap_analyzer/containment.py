@@ -55,7 +55,7 @@ def collect(hosts: list[HostReport], home: HomeNet | None = None) -> tuple[dict[
 
 
 def main_type(kinds: set[str]) -> str:
-    """The indicator type a block rule stands for: the first in model.INDICATOR_TYPES order."""
+    """The indicator type a block rule stands for: the first in registry order (model.INDICATOR_TYPES)."""
     return min(kinds, key=lambda k: INDICATOR_TYPES.index(k) if k in INDICATOR_TYPES else len(INDICATOR_TYPES))
 
 

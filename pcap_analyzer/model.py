@@ -12,18 +12,10 @@ from typing import Any
 
 import numpy as np
 
+from . import registry
+
 #: Indicator type names. Other tools (Zeek package, Suricata rule metadata, fallback.log readers) use the same names.
-INDICATOR_TYPES: tuple[str, ...] = (
-    "failed_then_fallback",
-    "dynamic_dns",
-    "nonstandard_port_encrypted",
-    "protocol_switch",
-    "protocol_port_mismatch",
-    "dns_tunnel",
-    "icmp_tunnel",
-    "beaconing",
-    "intel_match",
-)
+INDICATOR_TYPES: tuple[str, ...] = registry.names()  # data/indicators.toml, in its order
 
 VERDICTS: tuple[str, ...] = ("escalate", "investigate", "benign")
 

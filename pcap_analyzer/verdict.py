@@ -19,12 +19,14 @@ from .detect.base import DetectContext, channel, family
 from .detect.failed_fallback import failed_channels
 from .detect.index import DetectIndex, get_index
 from .model import Flow, HostReport, Indicator
+from .registry import QUESTIONS as QUESTIONS  # the answers' keys, re-exported
+from .registry import for_question, with_flag
 
-QUESTIONS = ("nonstandard_ports", "protocol_switch", "unusual_dns", "fail_then_resume")
-PORT_TYPES = ("nonstandard_port_encrypted", "protocol_port_mismatch")
-DNS_TYPES = ("dns_tunnel", "dynamic_dns")
+#: the types each answer lists as evidence, strongest first (data/indicators.toml: question)
+PORT_TYPES = for_question("nonstandard_ports")
+DNS_TYPES = for_question("unusual_dns")
 #: types whose (proto, port, service) is a pattern of its own; for the others only the peer / domain is
-SIGNATURE_TYPES = ("failed_then_fallback", "nonstandard_port_encrypted", "protocol_port_mismatch", "beaconing")
+SIGNATURE_TYPES = with_flag("signature")
 
 
 def ref(ind: Indicator) -> str:
@@ -90,7 +92,7 @@ def score_of(by_type: dict[str, list[Indicator]], cfg: Config) -> float:
     total = 0.0
     for kind, items in by_type.items():
         sources = {ind.source for ind in items}
-        total += vcfg["weights"].get(kind, 0.0) * (1.0 + vcfg["corroboration_bonus"] * (len(sources) - 1))
+        total += vcfg["weights"][kind] * (1.0 + vcfg["corroboration_bonus"] * (len(sources) - 1))
     return round(total, 2)
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO
+from pcap_analyzer import registry
 from pcap_analyzer.model import INDICATOR_TYPES
 from pcap_analyzer.report.zeeklog import FIELDS
 
@@ -21,7 +22,9 @@ SCRIPTS = REPO / "zeek_scripts"
 BTEST_DIR = REPO / "tests" / "zeek"
 ALL_ZEEK = sorted([*SCRIPTS.rglob("*.zeek"), *(p for p in BTEST_DIR.rglob("*.zeek") if ".tmp" not in p.parts)])
 PACKAGE = {p.name: p.read_text() for p in sorted(SCRIPTS.glob("*.zeek"))}
-ZEEK_ONLY_IN_ANALYZER = {"beaconing"}  # the one indicator the Zeek package leaves to the analyzer
+#: the indicators the Zeek package leaves to the analyzer, and the notice of each other one (the registry's)
+ZEEK_NOTICES = registry.zeek_notices()
+ZEEK_ONLY_IN_ANALYZER = set(INDICATOR_TYPES) - set(ZEEK_NOTICES)
 
 #: Tables that are filled from an operator's file by the Input framework (never from traffic), so need no expiry.
 INPUT_TABLES = {"dyndns_suffixes"}
@@ -94,7 +97,7 @@ def test_every_indicator_has_a_detector_and_a_notice_type() -> None:
     assert names == emitted
     pairs = re.findall(r'\$indicator="(\w+)",\s*\$note=(\w+)', text)
     assert {i for i, _ in pairs} == emitted
-    assert all(note.lower() == indicator for indicator, note in pairs)
+    assert all(ZEEK_NOTICES[indicator] == f"FallbackChannels::{note}" for indicator, note in pairs)
 
 
 def test_every_table_and_set_of_the_package_expires() -> None:

@@ -14,13 +14,13 @@ from typing import Any
 
 from ..domains import base_domain
 from ..model import Flow, Indicator
+from ..registry import with_flag
 from .base import DetectContext, attempts, channel, family, indicator, is_broadcast, is_failed, standard_port
 from .index import ADDRESS_TYPES, DetectIndex, get_index
 from .protocol_switch import TUNNEL_TYPES, flow_family
 
 #: phase-one indicator types that make a channel anomalous when it is the fallback
-ANOMALY_TYPES = ("nonstandard_port_encrypted", "protocol_port_mismatch", "dns_tunnel", "icmp_tunnel",
-                 "dynamic_dns", "intel_match")
+ANOMALY_TYPES = with_flag("anomaly")  # data/indicators.toml
 
 
 @dataclass

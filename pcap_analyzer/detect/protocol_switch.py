@@ -10,10 +10,11 @@ from __future__ import annotations
 from collections import defaultdict
 
 from ..model import Flow, Indicator
+from ..registry import with_flag
 from .base import DetectContext, family, has_payload, indicator, is_failed
 from .index import get_index
 
-TUNNEL_TYPES = ("dns_tunnel", "icmp_tunnel")
+TUNNEL_TYPES = with_flag("tunnel")  # data/indicators.toml
 
 
 def flow_family(flow: Flow, ctx: DetectContext) -> str:

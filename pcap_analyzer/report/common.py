@@ -10,16 +10,11 @@ from typing import Any
 
 from ..errors import InputError
 from ..model import VERDICTS, Flow, HostReport, Indicator
+from ..registry import QUESTIONS as QUESTIONS  # re-exported for the writers
+from ..registry import questions
 
-#: The four questions every host report answers (HostReport.answers keys), in the order they are shown.
-QUESTIONS: tuple[str, ...] = ("nonstandard_ports", "protocol_switch", "unusual_dns", "fail_then_resume")
-
-QUESTION_TEXT: dict[str, str] = {
-    "nonstandard_ports": "Encrypted or unexpected traffic on non-standard ports?",
-    "protocol_switch": "Did the host switch protocol to reach the same or a related peer?",
-    "unusual_dns": "Unusual DNS (dynamic DNS, tunnelling, encoded names)?",
-    "fail_then_resume": "Failed connections, then communication resumed over another channel?",
-}
+#: The four questions every host report answers and their text (data/indicators.toml [questions]).
+QUESTION_TEXT: dict[str, str] = questions()
 
 #: Output file names inside OUTDIR.
 OUTPUT_NAMES: tuple[str, ...] = ("report.json", "fallback.log", "report.html")

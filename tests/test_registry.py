@@ -1,0 +1,221 @@
+"""The indicator registry's contract: every entry of pcap_analyzer/data/indicators.toml has each of its pieces
+(detector, weight, question, Zeek notice, schema entry, rules or an explicit none, scenario, docs line), and what
+derives from it does. A forgotten piece fails with a message naming the file to edit (docs/ADDING_AN_INDICATOR.md).
+"""
+from __future__ import annotations
+
+import dataclasses
+import importlib
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO
+from pcap_analyzer import containment, registry
+from pcap_analyzer.config import default_config, load_config
+from pcap_analyzer.detect import PHASE_ONE, PHASE_TWO
+from pcap_analyzer.detect.failed_fallback import ANOMALY_TYPES
+from pcap_analyzer.detect.protocol_switch import TUNNEL_TYPES
+from pcap_analyzer.errors import InputError
+from pcap_analyzer.model import INDICATOR_TYPES
+from pcap_analyzer.report.common import QUESTION_TEXT
+from pcap_analyzer.verdict import DNS_TYPES, PORT_TYPES, QUESTIONS, SIGNATURE_TYPES
+
+REGISTRY = "pcap_analyzer/data/indicators.toml"
+RULES = REPO / "suricata_rules" / "fallback-channels.rules"
+DOCS = REPO / "docs" / "INDICATORS.md"
+
+
+def zeek_notices() -> set[str]:
+    """"Module::Name" of every Notice::Type the Zeek package declares (in any of its scripts)."""
+    out = set()
+    for script in sorted((REPO / "zeek_scripts").glob("*.zeek")):
+        text = script.read_text()
+        module = re.search(r"^module (\w+);", text, re.M)
+        for block in re.findall(r"redef enum Notice::Type \+= \{(.*?)\};", text, re.S):
+            names = re.findall(r"^\s*(\w+),?\s*$", re.sub(r"##.*", "", block), re.M)
+            out.update(f"{module.group(1) if module else 'GLOBAL'}::{n}" for n in names)
+    return out
+
+
+def zeek_emitted() -> dict[str, set[str]]:
+    """indicator -> the notice names the scripts report it with ($indicator="x", $note=Y)."""
+    text = "".join(p.read_text() for p in (REPO / "zeek_scripts").glob("*.zeek"))
+    out: dict[str, set[str]] = {}
+    for indicator, note in re.findall(r'\$indicator="(\w+)",\s*\$note=(\w+)', text):
+        out.setdefault(indicator, set()).add(note)
+    return out
+
+
+def suricata_rules() -> list[tuple[int, str, str, bool]]:
+    """(sid, fallback_indicator, mitre_technique_id, alerting) of every rule."""
+    out = []
+    for line in RULES.read_text().splitlines():
+        if line.startswith("#") or not line.strip():
+            continue
+        sid = int(re.search(r"sid:(\d+);", line).group(1))
+        kind = re.search(r"fallback_indicator (\w+)", line)
+        technique = re.search(r"mitre_technique_id (T[\d.]+)", line)
+        out.append((sid, kind.group(1) if kind else "", technique.group(1) if technique else "", "noalert" not in line))
+    return out
+
+
+def problems(entry: registry.Indicator) -> list[str]:
+    """What of ``entry``'s contract is missing, each naming the file to edit ([] = complete)."""
+    out: list[str] = []
+    name = entry.name
+    # detector
+    path = REPO / "pcap_analyzer" / "detect" / f"{entry.detector}.py"
+    if not path.is_file():
+        out.append(f"pcap_analyzer/detect/{entry.detector}.py: missing (the detector of {name}; {REGISTRY}: detector)")
+    else:
+        module = importlib.import_module(f"pcap_analyzer.detect.{entry.detector}")
+        classes = [c for c in vars(module).values() if isinstance(c, type) and getattr(c, "name", None) == name]
+        if not classes:
+            out.append(f"pcap_analyzer/detect/{entry.detector}.py: no detector class with name = \"{name}\"")
+        elif not set(classes) & {*PHASE_ONE, *PHASE_TWO}:
+            out.append(f"pcap_analyzer/detect/__init__.py: add {classes[0].__name__} to PHASE_ONE or PHASE_TWO")
+    # weight
+    if not entry.weight > 0 or default_config()["verdict"]["weights"].get(name) != entry.weight:
+        out.append(f"{REGISTRY}: {name} needs a weight > 0 (and it must reach [verdict] weights)")
+    # question
+    if entry.question not in QUESTIONS and not registry.is_none(entry.question):
+        out.append(f"{REGISTRY}: {name}'s question must be one of {list(QUESTIONS)} or 'none: <reason>'")
+    # Zeek notice
+    if not registry.is_none(entry.zeek_notice):
+        if entry.zeek_notice not in zeek_notices():
+            out.append(f"zeek_scripts/: declare Notice::Type {entry.zeek_notice} (redef enum Notice::Type += {{...}})")
+        if entry.zeek_notice.split("::")[1] not in zeek_emitted().get(name, set()):
+            out.append(f"zeek_scripts/: report {name} with $indicator=\"{name}\", $note={entry.zeek_notice.split('::')[1]}")
+    elif name in zeek_emitted():
+        out.append(f"{REGISTRY}: {name} is reported by the Zeek package: name its zeek_notice")
+    # schema
+    schema = json.loads((REPO / "pcap_analyzer" / "data" / "report.schema.json").read_text())
+    if name not in schema["$defs"]["indicator"]["properties"]["type"]["enum"]:
+        out.append(f"pcap_analyzer/data/report.schema.json: add {name} to $defs.indicator.properties.type.enum")
+    # rules
+    mine = [r for r in suricata_rules() if r[1] == name]
+    if registry.is_none(entry.suricata):
+        if mine:
+            out.append(f"{REGISTRY}: {name} has rules (SIDs {[r[0] for r in mine]}): list their SID groups")
+    else:
+        groups = entry.suricata
+        if not any(alerting for _, _, _, alerting in mine):
+            out.append(f"suricata_rules/fallback-channels.rules: no alerting rule with "
+                       f"'fallback_indicator {name}' (or {REGISTRY}: suricata = \"none: <reason>\")")
+        for sid, _, technique, _ in mine:
+            if not any(first <= sid <= last for first, last in groups):
+                out.append(f"{REGISTRY}: SID {sid} ({name}) is outside {name}'s SID groups")
+            if technique not in {t.split(".")[0] for t in entry.attack} | set(entry.attack):
+                out.append(f"suricata_rules/fallback-channels.rules: SID {sid} names {technique}, not one of "
+                           f"{name}'s techniques {list(entry.attack)}")
+    # scenario
+    if not registry.is_none(entry.scenario):
+        labels = json.loads((REPO / "pcaps" / "labels.json").read_text())["captures"].values()
+        shown = [c for c in labels if c["scenario"] == entry.scenario
+                 and any(name in h["indicators"] for h in c["hosts"].values())]
+        if not shown:
+            out.append(f"pcaps/labels.json (pcaps/generate.py): no {entry.scenario!r} scenario whose labels expect {name}")
+    # docs
+    if not re.search(rf"^\| `{name}` \|", DOCS.read_text(), re.M):
+        out.append(f"docs/INDICATORS.md: add a row for `{name}`")
+    return out
+
+
+@pytest.mark.parametrize("entry", registry.indicators(), ids=lambda e: e.name)
+def test_every_indicator_has_every_piece(entry: registry.Indicator) -> None:
+    missing = problems(entry)
+    assert not missing, f"{entry.name} is missing pieces:\n  " + "\n  ".join(missing)
+
+
+def test_a_forgotten_piece_names_the_file_to_edit() -> None:
+    base = registry.get("dns_tunnel")
+    new = dataclasses.replace(base, name="doh_tunnel", detector="doh_tunnel", scenario="fallback_doh")
+    found = "\n".join(problems(new))
+    for where in ("pcap_analyzer/detect/doh_tunnel.py", "report.schema.json", "fallback-channels.rules",
+                  "pcaps/labels.json", "docs/INDICATORS.md", f"{REGISTRY}: doh_tunnel needs a weight"):
+        assert where in found
+    unnoticed = dataclasses.replace(base, zeek_notice="FallbackChannels::DoH_Tunnel")
+    assert any("declare Notice::Type FallbackChannels::DoH_Tunnel" in p for p in problems(unnoticed))
+    wrong_group = dataclasses.replace(base, suricata=((1008030, 1008039),))
+    assert any("outside dns_tunnel's SID groups" in p for p in problems(wrong_group))
+
+
+def test_every_type_the_engines_emit_is_registered() -> None:
+    assert {kind for _, kind, _, _ in suricata_rules()} <= set(INDICATOR_TYPES), "suricata_rules/fallback-channels.rules"
+    assert set(zeek_emitted()) <= set(INDICATOR_TYPES), "zeek_scripts/"
+    labels = json.loads((REPO / "pcaps" / "labels.json").read_text())["captures"].values()
+    used = {k for c in labels for h in c["hosts"].values() for k in (*h["indicators"], *h["absent"])}
+    assert used <= set(INDICATOR_TYPES), "pcaps/labels.json"
+
+
+# ---- what derives from it -----------------------------------------------------------------------------------
+
+def test_derived_groups_are_the_registry_flags() -> None:
+    assert INDICATOR_TYPES == registry.names()
+    assert ANOMALY_TYPES == registry.with_flag("anomaly")
+    assert set(ANOMALY_TYPES) == {"nonstandard_port_encrypted", "protocol_port_mismatch", "dns_tunnel", "icmp_tunnel",
+                                  "dynamic_dns", "intel_match"}
+    assert TUNNEL_TYPES == ("dns_tunnel", "icmp_tunnel")
+    assert SIGNATURE_TYPES == ("failed_then_fallback", "nonstandard_port_encrypted", "protocol_port_mismatch",
+                               "beaconing")
+    assert PORT_TYPES == ("nonstandard_port_encrypted", "protocol_port_mismatch")
+    assert DNS_TYPES == ("dns_tunnel", "dynamic_dns")  # strongest evidence first
+    assert QUESTIONS == tuple(QUESTION_TEXT) == ("nonstandard_ports", "protocol_switch", "unusual_dns",
+                                                 "fail_then_resume")
+
+
+def test_schema_enum_is_the_registry_in_order() -> None:
+    schema = json.loads((REPO / "pcap_analyzer" / "data" / "report.schema.json").read_text())
+    assert tuple(schema["$defs"]["indicator"]["properties"]["type"]["enum"]) == registry.names(), (
+        "pcap_analyzer/data/report.schema.json: the indicator type enum must list the registry, in its order")
+
+
+def test_containment_main_type_follows_registry_order() -> None:
+    assert containment.main_type({"intel_match", "dynamic_dns", "beaconing"}) == "dynamic_dns"
+    assert containment.main_type(set(reversed(registry.names()))) == registry.names()[0]
+
+
+def test_config_weights_come_from_the_registry_and_can_be_overridden(tmp_path: Path) -> None:
+    verdict = default_config()["verdict"]
+    assert verdict["weights"] == {e.name: e.weight for e in registry.indicators()}
+    assert verdict["evasive"] == list(registry.with_flag("evasive"))
+    assert verdict["always_escalate"] == ["failed_then_fallback", "icmp_tunnel"]
+    toml = (REPO / "pcap_analyzer" / "data" / "default_config.toml").read_text()
+    assert not re.search(r"^(weights|evasive|always_escalate)\s*=", toml, re.M), "the registry holds them, once"
+    user = tmp_path / "my.toml"
+    user.write_text("[verdict.weights]\ndns_tunnel = 30.0\n[verdict]\nalways_escalate = [\"icmp_tunnel\"]\n")
+    cfg = load_config(user)
+    assert cfg["verdict"]["weights"]["dns_tunnel"] == 30.0
+    assert cfg["verdict"]["weights"]["dynamic_dns"] == registry.get("dynamic_dns").weight
+    assert cfg["verdict"]["always_escalate"] == ["icmp_tunnel"]
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("[verdict.weights]\ndoh_tunnel = 30.0\n", "config: unknown setting 'verdict.weights.doh_tunnel'"),
+    ("[verdict]\nevasive = [\"dns_tunel\"]\n", "config: 'verdict.evasive' names unknown indicator type 'dns_tunel'"),
+])
+def test_config_rejects_unregistered_types(tmp_path: Path, text: str, message: str) -> None:
+    user = tmp_path / "bad.toml"
+    user.write_text(text)
+    with pytest.raises(InputError, match=re.escape(message)):
+        load_config(user)
+
+
+def test_a_malformed_registry_entry_is_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    raw = {"name": "x", "description": "d", "detector": "x", "question": "unusual_dns", "attack": ["T1572"],
+           "weight": 10.0, "flags": ["evasive"], "zeek_notice": "none: r", "suricata": "none: r", "scenario": "none: r"}
+    questions = registry.questions()
+    assert registry._entry(raw, questions).name == "x"
+    for change, message in [({"flags": ["sneaky"]}, "unknown flags ['sneaky']"),
+                            ({"attack": ["1572"]}, "attack must be ATT&CK technique IDs"),
+                            ({"weight": -1}, "weight must be a number in [0, 100]"),
+                            ({"question": "none"}, "question must be one of"),
+                            ({"suricata": ["1008010"]}, "suricata must be SID groups"),
+                            ({"zeek_notice": "Dynamic_DNS"}, "zeek_notice must be 'Module::Name'")]:
+        with pytest.raises(InputError, match=re.escape(message)):
+            registry._entry({**raw, **change}, questions)
+    with pytest.raises(InputError, match=r"missing \['weight'\]"):
+        registry._entry({k: v for k, v in raw.items() if k != "weight"}, questions)
