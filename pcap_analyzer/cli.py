@@ -11,6 +11,7 @@ from typing import NoReturn, TextIO
 
 from . import __version__, pipeline
 from .baseline import command as baseline_command
+from .watch import command as watch_command
 from .config import Config, load_config
 from .errors import InputError
 from .gcpause import gc_paused
@@ -64,6 +65,7 @@ def build_parser() -> Parser:
                          help="baseline store (from 'baseline update'): flag what is new for each host")
     analyze.add_argument("--debug", action="store_true", help="show the Python traceback of an internal error")
     baseline_command.add_parsers(commands)
+    watch_command.add_parser(commands)
     return parser
 
 
@@ -183,8 +185,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
         if args.command is None:
-            raise UsageError(f"a command is required: analyze or baseline (see '{PROG} --help')")
-        return baseline_command.run(args) if args.command == "baseline" else run_analyze(args)
+            raise UsageError(f"a command is required: analyze, baseline or watch (see '{PROG} --help')")
+        runner = {"baseline": baseline_command.run, "watch": watch_command.run}.get(args.command, run_analyze)
+        return runner(args)
     except (UsageError, InputError) as exc:
         if debug:
             traceback.print_exc()
