@@ -34,7 +34,7 @@ class Indicator:
 
     name: str
     description: str
-    detector: str
+    detector: str  # module under pcap_analyzer/, e.g. "detect.dyndns"
     question: str  # a key of QUESTIONS, or "none: <reason>"
     attack: tuple[str, ...]
     weight: float
@@ -81,9 +81,11 @@ def _entry(raw: dict[str, Any], questions: dict[str, str]) -> Indicator:
         if not groups or not all(groups):
             raise bad("suricata must be SID groups ('1008010-1008019') or 'none: <reason>'")
         suricata = tuple((int(m.group(1)), int(m.group(2))) for m in groups if m)
-    for key in ("description", "detector", "scenario"):
+    for key in ("description", "scenario"):
         if not isinstance(raw[key], str) or not raw[key]:
             raise bad(f"{key} must be a non-empty string")
+    if not re.fullmatch(r"[a-z_]+(?:\.[a-z_]+)+", str(raw["detector"])):
+        raise bad("detector must be a module under pcap_analyzer ('detect.dyndns')")
     return Indicator(name=name, description=raw["description"], detector=raw["detector"], question=raw["question"],
                      attack=attack, weight=float(weight), flags=flags, zeek_notice=notice, suricata=suricata,
                      scenario=raw["scenario"])

@@ -67,16 +67,20 @@ def problems(entry: registry.Indicator) -> list[str]:
     out: list[str] = []
     name = entry.name
     # detector
-    path = REPO / "pcap_analyzer" / "detect" / f"{entry.detector}.py"
+    path = REPO / "pcap_analyzer" / Path(*entry.detector.split(".")).with_suffix(".py")
+    rel = path.relative_to(REPO)
     if not path.is_file():
-        out.append(f"pcap_analyzer/detect/{entry.detector}.py: missing (the detector of {name}; {REGISTRY}: detector)")
+        out.append(f"{rel}: missing (the detector of {name}; {REGISTRY}: detector)")
     else:
-        module = importlib.import_module(f"pcap_analyzer.detect.{entry.detector}")
+        module = importlib.import_module(f"pcap_analyzer.{entry.detector}")
         classes = [c for c in vars(module).values() if isinstance(c, type) and getattr(c, "name", None) == name]
-        if not classes:
-            out.append(f"pcap_analyzer/detect/{entry.detector}.py: no detector class with name = \"{name}\"")
-        elif not set(classes) & {*PHASE_ONE, *PHASE_TWO}:
-            out.append(f"pcap_analyzer/detect/__init__.py: add {classes[0].__name__} to PHASE_ONE or PHASE_TWO")
+        if entry.detector.startswith("detect."):
+            if not classes:
+                out.append(f"{rel}: no detector class with name = \"{name}\"")
+            elif not set(classes) & {*PHASE_ONE, *PHASE_TWO}:
+                out.append(f"pcap_analyzer/detect/__init__.py: add {classes[0].__name__} to PHASE_ONE or PHASE_TWO")
+        elif not classes and getattr(module, "KIND", None) != name:
+            out.append(f"{rel}: declare KIND = \"{name}\" (or a class with name = \"{name}\")")
     # weight
     if not entry.weight > 0 or default_config()["verdict"]["weights"].get(name) != entry.weight:
         out.append(f"{REGISTRY}: {name} needs a weight > 0 (and it must reach [verdict] weights)")
@@ -132,7 +136,7 @@ def test_every_indicator_has_every_piece(entry: registry.Indicator) -> None:
 
 def test_a_forgotten_piece_names_the_file_to_edit() -> None:
     base = registry.get("dns_tunnel")
-    new = dataclasses.replace(base, name="doh_tunnel", detector="doh_tunnel", scenario="fallback_doh")
+    new = dataclasses.replace(base, name="doh_tunnel", detector="detect.doh_tunnel", scenario="fallback_doh")
     found = "\n".join(problems(new))
     for where in ("pcap_analyzer/detect/doh_tunnel.py", "report.schema.json", "fallback-channels.rules",
                   "pcaps/labels.json", "docs/INDICATORS.md", f"{REGISTRY}: doh_tunnel needs a weight"):
@@ -205,7 +209,7 @@ def test_config_rejects_unregistered_types(tmp_path: Path, text: str, message: s
 
 
 def test_a_malformed_registry_entry_is_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
-    raw = {"name": "x", "description": "d", "detector": "x", "question": "unusual_dns", "attack": ["T1572"],
+    raw = {"name": "x", "description": "d", "detector": "detect.x", "question": "unusual_dns", "attack": ["T1572"],
            "weight": 10.0, "flags": ["evasive"], "zeek_notice": "none: r", "suricata": "none: r", "scenario": "none: r"}
     questions = registry.questions()
     assert registry._entry(raw, questions).name == "x"
