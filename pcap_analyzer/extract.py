@@ -25,6 +25,7 @@ from .config import Config, load_config
 from .errors import InputError
 from .homenet import HomeNet
 from .model import CaptureInfo, Flow, PacketBatch
+from .pivot import evidence_keys
 from .report.json_report import host_json
 from .slowpath import RecordIndex
 
@@ -122,20 +123,6 @@ def load_hosts(path: Path) -> list[dict[str, Any]]:
     if not isinstance(hosts, list) or not all(isinstance(h, dict) for h in hosts):
         raise InputError(f"--report {path}: not a fallback-hunt report.json (hosts is not a list of objects)")
     return hosts
-
-
-def evidence_keys(host: dict[str, Any]) -> set[str]:
-    """The uids and Community IDs a host's evidence points at (indicators and fallback channels), report.json form."""
-    keys: set[str] = set()
-    for ind in host.get("indicators") or []:
-        keys.update(str(u) for u in ind.get("uids") or [])
-        if ind.get("community_id"):
-            keys.add(str(ind["community_id"]))
-    for chan in host.get("channels") or []:
-        for side in ("primary", "fallback"):
-            if isinstance(chan.get(side), dict) and chan[side].get("community_id"):
-                keys.add(str(chan[side]["community_id"]))
-    return keys
 
 
 # -- finding the packets -------------------------------------------------------------------------------------------

@@ -73,6 +73,26 @@ def pivot(flow: Flow) -> dict[str, Any]:
     }
 
 
+def evidence_keys(host: dict[str, Any]) -> set[str]:
+    """The uids and Community IDs a host's evidence points at (indicators and fallback channels), report.json form."""
+    keys: set[str] = set()
+    for ind in host.get("indicators") or []:
+        keys.update(str(u) for u in ind.get("uids") or [])
+        if ind.get("community_id"):
+            keys.add(str(ind["community_id"]))
+    for chan in host.get("channels") or []:
+        for side in ("primary", "fallback"):
+            if isinstance(chan.get(side), dict) and chan[side].get("community_id"):
+                keys.add(str(chan[side]["community_id"]))
+    return keys
+
+
+def evidence_flows(keys: set[str], index: dict[str, Flow]) -> list[Flow]:
+    """The flows ``keys`` name in a flow index (uid or Community ID -> flow), each once, in time order."""
+    found = {id(f): f for f in (index.get(k) for k in keys) if f is not None}
+    return sorted(found.values(), key=lambda f: (f.ts, f.uid))
+
+
 def links(community_id: str, templates: dict[str, str]) -> list[tuple[str, str]]:
     """(name, URL) per configured template; ``{community_id}`` in a template is replaced by the URL-quoted ID."""
     if not community_id:

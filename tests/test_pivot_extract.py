@@ -13,7 +13,7 @@ from clirun import assert_one_error_line, run_cli
 
 from pcap_analyzer import pipeline
 from pcap_analyzer.config import default_config
-from pcap_analyzer.extract import evidence_keys
+from pcap_analyzer.pivot import evidence_keys
 from pcap_analyzer.homenet import HomeNet
 from pcap_analyzer.pivot import bpf_filter, display_filter, links
 
@@ -140,3 +140,17 @@ def test_extract_errors_are_one_line(tmp_path):
     assert "not an IP" in assert_one_error_line(run_cli("extract", DEMO, "--host", "nohost", "-o", tmp_path / "x"))
     assert_one_error_line(run_cli("extract", DEMO, "--host", "10.0.0.1", "--report", DEMO, "-o", tmp_path / "x"))
     assert_one_error_line(run_cli("extract", DEMO, "--community-id", "x", "-o", DEMO))
+
+
+@needs_tshark
+def test_report_json_evidence_flows_carry_working_filters(tmp_path):
+    assert run_cli("analyze", DEMO, "-o", tmp_path, "-q").returncode == 1
+    doc = json.loads((tmp_path / "report.json").read_text())
+    host = next(h for h in doc["hosts"] if h["verdict"] == "escalate")
+    flows = host["evidence_flows"]
+    assert {f["community_id"] for f in flows} >= {i["community_id"] for i in host["indicators"]}
+    for flow in flows[:4]:
+        frames = tshark_frames(DEMO, flow["display_filter"])
+        assert frames and all(flow["first_ts"] - 1e-6 <= float(t) <= flow["last_ts"] + 1e-6 for t, _ in frames)
+        assert flow["bpf"].startswith(f"{flow['proto']} and ")
+    assert all(h["evidence_flows"] == [] for h in doc["hosts"] if h["verdict"] == "benign")
