@@ -2,13 +2,14 @@
 #   make demo   set up, then analyse a bundled capture and print the summary
 #   make test   set up, then run every test (pytest: analyzer, Suricata rules in real Suricata, Zeek scripts)
 #   make bench  set up, then the throughput/memory benchmarks
+#   make feeds  regenerate every engine's copy of the feeds/ lists (dyn-DNS zones, resolvers, never-block, allowlist)
 VENV    := .venv
 PY      := $(VENV)/bin/python
 STAMP   := $(VENV)/.installed
 DEMO    ?= pcaps/demo_office.pcap
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: all setup sysdeps demo test bench scenarios clean
+.PHONY: all setup sysdeps demo test bench scenarios feeds clean
 
 all: test
 
@@ -37,6 +38,9 @@ bench: setup
 
 scenarios: setup
 	@$(PY) pcaps/generate.py
+
+feeds:
+	@python3 feeds/generate.py
 
 clean:
 	rm -rf out .pytest_cache bench/data
