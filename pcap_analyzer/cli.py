@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn, TextIO
 
-from . import __version__, extract, pipeline
+from . import __version__, deepdive, extract, pipeline
 from .baseline import command as baseline_command
 from .watch import command as watch_command
 from .config import Config, load_config
@@ -71,6 +71,7 @@ def build_parser() -> Parser:
                          help="fallback.log as Zeek TSV (default) or Zeek JSON (LogAscii::use_json)")
     analyze.add_argument("--top", type=int, metavar="N", help="hosts listed on stdout (default: [report] top)")
     extract.add_command(commands)
+    deepdive.add_command(commands)
     baseline_command.add_parsers(commands)
     watch_command.add_parser(commands)
     return parser
@@ -190,6 +191,12 @@ def run_extract(args: argparse.Namespace) -> int:
     return EXIT_CLEAN
 
 
+def run_inspect(args: argparse.Namespace) -> int:
+    sys.stdout.write(deepdive.run(args, check_path))
+    sys.stdout.flush()
+    return EXIT_CLEAN
+
+
 def fail(message: str) -> int:
     """The one stderr line every error produces."""
     line = " ".join(escape_text(part) for part in str(message).splitlines()) or "unknown error"
@@ -207,8 +214,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
         if args.command is None:
-            raise UsageError(f"a command is required: analyze, extract, baseline or watch (see '{PROG} --help')")
-        runner = {"extract": run_extract, "baseline": baseline_command.run, "watch": watch_command.run}
+            raise UsageError(f"a command is required: analyze, extract, inspect, baseline or watch (see '{PROG} --help')")
+        runner = {"extract": run_extract, "inspect": run_inspect, "baseline": baseline_command.run,
+                  "watch": watch_command.run}
         return runner.get(args.command, run_analyze)(args)
     except (UsageError, InputError) as exc:
         if debug:
