@@ -9,7 +9,7 @@ STAMP   := $(VENV)/.installed
 DEMO    ?= pcaps/demo_office.pcap
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: all setup sysdeps demo test bench scenarios feeds clean
+.PHONY: all setup sysdeps demo test bench scenarios feeds rules-dist clean
 
 all: test
 
@@ -36,6 +36,14 @@ test: setup
 bench: setup
 	@$(PY) bench/run.py
 
+# The Suricata ruleset as a source for suricata-update: `suricata-update add-source fallback-hunt file://$(DIST)/...`
+DIST    ?= dist
+rules-dist:
+	@mkdir -p $(DIST)
+	@tar -C suricata_rules --transform 's,^,rules/,' -czf $(DIST)/fallback-hunt-rules.tar.gz \
+	  fallback-channels.rules dyndns-providers.lst
+	@echo "$(DIST)/fallback-hunt-rules.tar.gz"
+
 scenarios: setup
 	@$(PY) pcaps/generate.py
 
@@ -43,4 +51,4 @@ feeds:
 	@python3 feeds/generate.py
 
 clean:
-	rm -rf out .pytest_cache bench/data
+	rm -rf out dist .pytest_cache bench/data

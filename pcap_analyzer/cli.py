@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import NoReturn, TextIO
 
 from . import __version__, extract, pipeline
+from .baseline import command as baseline_command
+from .watch import command as watch_command
 from .config import Config, load_config
 from .errors import InputError
 from .gcpause import gc_paused
@@ -60,6 +62,8 @@ def build_parser() -> Parser:
     analyze.add_argument("--eve", type=Path, metavar="FILE", help="Suricata EVE JSON file to merge alerts from")
     analyze.add_argument("-q", "--quiet", action="store_true",
                          help="print nothing on stdout (errors still go to stderr)")
+    analyze.add_argument("--baseline", type=Path, metavar="FILE",
+                         help="baseline store (from 'baseline update'): flag what is new for each host")
     analyze.add_argument("--debug", action="store_true", help="show the Python traceback of an internal error")
     analyze.add_argument("--events", type=Path, metavar="FILE",
                          help="also write the findings as NDJSON events with ECS field names, for a SIEM")
@@ -67,6 +71,8 @@ def build_parser() -> Parser:
                          help="fallback.log as Zeek TSV (default) or Zeek JSON (LogAscii::use_json)")
     analyze.add_argument("--top", type=int, metavar="N", help="hosts listed on stdout (default: [report] top)")
     extract.add_command(commands)
+    baseline_command.add_parsers(commands)
+    watch_command.add_parser(commands)
     return parser
 
 
@@ -139,10 +145,11 @@ def checked_outputs(args: argparse.Namespace) -> list[Path]:
         raise UsageError(f"analyze needs at least one CAPTURE or --zeek-logs DIR (see '{PROG} analyze --help')")
     for path in args.captures:
         check_path(path, "capture")
-    for path, what in ((args.config, "--config"), (args.intel, "--intel"), (args.eve, "--eve")):
+    for path, what in ((args.config, "--config"), (args.intel, "--intel"), (args.eve, "--eve"),
+                       (args.baseline, "--baseline")):
         if path is not None:
             check_path(path, what)
-    inputs = [p for p in (*args.captures, args.config, args.intel, args.eve) if p is not None]
+    inputs = [p for p in (*args.captures, args.config, args.intel, args.eve, args.baseline) if p is not None]
     if args.events is not None and any(args.events.resolve() == p.resolve() for p in inputs):
         raise InputError(f"refusing to overwrite input file {args.events}; choose another --events FILE")
     if args.zeek_logs is not None:
@@ -161,7 +168,7 @@ def run_analyze(args: argparse.Namespace) -> int:
     with gc_paused():  # the flows are held to the end: the collector would only rescan them (see gcpause)
         try:
             report = pipeline.analyze(args.captures, cfg, home, intel_path=args.intel, zeek_dir=args.zeek_logs,
-                                      eve_path=args.eve, run_suricata=args.suricata,
+                                      eve_path=args.eve, run_suricata=args.suricata, baseline_path=args.baseline,
                                       progress=None if args.quiet or not sys.stderr.isatty() else progress)
         finally:
             progress.done()
@@ -200,8 +207,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
         if args.command is None:
-            raise UsageError(f"a command is required: analyze or extract (see '{PROG} --help')")
-        return run_extract(args) if args.command == "extract" else run_analyze(args)
+            raise UsageError(f"a command is required: analyze, extract, baseline or watch (see '{PROG} --help')")
+        runner = {"baseline": baseline_command.run, "watch": watch_command.run, "extract": run_extract}.get(
+            args.command, run_analyze)
+        return runner(args)
     except (UsageError, InputError) as exc:
         if debug:
             traceback.print_exc()
