@@ -6,7 +6,6 @@ non-printables escaped, then HTML-escaped) and only ever into element text, neve
 from __future__ import annotations
 
 import html
-import json
 import re
 from datetime import datetime, timezone
 from pathlib import Path
@@ -537,8 +536,8 @@ def _inputs_html(report: Report) -> str:
         f"<td>{'<br>'.join(_t(w, 200) for w in i.warnings)}</td></tr>"
         for i in report.inputs
     )
-    return ("<h2 id=\"inputs\">Inputs</h2><table><tr><th>capture</th><th>packets</th><th>first</th><th>last</th><th>sha256</th>"
-            f"<th>warnings</th></tr>{rows}</table>")
+    return ('<h2 id="inputs">Inputs</h2><table><tr><th>capture</th><th>packets</th><th>first</th><th>last</th>'
+            f"<th>sha256</th><th>warnings</th></tr>{rows}</table>")
 
 
 def render_html(report: Report, cfg: Config, generated: datetime | None = None) -> str:
