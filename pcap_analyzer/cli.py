@@ -17,6 +17,7 @@ from .errors import InputError
 from .gcpause import gc_paused
 from .homenet import HomeNet
 from .model import Report
+from .pivot import check_links
 from .report.common import OUTPUT_NAMES, escape_text
 from .report.events import write_events
 from .report.html import write_html
@@ -162,6 +163,7 @@ def checked_outputs(args: argparse.Namespace) -> list[Path]:
 def run_analyze(args: argparse.Namespace) -> int:
     outputs = checked_outputs(args)
     cfg = load_config(args.config)
+    check_links(cfg["report"]["links"])
     if args.top is not None:
         cfg["report"]["top"] = max(args.top, 0)
     home = HomeNet.parse(args.home_net) if args.home_net is not None else HomeNet(cfg["home_net"]["cidrs"])

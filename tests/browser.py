@@ -103,6 +103,7 @@ class Browser:
             time.sleep(0.1)
         assert pages, "chromium opened no page"
         self.ws = WebSocket(pages[0]["webSocketDebuggerUrl"], timeout)
+        self.events: list[dict[str, Any]] = []  # DevTools events received while waiting for a reply
         self.next_id = 0
         self.call("Page.enable")
         self.call("Runtime.enable")
@@ -130,8 +131,6 @@ class Browser:
                 return msg.get("result", {})
             self.events.append(msg)
 
-    events: list[dict[str, Any]] = []
-
     def open(self, path: Path) -> float:
         """Load ``path``; the seconds from the navigation until its load event fired (as the browser measured)."""
         self.events = []
@@ -147,10 +146,6 @@ class Browser:
         result = self.call("Runtime.evaluate", expression=expression, returnByValue=True)
         assert "exceptionDetails" not in result, result
         return result["result"].get("value")
-
-    def console_messages(self) -> list[dict[str, Any]]:
-        return [e for e in self.events if e.get("method") in ("Runtime.consoleAPICalled", "Runtime.exceptionThrown",
-                                                               "Log.entryAdded")]
 
     def close(self) -> None:
         self.ws.close()

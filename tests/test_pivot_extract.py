@@ -154,3 +154,14 @@ def test_report_json_evidence_flows_carry_working_filters(tmp_path):
         assert frames and all(flow["first_ts"] - 1e-6 <= float(t) <= flow["last_ts"] + 1e-6 for t, _ in frames)
         assert flow["bpf"].startswith(f"{flow['proto']} and ")
     assert all(h["evidence_flows"] == [] for h in doc["hosts"] if h["verdict"] == "benign")
+
+
+def test_links_config_is_checked_before_reading(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[report]\nlinks = { Arkime = "javascript:alert(1)" }\n')
+    line = assert_one_error_line(run_cli("analyze", DEMO, "-o", tmp_path / "out", "--config", bad))
+    assert "report.links.Arkime" in line and not (tmp_path / "out").exists()
+    good = tmp_path / "good.toml"
+    good.write_text('[report]\nlinks = { Arkime = "https://arkime.example/s?expression=communityId=={community_id}" }\n')
+    assert run_cli("analyze", DEMO, "-o", tmp_path / "out", "--config", good, "-q").returncode == 1
+    assert "https://arkime.example/s?expression=communityId==1%3A" in (tmp_path / "out" / "report.html").read_text()

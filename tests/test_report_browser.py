@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from browser import Browser, chromium
 from clirun import run_cli
+from scale_capture import scaled_capture
 from synthetic_report import big_report
 
 from pcap_analyzer.config import default_config
@@ -41,7 +42,15 @@ def pages(tmp_path_factory) -> dict[str, Path]:
     root = tmp_path_factory.mktemp("browser")
     assert run_cli("analyze", REPO / "pcaps" / "demo_office.pcap", "-o", root / "demo", "-q").returncode == 1
     write_html(big_report(), default_config(), root / "big.html")
-    return {"demo": root / "demo" / "report.html", "big": root / "big.html"}
+    hosts = scaled_capture(root / "scaled.pcap", {"fallback_dns_tunnel_a.pcap": 40, "fallback_dyndns_a.pcap": 10,
+                                                  "fallback_port_a.pcap": 5, "fallback_icmp_tunnel_a.pcap": 5})
+    assert len(hosts) == 60
+    proc = run_cli("analyze", root / "scaled.pcap", "-o", root / "scaled", "--top", "5")
+    assert proc.returncode == 1, proc.stderr
+    words = " ".join(proc.stdout.split())
+    assert "verdicts: 60 escalate" in words and "... and 55 more host(s)" in words
+    assert "40 escalate DNS tunnel under cloudsvc-metrics.com" in words  # the top 5 are the ICMP tunnels
+    return {"demo": root / "demo" / "report.html", "big": root / "big.html", "scaled": root / "scaled" / "report.html"}
 
 
 def checked(browser: Browser, path: Path) -> tuple[float, dict]:
@@ -79,3 +88,14 @@ def test_csp_stops_an_injected_inline_script(browser, pages, tmp_path):
     browser.open(probe)
     assert browser.evaluate("document.scripts.length") == 1  # it is there ...
     assert browser.evaluate("document.title") == "fallback-hunt report"  # ... and did not run
+
+
+def test_sixty_escalated_hosts_from_a_real_analysis(browser, pages):
+    """60 infected hosts in one capture (scenario captures, one address per copy), analysed end to end."""
+    size = pages["scaled"].stat().st_size
+    seconds, got = checked(browser, pages["scaled"])
+    print(f"scaled capture: {size / 1e6:.2f} MB of HTML, load event after {seconds:.2f} s in Chromium")
+    assert size < 2_000_000 and seconds < 2.0
+    assert got["hosts"] == 60 and got["dangling"] == 0
+    assert sorted(g.split(",")[0] for g in got["groups"]) == ["10 hosts", "2 hosts", "40 hosts", "5 hosts", "5 hosts"]
+    assert any(g.startswith("40 hosts, DNS tunnel under cloudsvc-metrics.com") for g in got["groups"])

@@ -38,3 +38,19 @@ def test_top_flag(tmp_path):
     assert "... and 1 more host(s) to look at" in proc.stdout
     assert "1 investigate   encrypted traffic on tcp/2222" in " ".join(proc.stdout.split()) or \
         "investigate encrypted traffic on tcp/2222" in " ".join(proc.stdout.split())
+
+
+def test_patterns_keep_names_whole():
+    from pcap_analyzer.model import HostReport, Indicator
+    from pcap_analyzer.report.patterns import group_hosts
+
+    def host(ip: str, name: str) -> HostReport:
+        fallback = {"peer": "203.0.113.66", "domain": name, "service": "tls"}
+        return HostReport(ip=ip, verdict="escalate", indicators=[
+            Indicator("dynamic_dns", ip, 1.0, peer=name, evidence={"zone": "duckdns.org"}),
+            Indicator("failed_then_fallback", ip, 2.0, peer=name, evidence={"primary": {}, "fallback": fallback})])
+
+    groups = group_hosts([host("10.0.0.1", "a.duckdns.org"), host("10.0.0.2", "b.duckdns.org"),
+                          host("10.0.0.3", "a.duckdns.org")])
+    assert [(g.label, [h.ip for h in g.hosts]) for g in groups] == [
+        ("fallback to a.duckdns.org", ["10.0.0.1", "10.0.0.3"]), ("fallback to b.duckdns.org", ["10.0.0.2"])]

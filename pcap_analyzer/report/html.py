@@ -6,7 +6,6 @@ non-printables escaped, then HTML-escaped) and only ever into element text, neve
 from __future__ import annotations
 
 import html
-import json
 import re
 from datetime import datetime, timezone
 from pathlib import Path
@@ -40,7 +39,8 @@ td.ip{white-space:nowrap}
 pre{background:#f6f8fa;border:1px solid #d5dae3;padding:.6em;overflow-x:auto;font-size:.85em}
 ul.reasons{margin:.3em 0 .8em}svg{display:block;max-width:100%;height:auto;margin:.4em 0}
 svg text{font:11px system-ui,sans-serif;fill:#1d2330}svg .small{font-size:10px;fill:#667085}
-td{overflow-wrap:anywhere}table.hosts{table-layout:fixed}table.hosts td.ip{width:9em}
+td{overflow-wrap:anywhere}table.hosts{table-layout:fixed}table.hosts th:nth-child(1){width:9em}
+table.hosts th:nth-child(2){width:6.5em}table.hosts th:nth-child(3){width:4em}table.hosts th:nth-child(4){width:13em}
 .cut{display:inline-block;max-width:100%;overflow:hidden;text-overflow:ellipsis;white-space:nowrap;
  vertical-align:bottom}.cut:hover{white-space:normal;overflow-wrap:anywhere;background:#fffbe6}
 nav.toc{background:#f6f8fa;border:1px solid #d5dae3;border-radius:6px;padding:.4em 1.2em;margin:1em 0}
@@ -537,8 +537,8 @@ def _inputs_html(report: Report) -> str:
         f"<td>{'<br>'.join(_t(w, 200) for w in i.warnings)}</td></tr>"
         for i in report.inputs
     )
-    return ("<h2 id=\"inputs\">Inputs</h2><table><tr><th>capture</th><th>packets</th><th>first</th><th>last</th><th>sha256</th>"
-            f"<th>warnings</th></tr>{rows}</table>")
+    return ('<h2 id="inputs">Inputs</h2><table><tr><th>capture</th><th>packets</th><th>first</th><th>last</th>'
+            f"<th>sha256</th><th>warnings</th></tr>{rows}</table>")
 
 
 def render_html(report: Report, cfg: Config, generated: datetime | None = None) -> str:

@@ -1,15 +1,14 @@
 """Hosts that share a pattern, for reports at scale: "57 hosts, DNS tunnel under example.net" as one group.
 
 A host's pattern is its verdict, its main indicator type (the most telling one it has) and that indicator's target
-(the tunnel's zone, the fallback's registered domain or address, the port of an odd-port channel).
+(the tunnel's zone, the fallback's name or address, the port of an odd-port channel). Names are kept whole: hosts
+on two names of one dynamic-DNS provider are two patterns, not one.
 """
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from ..domains import base_domain
-from ..homenet import is_ip
 from ..model import HostReport, Indicator
 
 #: most telling first: a host's main indicator is the first of these it has.
@@ -20,7 +19,7 @@ LABELS: dict[str, str] = {
     "icmp_tunnel": "ICMP tunnel to {}",
     "failed_then_fallback": "fallback to {}",
     "intel_match": "intel match {}",
-    "dynamic_dns": "dynamic DNS under {}",
+    "dynamic_dns": "dynamic DNS name {}",
     "protocol_switch": "protocol switch to {}",
     "nonstandard_port_encrypted": "encrypted traffic on {}",
     "protocol_port_mismatch": "unexpected protocol on {}",
@@ -42,19 +41,15 @@ class Pattern:
         return LABELS.get(self.kind, self.kind + " {}").format(self.target or "?")
 
 
-def _name(text: str) -> str:
-    return text if not text or is_ip(text) else base_domain(text)
-
-
 def _target(ind: Indicator) -> str:
-    if ind.type in ("dns_tunnel", "dynamic_dns"):
-        return _name(str(ind.evidence.get("zone") or ind.peer))
+    if ind.type == "dns_tunnel":
+        return str(ind.evidence.get("zone") or ind.peer)
     fallback = ind.evidence.get("fallback")
     if ind.type == "failed_then_fallback" and isinstance(fallback, dict):
-        return _name(str(fallback.get("domain") or fallback.get("peer") or ind.peer))
+        return str(fallback.get("domain") or fallback.get("peer") or ind.peer)
     if ind.type in ("nonstandard_port_encrypted", "protocol_port_mismatch") and ind.port is not None:
         return f"{ind.proto}/{ind.port}"
-    return _name(ind.peer)
+    return ind.peer
 
 
 def main_indicator(host: HostReport) -> Indicator | None:
