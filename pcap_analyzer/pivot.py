@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import ipaddress
 import math
+import shlex
+from collections.abc import Sequence
 from typing import Any
 from urllib.parse import quote
 
@@ -24,6 +26,11 @@ def _is_v6(addr: str) -> bool:
 
 def _bpf_side(src: str, sport: int, dst: str, dport: int) -> str:
     return f"src host {src} and src port {sport} and dst host {dst} and dst port {dport}"
+
+
+def inspect_command(captures: Sequence[str], community_id: str) -> str:
+    """The shell command of the T2 deep dive into one flow (``fallback-hunt inspect``), quoted for a POSIX shell."""
+    return shlex.join(["fallback-hunt", "inspect", *captures, "--community-id", community_id])
 
 
 def bpf_filter(flow: Flow) -> str:

@@ -100,3 +100,23 @@ def test_a_selection_that_matches_nothing_is_one_line() -> None:
     capture = _capture("malicious", "ndpi-tls_port_80.pcapng")
     assert "no flow matches" in assert_one_error_line(run_cli("inspect", capture, "--community-id", "1:nothing"))
     assert "needs --community-id" in assert_one_error_line(run_cli("inspect", capture))
+
+
+def test_the_report_shows_the_exact_inspect_command_of_each_indicator(tmp_path: Path) -> None:
+    import html as htmllib
+    import json
+    import shlex
+
+    capture = _capture("malicious", "ndpi-tls_port_80.pcapng")
+    out = tmp_path / "report"
+    proc = run_cli("analyze", capture, "-o", out, "--quiet")
+    assert proc.returncode in (0, 1), proc.stderr
+    report = json.loads((out / "report.json").read_text())
+    cid = next(i["community_id"] for h in report["hosts"] for i in h["indicators"] if i["community_id"])
+    page = htmllib.unescape((out / "report.html").read_text())
+    shown = [ln.split("<code>", 1)[1].split("</code>", 1)[0] for ln in page.split("deep dive:")[1:]]
+    command = next(c for c in shown if cid in c)
+    argv = shlex.split(command)
+    assert argv[:2] == ["fallback-hunt", "inspect"]
+    dive = run_cli(*argv[1:])  # the command, run as shown, works
+    assert dive.returncode == 0 and f"community_id {cid}" in dive.stdout

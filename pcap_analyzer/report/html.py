@@ -14,8 +14,8 @@ from typing import Any
 from .. import __version__
 from ..config import Config
 from ..detect.base import is_failed
-from ..model import Flow, HostReport, Report
-from ..pivot import bpf_filter, display_filter, links
+from ..model import Flow, HostReport, Indicator, Report
+from ..pivot import bpf_filter, display_filter, inspect_command, links
 from .common import (
     QUESTION_TEXT, QUESTIONS, answer, atomic_write, display, endpoint, escape_text, evidence_text, flow_endpoint,
     flow_index, flows_by_host, human, indicator_flow, ordered_hosts, verdict_counts,
@@ -369,15 +369,23 @@ def _details(evidence: dict[str, Any]) -> str:
     return "; ".join([*(f"{k}: {_channel_words(v)}" for k, v in sides.items()), evidence_text(rest)]).strip("; ")
 
 
-def _evidence_html(host: HostReport, cfg: Config) -> str:
+def _evidence_html(host: HostReport, cfg: Config, captures: list[str]) -> str:
+    """The indicators, each with the ``inspect`` command of its flow (when the report was made from captures)."""
     rc = cfg["report"]
     inds = sorted(host.indicators, key=lambda i: i.ts)
+
+    def dive(i: Indicator) -> str:
+        if not captures or not i.community_id:
+            return ""
+        command = _t(inspect_command(captures, i.community_id), 10 ** 4)
+        return f'<br><span class="muted">deep dive:</span> <code>{command}</code>'
+
     rows = [
         f"<tr><td>{_utc(i.ts)}</td><td>{_t(i.type, 40)}</td><td>{_t(i.source, 20)}</td>"
         f"<td class=\"mono\">{_cut(i.peer, rc['max_text'])}</td>"
         f"<td>{'' if i.port is None else _t(i.port, 8)}/{_t(i.proto, 10)}</td>"
         f"<td class=\"mono\">{_t(i.community_id, 40)}</td>"
-        f"<td class=\"mono\">{_t(_details(i.evidence), rc['max_text'] * 2)}</td></tr>"
+        f"<td class=\"mono\">{_t(_details(i.evidence), rc['max_text'] * 2)}{dive(i)}</td></tr>"
         for i in inds[: rc["html_max_evidence"]]
     ]
     return _capped_table(["time", "indicator", "source", "peer", "port", "community id", "details"], rows,
@@ -410,7 +418,7 @@ def _pivot_html(chosen: list[Flow], templates: dict[str, str]) -> str:
 
 
 def _host_html(host: HostReport, flows: list[Flow], index: dict[str, Flow], contained: list[tuple[str, str]],
-               cfg: Config, is_open: bool = False) -> str:
+               cfg: Config, captures: list[str], is_open: bool = False) -> str:
     rc = cfg["report"]
     events = _events(host, flows, index, cfg)
     reasons = "".join(f"<li>{_t(r, rc['max_text'])}</li>" for r in host.reasons)
@@ -429,7 +437,7 @@ def _host_html(host: HostReport, flows: list[Flow], index: dict[str, Flow], cont
         "Orange: indicators.</p>",
         "<h3>Entropy of its channels</h3><p class=\"muted\">Most random first.</p>", _entropy_svg(chosen),
         "<h3>The four questions</h3>", _answers_html(host, rc["max_text"], rc["html_max_items"]),
-        "<h3>Evidence</h3>", _evidence_html(host, cfg),
+        "<h3>Evidence</h3>", _evidence_html(host, cfg, captures),
         _pivot_html(chosen[: rc["html_max_pivot"]], rc["links"]),
         f"<h3>Other hosts with the same pattern</h3><p>{same}</p>",
     ]
@@ -507,7 +515,7 @@ def _toc_html(groups: list[Pattern], notes: bool, inputs: bool, cfg: Config) -> 
 
 
 def _hosts_html(groups: list[Pattern], by_host: dict[str, list[Flow]], index: dict[str, Flow],
-                contained: list[tuple[str, str]], cfg: Config) -> str:
+                contained: list[tuple[str, str]], cfg: Config, captures: list[str]) -> str:
     """The escalate / investigate hosts, pattern by pattern; each host collapsible, the first of a pattern open."""
     limit = cfg["report"]["html_max_rows"]
     out, shown = ['<h2 id="hosts">Hosts to look at</h2>'], 0
@@ -518,7 +526,8 @@ def _hosts_html(groups: list[Pattern], by_host: dict[str, list[Flow]], index: di
         for j, host in enumerate(group.hosts):
             if shown >= limit:
                 break
-            out.append(_host_html(host, by_host.get(host.ip, []), index, contained, cfg, is_open=j == 0 and k < 3))
+            out.append(_host_html(host, by_host.get(host.ip, []), index, contained, cfg, captures,
+                                  is_open=j == 0 and k < 3))
             shown += 1
     total = sum(len(g.hosts) for g in detailed)
     if total > shown:
@@ -557,7 +566,7 @@ def render_html(report: Report, cfg: Config, generated: datetime | None = None) 
         f'<h2 id="notes">Notes</h2><ul>{notes}</ul>' if notes else "",
         _summary_html(hosts, groups, cfg),
         _inputs_html(report),
-        _hosts_html(groups, by_host, index, contained, cfg),
+        _hosts_html(groups, by_host, index, contained, cfg, [str(i.path) for i in report.inputs]),
         '<h2 id="containment">Containment</h2>' + (_containment_html(contained) if contained
                                                    else '<p class="muted">Nothing to contain.</p>'),
     ]
