@@ -21,6 +21,7 @@ from .detect.index import DetectIndex, get_index
 from .model import Flow, HostReport, Indicator
 from .registry import QUESTIONS as QUESTIONS  # the answers' keys, re-exported
 from .registry import for_question, with_flag
+from .report.common import iso_time
 
 #: the types each answer lists as evidence, strongest first (data/indicators.toml: question)
 PORT_TYPES = for_question("nonstandard_ports")
@@ -188,7 +189,7 @@ def resumed_same_channel(host: str, index: DetectIndex, ctx: DetectContext) -> l
         later = [f for f in flows if channel(f) == key and f.ts > primary.first_ts and f.established]
         if later:
             out.append(f"{primary.attempts} failed attempts on {primary.proto}/{primary.port} {primary.peer}, "
-                       f"resumed at {later[0].ts:.6f}")
+                       f"resumed at {iso_time(later[0].ts)}")
     return out
 
 

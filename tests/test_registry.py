@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO
-from pcap_analyzer import containment, registry
+from pcap_analyzer import attack, containment, registry
 from pcap_analyzer.config import default_config, load_config
 from pcap_analyzer.detect import PHASE_ONE, PHASE_TWO
 from pcap_analyzer.detect.failed_fallback import ANOMALY_TYPES
@@ -169,6 +169,13 @@ def test_derived_groups_are_the_registry_flags() -> None:
     assert DNS_TYPES == ("dns_tunnel", "dynamic_dns")  # strongest evidence first
     assert QUESTIONS == tuple(QUESTION_TEXT) == ("nonstandard_ports", "protocol_switch", "unusual_dns",
                                                  "fail_then_resume")
+
+
+def test_attack_techniques_are_the_registry_s() -> None:
+    for entry in registry.indicators():
+        assert entry.attack[:1] == ("T1008",), f"{REGISTRY}: {entry.name}'s attack starts with T1008"
+        assert set(entry.attack) <= set(attack.NAMES), f"pcap_analyzer/attack.py: name {set(entry.attack) - set(attack.NAMES)}"
+        assert attack.BY_TYPE[entry.name] == entry.attack
 
 
 def test_schema_enum_is_the_registry_in_order() -> None:
