@@ -20,7 +20,7 @@ FLAGS = frozenset({"evasive", "anomaly", "tunnel", "signature", "always_escalate
 _ATTACK_ID = re.compile(r"T\d{4}(?:\.\d{3})?")
 _SID_GROUP = re.compile(r"(\d{7})-(\d{7})")
 _KEYS = frozenset({"name", "description", "detector", "question", "attack", "weight", "flags", "zeek_notice",
-                   "suricata", "scenario"})
+                   "suricata", "scenario", "rank", "pattern"})
 
 
 def is_none(value: object) -> bool:
@@ -42,6 +42,8 @@ class Indicator:
     zeek_notice: str  # "Module::Name", or "none: <reason>"
     suricata: tuple[tuple[int, int], ...] | str  # SID groups (first, last), or "none: <reason>"
     scenario: str  # a pcaps/labels.json scenario, or "none: <reason>"
+    rank: int  # 1 = most telling (a host's pattern is its most telling indicator)
+    pattern: str  # the pattern's label, "{}" = its target
 
     def has(self, flag: str) -> bool:
         return flag in self.flags
@@ -84,11 +86,15 @@ def _entry(raw: dict[str, Any], questions: dict[str, str]) -> Indicator:
     for key in ("description", "scenario"):
         if not isinstance(raw[key], str) or not raw[key]:
             raise bad(f"{key} must be a non-empty string")
+    if isinstance(raw["rank"], bool) or not isinstance(raw["rank"], int) or raw["rank"] < 1:
+        raise bad("rank must be an integer >= 1")
+    if not isinstance(raw["pattern"], str) or raw["pattern"].count("{}") != 1:
+        raise bad("pattern must be a label with one '{}' for its target")
     if not re.fullmatch(r"[a-z_]+(?:\.[a-z_]+)+", str(raw["detector"])):
         raise bad("detector must be a module under pcap_analyzer ('detect.dyndns')")
     return Indicator(name=name, description=raw["description"], detector=raw["detector"], question=raw["question"],
                      attack=attack, weight=float(weight), flags=flags, zeek_notice=notice, suricata=suricata,
-                     scenario=raw["scenario"])
+                     scenario=raw["scenario"], rank=raw["rank"], pattern=raw["pattern"])
 
 
 @lru_cache(maxsize=1)
@@ -100,6 +106,9 @@ def _load() -> tuple[dict[str, str], tuple[Indicator, ...]]:
     names = [e.name for e in entries]
     if len(set(names)) != len(names):
         raise InputError(f"{REGISTRY_FILE}: an indicator is listed twice")
+    ranks = [e.rank for e in entries]
+    if len(set(ranks)) != len(ranks):
+        raise InputError(f"{REGISTRY_FILE}: two indicators have the same rank")
     return questions, entries
 
 

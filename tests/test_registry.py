@@ -20,6 +20,7 @@ from pcap_analyzer.detect.failed_fallback import ANOMALY_TYPES
 from pcap_analyzer.detect.protocol_switch import TUNNEL_TYPES
 from pcap_analyzer.errors import InputError
 from pcap_analyzer.model import INDICATOR_TYPES
+from pcap_analyzer.report import patterns
 from pcap_analyzer.report.common import QUESTION_TEXT
 from pcap_analyzer.verdict import DNS_TYPES, PORT_TYPES, QUESTIONS, SIGNATURE_TYPES
 
@@ -184,6 +185,14 @@ def test_schema_enum_is_the_registry_in_order() -> None:
         "pcap_analyzer/data/report.schema.json: the indicator type enum must list the registry, in its order")
 
 
+def test_report_patterns_follow_the_registry_ranks() -> None:
+    assert patterns.MAIN_ORDER == ("dns_tunnel", "icmp_tunnel", "failed_then_fallback", "intel_match", "dynamic_dns",
+                                   "protocol_switch", "nonstandard_port_encrypted", "protocol_port_mismatch",
+                                   "beaconing", "baseline_deviation")
+    assert set(patterns.LABELS) == set(registry.names())
+    assert patterns.LABELS["dns_tunnel"].format("t.example") == "DNS tunnel under t.example"
+
+
 def test_containment_main_type_follows_registry_order() -> None:
     assert containment.main_type({"intel_match", "dynamic_dns", "beaconing"}) == "dynamic_dns"
     assert containment.main_type(set(reversed(registry.names()))) == registry.names()[0]
@@ -217,7 +226,8 @@ def test_config_rejects_unregistered_types(tmp_path: Path, text: str, message: s
 
 def test_a_malformed_registry_entry_is_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
     raw = {"name": "x", "description": "d", "detector": "detect.x", "question": "unusual_dns", "attack": ["T1572"],
-           "weight": 10.0, "flags": ["evasive"], "zeek_notice": "none: r", "suricata": "none: r", "scenario": "none: r"}
+           "weight": 10.0, "flags": ["evasive"], "zeek_notice": "none: r", "suricata": "none: r", "scenario": "none: r",
+           "rank": 11, "pattern": "x to {}"}
     questions = registry.questions()
     assert registry._entry(raw, questions).name == "x"
     for change, message in [({"flags": ["sneaky"]}, "unknown flags ['sneaky']"),
@@ -225,7 +235,9 @@ def test_a_malformed_registry_entry_is_one_line(monkeypatch: pytest.MonkeyPatch)
                             ({"weight": -1}, "weight must be a number in [0, 100]"),
                             ({"question": "none"}, "question must be one of"),
                             ({"suricata": ["1008010"]}, "suricata must be SID groups"),
-                            ({"zeek_notice": "Dynamic_DNS"}, "zeek_notice must be 'Module::Name'")]:
+                            ({"zeek_notice": "Dynamic_DNS"}, "zeek_notice must be 'Module::Name'"),
+                            ({"rank": 0}, "rank must be an integer >= 1"),
+                            ({"pattern": "x"}, "pattern must be a label with one '{}'")]:
         with pytest.raises(InputError, match=re.escape(message)):
             registry._entry({**raw, **change}, questions)
     with pytest.raises(InputError, match=r"missing \['weight'\]"):

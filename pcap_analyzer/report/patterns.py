@@ -9,22 +9,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from .. import registry
 from ..model import HostReport, Indicator
 
-#: most telling first: a host's main indicator is the first of these it has.
-MAIN_ORDER: tuple[str, ...] = ("dns_tunnel", "icmp_tunnel", "failed_then_fallback", "intel_match", "dynamic_dns",
-                               "protocol_switch", "nonstandard_port_encrypted", "protocol_port_mismatch", "beaconing")
-LABELS: dict[str, str] = {
-    "dns_tunnel": "DNS tunnel under {}",
-    "icmp_tunnel": "ICMP tunnel to {}",
-    "failed_then_fallback": "fallback to {}",
-    "intel_match": "intel match {}",
-    "dynamic_dns": "dynamic DNS name {}",
-    "protocol_switch": "protocol switch to {}",
-    "nonstandard_port_encrypted": "encrypted traffic on {}",
-    "protocol_port_mismatch": "unexpected protocol on {}",
-    "beaconing": "beaconing to {}",
-}
+#: most telling first: a host's main indicator is the first of these it has (data/indicators.toml: rank).
+MAIN_ORDER: tuple[str, ...] = tuple(e.name for e in sorted(registry.indicators(), key=lambda e: e.rank))
+LABELS: dict[str, str] = {e.name: e.pattern for e in registry.indicators()}  # data/indicators.toml: pattern
 
 
 @dataclass(slots=True)
