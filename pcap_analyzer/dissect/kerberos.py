@@ -31,8 +31,8 @@ def message(data: bytes) -> str:
         if pos + length != len(data) or data[pos] != 0x30:
             return ""
         _, pos = _length(data, pos + 1)
-        # first element: [0] pvno (AS/TGS-REQ and KRB-ERROR) or [0] pvno then [1] msg-type (replies), INTEGER 5
-        if data[pos] != 0xA0:
+        # first element: pvno, INTEGER 5, tagged [1] in requests (KDC-REQ) and [0] in replies and KRB-ERROR
+        if data[pos] not in (0xA0, 0xA1):
             return ""
         _, pos = _length(data, pos + 1)
         return name if data[pos: pos + 3] == b"\x02\x01\x05" else ""
