@@ -163,8 +163,9 @@ class FailedFallback:
         same_family = fam == family(primary.service, ctx.cfg)
         if same_target and same_family and flow.resp_p == primary.port and standard_port(flow) and not tagged:
             return []  # the same service again: QUIC -> TLS on 443, happy eyeballs, CDN failover
-        if same_target and not tagged and same_service(f"{primary.proto}/{primary.port}", port_key(flow)):
-            return []  # one service on its other port: IMAPS -> IMAP STARTTLS, APNs 5223 -> 443, TURN UDP -> TLS
+        tool_only = all(ind.evidence.get("app_class") for ind in by_uid.get(flow.uid, []))  # a VPN reported as such
+        if same_target and tool_only and same_service(f"{primary.proto}/{primary.port}", port_key(flow)):
+            return []  # one service on its other port: IMAPS -> IMAP STARTTLS, APNs 5223 -> 443, OpenVPN UDP -> TCP
         why = list(tagged)
         direct = not ctx.home.is_internal(flow.resp_h) and fam not in ("dns", "icmp")  # not via a resolver / ping
         if direct and not flow.expected_service:
