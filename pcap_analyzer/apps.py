@@ -60,9 +60,11 @@ def _data() -> tuple[tuple[PortEntry, ...], tuple[frozenset[str], ...]]:
     return tuple(entries), groups
 
 
-def port_entries(proto: str, port: int) -> list[PortEntry]:
+@lru_cache(maxsize=4096)
+def port_entries(proto: str, port: int) -> tuple[PortEntry, ...]:
     """The entries that cover proto/port, narrowest first."""
-    return sorted((e for e in _data()[0] if e.proto == proto and e.first <= port <= e.last), key=lambda e: e.width)
+    return tuple(sorted((e for e in _data()[0] if e.proto == proto and e.first <= port <= e.last),
+                        key=lambda e: e.width))
 
 
 def expected_ports(cfg: Config) -> dict[str, str]:

@@ -6,7 +6,6 @@ import functools
 import random
 import shutil
 import subprocess
-from pathlib import Path
 
 import pytest
 from conftest import SHARED_PCAPS
@@ -156,3 +155,36 @@ def test_mutated_app_payloads_never_raise() -> None:
             else:
                 flow.orig_datagrams, flow.resp_datagrams = picked[:2], picked[2:]
             dissect.annotate(flow, cfg)
+
+
+def _datagram_flow(proto: str, port: int, orig: list[bytes], resp: list[bytes]) -> Flow:
+    flow = Flow(uid="s", ts=0.0, last_ts=1.0, proto=proto, orig_h="10.0.0.1", orig_p=40000, resp_h="192.0.2.1",
+                resp_p=port, orig_datagrams=orig, resp_datagrams=resp)
+    dissect.annotate(flow, default_config())
+    return flow
+
+
+def test_protocols_without_a_shared_capture() -> None:
+    """Teredo, ESP and NTP have no capture in ../shared: built from their RFCs' layouts (scapy for the inner
+    IPv6 packet)."""
+    from scapy.layers.inet6 import ICMPv6EchoRequest, IPv6
+
+    inner = bytes(IPv6(src="2001::1", dst="2001:db8::2") / ICMPv6EchoRequest(data=b"x" * 24))
+    origin = b"\0\0" + bytes(6)  # origin indication header
+    teredo = _datagram_flow("udp", 3544, [inner, origin + inner], [inner])
+    assert (teredo.service, teredo.app) == ("teredo", {"protocol": "teredo", "packets": 3})
+    not_teredo = _datagram_flow("udp", 3544, [inner[:-1]], [])  # the IPv6 length no longer fits
+    assert not_teredo.service == ""
+
+    spi = bytes.fromhex("c0ffee01")
+    esp = _datagram_flow("50", 0, [spi + seq.to_bytes(4, "big") + bytes(range(24)) for seq in range(1, 6)], [])
+    assert esp.service == "esp" and esp.app["packets"] == 5
+    replayed = _datagram_flow("50", 0, [spi + (1).to_bytes(4, "big") + bytes(24)] * 3, [])
+    assert replayed.service == ""  # sequence numbers must advance
+
+    request = bytes([0x23]) + bytes(47)  # NTPv4, mode 3
+    reply = bytes([0x24, 2, 6, 0xE9]) + bytes(44)  # mode 4, stratum 2
+    ntp = _datagram_flow("udp", 123, [request], [reply])
+    assert ntp.service == "ntp" and ntp.app["modes"] == ["client", "server"] and ntp.app["versions"] == [4]
+    lone = _datagram_flow("udp", 123, [request], [])
+    assert lone.service == ""  # one unanswered 48-byte datagram is not enough
