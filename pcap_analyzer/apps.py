@@ -125,14 +125,18 @@ def is_policy_class(app_cls: str, cfg: Config) -> bool:
 
 def ordinary_app(flow: Flow, cfg: Config, service: str | None = None) -> bool:
     """A recognised app protocol of an ordinary class (media, voice, time, authentication...) on its customary
-    port or on a registered / dynamic port (>= [apps] min_app_port): what calls and conferencing do."""
+    port, or of a class that negotiates its ports ([apps] dynamic_port_classes: call media, games) on a registered /
+    dynamic port (>= [apps] min_app_port): what calls and conferencing do. RDP or Kerberos elsewhere stays odd."""
     service = flow.service if service is None else service
     if not service:
         return False
+    acfg = cfg["apps"]
     cls = app_class(flow, cfg, service)
-    if cls not in cfg["apps"]["ordinary_classes"]:
+    if cls not in acfg["ordinary_classes"]:
         return False
-    return customary(flow, cfg, service) is not None or flow.resp_p >= cfg["apps"]["min_app_port"]
+    if customary(flow, cfg, service) is not None:
+        return True
+    return cls in acfg["dynamic_port_classes"] and flow.resp_p >= acfg["min_app_port"]
 
 
 def same_service(a: str, b: str) -> bool:

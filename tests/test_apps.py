@@ -123,6 +123,8 @@ def test_known_app_protocols_on_customary_or_dynamic_ports_are_no_indicator() ->
     assert fired(PortMismatch(), stun_low) == [("udp", 53, "media")]
     random_high = make_flow(H, PEER, 41107, "udp", orig_measures=RANDOM)  # unrecognised: still an indicator
     assert fired(NonstandardPort(), random_high) == [("udp", 41107, "")]
+    rdp_elsewhere = app_flow(33890, "rdp", "tcp")  # RDP does not negotiate ports: off 3389 it is odd
+    assert not apps.ordinary_app(rdp_elsewhere, CFG) and apps.ordinary_app(rdp, CFG)
 
 
 def test_policy_tools_are_reported_with_their_class_even_on_their_own_port() -> None:
