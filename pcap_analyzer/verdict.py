@@ -121,6 +121,14 @@ def escalation_reasons(by_type: dict[str, list[Indicator]], cfg: Config) -> list
     return reasons
 
 
+def leads_only(by_type: dict[str, list[Indicator]], cfg: Config) -> bool:
+    """Every indicator is of a lead type (``verdict.lead_types``, e.g. a regular heartbeat: every app has some)
+    without evidence that makes it more (``verdict.lead_promote_evidence``, e.g. cleartext, a beacon that moved)."""
+    vcfg = cfg["verdict"]
+    return all(kind in vcfg["lead_types"] and not any(ind.evidence.get(key) for key in vcfg["lead_promote_evidence"]
+                                                      for ind in items) for kind, items in by_type.items())
+
+
 def _usage(flows: list[Flow]) -> Counter[str]:
     return Counter(f"{f.proto}/{f.resp_p} {f.service or f.expected_service or '?'}" for f in flows if f.established)
 
@@ -225,7 +233,7 @@ def build_hosts(indicators: list[Indicator], ctx: DetectContext) -> list[HostRep
         escalate = escalation_reasons(by_type, ctx.cfg)
         if escalate:
             report.verdict, report.reasons = "escalate", escalate
-        elif by_type:
+        elif by_type and not leads_only(by_type, ctx.cfg):
             report.verdict = "investigate"
             report.reasons = [f"no fallback pattern, but {describe(items[0])}" for items in by_type.values()]
         elif inds:

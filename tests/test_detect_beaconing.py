@@ -90,12 +90,27 @@ def test_internal_channels_are_evidence_but_not_verdict() -> None:
     assert ind.evidence["internal"] is True and ind.evidence["in_verdict"] is False
     (host,) = [h for h in build_hosts([ind], ctx) if h.ip == H]
     assert host.verdict == "benign" and host.indicators == [ind] and "informational" in host.reasons[0]
+    assert host.score == 0.0
     cfg = default_config()
     cfg["detect"]["beaconing"]["internal_in_verdict"] = True
     ctx = context(internal, cfg=cfg)
     (ind,) = Beaconing().run(ctx)
     assert "in_verdict" not in ind.evidence
-    assert [h.verdict for h in build_hosts([ind], ctx) if h.ip == H] == ["investigate"]
+    assert [h.score for h in build_hosts([ind], ctx) if h.ip == H] == [cfg["verdict"]["weights"]["beaconing"]]
+
+
+def test_a_lone_encrypted_heartbeat_is_a_lead_and_counts_with_other_indicators() -> None:
+    flows = checkins([100.0 + 30.0 * i for i in range(8)])
+    ctx = context(flows)
+    (ind,) = Beaconing().run(ctx)
+    (host,) = [h for h in build_hosts([ind], ctx) if h.ip == H]
+    assert host.verdict == "benign" and host.score == 10.0 and "informational" in host.reasons[0]
+    odd = tls_flow(H, "203.0.113.5", 4443, ts=50.0)
+    ctx = context(flows + [odd])
+    found = run_all(ctx)
+    assert {i.type for i in found} == {"beaconing", "nonstandard_port_encrypted"}
+    (host,) = [h for h in build_hosts(found, ctx) if h.ip == H]
+    assert host.verdict == "investigate" and host.score == 30.0
 
 
 def test_failed_attempts_are_timed_apart_from_working_connections() -> None:

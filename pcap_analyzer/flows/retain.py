@@ -1,6 +1,13 @@
 """Bounded payload retention (``Retained``): per flow side, the first ``sample_bytes`` of TCP payload (one piece per
 chunk, copied once from the capture) or the first datagrams of other protocols (ICMP messages with their header), and
-per flow the datagrams' (time, from originator); kept per slot until the flow is handed out (``flows.records``)."""
+per flow the datagrams' (time, from originator); kept per slot until the flow is handed out (``flows.records``).
+
+Past that head, a sample of the rest of the flow's life (``later``): the payload packets after the head are numbered
+per flow side (1, 2, 3 ...), and the first ``later_sample_bytes`` of those whose number is a multiple of a stride are
+kept, the stride being the smallest power of two that leaves at most ``later_samples`` of them: when a side's count
+outgrows it, the stride doubles and every other kept piece is dropped. The pieces are spread evenly over the flow's
+packets after the head whatever its length, memory stays bounded per flow side, and the result does not depend on
+how the capture is cut into chunks (the kept numbers depend only on the final count)."""
 from __future__ import annotations
 
 import itertools
@@ -12,7 +19,7 @@ import numpy as np
 from ..community_id import ICMP, ICMP6
 from .chunk import Chunk, slot_sides
 from .columns import Counters
-from .grouping import run_bounds, run_starts
+from .grouping import ranks, run_bounds, run_starts
 from .icmp import ICMP_HDR
 from .protocol import RST, TCP
 
@@ -27,16 +34,28 @@ class Retained:
         self.samples: dict[int, list[bytes]] = {}
         self.datagrams: dict[int, list[bytes]] = {}
         self.datagram_ts: dict[int, list[tuple[float, bool]]] = {}
+        # per slot * 2 + key side: the sample of the payload after the head, (number after the head, piece)
+        self.later: dict[int, list[tuple[int, bytes]]] = {}
 
-    def add(self, c: Chunk, cols: Counters) -> None:
-        """Bounded payload: TCP first sample_bytes per side, other protocols first datagrams per side."""
+    def add(self, c: Chunk, cols: Counters, later_samples: int = 0, later_bytes: int = 0) -> None:
+        """Bounded payload: TCP first sample_bytes per side, other protocols first datagrams per side; then at most
+        ``later_samples`` pieces of ``later_bytes`` spread over the rest of each side's payload packets."""
         tcp = c.proto == TCP
+        eligible = np.where(tcp, (c.payload_len > 0) & ~c.rxmit & ((c.flags & RST) == 0), True)
+        head = self._add_head(c, cols, tcp, eligible)
+        if later_samples > 0 and later_bytes > 0:
+            later = eligible & (c.payload_len > 0)
+            if head is not None:
+                later[head] = False
+            self._add_later(c, cols, np.flatnonzero(later), later_samples, later_bytes)
+
+    def _add_head(self, c: Chunk, cols: Counters, tcp: np.ndarray, eligible: np.ndarray) -> np.ndarray | None:
+        """The head: positions kept (whole or cut), None when none."""
         room = cols.room[c.slots].reshape(-1)
         ss = c.seg_side
-        cand = np.flatnonzero((room[ss] > 0) & np.where(tcp, (c.payload_len > 0) & ~c.rxmit & ((c.flags & RST) == 0),
-                                                        True))
+        cand = np.flatnonzero((room[ss] > 0) & eligible)
         if cand.shape[0] == 0:
-            return
+            return None
         # amount used before each candidate within its (flow, side): payload bytes for TCP, datagrams otherwise
         order = c.by_flow_side(cand)
         cost_o = np.where(tcp[order], c.payload_len[order], 1)
@@ -52,6 +71,38 @@ class Retained:
         sample = kept & tcp[order]
         self._add_samples(c, order[sample], take[sample])
         self._add_datagrams(c, np.sort(order[kept & ~tcp[order]]))
+        return order[kept]
+
+    def _add_later(self, c: Chunk, cols: Counters, pos: np.ndarray, limit: int, piece: int) -> None:
+        """Number the payload packets ``pos`` past the head per flow side, keep the pieces whose number is a multiple
+        of the side's stride (``later_stride``) and drop the kept pieces a grown stride no longer covers."""
+        if pos.shape[0] == 0:
+            return
+        order = c.by_flow_side(pos)
+        keys = slot_sides(c, order)
+        first, ends = run_bounds(keys)
+        flat = cols.later_n.reshape(-1)
+        before = flat[keys[first]]
+        after = before + (ends - first)
+        flat[keys[first]] = after
+        stride_now = later_stride(after, limit)
+        number = np.repeat(before, ends - first) + ranks(keys) + 1
+        keep = number % np.repeat(stride_now, ends - first) == 0
+        grown = np.flatnonzero(stride_now > later_stride(before, limit))
+        for key, stride in zip(keys[first[grown]].tolist(), stride_now[grown].tolist()):
+            got = self.later.get(key)
+            if got:
+                got[:] = [item for item in got if item[0] % stride == 0]
+        if not keep.any():
+            return
+        kept = order[keep]
+        start = c.batch.payload_off[c.srows[kept]]
+        end = start + np.minimum(c.payload_len[kept], piece)
+        source = _byte_source(c.batch.data)
+        blobs = list(map(source.__getitem__, map(slice, start.tolist(), end.tolist())))
+        for key, n, blob in zip(keys[keep].tolist(), number[keep].tolist(), blobs):
+            self.later.setdefault(key, []).append((n, blob))
+
 
     def _add_samples(self, c: Chunk, pos: np.ndarray, take: np.ndarray) -> None:
         """Append the first ``take`` payload bytes of TCP packets ``pos`` (grouped by flow side, capture order inside)
@@ -119,3 +170,9 @@ def _byte_source(data: Any) -> Any:
     if isinstance(owner, mmap.mmap) and getattr(data, "nbytes", -1) == len(owner):  # the whole map, from byte 0
         return owner
     return _BytesOf(data)
+
+
+def later_stride(count: np.ndarray, limit: int) -> np.ndarray:
+    """Smallest power of two s with count // s <= limit (1 while count <= limit)."""
+    need = np.maximum(count // (limit + 1), 0)  # s must exceed this
+    return np.where(need == 0, 1, np.left_shift(1, np.floor(np.log2(np.maximum(need, 1))).astype(np.int64) + 1))
