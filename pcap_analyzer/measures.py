@@ -240,8 +240,7 @@ def _annotate_later(flows: list[Flow], min_bytes: int, batch_bytes: int) -> None
         if not (flow.orig_later or flow.resp_later):
             continue
         flow.orig_later_measures = flow.resp_later_measures = None
-        for orig_side, pieces in ((True, flow.orig_later), (False, flow.resp_later)):
-            data = b"".join(pieces)
+        for orig_side, data in ((True, flow.orig_later), (False, flow.resp_later)):
             if len(data) >= min_bytes:
                 targets.append((flow, orig_side))
                 samples.append(data)

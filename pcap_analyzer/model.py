@@ -170,10 +170,10 @@ class Flow:
     datagram_ts: list[tuple[float, bool]] = field(default_factory=list)  # (ts, from_orig) per retained datagram
     # ICMP errors (unreachable etc.) that refer to this flow: (ts, reporter ip, type, code)
     icmp_errors: list[tuple[float, str, int, int]] = field(default_factory=list)
-    # A bounded sample of the payload past the retained head, spread over the rest of the flow's life (pieces in
-    # flow order; flows/retain.py): what an idle-then-active channel carries once it is active.
-    orig_later: tuple[bytes, ...] = ()
-    resp_later: tuple[bytes, ...] = ()
+    # A bounded sample of the payload past the retained head, spread over the rest of the flow's life (its pieces
+    # joined in flow order; flows/retain.py): what an idle-then-active channel carries once it is active.
+    orig_later: bytes = b""
+    resp_later: bytes = b""
     # Filled by dissect/
     service: str = ""  # "dns", "tls", "ssh", "http", "quic", "icmp", "" when unknown
     expected_service: str = ""  # what the responder port implies ("" when the port implies nothing)

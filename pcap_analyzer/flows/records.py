@@ -18,7 +18,7 @@ from ..model import Flow
 from .columns import Counters, History
 from .grouping import mix, stable_argsort
 from .protocol import TCP, UDP
-from .retain import Retained
+from .retain import LaterSample, Retained
 from .tcp import tcp_sizes, tcp_states, udp_states
 
 PROTO_NAMES = {TCP: "tcp", UDP: "udp", ICMP: "icmp", ICMP6: "icmp"}
@@ -180,14 +180,11 @@ def _payloads(slots: np.ndarray, roles: np.ndarray, n_tcp: int, retained: Retain
             *_later_pieces(retained.later, o_keys, r_keys)]
 
 
-def _later_pieces(later: dict[int, list[tuple[int, bytes]]], o_keys: list[int], r_keys: list[int]
-                  ) -> list[list[tuple[bytes, ...]]]:
-    """The columns orig_later, resp_later (pieces in flow order; one shared empty tuple when none), taken out of
-    ``later``."""
+def _later_pieces(later: dict[int, LaterSample], o_keys: list[int], r_keys: list[int]) -> list[list[bytes]]:
+    """The columns orig_later, resp_later (the sampled pieces joined, in flow order), taken out of ``later``."""
     if not later:
-        return [[()] * len(o_keys), [()] * len(r_keys)]
-    return [[tuple(piece for _, piece in sorted(got)) if (got := later.pop(k, None)) else () for k in keys]
-            for keys in (o_keys, r_keys)]
+        return [[b""] * len(o_keys), [b""] * len(r_keys)]
+    return [[got.data() if (got := later.pop(k, None)) else b"" for k in keys] for keys in (o_keys, r_keys)]
 
 
 def _histories(cols: Counters, history: History, slots: np.ndarray) -> list[str]:

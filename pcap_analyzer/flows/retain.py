@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import itertools
 import mmap
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -24,6 +25,31 @@ from .icmp import ICMP_HDR
 from .protocol import RST, TCP
 
 
+@dataclass(slots=True)
+class LaterSample:
+    """One flow side's sample past the head: the kept pieces' numbers (payload packets past the head, 1-based) and
+    lengths, their bytes joined one blob per chunk."""
+
+    numbers: list[int]
+    lengths: list[int]
+    blobs: list[bytes]
+
+    def prune(self, stride: int) -> None:
+        """Keep only the pieces whose number is a multiple of ``stride``."""
+        data = b"".join(self.blobs)
+        numbers, lengths, parts, at = [], [], [], 0
+        for n, size in zip(self.numbers, self.lengths):
+            if n % stride == 0:
+                numbers.append(n)
+                lengths.append(size)
+                parts.append(data[at: at + size])
+            at += size
+        self.numbers, self.lengths, self.blobs = numbers, lengths, [b"".join(parts)]
+
+    def data(self) -> bytes:
+        return b"".join(self.blobs)
+
+
 class Retained:
     """What is kept of the flows' payload, per slot * 2 + key side (samples, datagrams) or per slot (datagram times);
     the room left per flow side is the ``room`` column of the flows' Counters."""
@@ -34,8 +60,8 @@ class Retained:
         self.samples: dict[int, list[bytes]] = {}
         self.datagrams: dict[int, list[bytes]] = {}
         self.datagram_ts: dict[int, list[tuple[float, bool]]] = {}
-        # per slot * 2 + key side: the sample of the payload after the head, (number after the head, piece)
-        self.later: dict[int, list[tuple[int, bytes]]] = {}
+        # per slot * 2 + key side: the sample of the payload past the head
+        self.later: dict[int, LaterSample] = {}
 
     def add(self, c: Chunk, cols: Counters, later_samples: int = 0, later_bytes: int = 0) -> None:
         """Bounded payload: TCP first sample_bytes per side, other protocols first datagrams per side; then at most
@@ -75,7 +101,8 @@ class Retained:
 
     def _add_later(self, c: Chunk, cols: Counters, pos: np.ndarray, limit: int, piece: int) -> None:
         """Number the payload packets ``pos`` past the head per flow side, keep the pieces whose number is a multiple
-        of the side's stride (``later_stride``) and drop the kept pieces a grown stride no longer covers."""
+        of the side's stride (``later_stride``) and drop the kept pieces a grown stride no longer covers; one joined
+        copy per flow side and chunk."""
         if pos.shape[0] == 0:
             return
         order = c.by_flow_side(pos)
@@ -88,21 +115,30 @@ class Retained:
         stride_now = later_stride(after, limit)
         number = np.repeat(before, ends - first) + ranks(keys) + 1
         keep = number % np.repeat(stride_now, ends - first) == 0
+        store = self.later
         grown = np.flatnonzero(stride_now > later_stride(before, limit))
         for key, stride in zip(keys[first[grown]].tolist(), stride_now[grown].tolist()):
-            got = self.later.get(key)
-            if got:
-                got[:] = [item for item in got if item[0] % stride == 0]
+            got = store.get(key)
+            if got is not None:
+                got.prune(stride)
         if not keep.any():
             return
-        kept = order[keep]
+        kept, kkeys = order[keep], keys[keep]
         start = c.batch.payload_off[c.srows[kept]]
-        end = start + np.minimum(c.payload_len[kept], piece)
-        source = _byte_source(c.batch.data)
-        blobs = list(map(source.__getitem__, map(slice, start.tolist(), end.tolist())))
-        for key, n, blob in zip(keys[keep].tolist(), number[keep].tolist(), blobs):
-            self.later.setdefault(key, []).append((n, blob))
-
+        length = np.minimum(c.payload_len[kept], piece)
+        mv = memoryview(c.batch.data).cast("B")
+        views = [mv[a:b] for a, b in zip(start.tolist(), (start + length).tolist())]
+        numbers, lengths = number[keep].tolist(), length.tolist()
+        kfirst, kends = run_bounds(kkeys)
+        for key, a, b in zip(kkeys[kfirst].tolist(), kfirst.tolist(), kends.tolist()):
+            blob = b"".join(views[a:b])
+            got = store.get(key)
+            if got is None:
+                store[key] = LaterSample(numbers[a:b], lengths[a:b], [blob])
+            else:
+                got.numbers += numbers[a:b]
+                got.lengths += lengths[a:b]
+                got.blobs.append(blob)
 
     def _add_samples(self, c: Chunk, pos: np.ndarray, take: np.ndarray) -> None:
         """Append the first ``take`` payload bytes of TCP packets ``pos`` (grouped by flow side, capture order inside)
