@@ -142,6 +142,19 @@ def test_a_beacon_that_dies_and_reappears_elsewhere_is_fallback_evidence() -> No
     assert all("reappeared_on" not in i.evidence for i in Beaconing().run(context(before + unrelated)))
 
 
+def test_one_service_rotating_its_address_has_not_moved() -> None:
+    name = "poll.vendor.example"
+    first = [dns_flow(H, "10.0.0.1", 99.0, name, answers=[(name, "A", C2)])]
+    first += checkins([100.0 + 45.0 * i for i in range(8)], port=443)
+    second = [dns_flow(H, "10.0.0.1", 499.0, name, answers=[(name, "A", "203.0.113.77")])]
+    second += checkins([500.0 + 45.0 * i for i in range(8)], port=443, peer="203.0.113.77")
+    found = Beaconing().run(context(first + second))
+    assert len(found) == 2 and all("reappeared_on" not in i.evidence for i in found)
+    other = checkins([500.0 + 45.0 * i for i in range(8)], port=443, peer="203.0.113.77", sni="cdn.other.example")
+    moved = [i for i in Beaconing().run(context(first + other)) if "reappeared_on" in i.evidence]
+    assert [i.peer for i in moved] == [C2]  # another name on the new address: the beacon moved
+
+
 def test_cleartext_heartbeat_on_an_odd_port_is_marked_and_investigated() -> None:
     beats = [make_flow(H, "203.0.113.40", 7001, ts=20.0 * i, service="", orig_measures=TEXT, resp_measures=TEXT)
              for i in range(10)]

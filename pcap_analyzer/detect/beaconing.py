@@ -69,7 +69,7 @@ class Beaconing:
         out: list[Indicator] = []
         for series in beacons:
             out.append(self._indicator(series, ctx, bcfg))
-        _link_reappearances(beacons, out, bcfg)
+        _link_reappearances(beacons, out, bcfg, _same_service(ctx))
         return out
 
     def _indicator(self, series: Series, ctx: DetectContext, bcfg: dict[str, Any]) -> Indicator:
@@ -153,9 +153,25 @@ def cleartext_ratio(flows: list[Flow], ctx: DetectContext) -> float | None:
     return sum(m.printable * m.nbytes for m in measured) / sum(m.nbytes for m in measured)
 
 
-def _link_reappearances(beacons: list[Series], inds: list[Indicator], bcfg: dict[str, Any]) -> None:
-    """A beacon that stops, and the host's next beacon on another channel starting after it within
-    ``reappear_window`` seconds at an interval within ``reappear_ratio`` of the old one: evidence on both."""
+def _same_service(ctx: DetectContext) -> Any:
+    """Whether two series are one service moving address: the same port and a registered domain in common (a CDN
+    or DNS rotation, not another channel)."""
+    index = get_index(ctx)
+    shared = frozenset(ctx.cfg["detect"]["shared_zones"])
+
+    def same(old: Series, new: Series) -> bool:
+        if old.key[1:] != new.key[1:]:
+            return False
+        return bool(index.base_domains_for(old.flows[-1], shared) & index.base_domains_for(new.flows[0], shared))
+
+    return same
+
+
+def _link_reappearances(beacons: list[Series], inds: list[Indicator], bcfg: dict[str, Any], same_service: Any
+                        ) -> None:
+    """A beacon that stops, and the host's next beacon on another channel (not the same service at a new address:
+    ``same_service``) starting after it within ``reappear_window`` seconds at an interval within ``reappear_ratio``
+    of the old one: evidence on both."""
     by_host: dict[str, list[tuple[Series, Indicator]]] = defaultdict(list)
     for series, ind in zip(beacons, inds):
         by_host[series.host].append((series, ind))
@@ -164,6 +180,7 @@ def _link_reappearances(beacons: list[Series], inds: list[Indicator], bcfg: dict
             interval = old.score.median_interval
             later = [(new, new_ind) for new, new_ind in items
                      if new.key != old.key and not new.failed and new.first_ts > old.last_ts
+                     and not same_service(old, new)
                      and new.first_ts - old.last_ts <= bcfg["reappear_window"]
                      and 1.0 / bcfg["reappear_ratio"] <= new.score.median_interval / interval <= bcfg["reappear_ratio"]]
             if not later:
