@@ -149,7 +149,8 @@ def test_one_service_rotating_its_address_has_not_moved() -> None:
     second = [dns_flow(H, "10.0.0.1", 499.0, name, answers=[(name, "A", "203.0.113.77")])]
     second += checkins([500.0 + 45.0 * i for i in range(8)], port=443, peer="203.0.113.77")
     found = Beaconing().run(context(first + second))
-    assert len(found) == 2 and all("reappeared_on" not in i.evidence for i in found)
+    assert sorted(i.peer for i in found) == sorted([C2, "203.0.113.77", name])  # two channels, one name across both
+    assert all("reappeared_on" not in i.evidence for i in found)
     other = checkins([500.0 + 45.0 * i for i in range(8)], port=443, peer="203.0.113.77", sni="cdn.other.example")
     moved = [i for i in Beaconing().run(context(first + other)) if "reappeared_on" in i.evidence]
     assert [i.peer for i in moved] == [C2]  # another name on the new address: the beacon moved
@@ -166,3 +167,12 @@ def test_cleartext_heartbeat_on_an_odd_port_is_marked_and_investigated() -> None
     http = [make_flow(H, "203.0.113.40", 8080, ts=20.0 * i, service="http", orig_measures=TEXT) for i in range(10)]
     (plain,) = Beaconing().run(context(http))
     assert "cleartext" not in plain.evidence  # a recognised protocol on its port is no cleartext C2
+
+
+def test_a_name_rotating_its_addresses_is_one_beacon() -> None:
+    peers = ("198.51.100.31", "198.51.100.32", "203.0.113.33")
+    flows = [tls_flow(H, peers[i % 3], 443, ts=100.0 + 30.0 * i, sni="c2.rotate.example") for i in range(9)]
+    (ind,) = Beaconing().run(context(flows))  # three addresses of 3 check-ins each: no channel series
+    ev = ind.evidence
+    assert ind.peer == ev["name"] == "c2.rotate.example" and ev["peers"] == list(peers) and ev["peer_count"] == 3
+    assert abs(ev["median_interval"] - 30.0) < 0.01 and ev["connections"] == 9

@@ -1,7 +1,8 @@
 """beaconing: connections to one channel (peer, port, proto) at regular intervals - a C2 check-in loop.
 
-Per host and channel, working connections and failed attempts are two series, scored apart (``beacon_score``): a
-dead C2's retry loop does not blur the timing of the channel that works. A series fires when its intervals are
+Per host and channel, and per name served from several addresses, working connections and failed attempts are two
+series, scored apart (``beacon_score``): a dead C2's retry loop does not blur the timing of the channel that works.
+A series fires when its intervals are
 regular enough on their own (``min_dispersion``) and its combined score reaches ``min_score``. Channels to known
 periodic services (data/periodic_services.txt: time sync, connectivity checks, push, update pollers, EDR) never
 count. Internal-to-internal channels are reported with ``in_verdict: false`` unless configured otherwise.
@@ -39,17 +40,20 @@ def shipped_periodic() -> frozenset[str]:
 
 @dataclass
 class Series:
-    """One host's connections on one channel, working or failed, and how beacon-like they are."""
+    """One host's connections on one channel (or to one name across several addresses: ``name``), working or
+    failed, and how beacon-like they are."""
 
     host: str
     flows: list[Flow]
     failed: bool
     internal: bool
     score: BeaconScore
+    name: str = ""
 
     @property
     def key(self) -> tuple[str, int, str]:
-        return channel(self.flows[0])
+        peer, port, proto = channel(self.flows[0])
+        return (self.name or peer), port, proto
 
     @property
     def first_ts(self) -> float:
@@ -80,13 +84,18 @@ class Beaconing:
             "first_ts": first.ts, "last_ts": last.last_ts, "service": first.service, "port": first.resp_p,
             "internal": series.internal,
         }
+        if series.name:
+            peers = sorted({f.resp_h for f in series.flows})
+            evidence["name"] = series.name
+            evidence["peers"] = peers[:ctx.cfg["detect"]["max_examples"]]
+            evidence["peer_count"] = len(peers)
         if series.internal and not bcfg["internal_in_verdict"]:
             evidence["in_verdict"] = False
         printable = cleartext_ratio(series.flows, ctx)
         if printable is not None:
             evidence["cleartext"] = True
             evidence["printable"] = round(printable, 3)
-        ind = indicator(self.name, series.host, first, evidence)
+        ind = indicator(self.name, series.host, first, evidence, peer=series.name)
         ind.uids.extend(f.uid for f in series.flows[1:])
         return ind
 
@@ -106,26 +115,36 @@ def _find_series(ctx: DetectContext) -> list[Series]:
     window = _capture_window(ctx.flows)
     out: list[Series] = []
     for host, flows in index.by_host.items():
-        groups: dict[tuple[tuple[str, int, str], bool], list[Flow]] = defaultdict(list)
+        groups: dict[tuple[str, int, str, bool], list[Flow]] = defaultdict(list)
+        by_name: dict[tuple[str, int, str, bool], list[Flow]] = defaultdict(list)
         for flow in flows:
             if flow.service in bcfg["ignore_services"] or flow.expected_service in bcfg["ignore_services"]:
                 continue
             if is_broadcast(flow.resp_h) or _is_periodic(flow, index, periodic):
                 continue
-            groups[(channel(flow), is_failed(flow, ctx.cfg))].append(flow)
-        for (_, failed), group in groups.items():
+            failed = is_failed(flow, ctx.cfg)
+            groups[(*channel(flow), failed)].append(flow)
+            name = index.domain_of(flow)
+            if name:
+                by_name[(name, flow.resp_p, flow.proto, failed)].append(flow)
+        candidates = [("", key[3], group) for key, group in groups.items()]
+        # a name served from several addresses (a C2 domain rotating its IPs): one series across them
+        candidates += [(key[0], key[3], group) for key, group in by_name.items()
+                       if len({f.resp_h for f in group}) > 1]
+        for name, failed, group in candidates:
             if len(group) < bcfg["min_events"]:
                 continue
             internal = ctx.home.is_internal(group[0].resp_h)
             if internal and not bcfg["include_internal"]:
                 continue
+            group.sort(key=lambda f: f.ts)
             starts = np.fromiter((f.ts for f in group), dtype=np.float64, count=len(group))
             sizes = np.fromiter((f.orig_bytes + f.resp_bytes for f in group), dtype=np.float64, count=len(group))
             score = score_series(starts, sizes, window, bcfg)
             if (bcfg["min_interval"] <= score.median_interval <= bcfg["max_interval"]
                     and score.components["dispersion"] >= bcfg["min_dispersion"] and score.score >= bcfg["min_score"]):
-                out.append(Series(host, group, failed, internal, score))
-    return sorted(out, key=lambda s: (s.host, s.first_ts))
+                out.append(Series(host, group, failed, internal, score, name))
+    return sorted(out, key=lambda s: (s.host, s.first_ts, s.name))
 
 
 def _capture_window(flows: list[Flow]) -> float:
