@@ -42,8 +42,8 @@ def test_idle_then_active_channel_is_measured_on_its_active_part() -> None:
     cfg = load_config()
     (flow,) = flows_of(idle_then_active(), cfg)
     assert len(flow.orig_sample) == cfg["flows"]["sample_bytes"] and flow.orig_sample.startswith(b"KEEPALIVE")
-    # 8 keepalives and 500 records past the head: every 32nd of them (16 at most), 200-byte records, one keepalive
-    assert len(flow.orig_later) == 15 * 200 and flow.orig_later.count(b"KEEPALIVE") == 0
+    # 8 keepalives and 500 records past the head: every 64th of them (8 at most), all 200-byte records
+    assert len(flow.orig_later) == 7 * 200 and flow.orig_later.count(b"KEEPALIVE") == 0
     annotate_all([flow], cfg)
     assert flow.orig_measures.entropy < 5.0 and flow.orig_measures.printable > 0.99  # the idle head
     later = flow.orig_later_measures
@@ -77,6 +77,6 @@ def test_udp_datagrams_past_the_head_are_sampled_too() -> None:
     tunnel = [pkt(80.0 + i / 10, CLIENT, SERVER, 17, 5000, 40404, payload=rng.randbytes(300)) for i in range(200)]
     (flow,) = flows_of(keepalive + tunnel, cfg)
     assert len(flow.orig_datagrams) == cfg["flows"]["max_datagrams"]
-    assert len(flow.orig_later) == 12 * 256  # 206 datagrams past the head: every 16th, cut to 256 bytes
+    assert len(flow.orig_later) == 6 * 300  # 206 datagrams past the head: every 32nd, all tunnel datagrams
     annotate_all([flow], cfg)
     assert flow.orig_measures.entropy < 1.0 and flow.orig_later_measures.entropy > 7.0

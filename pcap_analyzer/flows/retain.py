@@ -20,7 +20,7 @@ import numpy as np
 from ..community_id import ICMP, ICMP6
 from .chunk import Chunk, slot_sides
 from .columns import Counters
-from .grouping import ranks, run_bounds, run_starts
+from .grouping import run_bounds, run_starts
 from .icmp import ICMP_HDR
 from .protocol import RST, TCP
 
@@ -106,24 +106,27 @@ class Retained:
         if pos.shape[0] == 0:
             return
         order = c.by_flow_side(pos)
-        keys = slot_sides(c, order)
-        first, ends = run_bounds(keys)
+        first, ends = run_bounds(c.seg_side[order])  # runs of one flow side, capture order inside
+        sizes = ends - first
+        run_keys = slot_sides(c, order[first])
         flat = cols.later_n.reshape(-1)
-        before = flat[keys[first]]
-        after = before + (ends - first)
-        flat[keys[first]] = after
+        before = flat[run_keys]
+        after = before + sizes
+        flat[run_keys] = after
         stride_now = later_stride(after, limit)
-        number = np.repeat(before, ends - first) + ranks(keys) + 1
-        keep = number % np.repeat(stride_now, ends - first) == 0
+        # number past the head of every packet: its rank in the run + the side's count before this chunk + 1
+        number = np.arange(order.shape[0], dtype=np.int64) + np.repeat(before - first + 1, sizes)
+        keep = (number & np.repeat(stride_now - 1, sizes)) == 0  # strides are powers of two
         store = self.later
         grown = np.flatnonzero(stride_now > later_stride(before, limit))
-        for key, stride in zip(keys[first[grown]].tolist(), stride_now[grown].tolist()):
+        for key, stride in zip(run_keys[grown].tolist(), stride_now[grown].tolist()):
             got = store.get(key)
             if got is not None:
                 got.prune(stride)
         if not keep.any():
             return
-        kept, kkeys = order[keep], keys[keep]
+        kept = order[keep]
+        kkeys = slot_sides(c, kept)
         start = c.batch.payload_off[c.srows[kept]]
         length = np.minimum(c.payload_len[kept], piece)
         mv = memoryview(c.batch.data).cast("B")
