@@ -204,7 +204,8 @@ def test_config_weights_come_from_the_registry_and_can_be_overridden(tmp_path: P
     assert verdict["evasive"] == list(registry.with_flag("evasive"))
     assert verdict["always_escalate"] == ["failed_then_fallback", "icmp_tunnel"]
     toml = (REPO / "pcap_analyzer" / "data" / "default_config.toml").read_text()
-    assert not re.search(r"^(weights|evasive|always_escalate)\s*=", toml, re.M), "the registry holds them, once"
+    section = toml.split("\n[verdict]\n")[1].split("\n[")[0]
+    assert not re.search(r"^(weights|evasive|always_escalate)\s*=", section, re.M), "the registry holds them, once"
     user = tmp_path / "my.toml"
     user.write_text("[verdict.weights]\ndns_tunnel = 30.0\n[verdict]\nalways_escalate = [\"icmp_tunnel\"]\n")
     cfg = load_config(user)
