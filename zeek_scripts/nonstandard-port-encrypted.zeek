@@ -1,6 +1,14 @@
 ##! nonstandard_port_encrypted: an encrypted protocol (TLS, SSH, QUIC, DTLS)
 ##! confirmed by Zeek's dynamic protocol detection on a port that is not
 ##! registered for that analyzer.
+##!
+##! Application knowledge: a protocol on a customary port is no finding.
+##! Customary are the analyzer's registered ports,
+##! :zeek:see:`FallbackChannels::encrypted_ports` and the documented
+##! application ports of :zeek:see:`FallbackChannels::app_ports`. DTLS on a
+##! high UDP port is call media (DTLS-SRTP), not a finding. On the ports of
+##! VPN, remote-access and P2P tools the package raises only the low-severity
+##! notice ``FallbackChannels::Policy_Application``, naming the tool's class.
 
 @load base/frameworks/analyzer
 @load base/protocols/ssh
@@ -24,6 +32,27 @@ export {
 	option encrypted_ports: set[port] = {
 		465/tcp,
 		853/tcp
+	};
+
+	## DTLS on UDP ports from this one up is call media (DTLS-SRTP next to
+	## STUN and RTP), not a non-standard-port finding.
+	option media_dtls_min_port: count = 1024;
+
+	## Classes of :zeek:see:`FallbackChannels::app_ports` that are policy
+	## questions (an analyst decides whether the tool is allowed): an
+	## encrypted protocol on their ports raises
+	## ``FallbackChannels::Policy_Application`` instead of a finding.
+	option policy_app_classes: set[string] = {
+		"vpn",
+		"remote-access",
+		"p2p"
+	};
+
+	redef enum Notice::Type += {
+		## A VPN, remote-access or P2P tool on its documented port: a
+		## policy question, not a fallback indicator (low severity; no
+		## fallback.log line).
+		Policy_Application,
 	};
 
 	## Services that upgrade to TLS in-band (STARTTLS); TLS inside them is expected.
@@ -59,6 +88,23 @@ function check_encrypted(c: connection, atype: AllAnalyzers::Tag, name: string)
 	    || p in Analyzer::registered_ports(atype)
 	    || has_starttls_service(c) )
 		return;
+	if ( name == "DTLS"
+	    && get_port_transport_proto(p) == udp
+	    && port_to_count(p) >= media_dtls_min_port )
+		return;
+	if ( p in app_ports )
+		{
+		local app = app_ports[p];
+		local kind = split_string1(app, /:/)[0];
+		if ( kind in policy_app_classes )
+			NOTICE(Notice::Info($note=Policy_Application, $msg=fmt(
+			    "%s on %s (%s): a policy question, not a fallback",
+			    app, p, to_lower(name)), $conn=c, $identifier=cat(
+			    c$id$orig_h, "|", app),
+			    $suppress_for=report_interval));
+		return;
+		}
+	tag_connection(c, "nonstandard_port_encrypted");
 	report(Finding($ts=network_time(), $uid=c$uid, $id=c$id,
 	    $community_id=community_id(c),
 	    $indicator="nonstandard_port_encrypted",

@@ -111,6 +111,7 @@ event connection_state_remove(c: connection)
 		}
 	if ( seen == "" )
 		return;
+	tag_connection(c, "protocol_port_mismatch");
 	report(Finding($ts=c$start_time, $uid=c$uid, $id=c$id,
 	    $community_id=community_id(c), $indicator="protocol_port_mismatch",
 	    $note=Protocol_Port_Mismatch, $primary=fmt("%s %s", channel_text(
