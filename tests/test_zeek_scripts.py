@@ -152,3 +152,56 @@ def test_btest_suite_with_real_zeek() -> None:
     env = {**os.environ, "PATH": os.pathsep.join([str(Path(btest).parent), os.environ.get("PATH", "")])}
     result = subprocess.run([btest, "-d"], cwd=BTEST_DIR, capture_output=True, text=True, timeout=1800, env=env)
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+
+
+BENIGN_QUIET = BTEST_DIR / "Scripts" / "benign-quiet"
+FALLBACK_HEADER = ("#separator \\x09\n#path\tfallback\n#fields\tts\tuid\tcommunity_id\tid.orig_h\tid.orig_p\t"
+                   "id.resp_h\tid.resp_p\tindicator\tprimary\tfallback\tdetail\n")
+
+
+def run_benign_quiet(tmp_path: Path, rows: list[tuple[str, str]], *labels: str) -> subprocess.CompletedProcess:
+    """benign-quiet on a fallback.log holding one line per (originator, indicator) of *rows*."""
+    body = "".join(f"1700000000.0\tCx\t-\t{host}\t50000\t198.51.100.9\t443\t{ind}\tp\tf\td\n" for host, ind in rows)
+    (tmp_path / "fallback.log").write_text(FALLBACK_HEADER + body)
+    return subprocess.run([sys.executable, str(BENIGN_QUIET), str(tmp_path), *labels], capture_output=True,
+                          text=True, timeout=60)
+
+
+def test_benign_quiet_fails_on_a_pairing_line_of_any_host_without_labels(tmp_path: Path) -> None:
+    result = run_benign_quiet(tmp_path, [("192.168.2.4", "dynamic_dns"), ("192.168.2.4", "failed_then_fallback")])
+    assert result.returncode == 1
+    assert result.stdout == "192.168.2.4 failed_then_fallback p -> f\n"
+    assert run_benign_quiet(tmp_path, [("192.168.2.4", "nonstandard_port_encrypted")]).returncode == 0
+    (tmp_path / "fallback.log").unlink()
+    assert subprocess.run([sys.executable, str(BENIGN_QUIET), str(tmp_path)], timeout=60).returncode == 0
+
+
+@pytest.mark.parametrize("indicator", ["failed_then_fallback", "protocol_switch", "dns_tunnel", "icmp_tunnel"])
+def test_benign_quiet_with_labels_judges_only_hosts_not_escalated(tmp_path: Path, indicator: str) -> None:
+    labels = str(REPO / "pcaps" / "labels.json")
+    # demo_office: 192.168.10.21 is the escalated C2 host, 192.168.10.40 browses the web (benign).
+    assert run_benign_quiet(tmp_path, [("192.168.10.21", indicator)], labels, "demo_office.pcap").returncode == 0
+    noisy = run_benign_quiet(tmp_path, [("192.168.10.40", indicator)], labels, "demo_office.pcap")
+    assert noisy.returncode == 1 and noisy.stdout.startswith(f"192.168.10.40 {indicator} ")
+
+
+def test_app_ports_name_a_known_class_and_policy_classes_exist() -> None:
+    body = re.search(r"option app_ports: table\[port\] of string = \{(.*?)\n\t\};", PACKAGE["main.zeek"], re.S)
+    assert body
+    entries = re.findall(r'\[(\d+)/(tcp|udp)\] = "([a-z0-9-]+): [^"]+"', body.group(1))
+    assert len(entries) == body.group(1).count("] = ") >= 30
+    classes = {cls for _, _, cls in entries}
+    assert classes == {"conferencing", "gaming", "vpn", "remote-access", "p2p"}
+    policy = re.search(r"option policy_app_classes: set\[string\] = \{(.*?)\};",
+                       PACKAGE["nonstandard-port-encrypted.zeek"], re.S)
+    assert policy and set(re.findall(r'"([a-z0-9-]+)"', policy.group(1))) == {"vpn", "remote-access", "p2p"}
+
+
+def test_every_pairing_link_and_new_option_is_documented() -> None:
+    doc = (REPO / "docs" / "ZEEK.md").read_text()
+    links = set(re.findall(r'add why\["(\w+)"\]', PACKAGE["failed-then-fallback.zeek"]))
+    assert links >= {"dynamic_dns", "name_lineage", "same_client_fingerprint", "nonstandard_port", "hard_coded_ip"}
+    for link in links:
+        assert f"`{link}`" in doc, link
+    for name in re.findall(r"^\toption (\w+):", "".join(PACKAGE.values()), re.M):
+        assert name in doc, f"option {name} is not documented in docs/ZEEK.md"
