@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO
+from conftest import REPO, SHARED_PCAPS
 from pcap_analyzer.model import INDICATOR_TYPES
 from pcap_analyzer.report.zeeklog import FIELDS
 
@@ -205,3 +205,53 @@ def test_every_pairing_link_and_new_option_is_documented() -> None:
         assert f"`{link}`" in doc, link
     for name in re.findall(r"^\toption (\w+):", "".join(PACKAGE.values()), re.M):
         assert name in doc, f"option {name} is not documented in docs/ZEEK.md"
+
+
+SIGNATURES = (SCRIPTS / "app-signatures.sig").read_text()
+
+
+def signature_blocks() -> dict[str, str]:
+    return dict(re.findall(r"^signature ([\w-]+) \{\n(.*?)^\}", SIGNATURES, re.M | re.S))
+
+
+def test_app_signatures_are_loaded_silenced_and_name_a_class() -> None:
+    blocks = signature_blocks()
+    assert "@load-sigs ./app-signatures" in PACKAGE["protocol-port-mismatch.zeek"]
+    with_event = {name for name, body in blocks.items() if "event " in body}
+    silenced = set(re.findall(r'\["(fallback-app-[\w-]+)"\] = Signatures::SIG_IGNORE', PACKAGE["protocol-port-mismatch.zeek"]))
+    assert with_event and with_event == silenced  # their matches name applications, they raise no alarm
+    for name, body in blocks.items():
+        assert name.startswith("fallback-app-")
+        for other in re.findall(r"requires-reverse-signature ([\w-]+)", body):
+            assert other in blocks
+        for text in re.findall(r'event "([^"]+)"', body):
+            assert text.split(":")[0] in {"vpn", "remote-access", "p2p", "conferencing", "gaming"}
+
+
+def zeek_payload_regex(body: str) -> re.Pattern[bytes]:
+    """The payload pattern of a signature as a Python bytes regex (the signatures use only \\xNN and classes)."""
+    pattern = re.search(r"payload /(.*)/", body).group(1)
+    return re.compile(pattern.encode().decode("unicode_escape").encode("latin-1"), re.S)
+
+
+@pytest.mark.skipif(shutil.which("tshark") is None, reason="tshark not installed")
+@pytest.mark.skipif(not (SHARED_PCAPS / "apps" / "ndpi-openvpn.pcap").exists(), reason="shared captures absent")
+def test_openvpn_signature_pair_matches_real_openvpn_over_tcp_443() -> None:
+    blocks = signature_blocks()
+    client = zeek_payload_regex(blocks["fallback-app-openvpn-tcp-client"])
+    server = zeek_payload_regex(blocks["fallback-app-openvpn-tcp"])
+    out = subprocess.run(["tshark", "-r", str(SHARED_PCAPS / "apps" / "ndpi-openvpn.pcap"), "-Y",
+                          "tcp.port == 443 && tcp.len > 0", "-T", "fields", "-e", "tcp.stream", "-e", "tcp.dstport",
+                          "-e", "tcp.payload"], capture_output=True, text=True, timeout=120, check=True).stdout
+    first: dict[tuple[str, bool], bytes] = {}
+    for line in out.splitlines():
+        stream, dport, payload = line.split("\t")
+        first.setdefault((stream, dport == "443"), bytes.fromhex(payload.replace(":", "")))
+    streams = {s for s, _ in first}
+    assert len(streams) == 2  # the two OpenVPN sessions that the package reported as unidentified on 443
+    for s in streams:
+        assert client.match(first[s, True]) and server.match(first[s, False])
+        assert not client.match(first[s, False]) and not server.match(first[s, True])
+    # TLS on 443 does not look like OpenVPN in either direction.
+    hello = bytes.fromhex("16030100f4010000f00303")
+    assert not client.match(hello) and not server.match(hello)

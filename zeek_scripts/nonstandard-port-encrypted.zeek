@@ -55,6 +55,12 @@ export {
 		Policy_Application,
 	};
 
+	## Raise ``Policy_Application`` for *app* ("<class>: <application>")
+	## seen on *c* carrying *what*, when its class is a policy question;
+	## returns whether *app* is a known application at all ("" is not).
+	global policy_application: function(c: connection, app: string, what: string)
+	    : bool;
+
 	## Services that upgrade to TLS in-band (STARTTLS); TLS inside them is expected.
 	option starttls_services: set[string] = {
 		"smtp",
@@ -69,6 +75,19 @@ export {
 		"irc"
 	};
 }
+
+function policy_application(c: connection, app: string, what: string): bool
+	{
+	if ( app == "" )
+		return F;
+	local kind = split_string1(app, /:/)[0];
+	if ( kind in policy_app_classes )
+		NOTICE(Notice::Info($note=Policy_Application, $msg=fmt(
+		    "%s on %s (%s): a policy question, not a fallback", app,
+		    c$id$resp_p, what), $conn=c, $identifier=cat(c$id$orig_h,
+		    "|", app), $suppress_for=report_interval));
+	return T;
+	}
 
 ## Whether one of the connection's identified services upgrades to TLS in-band.
 function has_starttls_service(c: connection): bool
@@ -92,18 +111,8 @@ function check_encrypted(c: connection, atype: AllAnalyzers::Tag, name: string)
 	    && get_port_transport_proto(p) == udp
 	    && port_to_count(p) >= media_dtls_min_port )
 		return;
-	if ( p in app_ports )
-		{
-		local app = app_ports[p];
-		local kind = split_string1(app, /:/)[0];
-		if ( kind in policy_app_classes )
-			NOTICE(Notice::Info($note=Policy_Application, $msg=fmt(
-			    "%s on %s (%s): a policy question, not a fallback",
-			    app, p, to_lower(name)), $conn=c, $identifier=cat(
-			    c$id$orig_h, "|", app),
-			    $suppress_for=report_interval));
+	if ( p in app_ports && policy_application(c, app_ports[p], to_lower(name)) )
 		return;
-		}
 	tag_connection(c, "nonstandard_port_encrypted");
 	report(Finding($ts=network_time(), $uid=c$uid, $id=c$id,
 	    $community_id=community_id(c),
