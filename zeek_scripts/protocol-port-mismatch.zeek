@@ -6,7 +6,7 @@
 @load base/protocols/conn
 @load ./main
 @load ./nonstandard-port-encrypted
-@load-sigs ./app-signatures
+@load-sigs ./app-signatures.sig
 
 module FallbackChannels;
 
