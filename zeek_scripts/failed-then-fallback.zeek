@@ -24,6 +24,7 @@
 @load base/protocols/ssl
 @load ./main
 @load ./dynamic-dns
+@load ./dns-tunnel
 
 module FallbackChannels;
 
@@ -45,7 +46,8 @@ export {
 	## DNS response codes that make a lookup a failed attempt.
 	option failed_rcodes: table[count] of string = {
 		[2] = "SERVFAIL",
-		[3] = "NXDOMAIN"
+		[3] = "NXDOMAIN",
+		[5] = "REFUSED"
 	};
 
 	## Failed lookups of names under these suffixes are not failed attempts:
@@ -81,12 +83,74 @@ export {
 
 	## A DNS answer in these networks means the name was sinkholed (a
 	## failed attempt to reach it).
+	## (Add the block-page addresses of your DNS filter.)
 	option sinkhole_nets: set[subnet] = {
 		0.0.0.0/32,
 		127.0.0.0/8,
 		[::]/128,
-		[::1]/128
+		[::1]/128,
+		# Cisco Umbrella / OpenDNS block pages.
+		146.112.61.104/29
 	};
+
+	## Names of public DNS-over-HTTPS / DNS-over-TLS resolvers. After DNS
+	## failed by policy (REFUSED, or the resolver's port unreachable), a
+	## working connection to one of them is a ``doh_takeover`` fallback.
+	option doh_resolver_names: set[string] = {
+		"cloudflare-dns.com",
+		"one.one.one.one",
+		"dns.google",
+		"dns.google.com",
+		"dns.quad9.net",
+		"dns9.quad9.net",
+		"dns10.quad9.net",
+		"dns11.quad9.net",
+		"doh.opendns.com",
+		"dns.adguard.com",
+		"dns.adguard-dns.com",
+		"doh.cleanbrowsing.org",
+		"dns.nextdns.io",
+		"doh.mullvad.net",
+		"dns.mullvad.net"
+	};
+
+	## Addresses of the resolvers in
+	## :zeek:see:`FallbackChannels::doh_resolver_names`.
+	option doh_resolver_addrs: set[addr] = {
+		1.1.1.1,
+		1.0.0.1,
+		8.8.8.8,
+		8.8.4.4,
+		9.9.9.9,
+		149.112.112.112,
+		208.67.222.222,
+		208.67.220.220,
+		94.140.14.14,
+		94.140.15.15,
+		[2606:4700:4700::1111],
+		[2606:4700:4700::1001],
+		[2001:4860:4860::8888],
+		[2001:4860:4860::8844],
+		[2620:fe::fe],
+		[2620:fe::9]
+	};
+
+	## A burst of at least this many distinct failed (NXDOMAIN), random
+	## looking names within :zeek:see:`FallbackChannels::dga_window`, then a
+	## name of the same shape that resolves and is used, is a
+	## domain-generation fallback (``dga_burst``).
+	option dga_min_names: count = 8;
+
+	## See :zeek:see:`FallbackChannels::dga_min_names`.
+	option dga_window: interval = 1min;
+
+	## A registered-domain label looks generated when it is this long or
+	## longer, letters and digits only, with at least
+	## :zeek:see:`FallbackChannels::dga_min_entropy` bits per character.
+	option dga_min_label: count = 8;
+
+	## See :zeek:see:`FallbackChannels::dga_min_label`.
+	option dga_min_entropy: double = 2.8;
 
 	## Second-level labels under which two-letter country codes delegate
 	## names (``example.co.uk``): the registered domain then has three labels.
@@ -115,6 +179,8 @@ export {
 		"name_lineage",
 		"same_client_fingerprint",
 		"dynamic_dns",
+		"doh_takeover",
+		"dga_burst",
 		"dns_tunnel",
 		"icmp_tunnel",
 		"intel_match"
@@ -138,6 +204,7 @@ function name_failure(a: Attempt): bool
 	{
 	return a$failure == "NXDOMAIN"
 	    || a$failure == "SERVFAIL"
+	    || a$failure == "REFUSED"
 	    || a$failure == "sinkholed";
 	}
 
@@ -206,6 +273,9 @@ function primary_candidate(fail: Attempt, history: vector of Attempt): bool
 	{
 	if ( name_failure(fail) )
 		return ! Site::is_local_name(fail$domain);
+	# A refused proxy request: the peer is the requested host, not the proxy.
+	if ( fail$target_port > 0 )
+		return T;
 	if ( ! internal_primaries && is_internal(fail$id$resp_h) )
 		return F;
 	# Unanswered datagrams to a port no analyzer registers are calls,
@@ -222,13 +292,23 @@ function primary_candidate(fail: Attempt, history: vector of Attempt): bool
 	return |probed| < probe_burst_ports;
 	}
 
-## Distinct peers the originator used client fingerprint *fp* with.
+## Whether *a* is DNS failing by policy: a REFUSED answer, or a resolver's
+## port that could not be reached.
+function dns_policy_failure(a: Attempt): bool
+	{
+	return a$failure == "REFUSED"
+	    || ( ! name_failure(a) && port_to_count(a$id$resp_p) == 53 );
+	}
+
+## Distinct peers (names, else addresses: a proxy's clients reach many
+## names through one address) the originator used client fingerprint *fp*
+## with.
 function fingerprint_peers(fp: string, history: vector of Attempt): count
 	{
-	local peers: set[addr] = set();
+	local peers: set[string] = set();
 	for ( _, a in history )
 		if ( a$client_fp == fp )
-			add peers[a$id$resp_h];
+			add peers[a$domain != "" ? a$domain : cat(a$id$resp_h)];
 	return |peers|;
 	}
 
@@ -246,13 +326,22 @@ function links(fail: Attempt, fp: string, ok: Attempt, history: vector of
 		add why["dynamic_dns"];
 	if ( name_lineage(fail$domain, name) )
 		add why["name_lineage"];
+	if ( dns_policy_failure(fail)
+	    && ok$proto == tcp
+	    && ( ok$id$resp_p == 443/tcp || ok$id$resp_p == 853/tcp )
+	    && ( name in doh_resolver_names || ok$id$resp_h in doh_resolver_addrs ) )
+		add why["doh_takeover"];
 	if ( fp != ""
 	    && fp == ok$client_fp
 	    && fingerprint_peers(fp, history) <= max_fingerprint_peers )
 		add why["same_client_fingerprint"];
 	# Direct TCP to an outside peer (UDP media, VPN and P2P ports are
-	# the applications' own).
-	if ( ok$proto != tcp || is_internal(ok$id$resp_h) || ok$target_port > 0 )
+	# the applications' own). After a resolver could not be reached only
+	# the links above count: what follows is DNS over another path.
+	if ( ok$proto != tcp
+	    || is_internal(ok$id$resp_h)
+	    || ok$target_port > 0
+	    || ( ! name_failure(fail) && port_to_count(fail$id$resp_p) == 53 ) )
 		return why;
 	if ( ! customary_port(ok$id$resp_p) )
 		add why["nonstandard_port"];
@@ -319,6 +408,65 @@ function consider(fail: Attempt, ok: Attempt, history: vector of Attempt)
 	    first), join_string_set(why, ","), confidence)));
 	}
 
+## Whether the registered-domain label of *name* looks generated.
+function random_label(name: string): bool
+	{
+	local label = split_string1(registered_domain(name), /\./)[0];
+	return |label| >= dga_min_label
+	    && /[a-z0-9]+/ == label
+	    && label_entropy(label) >= dga_min_entropy;
+	}
+
+## The top-level label of *name*.
+function tld_of(name: string): string
+	{
+	local labels = split_string(name, /\./);
+	return labels[|labels| - 1];
+	}
+
+## Report *ok* as the end of a domain-generation burst: many one-shot,
+## random-looking names failed just before, and *ok* uses a name of the same
+## shape (same top-level domain) that resolved.
+function consider_dga(ok: Attempt, history: vector of Attempt)
+	{
+	if ( ok$domain == "" || ! random_label(ok$domain) )
+		return;
+	local key = cat(ok$id$orig_h, "|dga");
+	if ( key in paired )
+		return;
+	local failed: set[string] = set();
+	local tlds: set[string] = set();
+	local sample: vector of string = vector();
+	local first = ok$ts;
+	local last = ok$ts - dga_window;
+	for ( _, a in history )
+		if ( a$failure == "NXDOMAIN"
+		    && a$ts <= ok$ts
+		    && ok$ts - a$ts <= dga_window
+		    && a$domain !in failed
+		    && random_label(a$domain) )
+			{
+			add failed[a$domain];
+			add tlds[tld_of(a$domain)];
+			if ( |sample| < 3 )
+				sample[|sample|] = a$domain;
+			if ( a$ts < first )
+				first = a$ts;
+			if ( a$ts > last )
+				last = a$ts;
+			}
+	if ( |failed| < dga_min_names || tld_of(ok$domain) !in tlds )
+		return;
+	add paired[key];
+	report(Finding($ts=ok$ts, $uid=ok$uid, $id=ok$id,
+	    $community_id=ok$community_id, $indicator="failed_then_fallback",
+	    $note=Failed_Then_Fallback, $primary=fmt(
+	    "DGA burst of %d names (%s, ...) NXDOMAIN", |failed|,
+	    join_string_vec(sample, ", ")), $fallback=describe(ok), $detail=fmt("%d random-looking names failed within %.1fs, then %s resolved and was used %.1fs after the last failure; linked by dga_burst; confidence high",
+	    |failed|, interval_to_double(last - first), ok$domain,
+	    interval_to_double(ok$ts - last))));
+	}
+
 event FallbackChannels::attempt_seen(a: Attempt)
 	{
 	local orig = a$id$orig_h;
@@ -335,6 +483,8 @@ event FallbackChannels::attempt_seen(a: Attempt)
 		attempts[orig] = history;
 		}
 
+	if ( a$ok )
+		consider_dga(a, history);
 	for ( _, other in history )
 		{
 		if ( a$ok && other$failure != "" )
@@ -416,7 +566,9 @@ event icmp_unreachable(c: connection, info: icmp_info, code: count,
 	local proto = get_port_transport_proto(context$id$resp_p);
 	if ( proto != tcp && proto != udp )
 		return;
-	if ( context$id$resp_p in ignored_ports )
+	# Unreachable resolvers count (DNS blocked by policy never answers).
+	if ( context$id$resp_p in ignored_ports
+	    && port_to_count(context$id$resp_p) != 53 )
 		return;
 	# Administratively prohibited: codes 9, 10, 13 (ICMP), 1 (ICMPv6).
 	local prohibited = info$v6 ? code == 1 : code in set(9, 10, 13);
@@ -424,24 +576,6 @@ event icmp_unreachable(c: connection, info: icmp_info, code: count,
 	    $community_id=community_id(c), $proto=proto, $ok=F, $failure=fmt(
 	    "ICMP unreachable code %d%s", code, prohibited ?
 	    " (administratively prohibited)" : "")));
-	}
-
-## Whether *v* is a GREASE value (RFC 8701), which clients pick at random.
-function is_grease(v: count): bool
-	{
-	return v / 256 == v % 256 && v % 16 == 10;
-	}
-
-# The client fingerprint of a TLS connection: version and cipher list.
-event ssl_client_hello(c: connection, version: count, record_version: count,
-    possible_ts: time, client_random: string, session_id: string,
-    ciphers: index_vec, comp_methods: index_vec)
-	{
-	local parts: vector of string = vector(cat(version));
-	for ( _, cipher in ciphers )
-		if ( ! is_grease(cipher) )
-			parts[|parts|] = cat(cipher);
-	c$fallback_client_fp = "tls:" + md5_hash(join_string_vec(parts, ","));
 	}
 
 # A fatal alert from the server before the session was set up: an
@@ -467,6 +601,8 @@ event http_request(c: connection, method: string, original_URI: string,
 
 event http_reply(c: connection, version: string, code: count, reason: string)
 	{
-	if ( c?$fallback_target && code in proxy_refusal_codes )
-		c$fallback_failure = fmt("proxy refused CONNECT (%d)", code);
+	if ( ! c?$fallback_target || code !in proxy_refusal_codes )
+		return;
+	c$fallback_failure = fmt("proxy refused CONNECT (%d)", code);
+	c$fallback_failures = c?$fallback_failures ? c$fallback_failures + 1 : 1;
 	}

@@ -127,9 +127,10 @@ export {
 		domain: string &default="";
 		## TLS server name (SNI) the client asked for, "" if none.
 		sni: string &default="";
-		## Client fingerprint: ``tls:`` + a hash of the ClientHello's version
-		## and cipher list (GREASE removed), ``ssh:`` + the SSH client
-		## banner, or ``ua:`` + the HTTP User-Agent; "" if none was seen.
+		## Client fingerprint: ``tls:`` + the JA3 hash of the ClientHello
+		## (version, ciphers, extensions, groups, point formats; GREASE
+		## removed), ``ssh:`` + the SSH client banner, or ``ua:`` + the HTTP
+		## User-Agent; "" if none was seen.
 		client_fp: string &default="";
 		## Port the client asked a proxy to ``CONNECT`` to, 0 if none.
 		target_port: count &default=0;
@@ -244,9 +245,20 @@ export {
 		[6969/tcp] = "p2p: BitTorrent tracker"
 	};
 
+	## Extra ports where encryption is expected besides each analyzer's
+	## registered ports (SMTPS, DNS over TLS, site-specific TLS services);
+	## they are customary ports too.
+	## (8443 and the like are deliberately not here: they are where C2
+	## falls back to.)
+	option encrypted_ports: set[port] = {
+		465/tcp,
+		853/tcp
+	};
+
 	## Whether *p* is a customary port: registered by one of Zeek's
-	## analyzers (``likely_server_ports``) or listed in
-	## :zeek:see:`FallbackChannels::app_ports`.
+	## analyzers (``likely_server_ports``), listed in
+	## :zeek:see:`FallbackChannels::app_ports` or in
+	## :zeek:see:`FallbackChannels::encrypted_ports`.
 	global customary_port: function(p: port): bool;
 
 	## Whether *a* is in :zeek:see:`FallbackChannels::internal_nets`.
@@ -277,8 +289,15 @@ redef record connection += {
 	## A failure only the application layer shows (TLS fatal alert from
 	## the server, proxy refusal), set by failed-then-fallback.zeek.
 	fallback_failure: string &optional;
-	## Client fingerprint of a TLS ClientHello (see ``Attempt$client_fp``).
-	fallback_client_fp: string &optional;
+	## Failed attempts the application-layer failure stands for (refused
+	## proxy requests on one connection).
+	fallback_failures: count &optional;
+	## Parts of the ClientHello's JA3 string (see ``Attempt$client_fp``):
+	## "version,ciphers", then extensions, groups and point formats.
+	fallback_tls_hello: string &optional;
+	fallback_tls_exts: vector of string &optional;
+	fallback_tls_groups: string &optional;
+	fallback_tls_formats: string &optional;
 	## Host and port a client asked a proxy to ``CONNECT`` to.
 	fallback_target: string &optional;
 	fallback_target_port: count &optional;
@@ -308,7 +327,7 @@ function channel_text(id: conn_id): string
 
 function customary_port(p: port): bool
 	{
-	return p in likely_server_ports || p in app_ports;
+	return p in likely_server_ports || p in app_ports || p in encrypted_ports;
 	}
 
 function is_internal(a: addr): bool
@@ -350,6 +369,8 @@ function attempt_of(c: connection, a: Attempt): bool
 	if ( c?$fallback_failure )
 		{
 		a$failure = c$fallback_failure;
+		if ( c?$fallback_failures )
+			a$attempts = c$fallback_failures;
 		return T;
 		}
 	# The responder reset right after the client spoke (a ClientHello, a
@@ -384,11 +405,58 @@ function is_group_addr(a: addr): bool
 	return octets[3] == "255";
 	}
 
+## Whether *v* is a GREASE value (RFC 8701), which clients pick at random.
+function is_grease(v: count): bool
+	{
+	return v / 256 == v % 256 && v % 16 == 10;
+	}
+
+## The values of *v* without GREASE, joined with "-" (JA3's notation).
+function ja3_list(v: index_vec): string
+	{
+	local parts: vector of string = vector();
+	for ( _, x in v )
+		if ( ! is_grease(x) )
+			parts[|parts|] = cat(x);
+	return join_string_vec(parts, "-");
+	}
+
+event ssl_client_hello(c: connection, version: count, record_version: count,
+    possible_ts: time, client_random: string, session_id: string,
+    ciphers: index_vec, comp_methods: index_vec)
+	{
+	c$fallback_tls_hello = fmt("%d,%s", version, ja3_list(ciphers));
+	c$fallback_tls_exts = vector();
+	}
+
+event ssl_extension(c: connection, is_client: bool, code: count, val: string)
+	{
+	if ( is_client && c?$fallback_tls_exts && ! is_grease(code) )
+		c$fallback_tls_exts[|c$fallback_tls_exts|] = cat(code);
+	}
+
+event ssl_extension_elliptic_curves(c: connection, is_client: bool,
+    curves: index_vec)
+	{
+	if ( is_client )
+		c$fallback_tls_groups = ja3_list(curves);
+	}
+
+event ssl_extension_ec_point_formats(c: connection, is_client: bool,
+    point_formats: index_vec)
+	{
+	if ( is_client )
+		c$fallback_tls_formats = ja3_list(point_formats);
+	}
+
 ## The client fingerprint of *c* (see ``Attempt$client_fp``), "" if none.
 function client_fingerprint(c: connection): string
 	{
-	if ( c?$fallback_client_fp )
-		return c$fallback_client_fp;
+	if ( c?$fallback_tls_hello )
+		return "tls:" + md5_hash(fmt("%s,%s,%s,%s", c$fallback_tls_hello,
+		    join_string_vec(c$fallback_tls_exts, "-"),
+		    c?$fallback_tls_groups ? c$fallback_tls_groups : "",
+		    c?$fallback_tls_formats ? c$fallback_tls_formats : ""));
 	if ( c?$ssh && c$ssh?$client )
 		return "ssh:" + c$ssh$client;
 	if ( c?$http && c$http?$user_agent )

@@ -25,15 +25,6 @@ export {
 		"DTLS"
 	};
 
-	## Extra ports where encryption is expected besides each analyzer's
-	## registered ports (e.g. site-specific TLS services).
-	## (8443 and the like are deliberately not here: they are where C2
-	## falls back to.)
-	option encrypted_ports: set[port] = {
-		465/tcp,
-		853/tcp
-	};
-
 	## DTLS on UDP ports from this one up is call media (DTLS-SRTP next to
 	## STUN and RTP), not a non-standard-port finding.
 	option media_dtls_min_port: count = 1024;
