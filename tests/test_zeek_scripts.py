@@ -255,3 +255,33 @@ def test_openvpn_signature_pair_matches_real_openvpn_over_tcp_443() -> None:
     # TLS on 443 does not look like OpenVPN in either direction.
     hello = bytes.fromhex("16030100f4010000f00303")
     assert not client.match(hello) and not server.match(hello)
+
+
+def test_scenario_btests_and_baselines_are_the_projection_of_the_labels() -> None:
+    """Every scenario of pcaps/labels.json has a btest whose baseline is exactly what a package meeting the labels
+    prints (Scripts/label-baselines; `--write` adds the btests of new scenarios)."""
+    result = subprocess.run([sys.executable, str(BTEST_DIR / "Scripts" / "label-baselines")], capture_output=True,
+                            text=True, timeout=60)
+    assert result.returncode == 0, result.stdout
+
+
+def test_label_baselines_writes_what_is_missing_and_flags_a_wrong_baseline(tmp_path: Path) -> None:
+    import json
+
+    suite = tmp_path / "zeek"
+    shutil.copytree(BTEST_DIR / "Scripts", suite / "Scripts")
+    (suite / "tests" / "scenarios").mkdir(parents=True)
+    labels = json.loads((REPO / "pcaps" / "labels.json").read_text())
+    labels["captures"] = {k: v for k, v in labels["captures"].items() if k.startswith("demo_office")}
+    (tmp_path / "labels.json").write_text(json.dumps(labels))
+    script = [sys.executable, str(suite / "Scripts" / "label-baselines"), str(tmp_path / "labels.json")]
+    assert subprocess.run(script, capture_output=True, timeout=60).returncode == 1
+    assert subprocess.run([*script, "--write"], capture_output=True, timeout=60).returncode == 0
+    written = (suite / "Baseline" / "tests.scenarios.demo_office" / "demo_office.out").read_text()
+    assert written == (BTEST_DIR / "Baseline" / "tests.scenarios.demo_office" / "demo_office.out").read_text()
+    assert "run-scenario demo_office.pcap" in (suite / "tests" / "scenarios" / "demo_office.zeek").read_text()
+    assert subprocess.run(script, capture_output=True, timeout=60).returncode == 0
+    (suite / "Baseline" / "tests.scenarios.demo_office" / "demo_office.out").write_text(
+        written.replace("fallback.log=no notice.log=no", "fallback.log=yes notice.log=yes", 1))
+    wrong = subprocess.run(script, capture_output=True, text=True, timeout=60)
+    assert wrong.returncode == 1 and "differs from the labels" in wrong.stdout
