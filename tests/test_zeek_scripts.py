@@ -24,7 +24,7 @@ PACKAGE = {p.name: p.read_text() for p in sorted(SCRIPTS.glob("*.zeek"))}
 ZEEK_ONLY_IN_ANALYZER = {"beaconing", "baseline_deviation"}  # indicators the Zeek package leaves to the analyzer
 
 #: Tables that are filled from an operator's file by the Input framework (never from traffic), so need no expiry.
-INPUT_TABLES = {"dyndns_suffixes"}
+INPUT_TABLES = {"dyndns_suffixes", "doh_resolver_entries"}
 
 
 def parse_errors(path: Path) -> list[str]:

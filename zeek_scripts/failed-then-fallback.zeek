@@ -25,6 +25,7 @@
 @load ./main
 @load ./dynamic-dns
 @load ./dns-tunnel
+@load ./doh-resolvers
 
 module FallbackChannels;
 
@@ -91,48 +92,6 @@ export {
 		[::1]/128,
 		# Cisco Umbrella / OpenDNS block pages.
 		146.112.61.104/29
-	};
-
-	## Names of public DNS-over-HTTPS / DNS-over-TLS resolvers. After DNS
-	## failed by policy (REFUSED, or the resolver's port unreachable), a
-	## working connection to one of them is a ``doh_takeover`` fallback.
-	option doh_resolver_names: set[string] = {
-		"cloudflare-dns.com",
-		"one.one.one.one",
-		"dns.google",
-		"dns.google.com",
-		"dns.quad9.net",
-		"dns9.quad9.net",
-		"dns10.quad9.net",
-		"dns11.quad9.net",
-		"doh.opendns.com",
-		"dns.adguard.com",
-		"dns.adguard-dns.com",
-		"doh.cleanbrowsing.org",
-		"dns.nextdns.io",
-		"doh.mullvad.net",
-		"dns.mullvad.net"
-	};
-
-	## Addresses of the resolvers in
-	## :zeek:see:`FallbackChannels::doh_resolver_names`.
-	option doh_resolver_addrs: set[addr] = {
-		1.1.1.1,
-		1.0.0.1,
-		8.8.8.8,
-		8.8.4.4,
-		9.9.9.9,
-		149.112.112.112,
-		208.67.222.222,
-		208.67.220.220,
-		94.140.14.14,
-		94.140.15.15,
-		[2606:4700:4700::1111],
-		[2606:4700:4700::1001],
-		[2001:4860:4860::8888],
-		[2001:4860:4860::8844],
-		[2620:fe::fe],
-		[2620:fe::9]
 	};
 
 	## A burst of at least this many distinct failed (NXDOMAIN), random
@@ -329,7 +288,7 @@ function links(fail: Attempt, fp: string, ok: Attempt, history: vector of
 	if ( dns_policy_failure(fail)
 	    && ok$proto == tcp
 	    && ( ok$id$resp_p == 443/tcp || ok$id$resp_p == 853/tcp )
-	    && ( name in doh_resolver_names || ok$id$resp_h in doh_resolver_addrs ) )
+	    && doh_resolver(name, ok$id$resp_h) )
 		add why["doh_takeover"];
 	if ( fp != ""
 	    && fp == ok$client_fp
