@@ -79,15 +79,5 @@ function doh_resolver(name: string, a: addr): bool
 	{
 	if ( a in doh_resolver_nets )
 		return T;
-	local rest = to_lower(name);
-	while ( rest != "" )
-		{
-		if ( rest in doh_resolver_names )
-			return T;
-		local dot = strstr(rest, ".");
-		if ( dot == 0 )
-			break;
-		rest = sub_bytes(rest, dot + 1, |rest|);
-		}
-	return F;
+	return listed_suffix(name, doh_resolver_names) != "";
 	}

@@ -264,6 +264,10 @@ export {
 	## Whether *a* is in :zeek:see:`FallbackChannels::internal_nets`.
 	global is_internal: function(a: addr): bool;
 
+	## The entry of *suffixes* that *name* is or falls under at a label
+	## boundary (``x.duckdns.org`` under ``duckdns.org``), "" if none.
+	global listed_suffix: function(name: string, suffixes: set[string]): string;
+
 	## Record that a per-connection detector found *tag* on *c*; the
 	## attempt shared when *c* ends carries it.
 	global tag_connection: function(c: connection, tag: string);
@@ -333,6 +337,21 @@ function customary_port(p: port): bool
 function is_internal(a: addr): bool
 	{
 	return a in internal_nets;
+	}
+
+function listed_suffix(name: string, suffixes: set[string]): string
+	{
+	local rest = to_lower(name);
+	while ( rest != "" )
+		{
+		if ( rest in suffixes )
+			return rest;
+		local dot = strstr(rest, ".");
+		if ( dot == 0 )
+			break;
+		rest = sub_bytes(rest, dot + 1, |rest|);
+		}
+	return "";
 	}
 
 function tag_connection(c: connection, tag: string)
