@@ -560,7 +560,17 @@ event http_request(c: connection, method: string, original_URI: string,
 
 event http_reply(c: connection, version: string, code: count, reason: string)
 	{
-	if ( ! c?$fallback_target || code !in proxy_refusal_codes )
+	if ( ! c?$fallback_target )
+		return;
+	# The proxy let the client through (after a 407, with credentials, on
+	# the same connection): the channel works.
+	if ( code >= 200 && code < 300 )
+		{
+		delete c$fallback_failure;
+		delete c$fallback_failures;
+		return;
+		}
+	if ( code !in proxy_refusal_codes )
 		return;
 	c$fallback_failure = fmt("proxy refused CONNECT (%d)", code);
 	c$fallback_failures = c?$fallback_failures ? c$fallback_failures + 1 : 1;
