@@ -304,8 +304,11 @@ function links(fail: Attempt, fp: string, ok: Attempt, history: vector of
 		return why;
 	if ( ! customary_port(ok$id$resp_p) )
 		add why["nonstandard_port"];
-	# A hard-coded address after the primary's address or name died.
-	if ( name == "" && ( fail$domain == "" || name_failure(fail) ) )
+	# A hard-coded address (another one: the same server on a customary
+	# port is its other service) after the primary's address or name died.
+	if ( name == ""
+	    && ok$id$resp_h != fail$id$resp_h
+	    && ( fail$domain == "" || name_failure(fail) ) )
 		add why["hard_coded_ip"];
 	return why;
 	}
