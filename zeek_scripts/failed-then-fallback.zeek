@@ -549,18 +549,6 @@ event ssl_alert(c: connection, is_client: bool, level: count, desc: count)
 	c$fallback_failure = fmt("TLS fatal alert %d", desc);
 	}
 
-# What a client asked a proxy to CONNECT to names the channel.
-event http_request(c: connection, method: string, original_URI: string,
-    unescaped_URI: string, version: string)
-	{
-	if ( method != "CONNECT" )
-		return;
-	local parts = split_string1(to_lower(original_URI), /:/);
-	c$fallback_target = parts[0];
-	c$fallback_target_port = |parts| > 1 && /[0-9]+/ == parts[1] ? to_count(
-	    parts[1]) : 443;
-	}
-
 event http_reply(c: connection, version: string, code: count, reason: string)
 	{
 	if ( ! c?$fallback_target )

@@ -468,6 +468,19 @@ event ssl_extension_ec_point_formats(c: connection, is_client: bool,
 		c$fallback_tls_formats = ja3_list(point_formats);
 	}
 
+# What a client asked a proxy to CONNECT to names the channel (and tells the
+# other scripts that the connection is a proxy tunnel).
+event http_request(c: connection, method: string, original_URI: string,
+    unescaped_URI: string, version: string)
+	{
+	if ( method != "CONNECT" )
+		return;
+	local parts = split_string1(to_lower(original_URI), /:/);
+	c$fallback_target = parts[0];
+	c$fallback_target_port = |parts| > 1 && /[0-9]+/ == parts[1] ? to_count(
+	    parts[1]) : 443;
+	}
+
 ## The client fingerprint of *c* (see ``Attempt$client_fp``), "" if none.
 function client_fingerprint(c: connection): string
 	{

@@ -94,9 +94,12 @@ function has_starttls_service(c: connection): bool
 function check_encrypted(c: connection, atype: AllAnalyzers::Tag, name: string)
 	{
 	local p = c$id$resp_p;
+	# TLS inside an HTTP CONNECT tunnel runs on the proxy's port (Zeek
+	# analyzes the tunnel after the proxy's 200): expected, not a finding.
 	if ( p in encrypted_ports
 	    || p in Analyzer::registered_ports(atype)
-	    || has_starttls_service(c) )
+	    || has_starttls_service(c)
+	    || c?$fallback_target )
 		return;
 	if ( name == "DTLS"
 	    && get_port_transport_proto(p) == udp
