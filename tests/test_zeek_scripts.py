@@ -216,9 +216,9 @@ def signature_blocks() -> dict[str, str]:
 
 def test_app_signatures_are_loaded_silenced_and_name_a_class() -> None:
     blocks = signature_blocks()
-    assert "@load-sigs ./app-signatures.sig" in PACKAGE["protocol-port-mismatch.zeek"]
+    assert "@load-sigs ./app-signatures.sig" in PACKAGE["nonstandard-port-encrypted.zeek"]
     with_event = {name for name, body in blocks.items() if "event " in body}
-    silenced = set(re.findall(r'\["(fallback-app-[\w-]+)"\] = Signatures::SIG_IGNORE', PACKAGE["protocol-port-mismatch.zeek"]))
+    silenced = set(re.findall(r'\["(fallback-app-[\w-]+)"\] = Signatures::SIG_IGNORE', PACKAGE["nonstandard-port-encrypted.zeek"]))
     assert with_event and with_event == silenced  # their matches name applications, they raise no alarm
     for name, body in blocks.items():
         assert name.startswith("fallback-app-")

@@ -1,5 +1,7 @@
-# Applications that Zeek 7 has no analyzer for, recognised by payload so that their protocol on a port that
-# implies another service is named instead of reported as unidentified (protocol-port-mismatch.zeek).
+# Applications that Zeek 7 has no analyzer for, recognised by payload (nonstandard-port-encrypted.zeek): on a
+# port documented for them (FallbackChannels::app_ports) they raise at most a Policy_Application notice; on
+# another port a nonstandard_port_encrypted finding that names their class, instead of an unidentified
+# protocol_port_mismatch.
 # The event text is "<class>: <application>", the same form as FallbackChannels::app_ports.
 
 # OpenVPN over TCP: each packet starts with a 16-bit length, then the opcode (high 5 bits) and key id (low 3

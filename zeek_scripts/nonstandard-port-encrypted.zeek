@@ -11,8 +11,11 @@
 ##! notice ``FallbackChannels::Policy_Application``, naming the tool's class.
 
 @load base/frameworks/analyzer
+@load base/frameworks/signatures
 @load base/protocols/ssh
 @load ./main
+
+@load-sigs ./app-signatures.sig
 
 module FallbackChannels;
 
@@ -78,6 +81,48 @@ function policy_application(c: connection, app: string, what: string): bool
 		    c$id$resp_p, what), $conn=c, $identifier=cat(c$id$orig_h,
 		    "|", app), $suppress_for=report_interval));
 	return T;
+	}
+
+# The payload signatures of app-signatures.sig name applications for this
+# script; they are no alarms of their own.
+redef Signatures::actions += {
+	["fallback-app-openvpn-tcp"] = Signatures::SIG_IGNORE,
+};
+
+redef record connection += {
+	## The application ("<class>: <application>") a signature of
+	## app-signatures.sig recognised on the connection.
+	fallback_app: string &optional;
+};
+
+event signature_match(state: signature_state, msg: string, data: string)
+	{
+	if ( /^fallback-app-/ in state$sig_id )
+		state$conn$fallback_app = msg;
+	}
+
+# An application recognised by its payload: on one of its documented ports
+# (app_ports) a policy notice at most; elsewhere (OpenVPN on 443) a
+# nonstandard_port_encrypted finding that names its class. Runs before
+# main.zeek shares the connection (priority -3), so the attempt carries it.
+event connection_state_remove(c: connection)
+	{
+	if ( ! c?$fallback_app )
+		return;
+	local app = c$fallback_app;
+	local p = c$id$resp_p;
+	if ( p in app_ports && app_ports[p] == app )
+		{
+		policy_application(c, app, "recognised by its payload");
+		return;
+		}
+	tag_connection(c, "nonstandard_port_encrypted");
+	report(Finding($ts=c$start_time, $uid=c$uid, $id=c$id,
+	    $community_id=community_id(c),
+	    $indicator="nonstandard_port_encrypted",
+	    $note=Nonstandard_Port_Encrypted, $primary=fmt("%s %s",
+	    channel_text(c$id), app), $detail=fmt("%s recognised by its payload on %s, not a port documented for it (a policy question: %s)",
+	    app, p, split_string1(app, /:/)[0])));
 	}
 
 ## Whether one of the connection's identified services upgrades to TLS in-band.

@@ -2,11 +2,9 @@
 ##! another one, or payload Zeek could not identify at all. Checked when the
 ##! connection ends, from the services dynamic protocol detection confirmed.
 
-@load base/frameworks/signatures
 @load base/protocols/conn
 @load ./main
 @load ./nonstandard-port-encrypted
-@load-sigs ./app-signatures.sig
 
 module FallbackChannels;
 
@@ -48,17 +46,7 @@ export {
 	option min_unidentified_bytes: count = 512;
 }
 
-# The payload signatures of app-signatures.sig name applications for this
-# script; they are no alarms of their own.
-redef Signatures::actions += {
-	["fallback-app-openvpn-tcp"] = Signatures::SIG_IGNORE,
-};
-
 redef record connection += {
-	## The application ("<class>: <application>") a signature of
-	## app-signatures.sig recognised on the connection.
-	fallback_app: string &optional;
-
 	## Services (lower case) whose analyzers Zeek confirmed on the connection,
 	## kept even when the analyzer later raised a violation and was removed.
 	fallback_confirmed: set[string] &optional;
@@ -73,12 +61,6 @@ event analyzer_confirmation_info(atype: AllAnalyzers::Tag,
 	if ( ! c?$fallback_confirmed )
 		c$fallback_confirmed = set();
 	add c$fallback_confirmed[to_lower(Analyzer::name(atype))];
-	}
-
-event signature_match(state: signature_state, msg: string, data: string)
-	{
-	if ( /^fallback-app-/ in state$sig_id )
-		state$conn$fallback_app = msg;
 	}
 
 ## The first service Zeek confirmed that a port's implied service does not
@@ -130,9 +112,9 @@ event connection_state_remove(c: connection)
 		}
 	if ( seen == "" )
 		return;
-	# A VPN or other application recognised by its payload: its protocol,
-	# not a mismatch (at most a Policy_Application notice).
-	if ( c?$fallback_app && policy_application(c, c$fallback_app, seen) )
+	# An application recognised by its payload (app-signatures.sig) explains
+	# it; nonstandard-port-encrypted.zeek reports it.
+	if ( c?$fallback_app )
 		return;
 	tag_connection(c, "protocol_port_mismatch");
 	report(Finding($ts=c$start_time, $uid=c$uid, $id=c$id,
