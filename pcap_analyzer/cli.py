@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn, TextIO
 
-from . import __version__, pipeline
+from . import __version__, atomic, pipeline
 from .config import Config, load_config
 from .errors import InputError
 from .gcpause import gc_paused
@@ -93,9 +93,11 @@ def write_reports(report: Report, cfg: Config, outputs: Sequence[Path]) -> None:
         json_path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise InputError(f"cannot create output directory {json_path.parent}: {exc.strerror or exc}") from None
-    write_json(report, json_path)
-    write_fallback_log(report, cfg, log_path)
-    write_html(report, cfg, html_path)
+    atomic.write_all([
+        (json_path, lambda p: write_json(report, p, int(cfg["report"]["max_host_details"]))),
+        (log_path, lambda p: write_fallback_log(report, cfg, p)),
+        (html_path, lambda p: write_html(report, cfg, p)),
+    ])
 
 
 class ProgressLine:

@@ -357,7 +357,10 @@ def _host_html(host: HostReport, flows: list[Flow], index: dict[str, Flow], cont
     rc = cfg["report"]
     events = _events(host, flows, index, cfg)
     reasons = "".join(f"<li>{_t(r, rc['max_text'])}</li>" for r in host.reasons)
-    same = ", ".join(_t(h, 64) for h in host.same_pattern_hosts) or "none"
+    same = ", ".join(_t(h, 64) for h in host.same_pattern_hosts[: rc["html_max_rows"]]) or "none"
+    if host.patterns:  # the sample is capped: the full member lists are report.json's "patterns"
+        same += f' <span class="muted">(shared patterns: {_t("; ".join(host.patterns[:10]), rc["max_text"])}; ' \
+                'every member in report.json "patterns")</span>'
     parts = [
         f'<section class="host"><h2>{_t(host.ip, 64)} {_verdict(host.verdict)} '
         f'<span class="muted">score {host.score:.1f}</span></h2><ul class="reasons">{reasons}</ul>',
