@@ -25,6 +25,7 @@ from typing import Any
 
 from .community_id import ICMP, ICMP6, icmp_ports
 from .config import Config
+from . import validate
 from .errors import InputError
 from .homenet import HomeNet
 from .model import INDICATOR_TYPES, Flow, Indicator
@@ -141,44 +142,63 @@ def _run_one(capture: Path, outdir: Path, cfg: Config, home: HomeNet | None) -> 
 
 # ---- reading EVE ---------------------------------------------------------------------------------------------
 
-def read_eve(path: str | Path) -> list[dict[str, Any]]:
+def read_eve(path: str | Path, notes: list[str] | None = None, slim: bool = False) -> list[dict[str, Any]]:
     """The alert events of an EVE JSON file (one JSON object per line), read line by line.
 
-    Blank lines are skipped and a cut-off last line (no newline yet: a sensor still writing) is ignored; anything
-    else that is not a JSON object, or an alert without a signature id, is an InputError.
+    Blank lines are skipped and a cut-off last line (no newline yet: a sensor still writing) is ignored.  A line
+    that is not a JSON object, or an alert that fails the schema check (validate.eve_alert_problem: a missing or
+    non-integer signature_id, wrong-typed fields...), is skipped and counted; the counts go to ``notes`` (one
+    line).  A file with bad lines and no usable event at all is an InputError.  ``slim``: only the fields the
+    analysis reads (validate.slim_alert), for memory.
     """
     alerts = []
     events = 0
+    skipped = validate.Skipped()
+    first_bad = 0
     try:
-        with open(path, encoding="utf-8") as lines:
+        with open(path, encoding="utf-8", errors="surrogateescape") as lines:
             for number, line in enumerate(lines, 1):
                 if not line.strip():
                     continue
-                try:
-                    event = json.loads(line)
-                except json.JSONDecodeError:
-                    if events and not line.endswith("\n"):
-                        break
-                    raise InputError(f"eve: {path} line {number} is not JSON") from None
-                events += 1
-                if not isinstance(event, dict):
-                    raise InputError(f"eve: {path} line {number} is not a JSON object")
-                if event.get("event_type") != "alert":
+                problem, event = _eve_event(line)
+                if problem == "cut" and events and not line.endswith("\n"):
+                    break
+                if problem is None and isinstance(event, dict) and event.get("event_type") == "alert":
+                    problem = validate.eve_alert_problem(event)
+                if problem is not None:
+                    skipped["not JSON" if problem == "cut" else problem] += 1
+                    first_bad = first_bad or number
                     continue
-                if not isinstance(event.get("alert"), dict) or "signature_id" not in event["alert"]:
-                    raise InputError(f"eve: {path} line {number} is an alert without alert.signature_id")
-                alerts.append(event)
+                events += 1
+                if event.get("event_type") == "alert":
+                    alerts.append(validate.slim_alert(event) if slim else event)
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"eve: cannot read {path}: {getattr(exc, 'strerror', None) or exc}") from None
+    if skipped and not events:
+        raise InputError(f"eve: {path} has no EVE event (line {first_bad}: {skipped.most_common(1)[0][0]})")
+    if skipped and notes is not None:
+        notes.append(skipped.note(f"eve {path}"))
     return alerts
+
+
+def _eve_event(line: str) -> tuple[str | None, Any]:
+    """(problem or None, event) of one EVE line; "cut" when it is not JSON (maybe a last line being written)."""
+    try:
+        event = json.loads(line)
+    except (ValueError, RecursionError):  # not JSON, too deep, or a number beyond int's digit limit
+        return "cut", None
+    if not isinstance(event, dict):
+        return "not a JSON object", None
+    return None, event
 
 
 # ---- alerts -> indicators -------------------------------------------------------------------------------------
 
 def _meta(alert: dict[str, Any], key: str) -> str:
     """First value of a rule metadata key (EVE: alert.metadata = {key: [values]}), or ""."""
-    values = (alert["alert"].get("metadata") or {}).get(key) or [""]
-    return str(values[0])
+    meta = alert["alert"].get("metadata")
+    values = (meta.get(key) if isinstance(meta, dict) else None) or [""]
+    return str(values[0] if isinstance(values, list) else values)[:validate.QUOTE]
 
 
 def _timestamp(alert: dict[str, Any]) -> float:
@@ -257,11 +277,14 @@ def _sides(alert: dict[str, Any], flow: Flow | None, home: HomeNet) -> tuple[str
 
 def _domain(alert: dict[str, Any]) -> str:
     """The name the alert's transaction is about (DNS query, TLS SNI, HTTP host), when EVE logged one."""
-    dns = alert.get("dns") or {}
-    queries = dns.get("query") or dns.get("queries") or []
+    def part(key: str) -> dict[str, Any]:
+        value = alert.get(key)
+        return value if isinstance(value, dict) else {}  # EVE from elsewhere may have lists here
+
+    queries = part("dns").get("query") or part("dns").get("queries") or []
     if queries and isinstance(queries, list) and isinstance(queries[0], dict):
         return str(queries[0].get("rrname", ""))
-    return str((alert.get("tls") or {}).get("sni", "") or (alert.get("http") or {}).get("hostname", ""))
+    return str(part("tls").get("sni", "") or part("http").get("hostname", ""))
 
 
 def alert_indicators(alerts: Sequence[dict[str, Any]], flows: Sequence[Flow], home: HomeNet, cfg: Config
