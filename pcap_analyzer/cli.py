@@ -4,12 +4,13 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import threading
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn, TextIO
 
-from . import __version__, atomic, pipeline
+from . import __version__, atomic, pipeline, signals
 from .config import Config, load_config
 from .errors import InputError
 from .gcpause import gc_paused
@@ -57,6 +58,8 @@ def build_parser() -> Parser:
                          help="Zeek log directory of the same traffic (alone: sensor-only mode, no capture needed)")
     analyze.add_argument("--suricata", action="store_true", help="also run Suricata with the fallback-hunt rules")
     analyze.add_argument("--eve", type=Path, metavar="FILE", help="Suricata EVE JSON file to merge alerts from")
+    analyze.add_argument("--no-limits", action="store_true",
+                         help="lift the [limits] of the config (decompressed size, gzip ratio, records per capture)")
     analyze.add_argument("-q", "--quiet", action="store_true",
                          help="print nothing on stdout (errors still go to stderr)")
     analyze.add_argument("--debug", action="store_true", help="show the Python traceback of an internal error")
@@ -147,6 +150,8 @@ def checked_outputs(args: argparse.Namespace) -> list[Path]:
 def run_analyze(args: argparse.Namespace) -> int:
     outputs = checked_outputs(args)
     cfg = load_config(args.config)
+    if args.no_limits:
+        cfg["limits"]["enabled"] = False
     home = HomeNet.parse(args.home_net) if args.home_net is not None else HomeNet(cfg["home_net"]["cidrs"])
     progress = ProgressLine(sys.stderr, cfg["report"]["progress_min_bytes"])
     with gc_paused():  # the flows are held to the end: the collector would only rescan them (see gcpause)
@@ -177,6 +182,16 @@ def fail(message: str) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in argv
+    in_main_thread = threading.current_thread() is threading.main_thread()
+    # SIGINT / SIGTERM unwind the stack: temporary files are removed on the way out
+    handlers = signals.raise_on_signals() if in_main_thread else {}
+    try:
+        return _main(argv, debug)
+    finally:
+        signals.restore(handlers)
+
+
+def _main(argv: list[str], debug: bool) -> int:
     try:
         args = build_parser().parse_args(argv)
         if args.command is None:
@@ -188,6 +203,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return fail(str(exc))
     except KeyboardInterrupt:
         return fail("interrupted")
+    except signals.Terminated:
+        return fail("terminated")
     except BrokenPipeError:  # stdout closed early (e.g. piped into head): nothing more to say
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error when Python flushes stdout
         return EXIT_ERROR

@@ -12,7 +12,6 @@ them through ``$FALLBACK_HUNT_RULES`` (a directory), else ``<repo>/suricata_rule
 """
 from __future__ import annotations
 
-import gzip
 import json
 import os
 import shutil
@@ -25,7 +24,7 @@ from typing import Any
 
 from .community_id import ICMP, ICMP6, icmp_ports
 from .config import Config
-from . import validate
+from . import limits, validate
 from .errors import InputError
 from .homenet import HomeNet
 from .model import INDICATOR_TYPES, Flow, Indicator
@@ -100,7 +99,7 @@ def run_suricata(captures: list[Path], workdir: Path, cfg: Config, home: HomeNet
         for i, capture in enumerate(captures):
             outdir = workdir / f"run-{i:03d}"
             outdir.mkdir(exist_ok=True)
-            _run_one(_plain_capture(Path(capture), outdir), outdir, cfg, home)
+            _run_one(_plain_capture(Path(capture), outdir, limits.limits_of(cfg)), outdir, cfg, home)
             eve = outdir / "eve.json"
             if eve.is_file():
                 with eve.open("rb") as src:
@@ -108,15 +107,16 @@ def run_suricata(captures: list[Path], workdir: Path, cfg: Config, home: HomeNet
     return merged
 
 
-def _plain_capture(capture: Path, outdir: Path) -> Path:
-    """Suricata reads pcap/pcapng but not gzip: unpack a .gz capture into ``outdir``.  Anything else is refused
-    here, because Suricata spends a minute retrying a file it cannot open before it gives up."""
+def _plain_capture(capture: Path, outdir: Path, within: limits.Limits = limits.NONE) -> Path:
+    """Suricata reads pcap/pcapng but not gzip: unpack a gzip capture (known by its magic bytes, as the analyzer
+    knows it, whatever its name) into ``outdir``, within the same limits.  Anything else is refused here, because
+    Suricata spends a minute retrying a file it cannot open before it gives up."""
     plain = capture
     try:
-        if capture.suffix == ".gz":
-            plain = outdir / capture.stem
-            with gzip.open(capture, "rb") as src, plain.open("wb") as dst:
-                shutil.copyfileobj(src, dst)
+        if limits.is_gzip(capture):
+            plain = outdir / (capture.stem if capture.suffix == ".gz" else f"{capture.name}.pcap")
+            with capture.open("rb") as src, plain.open("wb") as dst:
+                limits.gunzip(src, dst, within, f"suricata: {capture}")
         with plain.open("rb") as head:
             magic = head.read(4)
     except (OSError, EOFError) as exc:

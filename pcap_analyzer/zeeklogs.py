@@ -14,9 +14,7 @@ helpers below.
 from __future__ import annotations
 
 import csv
-import gzip
 import ipaddress
-import shutil
 import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -30,6 +28,7 @@ from zat.log_to_dataframe import LogToDataFrame
 
 from .config import Config, default_config
 from .errors import InputError
+from .limits import NONE as NO_LIMITS, gunzip, is_gzip
 from .homenet import HomeNet
 from .model import INDICATOR_TYPES, DnsMessage, Flow, IcmpInfo, Indicator, TlsInfo
 
@@ -142,10 +141,10 @@ def _decompressed(path: Path, tmp: Path) -> Path:
     """A .gz log decompressed into ``tmp`` (zat reads plain files only)."""
     out = tmp / path.name.removesuffix(".gz")
     try:
-        with gzip.open(path, "rb") as src, out.open("wb") as dst:
-            shutil.copyfileobj(src, dst)
-    except (OSError, EOFError) as exc:
-        raise InputError(f"{path}: cannot decompress: {exc}") from None
+        with path.open("rb") as src, out.open("wb") as dst:
+            gunzip(src, dst, NO_LIMITS, str(path))
+    except OSError as exc:
+        raise InputError(f"{path}: cannot decompress: {exc.strerror or exc}") from None
     return out
 
 
@@ -157,7 +156,7 @@ def _first_byte(path: Path) -> bytes:
 def read_log(path: Path, wanted: list[str] | None = None) -> pd.DataFrame:
     """One Zeek log (TSV or JSON lines, optionally gzip-compressed) as a DataFrame with Zeek's column names."""
     with tempfile.TemporaryDirectory(prefix="fallback-hunt-zeek-") as tmp:
-        plain = _decompressed(path, Path(tmp)) if path.name.endswith(".gz") else path
+        plain = _decompressed(path, Path(tmp)) if is_gzip(path) else path
         first = _first_byte(plain)
         try:
             if first == b"#":

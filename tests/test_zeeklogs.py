@@ -225,7 +225,8 @@ def test_bad_directory_is_one_line_input_error(tmp_path: Path, setup, message: s
 @pytest.mark.parametrize(("name", "content", "message"), [
     ("conn.log", b"hello world\n", "not a Zeek log"),
     ("conn.log", b"#separator \\x09\n#path\tconn\n1\t2\n", "without a #fields header"),  # zat would loop forever
-    ("conn.log.gz", b"not gzip at all", "cannot decompress"),
+    ("conn.log.gz", b"not gzip at all", "not a Zeek log"),  # gzip is known by its magic bytes, not the name
+    ("conn.log.gz", b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03" + b"\xff" * 64, "corrupt gzip data"),
     ("conn.log", b'{"ts": "2024-01-01T00:00:00Z", "uid": "C1"}\n', "unreadable Zeek log"),
     ("conn.log", b'{"ts": 1.0, "uid": \n', "unreadable Zeek log"),
 ])
