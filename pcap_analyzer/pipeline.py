@@ -68,6 +68,7 @@ def _analyze(captures: Sequence[Path], cfg: Config, home: HomeNet, intel_path: P
         alerts += suricata_alerts(captures, cfg, home, workdir, notes)
     if alerts:
         indicators += suricata.alert_indicators(alerts, flow_list, home, cfg)
+        alerts.clear()  # merged into indicators: 200,000 alerts need not wait for the reports
     if logs is not None:
         indicators += zeeklogs.zeek_indicators(logs, flow_list, home, cfg)
 
@@ -157,6 +158,6 @@ def suricata_alerts(captures: Sequence[Path], cfg: Config, home: HomeNet, workdi
         notes.append("Suricata was requested but is not installed; the report has no Suricata alerts")
         return []
     if workdir is not None:
-        return suricata.read_eve(suricata.run_suricata(list(captures), workdir, cfg, home))
+        return suricata.read_eve(suricata.run_suricata(list(captures), workdir, cfg, home), notes, slim=True)
     with tempfile.TemporaryDirectory(prefix="fallback-hunt-suricata-") as tmp:
-        return suricata.read_eve(suricata.run_suricata(list(captures), Path(tmp), cfg, home))
+        return suricata.read_eve(suricata.run_suricata(list(captures), Path(tmp), cfg, home), notes, slim=True)
