@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn, TextIO
 
-from . import __version__, atomic, pipeline, signals
+from . import __version__, atomic, pipeline, signals, validate
 from .config import Config, load_config
 from .errors import InputError
 from .gcpause import gc_paused
@@ -83,10 +83,13 @@ def output_paths(outdir: Path, inputs: Sequence[Path]) -> list[Path]:
     if outdir.exists() and not outdir.is_dir():
         raise InputError(f"output directory {outdir}: exists and is not a directory")
     outputs = [outdir / name for name in OUTPUT_NAMES]
-    given = {p.resolve() for p in inputs}
-    for out in outputs:
-        if out.resolve() in given or any(out.exists() and p.exists() and out.samefile(p) for p in inputs):
-            raise InputError(f"refusing to overwrite input file {out}; choose another -o OUTDIR")
+    try:
+        given = {p.resolve() for p in inputs}
+        for out in outputs:
+            if out.resolve() in given or any(out.exists() and p.exists() and out.samefile(p) for p in inputs):
+                raise InputError(f"refusing to overwrite input file {out}; choose another -o OUTDIR")
+    except (RuntimeError, OSError) as exc:  # Path.resolve: "Symlink loop from ..." (RuntimeError before 3.13)
+        raise InputError(f"output directory {outdir}: cannot be resolved ({validate.quote(exc)})") from None
     return outputs
 
 
