@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import struct
+import sys
 from pathlib import Path
 
 NAME = "c2-fallback.duckdns.org"
@@ -85,3 +86,58 @@ def eve_file(path: Path, alerts: int) -> Path:
                           "severity": 2, "metadata": {"fallback_indicator": ["nonstandard_port_encrypted"],
                                                       "mitre_technique_id": ["T1008"]}}}) + "\n")
     return path
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The "hostile scale" table of `make bench`
+# ---------------------------------------------------------------------------------------------------------------
+
+HOSTS = (1_000, 4_000, 12_000)
+ALERTS = (2_000, 20_000, 200_000)
+RSS_LIMIT_MB, REPORT_LIMIT_MB = 1024, 50
+
+
+def scale_rows(data: Path, measure) -> list[dict]:
+    """Run ``fallback-hunt analyze`` on every size (inputs cached in ``data``); ``measure(cmd)`` returns an object
+    with rc, wall, cpu and rss_mb (bench/run.py's)."""
+    data.mkdir(parents=True, exist_ok=True)
+    rows = []
+    base = pattern_capture(data / "hostile-eve-base.pcap", 10) if not (data / "hostile-eve-base.pcap").exists() \
+        else data / "hostile-eve-base.pcap"
+    cases = [("hosts on one pattern", n, lambda n: [_cached(data / f"hostile-hosts-{n}.pcap", pattern_capture, n)])
+             for n in HOSTS]
+    cases += [("EVE alerts, one per host", n, lambda n: [base, "--eve",
+                                                          _cached(data / f"hostile-eve-{n}.json", eve_file, n)])
+              for n in ALERTS]
+    for what, n, inputs in cases:
+        out = data / f"hostile-out-{what.split()[0]}-{n}"
+        run = measure([sys.executable, "-m", "pcap_analyzer", "analyze", *map(str, inputs(n)), "-o", str(out), "-q"])
+        sizes = {name: (out / name).stat().st_size / 1e6 if (out / name).exists() else 0.0
+                 for name in ("report.json", "fallback.log", "report.html")}
+        rows.append({"what": what, "n": n, "rc": run.rc, "wall": run.wall, "cpu": run.cpu, "rss_mb": run.rss_mb,
+                     **sizes})
+    return rows
+
+
+def _cached(path: Path, make, n: int) -> Path:
+    return path if path.exists() else make(path, n)
+
+
+def scale_table(rows: list[dict]) -> str:
+    """The table, with PASS/FAIL against 1 GB RSS and a 50 MB report.json, and growth per 1,000 (linear: flat)."""
+    lines = ["hostile scale (fallback-hunt analyze; targets: RSS < 1 GB, report.json < 50 MB, linear growth)",
+             f"{'input':26} {'n':>8} {'exit':>4} {'cpu s':>7} {'RSS MB':>7} {'json MB':>8} {'log MB':>7} "
+             f"{'html MB':>8} {'RSS MB/1k':>9} {'json MB/1k':>10}  verdict"]
+    previous: dict | None = None
+    for row in rows:
+        grow_rss = grow_json = ""
+        if previous is not None and previous["what"] == row["what"]:
+            k = (row["n"] - previous["n"]) / 1000
+            grow_rss = f"{(row['rss_mb'] - previous['rss_mb']) / k:9.2f}"
+            grow_json = f"{(row['report.json'] - previous['report.json']) / k:10.3f}"
+        ok = row["rc"] in (0, 1) and row["rss_mb"] < RSS_LIMIT_MB and row["report.json"] < REPORT_LIMIT_MB
+        lines.append(f"{row['what']:26} {row['n']:>8} {row['rc']:>4} {row['cpu']:7.1f} {row['rss_mb']:7.0f} "
+                     f"{row['report.json']:8.2f} {row['fallback.log']:7.2f} {row['report.html']:8.2f} "
+                     f"{grow_rss:>9} {grow_json:>10}  {'PASS' if ok else 'FAIL'}")
+        previous = row
+    return "\n".join(lines)

@@ -6,6 +6,7 @@ import os
 import sys
 import threading
 import traceback
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn, TextIO
@@ -164,7 +165,9 @@ def run_analyze(args: argparse.Namespace) -> int:
                                       progress=None if args.quiet or not sys.stderr.isatty() else progress)
         finally:
             progress.done()
-        write_reports(report, cfg, outputs)  # leaving gc_paused freezes them: the exit need not scan them either
+        with warnings.catch_warnings():  # the analysis' warnings are in the notes; writing has nothing to add
+            warnings.simplefilter("ignore")
+            write_reports(report, cfg, outputs)  # leaving gc_paused freezes them: the exit need not scan them either
     if not args.quiet:
         sys.stdout.write(summary_text(report, cfg, outputs))
         sys.stdout.flush()

@@ -12,11 +12,13 @@ payload) plus the payload of the flows still open: it grows with the flows, not 
 from __future__ import annotations
 
 import tempfile
+import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from . import containment, detect, digest, dissect, flows, intel, measures, reader, suricata, verdict, zeeklogs
+from . import (containment, detect, digest, dissect, flows, intel, measures, reader, suricata, validate, verdict,
+               zeeklogs)
 from .config import Config
 from .gcpause import gc_paused
 from .detect.base import DetectContext
@@ -43,8 +45,11 @@ def analyze(
     The small inputs (intel, Zeek logs, EVE) are read first, so a bad one fails before the captures are read.
     With no capture, the flows come from the Zeek logs (sensor-only mode).
     """
-    with gc_paused():  # every step makes many small acyclic objects while all the flows are held (see gcpause)
-        return _analyze(captures, cfg, home, intel_path, zeek_dir, eve_path, run_suricata, workdir, progress)
+    with gc_paused(), warnings.catch_warnings(record=True) as caught:  # gc: see gcpause
+        warnings.simplefilter("default")  # each library warning once per place, into the notes, not on stderr
+        report = _analyze(captures, cfg, home, intel_path, zeek_dir, eve_path, run_suricata, workdir, progress)
+    report.notes += validate.warning_notes(caught)
+    return report
 
 
 def _analyze(captures: Sequence[Path], cfg: Config, home: HomeNet, intel_path: Path | None, zeek_dir: Path | None,

@@ -32,6 +32,18 @@ class Skipped(Counter):
         return f"{what}: {total} line{'s' if total != 1 else ''} skipped ({reasons})"
 
 
+def warning_notes(caught: list[Any], limit: int = 5) -> list[str]:
+    """Library warnings caught during a run (warnings.catch_warnings(record=True)) as report notes: one per
+    distinct message, at most ``limit``, each quoted short."""
+    seen: dict[str, None] = {}
+    for w in caught:
+        seen.setdefault(f"{w.category.__name__}: {quote(str(w.message).splitlines()[0] if str(w.message) else '', 160)}")
+    notes = [f"library warning (the results are not affected unless it says so): {text}" for text in seen]
+    if len(notes) > limit:
+        notes = notes[:limit] + [f"{len(notes) - limit} more library warnings not shown"]
+    return notes
+
+
 def small_int(value: Any) -> int | None:
     """``value`` as an int when it is one (or its short decimal text), else None (bools, floats, huge numbers)."""
     if isinstance(value, bool):

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import ipaddress
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -108,11 +109,16 @@ def _stamp(now: float) -> str:
 
 def fallback_log(report: Report, cfg: Config, now: float | None = None) -> str:
     """The whole fallback.log text: header, one row per indicator (time order), #close."""
+    return "".join(fallback_log_lines(report, cfg, now))
+
+
+def fallback_log_lines(report: Report, cfg: Config, now: float | None = None) -> Iterator[str]:
+    """fallback.log line by line (each with its newline): written as it is made, never held whole."""
     now = time.time() if now is None else now
     index = flow_index(report.flows)
     indicators = sorted((i for h in report.hosts for i in h.indicators), key=lambda i: (i.ts, i.host, i.type))
     names = [name for name, _ in FIELDS]
-    lines = [
+    header = [
         "#separator " + "".join(f"\\x{ord(c):02x}" for c in SEPARATOR),
         f"#set_separator{SEPARATOR}{SET_SEPARATOR}",
         f"#empty_field{SEPARATOR}{EMPTY_FIELD}",
@@ -122,12 +128,12 @@ def fallback_log(report: Report, cfg: Config, now: float | None = None) -> str:
         SEPARATOR.join(["#fields", *names]),
         SEPARATOR.join(["#types", *(t for _, t in FIELDS)]),
     ]
+    yield from (line + "\n" for line in header)
     for ind in indicators:
         row = indicator_row(ind, index, cfg["report"]["max_text"])
-        lines.append(SEPARATOR.join(_value(row[name], zeek_type) for name, zeek_type in FIELDS))
-    lines.append(f"#close{SEPARATOR}{_stamp(now)}")
-    return "\n".join(lines) + "\n"
+        yield SEPARATOR.join(_value(row[name], zeek_type) for name, zeek_type in FIELDS) + "\n"
+    yield f"#close{SEPARATOR}{_stamp(now)}\n"
 
 
 def write_fallback_log(report: Report, cfg: Config, path: Path) -> None:
-    atomic_write(path, fallback_log(report, cfg))
+    atomic_write(path, fallback_log_lines(report, cfg))
