@@ -135,7 +135,7 @@ def scale_table(rows: list[dict]) -> str:
             k = (row["n"] - previous["n"]) / 1000
             grow_rss = f"{(row['rss_mb'] - previous['rss_mb']) / k:9.2f}"
             grow_json = f"{(row['report.json'] - previous['report.json']) / k:10.3f}"
-        ok = row["rc"] in (0, 1) and row["rss_mb"] < RSS_LIMIT_MB and row["report.json"] < REPORT_LIMIT_MB
+        ok = row["rc"] in (0, 1) and 0 < row["report.json"] < REPORT_LIMIT_MB and row["rss_mb"] < RSS_LIMIT_MB
         lines.append(f"{row['what']:26} {row['n']:>8} {row['rc']:>4} {row['cpu']:7.1f} {row['rss_mb']:7.0f} "
                      f"{row['report.json']:8.2f} {row['fallback.log']:7.2f} {row['report.html']:8.2f} "
                      f"{grow_rss:>9} {grow_json:>10}  {'PASS' if ok else 'FAIL'}")
