@@ -332,7 +332,7 @@ def pcapng_batches(mapped: MappedFile, chunk: int, max_caplen: int, info: Captur
     records: list[tuple[int, int, int, float, int]] = []
     for record in pcapng_records(mapped.data, max_caplen, info):
         records.append(record)
-        if len(records) == chunk:
+        if len(records) == chunk or record[0] - records[0][0] > CHUNK_BYTES:  # large records: fewer per chunk
             yield decoder(mapped.data, pcapng_index(records))
             mapped.release_before(records[-1][0])
             records = []

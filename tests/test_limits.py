@@ -94,3 +94,21 @@ def test_corrupt_deflate_is_one_input_error(tmp_path: Path) -> None:
     bad.write_bytes(b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03" + b"\xff" * 200)
     with pytest.raises(InputError, match="corrupt gzip data"):
         list(reader.read_capture(bad, default_config(), CaptureInfo(path=str(bad))))
+
+
+def _pcapng_block(kind: int, body: bytes) -> bytes:
+    body += bytes(-len(body) % 4)
+    return struct.pack("<II", kind, 12 + len(body)) + body + struct.pack("<I", 12 + len(body))
+
+
+def test_large_non_ip_records_keep_memory_flat_in_pcapng_too(tmp_path: Path) -> None:
+    frame = b"\x02" * 6 + b"\x04" * 6 + b"\x88\xb5" + bytes(65000)
+    epb = _pcapng_block(6, struct.pack("<IIIII", 0, 0, 0, len(frame), len(frame)) + frame)
+    capture = tmp_path / "nonip.pcapng"
+    with capture.open("wb") as out:
+        out.write(_pcapng_block(0x0A0D0D0A, struct.pack("<IHHq", 0x1A2B3C4D, 1, 0, -1)))
+        out.write(_pcapng_block(1, struct.pack("<HHI", 1, 0, 262144)))
+        for _ in range(4000):  # 260 MB
+            out.write(epb)
+    code, _, rss = _run(capture, "-o", tmp_path / "out")
+    assert code == 0 and rss < 230, rss  # 360 MB before: the whole file resident in one chunk
