@@ -71,20 +71,14 @@ def pattern_groups(hosts: Iterable[HostReport]) -> list[PatternGroup]:
     return [PatternGroup(f"P{i}", text, members[text]) for i, text in enumerate(ordered, 1)]
 
 
+
 def host_groups(hosts: Iterable[HostReport], pattern_ids: Mapping[str, str]) -> list[dict[str, Any]]:
-    """Hosts beyond the detailed ones, grouped by (verdict, indicator types, patterns): each group lists its members
-    once (in the order given: escalate first, then by score), with the group's highest score.  A few bytes per
-    host instead of a full entry."""
-    groups: dict[tuple[Any, ...], dict[str, Any]] = {}
-    for host in hosts:
-        types = sorted({i.type for i in host.indicators})
-        ids = [pattern_ids.get(t, t) for t in host.patterns]
-        key = (host.verdict, tuple(types), tuple(ids))
-        group = groups.get(key)
-        if group is None:
-            group = groups[key] = {"verdict": host.verdict, "indicator_types": types, "patterns": ids,
-                                   "max_score": host.score, "count": 0, "members": []}
-        group["count"] += 1
-        group["max_score"] = max(group["max_score"], host.score)
-        group["members"].append(host.ip)
-    return list(groups.values())
+    """Hosts beyond the detailed ones, grouped as the HTML and the terminal group them (report.patterns: verdict,
+    main indicator and its target), each member listed once (in the order given: escalate first, then by score):
+    a few bytes per host instead of a full entry."""
+    from .report.patterns import group_hosts  # the one host grouping of every report
+
+    return [{"verdict": g.verdict, "label": g.label, "indicator": g.kind, "target": g.target,
+             "patterns": sorted({pattern_ids.get(t, t) for h in g.hosts for t in h.patterns}),
+             "max_score": max(h.score for h in g.hosts), "count": len(g.hosts), "members": [h.ip for h in g.hosts]}
+            for g in group_hosts(hosts)]

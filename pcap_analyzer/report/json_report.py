@@ -8,9 +8,10 @@ from pathlib import Path
 from typing import Any
 
 from .. import __version__
-from ..model import CaptureInfo, HostReport, Report
+from ..model import CaptureInfo, Flow, HostReport, Report
 from ..patterns import host_groups, pattern_groups
-from .common import QUESTIONS, answer, atomic_write, ordered_hosts, verdict_counts
+from ..pivot import evidence_flows, evidence_keys, pivot
+from .common import QUESTIONS, answer, atomic_write, flow_index, ordered_hosts, verdict_counts
 
 SCHEMA_ID = "fallback-hunt/report/1"
 MAX_HOST_DETAILS = 1000  # [report] max_host_details
@@ -46,10 +47,12 @@ def input_json(info: CaptureInfo) -> dict[str, Any]:
     }
 
 
-def host_json(host: HostReport, pattern_ids: dict[str, str] | None = None) -> dict[str, Any]:
-    """One host; ``pattern_ids`` maps pattern text to its group id (report.json's "patterns")."""
+def host_json(host: HostReport, index: dict[str, Flow] | None = None, pattern_ids: dict[str, str] | None = None
+              ) -> dict[str, Any]:
+    """A host as report.json has it; with the flow index, also its evidence flows and their packet filters;
+    ``pattern_ids`` maps pattern text to its group id (report.json's "patterns")."""
     ids = pattern_ids or {}
-    return {
+    doc = {
         "ip": host.ip,
         "verdict": host.verdict,
         "score": host.score,
@@ -60,6 +63,9 @@ def host_json(host: HostReport, pattern_ids: dict[str, str] | None = None) -> di
         "same_pattern_hosts": host.same_pattern_hosts,
         "patterns": [ids.get(text, text) for text in host.patterns],
     }
+    if index is not None:
+        doc["evidence_flows"] = [pivot(f) for f in evidence_flows(evidence_keys(doc), index)]
+    return doc
 
 
 def report_json(report: Report, generated: datetime | None = None, max_hosts: int = MAX_HOST_DETAILS
@@ -70,6 +76,7 @@ def report_json(report: Report, generated: datetime | None = None, max_hosts: in
     verdict, indicator types and patterns), so the document grows by a few bytes per host.
     """
     generated = generated or datetime.now(timezone.utc)
+    index = flow_index(report.flows)
     groups = pattern_groups(report.hosts)
     ids = {g.signature: g.id for g in groups}
     ordered = ordered_hosts(report.hosts)
@@ -78,7 +85,7 @@ def report_json(report: Report, generated: datetime | None = None, max_hosts: in
         "generated": generated.astimezone(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z"),
         "version": __version__,
         "inputs": [input_json(info) for info in report.inputs],
-        "hosts": [host_json(h, ids) for h in ordered[:max_hosts]],
+        "hosts": [host_json(h, index, ids) for h in ordered[:max_hosts]],
         "host_groups": host_groups(ordered[max_hosts:], ids),
         "patterns": [g.to_json() for g in groups],
         "summary": verdict_counts(report.hosts),
