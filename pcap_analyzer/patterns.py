@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .model import HostReport
+from .report.patterns import group_hosts  # the one host grouping of every report
 
 Signature = tuple[Any, ...]
 
@@ -76,8 +77,6 @@ def host_groups(hosts: Iterable[HostReport], pattern_ids: Mapping[str, str]) -> 
     """Hosts beyond the detailed ones, grouped as the HTML and the terminal group them (report.patterns: verdict,
     main indicator and its target), each member listed once (in the order given: escalate first, then by score):
     a few bytes per host instead of a full entry."""
-    from .report.patterns import group_hosts  # the one host grouping of every report
-
     return [{"verdict": g.verdict, "label": g.label, "indicator": g.kind, "target": g.target,
              "patterns": sorted({pattern_ids.get(t, t) for h in g.hosts for t in h.patterns}),
              "max_score": max(h.score for h in g.hosts), "count": len(g.hosts), "members": [h.ip for h in g.hosts]}
