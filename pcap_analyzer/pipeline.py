@@ -169,6 +169,8 @@ def compact(flow_list: list[Flow]) -> None:
             f.resp_sample = b""
             f.resp_datagrams.clear()
         f.datagram_ts.clear()
+        if f.orig_later or f.resp_later:  # never without a head: *_payload_seen is already set
+            f.orig_later = f.resp_later = b""
 
 
 def suricata_alerts(captures: Sequence[Path], cfg: Config, home: HomeNet, workdir: Path | None, notes: list[str]

@@ -6,6 +6,10 @@ escalate    a clear fallback pattern (failed_then_fallback: its fallback is anom
 investigate any other indicator (SSH on 2222, a UDP VPN, a NAS on dynamic DNS, one TLS on an odd port);
 benign      nothing.
 
+A host whose every indicator is about a VPN, remote-access or P2P tool ([apps] policy_classes; the indicator's
+evidence "app_class", or the class of its fallback's protocol) is at most investigate: using such a tool is a policy
+question, and the reasons name the tool class.
+
 Indicators from Suricata and Zeek corroborate the analyzer's: one indicator type counts once per host, each further
 source that reports it adds a bonus.
 """
@@ -15,6 +19,7 @@ from collections import Counter, defaultdict
 from typing import Any
 
 from . import patterns
+from .apps import is_policy_class
 from .config import Config
 from .detect.base import DetectContext, channel, family
 from .detect.failed_fallback import failed_channels
@@ -111,6 +116,8 @@ def escalation_reasons(by_type: dict[str, list[Indicator]], cfg: Config) -> list
             reasons.append(f"DNS tunnel under {ind.peer} lasts: {queries} queries over {duration:.0f} s")
             break
     evasive = [ind for kind in vcfg["evasive"] for ind in by_type.get(kind, [])]
+    evasive += [ind for kind, items in by_type.items() if kind not in vcfg["evasive"] for ind in items
+                if any(ind.evidence.get(key) is True for key in vcfg["evasive_evidence"])]
     evasive_peers = set().union(*(_peers(ind) for ind in evasive)) if evasive else set()
     for ind in by_type.get("intel_match", []):
         if _peers(ind) & evasive_peers or any(set(ind.uids) & set(e.uids) for e in evasive):
@@ -121,6 +128,33 @@ def escalation_reasons(by_type: dict[str, list[Indicator]], cfg: Config) -> list
     if len(kinds) >= vcfg["min_evasive_types"] and len(chans) >= vcfg["min_evasive_channels"]:
         reasons.append(f"{len(kinds)} kinds of evasive indicator on {len(chans)} channels: {', '.join(sorted(kinds))}")
     return reasons
+
+
+def indicator_app_class(ind: Indicator, cfg: Config) -> str:
+    """The tool class an indicator is about: its evidence's app_class, else the class of the protocol it names
+    (a fallback's, or the protocol switched to)."""
+    if ind.evidence.get("app_class"):
+        return str(ind.evidence["app_class"])
+    pair = fallback_pair(ind)
+    target = pair[1] if pair is not None else ind.evidence.get("to")
+    service = target.get("service", "") if isinstance(target, dict) else ""
+    return str(cfg["apps"]["classes"].get(service, ""))
+
+
+def policy_tools(inds: list[Indicator], cfg: Config) -> list[str]:
+    """The tool classes of a host's indicators when every one is a VPN / remote-access / P2P tool, else []."""
+    classes = [indicator_app_class(ind, cfg) for ind in inds]
+    if not inds or not all(is_policy_class(c, cfg) for c in classes):
+        return []
+    return sorted(set(classes))
+
+
+def leads_only(by_type: dict[str, list[Indicator]], cfg: Config) -> bool:
+    """Every indicator is of a lead type (``verdict.lead_types``, e.g. a regular heartbeat: every app has some)
+    without evidence that makes it more (``verdict.lead_promote_evidence``, e.g. cleartext, a beacon that moved)."""
+    vcfg = cfg["verdict"]
+    return all(kind in vcfg["lead_types"] and not any(ind.evidence.get(key) for key in vcfg["lead_promote_evidence"]
+                                                      for ind in items) for kind, items in by_type.items())
 
 
 def _usage(flows: list[Flow]) -> Counter[str]:
@@ -171,6 +205,9 @@ def answers_for(host: str, by_type: dict[str, list[Indicator]], base: str, ctx: 
     resume_ev = [f"{p.get('attempts')} failed attempts on {p.get('peer')}:{p.get('port')}, then {f.get('attempts')} "
                  f"working on {f.get('peer')}:{f.get('port')}" for p, f in pairs]
     resume_ev += resumed_same_channel(host, index, ctx)
+    resume_ev += [f"beacon on {i.proto}/{i.port} {i.peer} every {i.evidence.get('median_interval')} s stopped, then "
+                  f"reappeared on {r.get('proto')}/{r.get('port')} {r.get('peer')} after {r.get('gap')} s"
+                  for i in by_type.get("beaconing", []) if isinstance(r := i.evidence.get("reappeared_on"), dict)]
     return {
         "nonstandard_ports": {"answer": bool(port_ev), "evidence": port_ev + ([base] if port_ev else [])},
         "protocol_switch": {"answer": bool(switch_ev), "evidence": switch_ev + ([base] if switch_ev else [])},
@@ -218,14 +255,22 @@ def build_hosts(indicators: list[Indicator], ctx: DetectContext) -> list[HostRep
         inds = sorted(by_host.get(host, []), key=lambda i: i.ts)
         by_type: dict[str, list[Indicator]] = defaultdict(list)
         for ind in inds:
-            by_type[ind.type].append(ind)
+            if ind.evidence.get("in_verdict", True):  # informational evidence (e.g. an internal beacon) is shown only
+                by_type[ind.type].append(ind)
         report = HostReport(ip=host, indicators=inds, score=score_of(by_type, ctx.cfg))
         escalate = escalation_reasons(by_type, ctx.cfg)
-        if escalate:
+        tools = policy_tools(inds, ctx.cfg)
+        if tools:
+            report.verdict = "investigate"
+            report.reasons = [f"{' / '.join(tools)} tool in use (a policy question, not a fallback): "
+                              f"{describe(items[0])}" for items in by_type.values()]
+        elif escalate:
             report.verdict, report.reasons = "escalate", escalate
-        elif inds:
+        elif by_type and not leads_only(by_type, ctx.cfg):
             report.verdict = "investigate"
             report.reasons = [f"no fallback pattern, but {describe(items[0])}" for items in by_type.values()]
+        elif inds:
+            report.reasons = [f"no indicator for the verdict; informational: {describe(inds[0])}"]
         else:
             report.reasons = ["no indicator"]
         base = baseline(host, inds, index, capture_usage, ctx.cfg)

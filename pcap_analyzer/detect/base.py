@@ -1,13 +1,11 @@
 """The one interface every detector implements, the context they all read, and the flow facts they share."""
 from __future__ import annotations
 
-import ipaddress
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any, Protocol
 
 from ..config import Config
-from ..homenet import HomeNet
+from ..homenet import HomeNet, is_broadcast  # noqa: F401 (is_broadcast: detectors import it from here)
 from ..model import Flow, Indicator
 
 ECHO_REPLY_TYPES = (0, 129)  # ICMP / ICMPv6 echo reply
@@ -43,16 +41,6 @@ def host_of(flow: Flow, home: HomeNet) -> str | None:
     return None
 
 
-@lru_cache(maxsize=65536)
-def is_broadcast(ip: str) -> bool:
-    """Multicast and broadcast destinations: never a host, never a server that fails to answer (DHCP, NetBIOS, mDNS)."""
-    try:
-        addr = ipaddress.ip_address(ip)
-    except ValueError:
-        return False
-    return addr.is_multicast or (addr.version == 4 and (ip == "255.255.255.255" or ip.endswith(".255")))
-
-
 def is_icmp(flow: Flow) -> bool:
     return flow.proto in ("icmp", "icmp6", "ipv6-icmp")
 
@@ -68,9 +56,10 @@ def family(service: str, cfg: Config) -> str:
 
 
 def looks_random(flow: Flow, cfg: Config) -> bool:
-    """Either direction's retained payload looks uniformly random (encrypted or compressed)."""
+    """Either direction's retained payload looks uniformly random (encrypted or compressed): its head, or the sample
+    of the rest of its life (a channel that idled before it carried data)."""
     dcfg = cfg["detect"]
-    for m in (flow.orig_measures, flow.resp_measures):
+    for m in (flow.orig_measures, flow.resp_measures, flow.orig_later_measures, flow.resp_later_measures):
         if m is not None and m.nbytes >= dcfg["random_min_bytes"] and (
                 m.entropy >= dcfg["random_entropy"] or m.chi2_p >= dcfg["random_chi2_p"]):
             return True
@@ -135,7 +124,8 @@ def flow_evidence(flow: Flow) -> dict:
         "state": flow.conn_state, "orig_bytes": flow.orig_bytes, "resp_bytes": flow.resp_bytes,
         "first_ts": flow.ts, "last_ts": flow.last_ts, "community_id": flow.community_id,
     }
-    for side, m in (("orig", flow.orig_measures), ("resp", flow.resp_measures)):
+    for side, m in (("orig", flow.orig_measures), ("resp", flow.resp_measures),
+                    ("orig_later", flow.orig_later_measures), ("resp_later", flow.resp_later_measures)):
         if m is not None:
             ev[f"{side}_entropy"] = round(m.entropy, 3)
             ev[f"{side}_chi2_p"] = round(m.chi2_p, 4)
@@ -156,13 +146,17 @@ class FlowDetector:
     def matches(self, flow: Flow, ctx: DetectContext) -> bool:
         raise NotImplementedError
 
+    def evidence(self, flow: Flow, ctx: DetectContext) -> dict:
+        """Evidence a subclass adds to flow_evidence ({} by default)."""
+        return {}
+
     def run(self, ctx: DetectContext) -> list[Indicator]:
         out: list[Indicator] = []
         for flow in ctx.flows:
             if self.matches(flow, ctx):  # the rare match first: host_of only for those
                 host = host_of(flow, ctx.home)
                 if host is not None:
-                    out.append(indicator(self.name, host, flow, flow_evidence(flow)))
+                    out.append(indicator(self.name, host, flow, {**flow_evidence(flow), **self.evidence(flow, ctx)}))
         return out
 
 
