@@ -246,7 +246,8 @@ class HostReport:
     answers: dict[str, dict[str, Any]] = field(default_factory=dict)  # question -> {"answer": bool, "evidence": [...]}
     channels: list[dict[str, Any]] = field(default_factory=list)  # [{"primary": {...}, "fallback": {...}}]
     reasons: list[str] = field(default_factory=list)  # why this verdict, in words
-    same_pattern_hosts: list[str] = field(default_factory=list)
+    same_pattern_hosts: list[str] = field(default_factory=list)  # a capped sample (patterns.assign)
+    patterns: list[str] = field(default_factory=list)  # the shared patterns it shows (patterns.signature_text)
 
 
 @dataclass(slots=True)

@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from typing import Any
 
+from . import patterns
 from .apps import is_policy_class
 from .config import Config
 from .detect.base import DetectContext, channel, family
@@ -283,7 +284,5 @@ def build_hosts(indicators: list[Indicator], ctx: DetectContext) -> list[HostRep
                 report.channels.append(entry)
         reports.append(report)
     sigs = {r.ip: signatures(r.indicators) for r in reports if r.indicators}
-    for report in reports:
-        mine = sigs.get(report.ip, set())
-        report.same_pattern_hosts = sorted(h for h, s in sigs.items() if h != report.ip and mine & s)
+    patterns.assign(reports, sigs, int(ctx.cfg["report"]["max_same_pattern_hosts"]))
     return reports

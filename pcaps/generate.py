@@ -893,13 +893,6 @@ def build_cleartext_heartbeat(cap: Capture, v: Variant) -> None:
         t += cap.jitter(v.interval, 0.05)
 
 
-def ntp_packet(rng: random.Random, mode: int) -> bytes:
-    """A 48-byte NTPv4 packet (RFC 5905): client request (mode 3) or server reply (mode 4)."""
-    stratum, poll = (0, 6) if mode == 3 else (2, 6)
-    head = struct.pack("!BBbb", (4 << 3) | mode, stratum, poll, -23)
-    return head + rng.randbytes(8) + (b"\x00" * 4 if mode == 3 else rng.randbytes(4)) + rng.randbytes(32)
-
-
 def build_ntp_polling(cap: Capture, v: Variant) -> None:
     """An NTP client polling its pool servers every v.interval s (RFC 5905 poll interval), after one lookup."""
     servers = v.primary.split(",")
@@ -907,8 +900,8 @@ def build_ntp_polling(cap: Capture, v: Variant) -> None:
     sport = 123
     for i in range(v.beacons):
         for server in servers:
-            cap.udp(t, v.host, server, sport, 123, ntp_packet(cap.rng, 3))
-            cap.udp(t + v.rtt, server, v.host, 123, sport, ntp_packet(cap.rng, 4))
+            cap.udp(t, v.host, server, sport, 123, ntp_packet(cap.rng, False))
+            cap.udp(t + v.rtt, server, v.host, 123, sport, ntp_packet(cap.rng, True))
         t += cap.jitter(v.interval, 0.02)
 
 

@@ -215,7 +215,7 @@ def test_config_weights_come_from_the_registry_and_can_be_overridden(tmp_path: P
 
 
 @pytest.mark.parametrize(("text", "message"), [
-    ("[verdict.weights]\ndoh_tunnel = 30.0\n", "config: unknown setting 'verdict.weights.doh_tunnel'"),
+    ("[verdict.weights]\ndoh_tunnel = 30.0\n", "config: 'verdict.weights' names unknown indicator type 'doh_tunnel'"),
     ("[verdict]\nevasive = [\"dns_tunel\"]\n", "config: 'verdict.evasive' names unknown indicator type 'dns_tunel'"),
 ])
 def test_config_rejects_unregistered_types(tmp_path: Path, text: str, message: str) -> None:
