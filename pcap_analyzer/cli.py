@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn, TextIO
 
-from . import __version__, pipeline
+from . import __version__, contain_cmd, pipeline
 from .config import Config, load_config
 from .errors import InputError
 from .gcpause import gc_paused
@@ -36,16 +36,31 @@ class Parser(argparse.ArgumentParser):
         raise UsageError(f"{message} (see '{self.prog} --help')")
 
 
+EPILOG = f"""exit codes:
+  0  nothing escalated (or --exit-zero); also 'contain' when it wrote its artifacts
+  1  at least one host escalated
+  2  error (bad input, unreadable file, usage); one line on stderr
+
+examples:
+  {PROG} analyze capture.pcap -o out/
+  {PROG} analyze captures/ --zeek-logs zeek/ --suricata --allowlist allow.txt -o out/ --exit-zero
+  {PROG} contain out/report.json -o block/ --sid-base 1009000
+"""
+
+
 def build_parser() -> Parser:
-    parser = Parser(prog=PROG, description="Find malware falling back to another C2 channel (MITRE ATT&CK T1008).")
+    parser = Parser(prog=PROG, description="Find malware falling back to another C2 channel (MITRE ATT&CK T1008).",
+                    epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     analyze = commands.add_parser(
         "analyze", help="analyse captures and/or Zeek logs, write report.json, fallback.log and report.html",
         description="Analyse captures and/or Zeek logs; write OUTDIR/report.json, fallback.log and report.html.",
+        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     analyze.add_argument("captures", nargs="*", type=Path, metavar="CAPTURE",
-                         help="pcap, pcapng or gzip-compressed capture (several: one analysis across all)")
+                         help="pcap, pcapng or gzip-compressed capture, or a directory of them (several: one "
+                              "analysis across all)")
     analyze.add_argument("-o", "--output", dest="outdir", type=Path, required=True, metavar="OUTDIR",
                          help="directory for the reports (created if needed; other files in it are left alone)")
     analyze.add_argument("--intel", type=Path, metavar="FILE",
@@ -60,6 +75,9 @@ def build_parser() -> Parser:
     analyze.add_argument("-q", "--quiet", action="store_true",
                          help="print nothing on stdout (errors still go to stderr)")
     analyze.add_argument("--debug", action="store_true", help="show the Python traceback of an internal error")
+    analyze.add_argument("--exit-zero", action="store_true", help="exit 0 even when a host escalates (errors: 2)")
+    contain_cmd.add_allowlist_options(analyze)
+    contain_cmd.add_parser(commands)
     return parser
 
 
@@ -126,13 +144,29 @@ class ProgressLine:
         self.showing = False
 
 
+def capture_files(paths: Sequence[Path]) -> list[Path]:
+    """The captures named: files as given, a directory as the regular files inside it (not hidden), sorted."""
+    out: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            inside = sorted(p for p in path.iterdir() if p.is_file() and not p.name.startswith("."))
+            if not inside:
+                raise InputError(f"capture directory {path}: holds no files")
+            out += inside
+        else:
+            out.append(path)
+    for path in out:
+        check_path(path, "capture")
+    return out
+
+
 def checked_outputs(args: argparse.Namespace) -> list[Path]:
     """Check every path argument before any work; the report paths in OUTDIR."""
     if not args.captures and args.zeek_logs is None:
         raise UsageError(f"analyze needs at least one CAPTURE or --zeek-logs DIR (see '{PROG} analyze --help')")
-    for path in args.captures:
-        check_path(path, "capture")
-    for path, what in ((args.config, "--config"), (args.intel, "--intel"), (args.eve, "--eve")):
+    args.captures = capture_files(args.captures)
+    for path, what in ((args.config, "--config"), (args.intel, "--intel"), (args.eve, "--eve"),
+                       (args.allowlist, "--allowlist")):
         if path is not None:
             check_path(path, what)
     inputs = [p for p in (*args.captures, args.config, args.intel, args.eve) if p is not None]
@@ -151,14 +185,17 @@ def run_analyze(args: argparse.Namespace) -> int:
         try:
             report = pipeline.analyze(args.captures, cfg, home, intel_path=args.intel, zeek_dir=args.zeek_logs,
                                       eve_path=args.eve, run_suricata=args.suricata,
-                                      progress=None if args.quiet or not sys.stderr.isatty() else progress)
+                                      progress=None if args.quiet or not sys.stderr.isatty() else progress,
+                                      allowlist_path=args.allowlist, sid_base=args.sid_base,
+                                      use_default_allowlist=False if args.no_default_allowlist else None)
         finally:
             progress.done()
         write_reports(report, cfg, outputs)  # leaving gc_paused freezes them: the exit need not scan them either
     if not args.quiet:
         sys.stdout.write(summary_text(report, cfg, outputs))
         sys.stdout.flush()
-    return EXIT_ESCALATED if any(h.verdict == "escalate" for h in report.hosts) else EXIT_CLEAN
+    escalated = any(h.verdict == "escalate" for h in report.hosts)
+    return EXIT_ESCALATED if escalated and not args.exit_zero else EXIT_CLEAN
 
 
 def fail(message: str) -> int:
@@ -178,8 +215,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
         if args.command is None:
-            raise UsageError(f"a command is required: analyze (see '{PROG} --help')")
-        return run_analyze(args)
+            raise UsageError(f"a command is required: analyze or contain (see '{PROG} --help')")
+        return contain_cmd.run(args) if args.command == "contain" else run_analyze(args)
     except (UsageError, InputError) as exc:
         if debug:
             traceback.print_exc()

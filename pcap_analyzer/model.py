@@ -82,6 +82,16 @@ class CaptureInfo:
 
 
 @dataclass(slots=True)
+class LogInfo:
+    """A log file read beside (or instead of) the captures: a Zeek log or a Suricata EVE file (report.json
+    ``inputs``, with ``kind``)."""
+
+    path: str
+    kind: str  # "zeek_log" or "eve"
+    lines: int = 0  # records (data lines; Zeek header and comment lines not counted)
+
+
+@dataclass(slots=True)
 class DnsMessage:
     ts: float
     is_response: bool
@@ -241,7 +251,8 @@ class HostReport:
     verdict: str = "benign"
     score: float = 0.0
     indicators: list[Indicator] = field(default_factory=list)
-    answers: dict[str, dict[str, Any]] = field(default_factory=dict)  # question -> {"answer": bool, "evidence": [...]}
+    # question -> {"answer": bool, or None when the inputs cannot answer it, "evidence": [...]}
+    answers: dict[str, dict[str, Any]] = field(default_factory=dict)
     channels: list[dict[str, Any]] = field(default_factory=list)  # [{"primary": {...}, "fallback": {...}}]
     reasons: list[str] = field(default_factory=list)  # why this verdict, in words
     same_pattern_hosts: list[str] = field(default_factory=list)
@@ -254,3 +265,5 @@ class Report:
     flows: list[Flow]
     notes: list[str] = field(default_factory=list)  # e.g. "suricata not installed"
     containment: dict[str, Any] = field(default_factory=dict)  # block rules, Zeek intel lines
+    suppressed: list[dict[str, Any]] = field(default_factory=list)  # what the allowlist / never-block list left out
+    logs: list[LogInfo] = field(default_factory=list)  # Zeek logs and EVE files read

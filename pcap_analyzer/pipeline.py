@@ -1,7 +1,7 @@
 """The analysis, top to bottom.
 
 read + flows (one table across all captures) -> dissect -> measures -> Zeek uid join -> detect
--> Suricata / Zeek indicators -> verdict -> containment.
+-> Suricata / Zeek indicators -> allowlist -> verdict -> containment.
 
 Streaming: after every chunk the flow table hands over the flows that are over (``FlowTable.drain``); once enough
 of them wait, they are dissected and measured together (vectorised histograms over many flows) and their retained
@@ -16,7 +16,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from . import containment, detect, digest, dissect, flows, intel, measures, reader, suricata, verdict, zeeklogs
+from . import (allowlist, containment, detect, digest, dissect, flows, intel, measures, reader, sensor, suricata,
+               verdict, zeeklogs)
 from .config import Config
 from .gcpause import gc_paused
 from .detect.base import DetectContext
@@ -37,6 +38,9 @@ def analyze(
     run_suricata: bool = False,
     workdir: Path | None = None,
     progress: Progress | None = None,
+    allowlist_path: Path | None = None,
+    use_default_allowlist: bool | None = None,
+    sid_base: int | None = None,
 ) -> Report:
     """Analyse captures and/or Zeek logs (and optionally Suricata alerts) into a Report.
 
@@ -44,12 +48,20 @@ def analyze(
     With no capture, the flows come from the Zeek logs (sensor-only mode).
     """
     with gc_paused():  # every step makes many small acyclic objects while all the flows are held (see gcpause)
-        return _analyze(captures, cfg, home, intel_path, zeek_dir, eve_path, run_suricata, workdir, progress)
+        allow = allowlist.load(allowlist_path, cfg["allowlist"]["use_default"] if use_default_allowlist is None
+                               else use_default_allowlist)
+        report = _analyze(captures, cfg, home, intel_path, zeek_dir, eve_path, run_suricata, workdir, progress, allow)
+        contained = containment.containment(report.hosts, home, cfg, tuple(allow.entries), sid_base)
+        report.suppressed += contained.pop("suppressed")
+        report.notes += contained["notes"]
+        report.containment = contained
+        return report
 
 
 def _analyze(captures: Sequence[Path], cfg: Config, home: HomeNet, intel_path: Path | None, zeek_dir: Path | None,
-             eve_path: Path | None, run_suricata: bool, workdir: Path | None, progress: Progress | None) -> Report:
-    notes: list[str] = []
+             eve_path: Path | None, run_suricata: bool, workdir: Path | None, progress: Progress | None,
+             allow: allowlist.Allowlist) -> Report:
+    notes: list[str] = allow.notes()
     intel_db = intel.load_intel(intel_path) if intel_path else None
     logs = zeeklogs.read_logs(zeek_dir) if zeek_dir else None
     alerts = suricata.read_eve(eve_path) if eve_path else []
@@ -61,6 +73,9 @@ def _analyze(captures: Sequence[Path], cfg: Config, home: HomeNet, intel_path: P
         annotate(flow_list, cfg)  # no payload: only expected_service; the Zeek logs' service, DNS, TLS stay
     if logs is not None and captures:
         zeeklogs.attach_uids(flow_list, logs)
+        notes.append(sensor.zeek_join_note(flow_list, logs, cfg))
+    if eve_path is not None:
+        notes.append(sensor.eve_join_note(alerts, flow_list, cfg))
 
     ctx = DetectContext(flow_list, home, cfg, intel_db)
     indicators = detect.run_all(ctx)
@@ -71,9 +86,12 @@ def _analyze(captures: Sequence[Path], cfg: Config, home: HomeNet, intel_path: P
     if logs is not None:
         indicators += zeeklogs.zeek_indicators(logs, flow_list, home, cfg)
 
+    indicators, suppressed = allow.apply(indicators)
     hosts = verdict.build_hosts(indicators, ctx)
-    return Report(inputs=inputs, hosts=hosts, flows=flow_list, notes=notes,
-                  containment=containment.containment(hosts, home))
+    if logs is not None and not captures:
+        sensor.mark_unmeasurable(hosts, logs)
+    return Report(inputs=inputs, hosts=hosts, flows=flow_list, notes=notes, suppressed=suppressed,
+                  logs=sensor.log_inputs(zeek_dir, eve_path))
 
 
 def read_flows(captures: Sequence[Path], cfg: Config, progress: Progress | None = None

@@ -72,6 +72,30 @@ def describe(ind: Indicator) -> str:
     return ref(ind)
 
 
+def _source_ref(ind: Indicator) -> str:
+    """How another engine names its finding: "suricata sid N", "zeek notice X" or "zeek fallback.log <type>"."""
+    if ind.source == "suricata":
+        return f"suricata sid {ind.evidence.get('sid', '?')}"
+    zeek = [z for z in ind.evidence.get("zeek", []) if isinstance(z, dict)]
+    notes = [str(z["note"]) for z in zeek if z.get("note")]
+    return f"zeek notice {notes[0]}" if notes else f"{ind.source} {ind.type}"
+
+
+def lead(items: list[Indicator]) -> Indicator:
+    """The indicator a reason is told from: the analyzer's own (its narrative) before another engine's line."""
+    return next((i for i in items if i.source == "analyzer"), items[0])
+
+
+def told(ind: Indicator, inds: list[Indicator]) -> str:
+    """``describe(ind)``, plus the other engines' findings of the same type on the same channel:
+    "... (corroborated by suricata sid N, zeek notice X)"."""
+    keys = {ind.community_id, *ind.uids, *_peers(ind)} - {""}
+    others = sorted({_source_ref(o) for o in inds if o.source != ind.source and o.type == ind.type
+                     and ({o.community_id, *o.uids, *_peers(o)} & keys)})
+    text = describe(ind)
+    return f"{text} (corroborated by {', '.join(others)})" if others else text
+
+
 def distinct_channels(inds: list[Indicator]) -> set[tuple[str, Any, str]]:
     """The channels indicators sit on. A Suricata / Zeek indicator about a channel the analyzer already reported
     (same community ID, uid or peer) corroborates it rather than adding a channel."""
@@ -98,10 +122,11 @@ def escalation_reasons(by_type: dict[str, list[Indicator]], cfg: Config) -> list
     """Why the host escalates ([] = it does not)."""
     vcfg = cfg["verdict"]
     reasons = []
+    every = [ind for items in by_type.values() for ind in items]
     for kind in vcfg["always_escalate"]:
-        for ind in by_type.get(kind, [])[:1]:
-            reasons.append(describe(ind))
-    for ind in by_type.get("dns_tunnel", []):
+        if by_type.get(kind):
+            reasons.append(told(lead(by_type[kind]), every))
+    for ind in sorted(by_type.get("dns_tunnel", []), key=lambda i: i.source != "analyzer"):
         queries, duration = ind.evidence.get("queries", 0), ind.evidence.get("duration", 0.0)
         if queries >= vcfg["tunnel_min_queries"] or duration >= vcfg["tunnel_min_duration"]:
             reasons.append(f"DNS tunnel under {ind.peer} lasts: {queries} queries over {duration:.0f} s")
@@ -202,6 +227,24 @@ def signatures(inds: list[Indicator]) -> set[tuple[Any, ...]]:
     return out
 
 
+def judge(report: HostReport, cfg: Config) -> HostReport:
+    """Score, verdict and reasons of a host from its indicators (also re-run on a saved report after an allowlist)."""
+    by_type: dict[str, list[Indicator]] = defaultdict(list)
+    for ind in sorted(report.indicators, key=lambda i: i.ts):
+        by_type[ind.type].append(ind)
+    report.score = score_of(by_type, cfg)
+    escalate = escalation_reasons(by_type, cfg)
+    if escalate:
+        report.verdict, report.reasons = "escalate", escalate
+    elif report.indicators:
+        every = [ind for items in by_type.values() for ind in items]
+        report.verdict = "investigate"
+        report.reasons = [f"no fallback pattern, but {told(lead(items), every)}" for items in by_type.values()]
+    else:
+        report.verdict, report.reasons = "benign", ["no indicator"]
+    return report
+
+
 def build_hosts(indicators: list[Indicator], ctx: DetectContext) -> list[HostReport]:
     """One HostReport per internal host seen in any flow (and per host any indicator is about)."""
     index = get_index(ctx)
@@ -215,15 +258,7 @@ def build_hosts(indicators: list[Indicator], ctx: DetectContext) -> list[HostRep
         by_type: dict[str, list[Indicator]] = defaultdict(list)
         for ind in inds:
             by_type[ind.type].append(ind)
-        report = HostReport(ip=host, indicators=inds, score=score_of(by_type, ctx.cfg))
-        escalate = escalation_reasons(by_type, ctx.cfg)
-        if escalate:
-            report.verdict, report.reasons = "escalate", escalate
-        elif inds:
-            report.verdict = "investigate"
-            report.reasons = [f"no fallback pattern, but {describe(items[0])}" for items in by_type.values()]
-        else:
-            report.reasons = ["no indicator"]
+        report = judge(HostReport(ip=host, indicators=inds), ctx.cfg)
         base = baseline(host, inds, index, capture_usage, ctx.cfg)
         report.answers = answers_for(host, by_type, base, ctx, index)
         for ind in by_type.get("failed_then_fallback", []):

@@ -173,7 +173,7 @@ def read_log(path: Path, wanted: list[str] | None = None) -> pd.DataFrame:
     raise InputError(f"{path}: not a Zeek log (neither TSV with a #fields header nor JSON lines)")
 
 
-def _log_files(directory: Path, name: str) -> list[Path]:
+def log_files(directory: Path, name: str) -> list[Path]:
     """conn.log, conn.log.gz, conn.json(.gz) and rotated conn.<stamp>.log(.gz) files, sorted."""
     out = []
     for p in directory.iterdir():
@@ -195,7 +195,7 @@ def read_logs(directory: Path) -> ZeekLogs:
     logs = ZeekLogs(directory)
     found = False
     for name, wanted in COLUMNS.items():
-        frames = [read_log(p, wanted) for p in _log_files(directory, name)]
+        frames = [read_log(p, wanted) for p in log_files(directory, name)]
         if frames:
             found = True
             frame = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)

@@ -10,3 +10,4 @@
 @load ./dns-tunnel
 @load ./icmp-tunnel
 @load ./intel-match
+@load ./allowlist

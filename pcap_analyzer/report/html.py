@@ -307,9 +307,10 @@ def _answers_html(host: HostReport, max_text: int) -> str:
     rows = []
     for q in QUESTIONS:
         got = answer(host, q)
-        word = '<span class="yes">yes</span>' if got["answer"] else '<span class="no">no</span>'
+        word = ('<span class="yes">yes</span>' if got["answer"] else '<span class="no">no</span>'
+                if got["answer"] is not None else '<span class="muted">not measurable</span>')
         items = "".join(f"<li>{_t(e if isinstance(e, str) else json.dumps(e, default=str), max_text)}</li>"
-                        for e in got["evidence"])
+                        for e in [*got["evidence"], *([got["note"]] if got.get("note") else [])])
         rows.append(f"<tr><td>{html.escape(QUESTION_TEXT[q])}</td><td>{word}</td><td><ul>{items}</ul></td></tr>")
     return "<table><tr><th>question</th><th>answer</th><th>evidence</th></tr>" + "".join(rows) + "</table>"
 
@@ -394,9 +395,31 @@ def _summary_html(report: Report, hosts: list[HostReport], cfg: Config) -> str:
             + _capped_table(["host", "verdict", "score", "indicators", "main reason"], rows, len(hosts), "hosts"))
 
 
+def _logs_html(report: Report) -> str:
+    if not report.logs:
+        return ""
+    rows = "".join(f"<tr><td class=\"mono\">{_t(i.path, 200)}</td><td>{_t(i.kind, 20)}</td>"
+                   f"<td class=\"num\">{i.lines}</td></tr>" for i in report.logs)
+    return f"<h2>Logs read</h2><table><tr><th>log</th><th>kind</th><th>records</th></tr>{rows}</table>"
+
+
+def _suppressed_html(report: Report, limit: int) -> str:
+    """What the allowlist and the never-block list left out, and why."""
+    if not report.suppressed:
+        return ""
+    rows = [f"<tr><td>{_t(s.get('what', ''), 20)}</td><td class=\"mono\">{_t(s.get('host', ''), 64)}</td>"
+            f"<td>{_t(s.get('type', ''), 40)}</td>"
+            f"<td class=\"mono\">{_t(s.get('target') or s.get('peer', ''), 200)}</td>"
+            f"<td class=\"mono\">{_t(s.get('entry', ''), 200)}</td><td>{_t(s.get('reason', ''), 200)}</td>"
+            f"<td class=\"mono\">{_t(s.get('where', ''), 120)}</td></tr>" for s in report.suppressed[:limit]]
+    return '<h2 id="suppressed">Suppressed by the allowlist</h2>' + _capped_table(
+        ["what", "host", "indicator", "peer / target", "entry", "reason", "from"], rows, len(report.suppressed),
+        "suppressed entries")
+
+
 def _inputs_html(report: Report) -> str:
     if not report.inputs:
-        return ""
+        return _logs_html(report)
     rows = "".join(
         f"<tr><td class=\"mono\">{_t(i.path, 200)}</td><td class=\"num\">{i.packets}</td><td>{_utc(i.first_ts)}</td>"
         f"<td>{_utc(i.last_ts)}</td><td class=\"mono\">{_t(i.sha256[:16], 16)}</td>"
@@ -404,7 +427,7 @@ def _inputs_html(report: Report) -> str:
         for i in report.inputs
     )
     return ("<h2>Inputs</h2><table><tr><th>capture</th><th>packets</th><th>first</th><th>last</th><th>sha256</th>"
-            f"<th>warnings</th></tr>{rows}</table>")
+            f"<th>warnings</th></tr>{rows}</table>") + _logs_html(report)
 
 
 def render_html(report: Report, cfg: Config, generated: datetime | None = None) -> str:
@@ -428,6 +451,7 @@ def render_html(report: Report, cfg: Config, generated: datetime | None = None) 
         if len(detailed) > limit else "",
         "<h2>Containment</h2>" + (_containment_html(contained) if contained
                                   else '<p class="muted">Nothing to contain.</p>'),
+        _suppressed_html(report, limit),
     ]
     return ('<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
             '<meta name="viewport" content="width=device-width, initial-scale=1">'

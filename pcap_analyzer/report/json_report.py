@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import __version__
-from ..model import CaptureInfo, HostReport, Report
+from ..model import CaptureInfo, HostReport, LogInfo, Report
 from .common import QUESTIONS, answer, atomic_write, ordered_hosts, verdict_counts
 
 SCHEMA_ID = "fallback-hunt/report/1"
@@ -44,6 +44,10 @@ def input_json(info: CaptureInfo) -> dict[str, Any]:
     }
 
 
+def log_json(info: LogInfo) -> dict[str, Any]:
+    return {"path": info.path, "kind": info.kind, "lines": info.lines}
+
+
 def host_json(host: HostReport) -> dict[str, Any]:
     return {
         "ip": host.ip,
@@ -64,11 +68,12 @@ def report_json(report: Report, generated: datetime | None = None) -> dict[str, 
         "schema": SCHEMA_ID,
         "generated": generated.astimezone(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z"),
         "version": __version__,
-        "inputs": [input_json(info) for info in report.inputs],
+        "inputs": [*(input_json(info) for info in report.inputs), *(log_json(info) for info in report.logs)],
         "hosts": [host_json(h) for h in ordered_hosts(report.hosts)],
         "summary": verdict_counts(report.hosts),
         "notes": report.notes,
         "containment": report.containment,
+        "suppressed": report.suppressed,
     })
 
 
