@@ -88,12 +88,13 @@ def parse_line(line: str, where: str) -> Entry | None:
     reason = reason.strip()
     if not hashmark or not reason:
         raise InputError(f"{where}: entry '{words[0]}' has no reason (end the line with '# why it is allowed')")
+    kind, value, host = _entry_parts(words[0], where)
     options: dict[str, str] = {}
     for word in words[1:]:
-        key, eq, value = word.partition("=")
-        if not eq or key not in ("indicator", "expires") or not value:
+        key, eq, setting = word.partition("=")
+        if not eq or key not in ("indicator", "expires") or not setting:
             raise InputError(f"{where}: unknown option '{word}' (use indicator=TYPE[,TYPE] or expires=YYYY-MM-DD)")
-        options[key] = value
+        options[key] = setting
     scope = frozenset(options["indicator"].split(",")) if "indicator" in options else frozenset()
     if unknown := sorted(scope - set(INDICATOR_TYPES)):
         raise InputError(f"{where}: unknown indicator type {', '.join(unknown)}")
@@ -101,8 +102,6 @@ def parse_line(line: str, where: str) -> Entry | None:
         expires = date.fromisoformat(options["expires"]) if "expires" in options else None
     except ValueError:
         raise InputError(f"{where}: expires={options['expires']} is not a date (YYYY-MM-DD)") from None
-    entry = words[0]
-    kind, value, host = _entry_parts(entry, where)
     return Entry(kind, value, reason, where, host=host, indicators=scope, expires=expires)
 
 
