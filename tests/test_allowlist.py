@@ -10,7 +10,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from clirun import assert_one_error_line, run_cli
+from clirun import assert_one_error_line, assert_schema_valid, run_cli
 from conftest import REPO, SCENARIOS
 
 from pcap_analyzer import allowlist
@@ -106,7 +106,9 @@ def _analyze_demo(tmp_path: Path, *extra: str | Path) -> dict:
         pytest.skip("no demo_office.pcap")
     proc = run_cli("analyze", DEMO, "-o", tmp_path / "out", "--quiet", *extra)
     assert proc.returncode in (0, 1), proc.stderr
-    return json.loads((tmp_path / "out" / "report.json").read_text())
+    doc = json.loads((tmp_path / "out" / "report.json").read_text())
+    assert_schema_valid(doc)
+    return doc
 
 
 def test_allowlist_applies_to_indicators_verdicts_and_containment_of_the_demo(tmp_path: Path) -> None:
@@ -138,6 +140,7 @@ def test_allowlist_reapplied_to_a_saved_report_by_contain(tmp_path: Path) -> Non
     assert proc.returncode == 0, proc.stderr
     assert "suppressed: 1 indicator(s)" in proc.stdout and "expired on 2001-01-01; not applied" in proc.stdout
     doc = json.loads((tmp_path / "c" / "report.allowlisted.json").read_text())
+    assert_schema_valid(doc)
     host = next(h for h in doc["hosts"] if h["ip"] == "192.168.10.21")
     assert host["verdict"] == "escalate" and "beaconing" not in {i["type"] for i in host["indicators"]}
     (gone,) = doc["suppressed"]

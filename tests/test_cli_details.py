@@ -20,7 +20,8 @@ def test_help_gives_exit_codes_and_three_examples() -> None:
         text = proc.stdout
         assert "exit codes:" in text and "0  nothing escalated" in text and "1  at least one host escalated" in text
         assert "2  error" in text
-        examples = [line for line in text.split("examples:")[1].splitlines() if line.strip().startswith("fallback-hunt")]
+        tail = text.split("examples:")[1].splitlines()
+        examples = [line for line in tail if line.strip().startswith("fallback-hunt")]
         assert len(examples) == 3 and any(" contain " in e for e in examples)
     assert "--sid-base" in run_cli("contain", "--help").stdout
 

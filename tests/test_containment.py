@@ -36,7 +36,7 @@ def every_artifact(out: dict) -> str:
                       *out["ips"], *out["domains"]])
 
 
-def test_platforms_cdns_cloud_and_provider_apexes_are_never_blocked() -> None:
+def test_platforms_cdns_cloud_and_provider_apexes_are_never_blocked(tmp_path: Path) -> None:
     """Problem 1: fallbacks to big platforms and a protocol switch keyed on a registrable domain."""
     hosts = [escalated(f"10.0.0.{i}", fallback(f"10.0.0.{i}", f"203.0.113.{i}", name))
              for i, name in enumerate([*NEVER, "docs.google.com", "k7.duckdns.org"], 1)]
@@ -59,6 +59,9 @@ def test_platforms_cdns_cloud_and_provider_apexes_are_never_blocked() -> None:
     assert "dynamic-DNS provider apex" in gone["duckdns.org"]["reason"]
     assert gone["8.8.8.8"]["reason"] == "Google Public DNS"
     assert any("left out by the never-block list" in n for n in out["notes"])
+    (tmp_path / "safe.rules").write_text(out["suricata_rules"])
+    log = _suricata_test([tmp_path / "safe.rules"], tmp_path)
+    assert f"{out['suricata_rules'].count('sid:')} rules successfully loaded, 0 rules failed" in log
 
 
 def test_never_block_list_covers_each_class_with_a_reason() -> None:
@@ -67,7 +70,7 @@ def test_never_block_list_covers_each_class_with_a_reason() -> None:
         assert name in entries and entries[name].reason, name
 
 
-def test_rule_cap_is_shared_between_addresses_and_names_and_noted() -> None:
+def test_rule_cap_is_shared_between_addresses_and_names_and_noted(tmp_path: Path) -> None:
     """Problem 2: ~1,900 addresses and ~1,400 names gave 100 `drop ip` rules, no domain rule, no note."""
     hosts = [escalated(f"10.1.{i // 250}.{i % 250}", fallback(f"10.1.{i // 250}.{i % 250}",
                                                               f"198.18.{i // 250}.{i % 250}", f"c2-{i}.example"))
@@ -84,6 +87,9 @@ def test_rule_cap_is_shared_between_addresses_and_names_and_noted() -> None:
     (note,) = [n for n in out["notes"] if "rule cap" in n]
     assert f"{1900 - (cap - 3 * names)} of 1900 addresses" in note and f"{1900 - names} of 1900 names" in note
     assert len(out["blocklist"].splitlines()) == 3800 and out["nftables"].count("198.18.") == 1900
+    (tmp_path / "cap.rules").write_text(out["suricata_rules"])
+    log = _suricata_test([tmp_path / "cap.rules"], tmp_path)
+    assert f"{cap} rules successfully loaded, 0 rules failed" in log
 
 
 def test_names_match_exactly_and_tunnel_zones_with_their_subdomains() -> None:

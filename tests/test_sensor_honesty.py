@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-from clirun import run_cli
+from clirun import assert_schema_valid, run_cli
 from conftest import SCENARIOS, SHARED_PCAPS, SHARED_ZEEK_LOGS
 
 from pcap_analyzer.report.common import QUESTIONS
@@ -25,7 +25,9 @@ def zeek_dir(name: str) -> Path:
 def analyze(tmp_path: Path, *args: str | Path) -> tuple[dict, str, str]:
     proc = run_cli("analyze", *args, "-o", tmp_path / "out")
     assert proc.returncode in (0, 1), proc.stderr
-    return (json.loads((tmp_path / "out" / "report.json").read_text()), proc.stdout,
+    doc = json.loads((tmp_path / "out" / "report.json").read_text())
+    assert_schema_valid(doc)
+    return (doc, proc.stdout,
             (tmp_path / "out" / "report.html").read_text())
 
 

@@ -61,15 +61,14 @@ event Input::end_of_data(name: string, source: string)
 ## Whether DNS name *name* is *pattern* ("*.zone": the zone or below).
 function name_allowed(name: string, pattern: string): bool
 	{
-	name = to_lower(name);
+	local n = to_lower(name);
 	if ( sub_bytes(pattern, 1, 2) != "*." )
-		return name == pattern;
+		return n == pattern;
 	local zone = sub_bytes(pattern, 3, |pattern|);
-	if ( name == zone )
+	if ( n == zone )
 		return T;
 	local tail = "." + zone;
-	return |name| > |tail|
-	    && sub_bytes(name, |name| - |tail| + 1, |tail|) == tail;
+	return |n| > |tail| && sub_bytes(n, |n| - |tail| + 1, |tail|) == tail;
 	}
 
 ## Whether *peer* (a network with its "/", a name or "*.zone") covers the
