@@ -223,6 +223,64 @@ def target_match(entry: Entry, target: str) -> bool:
     return False
 
 
+class Index:
+    """Entries by what they can match (name, zone, fingerprint, network), so a list of thousands of entries costs a
+    few lookups per indicator or target instead of a scan; the first entry in file order wins."""
+
+    def __init__(self, entries: Iterable[Entry]) -> None:
+        self.entries = list(entries)
+        self.names: dict[str, list[int]] = {}
+        self.zones: dict[str, list[int]] = {}
+        self.fingerprints: dict[str, list[int]] = {}
+        # (IP version, prefix length) -> network address as an int -> entries: one dict lookup per prefix length
+        self.nets: dict[tuple[int, int], dict[int, list[int]]] = {}
+        self.pairs: list[int] = []
+        for i, e in enumerate(self.entries):
+            if e.kind == "cidr":
+                net = ipaddress.ip_network(e.value)
+                by_net = self.nets.setdefault((net.version, net.prefixlen), {})
+                by_net.setdefault(int(net.network_address), []).append(i)
+            elif e.kind == "pair":
+                self.pairs.append(i)
+            else:
+                table = {"domain": self.names, "wildcard": self.zones}.get(e.kind, self.fingerprints)
+                table.setdefault(e.value, []).append(i)
+
+    def candidates(self, addrs: Iterable[str], names: Iterable[str], fps: Iterable[str] = ()) -> list[Entry]:
+        """Entries that may match these addresses, names and fingerprints (pairs always), in file order."""
+        hits = set(self.pairs)
+        for fp in fps:
+            hits.update(self.fingerprints.get(fp, ()))
+        for name in names:
+            hits.update(self.names.get(name, ()))
+            zone = name
+            while zone:
+                hits.update(self.zones.get(zone, ()))
+                zone = zone.partition(".")[2]
+        for addr in addrs:
+            try:
+                ip = ipaddress.ip_address(addr)
+            except ValueError:
+                continue
+            bits = ip.max_prefixlen
+            for (version, prefix), by_net in self.nets.items():
+                if version == ip.version:
+                    hits.update(by_net.get(int(ip) >> (bits - prefix) << (bits - prefix), ()))
+        return [self.entries[i] for i in sorted(hits)]
+
+    def first_match(self, ind: Indicator) -> Entry | None:
+        near = peers(ind)
+        addrs = [a for a in (ind.host, *near) if is_ip(a)]
+        names = [n for n in near if not is_ip(n)]
+        return next((e for e in self.candidates(addrs, names, fingerprints(ind)) if matches(e, ind)), None)
+
+    def target(self, target: str) -> Entry | None:
+        """The first address / name entry covering a containment target."""
+        ip = is_ip(target)
+        found = self.candidates([target] if ip else [], [] if ip else [target])
+        return next((e for e in found if target_match(e, target)), None)
+
+
 @dataclass(slots=True)
 class Allowlist:
     """The entries in force (expired ones set aside, with a note)."""
@@ -244,14 +302,12 @@ class Allowlist:
     def notes(self) -> list[str]:
         return [f"allowlist entry {e.text} ({e.where}) expired on {e.expires}; not applied" for e in self.expired]
 
-    def first_match(self, ind: Indicator) -> Entry | None:
-        return next((e for e in self.entries if matches(e, ind)), None)
-
     def apply(self, indicators: list[Indicator]) -> tuple[list[Indicator], list[dict[str, Any]]]:
         """(kept indicators, one ``suppressed`` record per suppressed indicator)."""
         kept, suppressed = [], []
+        index = Index(self.entries)
         for ind in indicators:
-            entry = self.first_match(ind)
+            entry = index.first_match(ind)
             if entry is None:
                 kept.append(ind)
                 continue
@@ -269,9 +325,9 @@ def load(user: Path | None, use_default: bool = True, today: date | None = None)
     return Allowlist.build(sources, today)
 
 
-def suppressed_target(target: str, entries: Iterable[Entry], what: str) -> dict[str, Any] | None:
-    """A ``suppressed`` record when an address / name entry covers a containment target, else None."""
-    entry = next((e for e in entries if target_match(e, target)), None)
+def suppressed_target(target: str, index: Index, what: str) -> dict[str, Any] | None:
+    """A ``suppressed`` record when an address / name entry of ``index`` covers a containment target, else None."""
+    entry = index.target(target)
     return None if entry is None else {"what": what, "target": target, **entry.to_json()}
 
 

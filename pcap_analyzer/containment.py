@@ -70,14 +70,19 @@ def never_block() -> tuple[allowlist.Entry, ...]:
 
 
 @lru_cache(maxsize=1)
+def _never_block_index() -> allowlist.Index:
+    return allowlist.Index(never_block())
+
+
+@lru_cache(maxsize=1)
 def _dyndns_apexes() -> frozenset[str]:
     text = resources.files("pcap_analyzer").joinpath("data/dyndns_providers.txt").read_text(encoding="utf-8")
     return frozenset(line.strip().lower() for line in text.splitlines() if line.strip() and not line.startswith("#"))
 
 
-def guard(target: str, entries: tuple[allowlist.Entry, ...], cfg: Config) -> dict[str, Any] | None:
+def guard(target: str, allowed: allowlist.Index, cfg: Config) -> dict[str, Any] | None:
     """A ``suppressed`` record when ``target`` must never be blocked, else None."""
-    hit = allowlist.suppressed_target(target, never_block(), "containment")
+    hit = allowlist.suppressed_target(target, _never_block_index(), "containment")
     if hit is not None:
         return {**hit, "list": "never-block"}
     apexes = _dyndns_apexes() | set(cfg["detect"]["dyndns"]["extra_zones"])
@@ -85,7 +90,7 @@ def guard(target: str, entries: tuple[allowlist.Entry, ...], cfg: Config) -> dic
         return {"what": "containment", "target": target, "entry": target, "kind": "domain", "list": "never-block",
                 "reason": "dynamic-DNS provider apex (block the exact customer name, never the zone)",
                 "where": "data/dyndns_providers.txt", "indicators": [], "expires": None}
-    hit = allowlist.suppressed_target(target, entries, "containment")
+    hit = allowlist.suppressed_target(target, allowed, "containment")
     return None if hit is None else {**hit, "list": "allowlist"}
 
 
@@ -94,6 +99,7 @@ def collect(hosts: list[HostReport], home: HomeNet | None = None, entries: tuple
     """The targets of the hosts with one of ``verdicts``; internal hosts, never-block and allowlisted are left out."""
     cfg = cfg or default_config()
     internal = {h.ip for h in hosts}
+    allowed = allowlist.Index(entries)
     out = Targets()
     seen: set[str] = set()
     for host in hosts:
@@ -114,7 +120,7 @@ def collect(hosts: list[HostReport], home: HomeNet | None = None, entries: tuple
                     bucket.get(target, set()).add(ind.type)
                     continue
                 seen.add(target)
-                record = guard(target, entries, cfg)
+                record = guard(target, allowed, cfg)
                 if record is not None:
                     out.suppressed.append({**record, "host": host.ip, "type": ind.type})
                     continue

@@ -191,3 +191,23 @@ def test_threshold_config_suppresses_the_shipped_rules_in_real_suricata(tmp_path
     out = (log / "suricata.log").read_text()
     assert run.returncode == 0, run.stderr[-2000:] + out[-2000:]
     assert f"Threshold config parsed: {len(suppress)} rule(s) found" in out
+
+
+def test_the_index_finds_what_a_scan_of_every_entry_finds() -> None:
+    """The lookup index (thousands of feed entries) agrees with matching every entry in file order."""
+    text = "".join(f"10.{i}.0.0/16 indicator=beaconing # n{i}\n" for i in range(0, 40, 3))
+    text += "".join(f"*.z{i}.example # z{i}\nh{i}.z{i}.example # h{i}\n" for i in range(0, 40, 4))
+    text += "198.51.100.0/24 # peer net\n2001:db8::/32 # v6\n10.5.0.0/16->*.z8.example # pair\nja3:" + "c" * 32 + \
+        " # fp\n"
+    entries = allowlist.parse(text, "t")
+    index = allowlist.Index(entries)
+    checked = 0
+    for i in range(40):
+        for peer in (f"h{i}.z{i}.example", f"q.z{i}.example", f"z{i}.example", f"198.51.100.{i}", f"2001:db8::{i}",
+                     f"203.0.113.{i}"):
+            for kind in ("beaconing", "dynamic_dns"):
+                one = ind(kind, host=f"10.{i}.1.1", peer=peer, ja3="c" * 32 if i % 7 == 0 else "")
+                scan = next((e for e in entries if allowlist.matches(e, one)), None)
+                assert index.first_match(one) == scan, (kind, one.host, peer)
+                checked += scan is not None
+    assert checked > 100
