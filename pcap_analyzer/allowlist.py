@@ -18,7 +18,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timezone
 from importlib import resources
 from pathlib import Path
@@ -137,8 +137,10 @@ def read(path: Path) -> list[Entry]:
 
 
 def shipped(name: str) -> list[Entry]:
-    """A list shipped in package data (DEFAULT_FILE or NEVER_BLOCK_FILE)."""
-    return parse(resources.files("pcap_analyzer").joinpath(name).read_text(encoding="utf-8"), name)
+    """A list shipped in package data (DEFAULT_FILE or NEVER_BLOCK_FILE), generated from feeds/ by ``make feeds``:
+    its comments are ``<source>; <reason>``, and the reason shown is the note (the source when there is none)."""
+    entries = parse(resources.files("pcap_analyzer").joinpath(name).read_text(encoding="utf-8"), name)
+    return [replace(e, reason=e.reason.partition(";")[2].strip() or e.reason) for e in entries]
 
 
 # ------------------------------------------------------------------------------------------------- matching

@@ -20,6 +20,9 @@ from . import (allowlist, containment, detect, digest, dissect, flows, intel, me
                verdict, zeeklogs)
 from .config import Config
 from .gcpause import gc_paused
+from .baseline.deviation import deviations, weigh
+from .baseline.observe import observe
+from .baseline.store import open_store
 from .detect.base import DetectContext
 from .homenet import HomeNet
 from .model import CaptureInfo, Flow, Report
@@ -38,6 +41,7 @@ def analyze(
     run_suricata: bool = False,
     workdir: Path | None = None,
     progress: Progress | None = None,
+    baseline_path: Path | None = None,
     allowlist_path: Path | None = None,
     use_default_allowlist: bool | None = None,
     sid_base: int | None = None,
@@ -50,7 +54,8 @@ def analyze(
     with gc_paused():  # every step makes many small acyclic objects while all the flows are held (see gcpause)
         allow = allowlist.load(allowlist_path, cfg["allowlist"]["use_default"] if use_default_allowlist is None
                                else use_default_allowlist)
-        report = _analyze(captures, cfg, home, intel_path, zeek_dir, eve_path, run_suricata, workdir, progress, allow)
+        report = _analyze(captures, cfg, home, intel_path, zeek_dir, eve_path, run_suricata, workdir, progress,
+                          baseline_path, allow)
         contained = containment.containment(report.hosts, home, cfg, tuple(allow.entries), sid_base)
         report.suppressed += contained.pop("suppressed")
         report.notes += contained["notes"]
@@ -60,25 +65,22 @@ def analyze(
 
 def _analyze(captures: Sequence[Path], cfg: Config, home: HomeNet, intel_path: Path | None, zeek_dir: Path | None,
              eve_path: Path | None, run_suricata: bool, workdir: Path | None, progress: Progress | None,
-             allow: allowlist.Allowlist) -> Report:
+             baseline_path: Path | None = None, allow: allowlist.Allowlist | None = None) -> Report:
+    allow = allow or allowlist.Allowlist()
     notes: list[str] = allow.notes()
     intel_db = intel.load_intel(intel_path) if intel_path else None
     logs = zeeklogs.read_logs(zeek_dir) if zeek_dir else None
     alerts = suricata.read_eve(eve_path) if eve_path else []
 
-    inputs, flow_list = read_flows(captures, cfg, progress)
-    if logs is not None and not captures:
-        flow_list = zeeklogs.flows_from_logs(logs, cfg)
-        notes.append(f"sensor-only mode: {len(flow_list)} connections from the Zeek logs in {zeek_dir}")
-        annotate(flow_list, cfg)  # no payload: only expected_service; the Zeek logs' service, DNS, TLS stay
-    if logs is not None and captures:
-        zeeklogs.attach_uids(flow_list, logs)
-        notes.append(sensor.zeek_join_note(flow_list, logs, cfg))
+    inputs, flow_list = flows_of(captures, logs, cfg, notes, progress)
     if eve_path is not None:
         notes.append(sensor.eve_join_note(alerts, flow_list, cfg))
-
     ctx = DetectContext(flow_list, home, cfg, intel_db)
     indicators = detect.run_all(ctx)
+    if baseline_path is not None:
+        with open_store(baseline_path) as store:
+            indicators += deviations(observe(ctx), store, cfg)
+            weigh(indicators, store, cfg)
     if run_suricata:
         alerts += suricata_alerts(captures, cfg, home, workdir, notes)
     if alerts:
@@ -92,6 +94,21 @@ def _analyze(captures: Sequence[Path], cfg: Config, home: HomeNet, intel_path: P
         sensor.mark_unmeasurable(hosts, logs)
     return Report(inputs=inputs, hosts=hosts, flows=flow_list, notes=notes, suppressed=suppressed,
                   logs=sensor.log_inputs(zeek_dir, eve_path))
+
+
+def flows_of(captures: Sequence[Path], logs: zeeklogs.ZeekLogs | None, cfg: Config, notes: list[str],
+             progress: Progress | None = None) -> tuple[list[CaptureInfo], list[Flow]]:
+    """The annotated flows of the captures (Zeek uids attached when logs are given), or, with no capture, of the
+    Zeek logs alone (sensor-only mode)."""
+    inputs, flow_list = read_flows(captures, cfg, progress)
+    if logs is not None and not captures:
+        flow_list = zeeklogs.flows_from_logs(logs, cfg)
+        notes.append(f"sensor-only mode: {len(flow_list)} connections from the Zeek logs in {logs.directory}")
+        annotate(flow_list, cfg)  # no payload: only expected_service; the Zeek logs' service, DNS, TLS stay
+    if logs is not None and captures:
+        zeeklogs.attach_uids(flow_list, logs)
+        notes.append(sensor.zeek_join_note(flow_list, logs, cfg))
+    return inputs, flow_list
 
 
 def read_flows(captures: Sequence[Path], cfg: Config, progress: Progress | None = None

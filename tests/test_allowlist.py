@@ -7,21 +7,20 @@ import re
 import shutil
 import subprocess
 from datetime import date
+from ipaddress import ip_network
 from pathlib import Path
 
 import pytest
 from clirun import assert_one_error_line, assert_schema_valid, run_cli
 from conftest import REPO, SCENARIOS
 
-from pcap_analyzer import allowlist
+from pcap_analyzer import allowlist, feeds
 from pcap_analyzer.errors import InputError
 from pcap_analyzer.homenet import HomeNet
 from pcap_analyzer.model import Indicator
 from pcap_analyzer.suricata import rules_path
 
 DEMO = SCENARIOS / "demo_office.pcap"
-#: The format the feeds helper generates the default from: <cidr|domain|*.domain> [indicator=<type>] # reason
-FEED_LINE = re.compile(r"^(\*\.)?[\w.:/-]+( indicator=[a-z_,]+)?( expires=\d{4}-\d\d-\d\d)? # \S.*$")
 
 
 def ind(kind: str = "beaconing", host: str = "10.0.0.5", peer: str = "203.0.113.7", **evidence: object) -> Indicator:
@@ -94,11 +93,15 @@ def test_expired_entries_are_not_applied_and_say_so() -> None:
     assert allow.notes() == ["allowlist entry 203.0.113.7/32 (test:1) expired on 2020-01-01; not applied"]
 
 
-def test_shipped_default_follows_the_feed_format() -> None:
-    text = (REPO / "pcap_analyzer" / allowlist.DEFAULT_FILE).read_text()
-    lines = [line for line in text.splitlines() if line.strip() and not line.startswith("#")]
-    assert lines and all(FEED_LINE.match(line) for line in lines), [x for x in lines if not FEED_LINE.match(x)]
-    assert allowlist.shipped(allowlist.DEFAULT_FILE)
+def test_shipped_lists_are_the_feeds_copies_read_whole() -> None:
+    """The shipped default and never-block lists are generated from feeds/ (pcap_analyzer.feeds format); the
+    allowlist reader takes every entry of them, with the note as the reason."""
+    for name, feed in ((allowlist.DEFAULT_FILE, "allowlist_default"), (allowlist.NEVER_BLOCK_FILE, "never_block")):
+        ours = allowlist.shipped(name)
+        theirs = feeds.load(feed)
+        assert [e.text for e in ours] == [str(ip_network(f.value)) if f.is_network else f.value for f in theirs]
+        assert all(e.reason and ";" not in e.reason for e in ours)
+        assert [sorted(e.indicators) for e in ours] == [sorted(f.indicators) for f in theirs]
 
 
 def _analyze_demo(tmp_path: Path, *extra: str | Path) -> dict:
