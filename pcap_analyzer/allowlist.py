@@ -356,7 +356,7 @@ def zeek_input(entries: Iterable[Entry]) -> str:
     return "\n".join(rows) + "\n"
 
 
-def _ruleset_sids(rules: Path) -> list[tuple[int, str]]:
+def ruleset_sids(rules: Path) -> list[tuple[int, str]]:
     """(sid, fallback_indicator) of every rule of the shipped ruleset."""
     out = []
     for line in rules.read_text(encoding="utf-8").splitlines():
@@ -374,7 +374,7 @@ def suricata_threshold(entries: Iterable[Entry], rules: Path, home: Any) -> str:
     host side), ``track by_dst`` for an external one (the peer side). Names, fingerprints and pairs have no
     threshold.config form and are listed as comments.
     """
-    sids = _ruleset_sids(rules)
+    sids = ruleset_sids(rules)
     lines = ["# fallback-hunt allowlist as Suricata suppress lines (threshold-file in suricata.yaml).",
              f"# For the rules of {rules.name}."]
     for e in entries:

@@ -18,7 +18,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-from . import allowlist
+from . import allowlist, suricata
 from .config import Config, default_config
 from .errors import InputError
 from .homenet import HomeNet, is_ip
@@ -207,13 +207,28 @@ def zeek_intel(targets: Targets) -> list[str]:
     return rows
 
 
+@lru_cache(maxsize=1)
+def shipped_sids() -> frozenset[int]:
+    """The SIDs of the shipped ruleset (empty when it cannot be found)."""
+    try:
+        return frozenset(sid for sid, _ in allowlist.ruleset_sids(suricata.rules_path()))
+    except (OSError, InputError):
+        return frozenset()
+
+
 def sid_base_of(cfg: Config, sid_base: int | None) -> tuple[int, int]:
-    """(first SID, rule cap); InputError when the range does not fit Suricata's 32-bit SIDs."""
+    """(first SID, rule cap); InputError when the range does not fit Suricata's 32-bit SIDs or overlaps the shipped
+    ruleset (its rules and these must load together)."""
     ccfg = cfg["containment"]
     base = int(ccfg["sid_base"] if sid_base is None else sid_base)
     cap = int(ccfg["max_rules"])
-    if base < 1 or cap < 0 or base + cap - 1 > MAX_SID:
-        raise InputError(f"--sid-base {base}: the range {base}..{base + cap - 1} is not within 1..{MAX_SID}")
+    last = base + cap - 1
+    if base < 1 or cap < 0 or last > MAX_SID:
+        raise InputError(f"--sid-base {base}: the range {base}..{last} is not within 1..{MAX_SID}")
+    clash = sorted(sid for sid in shipped_sids() if base <= sid <= last)
+    if clash:
+        raise InputError(f"--sid-base {base}: the range {base}..{last} holds SID {clash[0]} of the shipped ruleset; "
+                         "choose a free range")
     return base, cap
 
 

@@ -109,6 +109,8 @@ def test_sid_base_is_configurable_and_validated(tmp_path: Path) -> None:
     report = _saved_demo_report(tmp_path)
     proc = run_cli("contain", report, "-o", tmp_path / "x", "--sid-base", str(2**32 - 10))
     assert "--sid-base" in assert_one_error_line(proc)
+    proc = run_cli("contain", report, "-o", tmp_path / "x", "--sid-base", "1008000")  # the shipped rules' block
+    assert "holds SID 10080" in assert_one_error_line(proc) and "shipped ruleset" in proc.stderr
 
 
 def _saved_demo_report(tmp_path: Path) -> Path:
