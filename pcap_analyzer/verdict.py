@@ -78,7 +78,9 @@ def _source_ref(ind: Indicator) -> str:
         return f"suricata sid {ind.evidence.get('sid', '?')}"
     zeek = [z for z in ind.evidence.get("zeek", []) if isinstance(z, dict)]
     notes = [str(z["note"]) for z in zeek if z.get("note")]
-    return f"zeek notice {notes[0]}" if notes else f"{ind.source} {ind.type}"
+    if notes:
+        return f"zeek notice {notes[0]}"
+    return f"zeek fallback.log {ind.type}" if zeek else f"{ind.source} {ind.type}"
 
 
 def lead(items: list[Indicator]) -> Indicator:

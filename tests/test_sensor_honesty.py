@@ -113,3 +113,26 @@ def test_corroboration_keeps_the_analyzers_narrative(tmp_path: Path) -> None:
                              "then tls to upd-mirror.duckdns.org on tcp/443"), reason
     assert reason.endswith(")") and "(corroborated by suricata sid 10080" in reason
     assert reason in stdout
+
+
+def test_zeek_and_suricata_corroboration_is_added_to_the_reason() -> None:
+    from pcap_analyzer.config import default_config
+    from pcap_analyzer.model import HostReport, Indicator
+    from pcap_analyzer.verdict import judge
+
+    evidence = {"primary": {"peer": "192.0.2.1", "port": 443, "proto": "tcp", "service": "tls", "attempts": 3,
+                            "state": "S0"},
+                "fallback": {"peer": "203.0.113.9", "port": 8443, "proto": "tcp", "service": "tls"},
+                "reasons": ["nonstandard_port"]}
+    own = Indicator("failed_then_fallback", "10.0.0.5", 9.0, "203.0.113.9", 8443, "tcp", "1:abc", evidence)
+    zeek = Indicator("failed_then_fallback", "10.0.0.5", 1.0, "203.0.113.9", 8443, "tcp", "1:abc",
+                     {"zeek": [{"zeek_log": "notice", "note": "FallbackChannels::Failed_Then_Fallback"}]}, "zeek")
+    suri = Indicator("failed_then_fallback", "10.0.0.5", 2.0, "203.0.113.9", 8443, "tcp", "1:abc",
+                     {"sid": 1008001}, "suricata")
+    other = Indicator("failed_then_fallback", "10.0.0.5", 3.0, "198.51.100.1", 80, "tcp", "1:zzz",
+                      {"sid": 1008002}, "suricata")  # another channel: no corroboration
+    host = judge(HostReport("10.0.0.5", indicators=[zeek, suri, other, own]), default_config())
+    assert host.verdict == "escalate"
+    assert host.reasons[0] == ("failed_then_fallback: tls to 192.0.2.1:443 failed (3 attempts, S0), then tls to "
+                               "203.0.113.9 on tcp/8443 (nonstandard_port) (corroborated by suricata sid 1008001, "
+                               "zeek notice FallbackChannels::Failed_Then_Fallback)")
