@@ -22,6 +22,7 @@ from .report.html import write_html
 from .report.json_report import write_json
 from .report.summary import summary_text
 from .report.zeeklog import write_fallback_log
+from .suricata import CAPTURE_MAGIC
 
 PROG = "fallback-hunt"
 EXIT_CLEAN, EXIT_ESCALATED, EXIT_ERROR = 0, 1, 2
@@ -150,14 +151,26 @@ class ProgressLine:
         self.showing = False
 
 
+def looks_like_capture(path: Path) -> bool:
+    """pcap / pcapng magic, or gzip (a compressed capture), in the first bytes."""
+    try:
+        with path.open("rb") as f:
+            head = f.read(4)
+    except OSError:
+        return True  # let check_path say what is wrong with it
+    return head in CAPTURE_MAGIC or head[:2] == b"\x1f\x8b"
+
+
 def capture_files(paths: Sequence[Path]) -> list[Path]:
-    """The captures named: files as given, a directory as the regular files inside it (not hidden), sorted."""
+    """The captures named: files as given; a directory as the captures inside it (regular, not hidden files with a
+    pcap, pcapng or gzip magic; a README beside them is skipped), sorted by name."""
     out: list[Path] = []
     for path in paths:
         if path.is_dir():
-            inside = sorted(p for p in path.iterdir() if p.is_file() and not p.name.startswith("."))
+            inside = sorted(p for p in path.iterdir()
+                            if p.is_file() and not p.name.startswith(".") and looks_like_capture(p))
             if not inside:
-                raise InputError(f"capture directory {path}: holds no files")
+                raise InputError(f"capture directory {path}: holds no pcap, pcapng or gzip file")
             out += inside
         else:
             out.append(path)

@@ -44,13 +44,16 @@ def test_a_directory_means_the_captures_inside_it_sorted(tmp_path: Path) -> None
     for name in names:
         shutil.copy(SCENARIOS / name, folder / name)
     (folder / ".hidden").write_text("not a capture")
+    (folder / "README.md").write_text("notes about these captures\n")
     proc = run_cli("analyze", folder, "-o", tmp_path / "out", "-q")
     assert proc.returncode == 1, proc.stderr
     report = json.loads((tmp_path / "out" / "report.json").read_text())
     assert [Path(i["path"]).name for i in report["inputs"]] == sorted(names)
     empty = tmp_path / "empty"
     empty.mkdir()
-    assert "holds no files" in assert_one_error_line(run_cli("analyze", empty, "-o", tmp_path / "o2"))
+    (empty / "notes.txt").write_text("no capture here\n")
+    assert "holds no pcap, pcapng or gzip file" in assert_one_error_line(run_cli("analyze", empty, "-o",
+                                                                                 tmp_path / "o2"))
 
 
 def test_a_capture_with_no_packets_is_a_visible_warning(tmp_path: Path) -> None:
