@@ -21,7 +21,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from . import allowlist, containment, suricata
+from . import allowlist, allowlist_export, containment, suricata
 from .config import Config, load_config
 from .errors import InputError
 from .homenet import HomeNet
@@ -146,8 +146,8 @@ def run(args: argparse.Namespace) -> int:
         "containment.nft": contained["nftables"],
         "intel.dat": contained["zeek_intel"],
         "blocklist.txt": contained["blocklist"],
-        "allowlist.dat": allowlist.zeek_input(allow.entries),
-        "threshold.config": allowlist.suricata_threshold(allow.entries, suricata.rules_path(), home),
+        "allowlist.dat": allowlist_export.zeek_input(allow.entries),
+        "threshold.config": allowlist_export.suricata_threshold(allow.entries, suricata.rules_path(), home),
     }
     for name, text in texts.items():
         atomic_write(outputs[name], text)

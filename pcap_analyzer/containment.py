@@ -18,7 +18,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-from . import allowlist, suricata
+from . import allowlist, allowlist_export, suricata
 from .config import Config, default_config
 from .errors import InputError
 from .homenet import HomeNet, is_ip
@@ -211,7 +211,7 @@ def zeek_intel(targets: Targets) -> list[str]:
 def shipped_sids() -> frozenset[int]:
     """The SIDs of the shipped ruleset (empty when it cannot be found)."""
     try:
-        return frozenset(sid for sid, _ in allowlist.ruleset_sids(suricata.rules_path()))
+        return frozenset(sid for sid, _ in allowlist_export.ruleset_sids(suricata.rules_path()))
     except (OSError, InputError):
         return frozenset()
 

@@ -14,7 +14,7 @@ import pytest
 from clirun import assert_one_error_line, assert_schema_valid, run_cli
 from conftest import REPO, SCENARIOS
 
-from pcap_analyzer import allowlist, feeds
+from pcap_analyzer import allowlist, allowlist_export, feeds
 from pcap_analyzer.errors import InputError
 from pcap_analyzer.homenet import HomeNet
 from pcap_analyzer.model import Indicator
@@ -161,7 +161,7 @@ def test_allowlist_reapplied_to_a_saved_report_by_contain(tmp_path: Path) -> Non
 def test_zeek_input_file_has_the_package_columns() -> None:
     entries = allowlist.parse("10.0.0.0/8 indicator=beaconing # lab\n*.example.com # cdn\n"
                               "10.0.0.5->203.0.113.7 # pair\nja3:" + "a" * 32 + " # agent\n", "t")
-    lines = allowlist.zeek_input(entries).splitlines()
+    lines = allowlist_export.zeek_input(entries).splitlines()
     assert lines[0] == "#separator \\x09" and lines[-4] == "#fields\tentry\tkind\tindicators\treason"
     assert lines[-3:] == ["10.0.0.0/8\tcidr\tbeaconing\tlab", "*.example.com\twildcard\t*\tcdn",
                           "10.0.0.5/32->203.0.113.7/32\tpair\t*\tpair"]
@@ -176,7 +176,7 @@ def test_threshold_config_suppresses_the_shipped_rules_in_real_suricata(tmp_path
         pytest.skip("suricata not installed")
     entries = allowlist.parse("203.0.113.0/24 indicator=dns_tunnel # lab resolver\n"
                               "10.9.0.0/16 # scanner subnet\n*.example.com # cdn\n", "t")
-    text = allowlist.suricata_threshold(entries, rules_path(), HomeNet(["10.0.0.0/8"]))
+    text = allowlist_export.suricata_threshold(entries, rules_path(), HomeNet(["10.0.0.0/8"]))
     suppress = [line for line in text.splitlines() if line.startswith("suppress ")]
     tunnel_sids = [line for line in rules_path().read_text().splitlines()
                    if "fallback_indicator dns_tunnel" in line and not line.startswith("#")]
