@@ -12,9 +12,12 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..apps import same_service
 from ..domains import base_domain
 from ..model import Flow, Indicator
-from .base import DetectContext, attempts, channel, family, indicator, is_broadcast, is_failed, standard_port
+from .app_context import ordinary_app
+from .base import (DetectContext, attempts, channel, family, indicator, is_broadcast, is_failed, port_key,
+                   standard_port)
 from .index import ADDRESS_TYPES, DetectIndex, get_index
 from .protocol_switch import TUNNEL_TYPES, flow_family
 
@@ -153,11 +156,16 @@ class FailedFallback:
         fam = flow_family(flow, ctx)
         if fam in ("dns", "icmp") and not set(tagged) & set(TUNNEL_TYPES):
             return []  # lookups and pings are not a channel of their own
+        if not tagged and ordinary_app(flow, ctx):
+            return []  # calls, games, time sync: ICE tries candidates until one works (apps.ordinary_app)
         domains = index.base_domains_for(flow)
         same_target = flow.resp_h == primary.peer or bool(domains & primary_domains)
         same_family = fam == family(primary.service, ctx.cfg)
         if same_target and same_family and flow.resp_p == primary.port and standard_port(flow) and not tagged:
             return []  # the same service again: QUIC -> TLS on 443, happy eyeballs, CDN failover
+        tool_only = all(ind.evidence.get("app_class") for ind in by_uid.get(flow.uid, []))  # a VPN reported as such
+        if same_target and tool_only and same_service(f"{primary.proto}/{primary.port}", port_key(flow)):
+            return []  # one service on its other port: IMAPS -> IMAP STARTTLS, APNs 5223 -> 443, OpenVPN UDP -> TCP
         why = list(tagged)
         direct = not ctx.home.is_internal(flow.resp_h) and fam not in ("dns", "icmp")  # not via a resolver / ping
         if direct and not flow.expected_service:
