@@ -137,6 +137,10 @@ def run(args: argparse.Namespace) -> int:
     contained = containment.containment(hosts, home, cfg, tuple(allow.entries), args.sid_base, args.verdict)
     suppressed += contained.pop("suppressed")
     notes = [*allow.notes(), *changes, *contained["notes"]]
+    grouped = sum(int(g.get("count", 0)) for g in doc.get("host_groups") or [])
+    if grouped:  # beyond report.json's detailed hosts only addresses were saved, no indicators
+        notes.append(f"{grouped} host(s) are only grouped in the report (no indicators saved): not re-judged nor "
+                     "contained here (raise [report] max_host_details and analyse again)")
     try:
         args.outdir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:

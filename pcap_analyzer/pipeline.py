@@ -12,12 +12,13 @@ payload) plus the payload of the flows still open: it grows with the flows, not 
 from __future__ import annotations
 
 import tempfile
+import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 from . import (allowlist, containment, detect, digest, dissect, flows, intel, measures, reader, sensor, suricata,
-               verdict, zeeklogs)
+               validate, verdict, zeeklogs)
 from .config import Config
 from .gcpause import gc_paused
 from .baseline.deviation import deviations, weigh
@@ -51,16 +52,17 @@ def analyze(
     The small inputs (intel, Zeek logs, EVE) are read first, so a bad one fails before the captures are read.
     With no capture, the flows come from the Zeek logs (sensor-only mode).
     """
-    with gc_paused():  # every step makes many small acyclic objects while all the flows are held (see gcpause)
-        allow = allowlist.load(allowlist_path, cfg["allowlist"]["use_default"] if use_default_allowlist is None
-                               else use_default_allowlist)
+    allow = allowlist.load(allowlist_path, cfg["allowlist"]["use_default"] if use_default_allowlist is None
+                           else use_default_allowlist)
+    with gc_paused(), warnings.catch_warnings(record=True) as caught:  # gc: see gcpause
+        warnings.simplefilter("default")  # each library warning once per place, into the notes, not on stderr
         report = _analyze(captures, cfg, home, intel_path, zeek_dir, eve_path, run_suricata, workdir, progress,
                           baseline_path, allow)
         contained = containment.containment(report.hosts, home, cfg, tuple(allow.entries), sid_base)
-        report.suppressed += contained.pop("suppressed")
-        report.notes += contained["notes"]
-        report.containment = contained
-        return report
+    report.suppressed += contained.pop("suppressed")
+    report.notes += [*contained["notes"], *validate.warning_notes(caught)]
+    report.containment = contained
+    return report
 
 
 def _analyze(captures: Sequence[Path], cfg: Config, home: HomeNet, intel_path: Path | None, zeek_dir: Path | None,
@@ -70,7 +72,8 @@ def _analyze(captures: Sequence[Path], cfg: Config, home: HomeNet, intel_path: P
     notes: list[str] = allow.notes()
     intel_db = intel.load_intel(intel_path) if intel_path else None
     logs = zeeklogs.read_logs(zeek_dir) if zeek_dir else None
-    alerts = suricata.read_eve(eve_path) if eve_path else []
+    notes += logs.notes if logs is not None else []
+    alerts = suricata.read_eve(eve_path, notes, slim=True) if eve_path else []
 
     inputs, flow_list = flows_of(captures, logs, cfg, notes, progress)
     if eve_path is not None:
@@ -85,6 +88,7 @@ def _analyze(captures: Sequence[Path], cfg: Config, home: HomeNet, intel_path: P
         alerts += suricata_alerts(captures, cfg, home, workdir, notes)
     if alerts:
         indicators += suricata.alert_indicators(alerts, flow_list, home, cfg)
+        alerts.clear()  # merged into indicators: 200,000 alerts need not wait for the reports
     if logs is not None:
         indicators += zeeklogs.zeek_indicators(logs, flow_list, home, cfg)
 
@@ -180,6 +184,8 @@ def compact(flow_list: list[Flow]) -> None:
             f.resp_sample = b""
             f.resp_datagrams.clear()
         f.datagram_ts.clear()
+        if f.orig_later or f.resp_later:  # never without a head: *_payload_seen is already set
+            f.orig_later = f.resp_later = b""
 
 
 def suricata_alerts(captures: Sequence[Path], cfg: Config, home: HomeNet, workdir: Path | None, notes: list[str]
@@ -192,6 +198,6 @@ def suricata_alerts(captures: Sequence[Path], cfg: Config, home: HomeNet, workdi
         notes.append("Suricata was requested but is not installed; the report has no Suricata alerts")
         return []
     if workdir is not None:
-        return suricata.read_eve(suricata.run_suricata(list(captures), workdir, cfg, home))
+        return suricata.read_eve(suricata.run_suricata(list(captures), workdir, cfg, home), notes, slim=True)
     with tempfile.TemporaryDirectory(prefix="fallback-hunt-suricata-") as tmp:
-        return suricata.read_eve(suricata.run_suricata(list(captures), Path(tmp), cfg, home))
+        return suricata.read_eve(suricata.run_suricata(list(captures), Path(tmp), cfg, home), notes, slim=True)
