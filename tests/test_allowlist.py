@@ -116,7 +116,7 @@ def _analyze_demo(tmp_path: Path, *extra: str | Path) -> dict:
 
 def test_allowlist_applies_to_indicators_verdicts_and_containment_of_the_demo(tmp_path: Path) -> None:
     """The demo's escalated host falls back to upd-mirror.duckdns.org: allowlisting that name (with a reason)
-    suppresses the fallback and dynamic-DNS indicators, the host drops to investigate (its beacon stays), the name
+    suppresses the fallback and dynamic-DNS indicators, the host drops to benign (its beacon stays, a lead), the name
     leaves containment, and the report says what was suppressed and why (JSON and HTML)."""
     before = _analyze_demo(tmp_path)
     assert before["hosts"][0]["verdict"] == "escalate" and before["suppressed"] == []
@@ -124,7 +124,8 @@ def test_allowlist_applies_to_indicators_verdicts_and_containment_of_the_demo(tm
     allow.write_text("# ours\nupd-mirror.duckdns.org # the vendor's mirror, approved in CHG-1234\n")
     after = _analyze_demo(tmp_path, "--allowlist", allow)
     host = next(h for h in after["hosts"] if h["ip"] == "192.168.10.21")
-    assert host["verdict"] == "investigate" and {i["type"] for i in host["indicators"]} == {"beaconing"}
+    assert {i["type"] for i in host["indicators"]} == {"beaconing"}
+    assert host["verdict"] == "benign" and host["reasons"][0].startswith("no indicator for the verdict")  # a lead
     gone = [s for s in after["suppressed"] if s["what"] == "indicator"]
     assert {s["type"] for s in gone} == {"failed_then_fallback", "dynamic_dns"}
     assert all(s["reason"] == "the vendor's mirror, approved in CHG-1234" and s["where"] == f"{allow}:2"
@@ -150,7 +151,7 @@ def test_allowlist_reapplied_to_a_saved_report_by_contain(tmp_path: Path) -> Non
     assert (gone["type"], gone["entry"], gone["kind"]) == ("beaconing", "192.168.10.21/32->203.0.113.66/32", "pair")
     allow.write_text("*.duckdns.org # every dynamic name of this provider is approved here\n")
     proc = run_cli("contain", tmp_path / "out" / "report.json", "-o", tmp_path / "d", "--allowlist", allow)
-    assert "192.168.10.21: escalate -> investigate (2 indicator(s) allowlisted)" in proc.stdout
+    assert "192.168.10.21: escalate -> benign (2 indicator(s) allowlisted)" in proc.stdout
     assert (tmp_path / "d" / "blocklist.txt").read_text() == ""
     bad = tmp_path / "bad.txt"
     bad.write_text("*.duckdns.org\n")
