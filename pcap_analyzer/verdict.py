@@ -176,12 +176,24 @@ def policy_tools(inds: list[Indicator], cfg: Config) -> list[str]:
     return sorted(set(classes))
 
 
-def leads_only(by_type: dict[str, list[Indicator]], cfg: Config) -> bool:
-    """Every indicator is of a lead type (``verdict.lead_types``, e.g. a regular heartbeat: every app has some)
-    without evidence that makes it more (``verdict.lead_promote_evidence``, e.g. cleartext, a beacon that moved)."""
+def is_lead(ind: Indicator, cfg: Config) -> bool:
+    """A hunting lead rather than a reason to investigate: an indicator of a lead type (``verdict.lead_types``, e.g.
+    a regular heartbeat: every app has some), or a brief exchange of unidentified encrypted UDP (shorter than
+    ``verdict.brief_udp_lead`` seconds: game matchmaking, NAT and relay probes, media set-up), unless its evidence
+    makes it more (``verdict.lead_promote_evidence``, e.g. cleartext, a beacon that moved)."""
     vcfg = cfg["verdict"]
-    return all(kind in vcfg["lead_types"] and not any(ind.evidence.get(key) for key in vcfg["lead_promote_evidence"]
-                                                      for ind in items) for kind, items in by_type.items())
+    ev = ind.evidence
+    if any(ev.get(key) for key in vcfg["lead_promote_evidence"]):
+        return False
+    if ind.type in vcfg["lead_types"]:
+        return True
+    brief = float(ev.get("last_ts") or 0.0) - float(ev.get("first_ts") or 0.0) < vcfg["brief_udp_lead"]
+    return ind.type == "nonstandard_port_encrypted" and ind.proto == "udp" and not ev.get("service") and brief
+
+
+def leads_only(by_type: dict[str, list[Indicator]], cfg: Config) -> bool:
+    """Every indicator of the host is a lead (``is_lead``)."""
+    return all(is_lead(ind, cfg) for items in by_type.values() for ind in items)
 
 
 def _usage(flows: list[Flow]) -> Counter[str]:

@@ -38,8 +38,6 @@ POLICY_TOOLS = {
 PENDING = {
     "ndpi-anyconnect-vpn": "escalates on failed_then_fallback whose primaries are a LAN Chromecast and mid-stream "
                            "(OTH) flows with negative gaps: the causal pairing work removes them",
-    "ndpi-epicgames": "Epic's game protocol on UDP 9011/15011 to a bare AWS address: no dissector, no vendor name",
-    "ndpi-roblox": "two unidentified UDP flows to Roblox's network hours after the last Roblox name",
 }
 APP_CAPTURES = shared_captures("apps")
 

@@ -133,3 +133,23 @@ def test_intel_match_escalates_only_over_an_alternate_channel(tmp_path: Path) ->
     assert hosts["10.0.0.5"].verdict == "escalate"
     assert any("intel match" in r for r in hosts["10.0.0.5"].reasons)
     assert hosts["10.0.0.6"].verdict == "investigate"
+
+
+def test_a_brief_unidentified_udp_exchange_is_a_lead_and_a_lasting_one_is_not() -> None:
+    from pcap_analyzer.config import default_config
+    from pcap_analyzer.model import Indicator
+    from pcap_analyzer.verdict import is_lead
+
+    cfg = default_config()
+
+    def udp(seconds: float, service: str = "", **extra) -> Indicator:
+        return Indicator("nonstandard_port_encrypted", "10.0.0.5", 100.0, "203.0.113.9", 9011, "udp",
+                         evidence={"service": service, "first_ts": 100.0, "last_ts": 100.0 + seconds, **extra})
+
+    assert is_lead(udp(1.0), cfg)  # a game's matchmaking burst
+    assert not is_lead(udp(600.0), cfg)  # a channel that lasts
+    assert not is_lead(udp(1.0, "wireguard"), cfg)  # identified: judged as what it is (a VPN)
+    assert not is_lead(udp(1.0, cleartext=True), cfg)  # promoted by its evidence
+    tcp = udp(1.0)
+    tcp.proto = "tcp"
+    assert not is_lead(tcp, cfg)  # TLS or SSH on an odd TCP port stays an indicator
