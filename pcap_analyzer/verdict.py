@@ -187,8 +187,12 @@ def is_lead(ind: Indicator, cfg: Config) -> bool:
         return False
     if ind.type in vcfg["lead_types"]:
         return True
-    brief = float(ev.get("last_ts") or 0.0) - float(ev.get("first_ts") or 0.0) < vcfg["brief_udp_lead"]
-    return ind.type == "nonstandard_port_encrypted" and ind.proto == "udp" and not ev.get("service") and brief
+    if ind.type != "nonstandard_port_encrypted" or ind.proto != "udp" or ind.source != "analyzer":
+        return False
+    span = (ev.get("first_ts"), ev.get("last_ts"))  # the analyzer's measured flow; other engines' findings lack it
+    if ev.get("service") or not all(isinstance(t, (int, float)) for t in span):
+        return False
+    return span[1] - span[0] < vcfg["brief_udp_lead"]
 
 
 def leads_only(by_type: dict[str, list[Indicator]], cfg: Config) -> bool:
