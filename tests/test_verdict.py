@@ -153,3 +153,6 @@ def test_a_brief_unidentified_udp_exchange_is_a_lead_and_a_lasting_one_is_not() 
     tcp = udp(1.0)
     tcp.proto = "tcp"
     assert not is_lead(tcp, cfg)  # TLS or SSH on an odd TCP port stays an indicator
+    zeek = udp(1.0)
+    zeek.source = "zeek"
+    assert not is_lead(zeek, cfg)  # another engine's finding: its flow was not measured here
