@@ -28,8 +28,11 @@ def test_port_fallback_to_the_same_ip_has_checkable_primary_and_fallback() -> No
     assert (f["peer"], f["port"], f["service"], f["attempts"]) == (C2, 8443, "tls", 6)
     assert f["first_ts"] == 200.0 and f["community_id"] == beacons[0].community_id and p["last_ts"] == 123.0
     assert "nonstandard_port_encrypted" in ind.evidence["reasons"]
-    assert set(p) == set(f) == {"peer", "port", "proto", "service", "domain", "state", "attempts", "first_ts",
-                                "last_ts", "community_id"}
+    assert set(f) == {"peer", "port", "proto", "service", "domain", "state", "attempts", "first_ts", "last_ts",
+                      "community_id"}
+    assert set(p) == set(f) | {"kind"} and p["kind"] == "tcp_timeout"
+    assert [link["kind"] for link in ind.evidence["link"]] == ["same_peer"] and ind.evidence["confidence"] == 0.9
+    assert ind.evidence["gap"] == 77.0
 
 
 def test_backup_bare_ip_on_the_standard_port() -> None:
