@@ -6,8 +6,8 @@ Pairing is causal:
 * order - the fallback's first working flow starts after at least ``min_attempts`` failures of the primary were
   over; the primary in the evidence is cut to those failures, so ``gap`` (fallback start - last failure) is never
   negative; a channel the host already used before the primary failed is no fallback;
-* linkage - the pair needs a link (same peer, same name, name lineage, hard-coded IP, client fingerprint, cadence,
-  repeated cycle, DGA survivor, DoH takeover). The evidence lists them (``link``) and ``confidence`` follows them;
+* linkage - the pair needs a link (same peer, same name, name lineage by shape or by time, hard-coded IP, client
+  fingerprint, cadence, repeated cycle, DGA survivor, DoH takeover). The evidence lists them (``link``) and ``confidence`` follows them;
 * anomaly - a fallback that looks odd (non-standard port, other protocol, bare IP after a name died, tunnel,
   dynamic DNS, intel) needs any link; a fallback on a standard port with nothing odd about it (a backup name on
   443, DoH, the same client on a new server) needs a strong link (confidence >= ``strong_link``) and gets the
@@ -27,7 +27,7 @@ from typing import Any
 from ..domains import base_domain
 from ..model import Flow, Indicator
 from .base import DetectContext, family, indicator, standard_port
-from .failures import NAME_KINDS, Channel, dga_bursts, failed_channels
+from .failures import NAME_KINDS, Channel, dga_bursts, failed_channels, ignored_service
 from .index import DetectIndex, get_index
 from .linkage import HostView, confidence, links
 from .protocol_switch import TUNNEL_TYPES, flow_family
@@ -54,7 +54,7 @@ class FailedFallback:
             primaries = failed_channels(host, flows, index, ctx) + dga_bursts(host, flows, index, ctx)
             if not primaries:
                 continue
-            view = HostView.build(flows, index, ctx)
+            view = HostView.build(host, flows, index, ctx)
             candidates = fallback_candidates(flows, by_uid, ctx)
             for primary in primaries:
                 found = self._fallback(primary, candidates, view, index, by_uid, ctx)
@@ -120,15 +120,17 @@ def fallback_candidates(flows: list[Flow], by_uid: dict[str, list[Indicator]], c
                         ) -> dict[tuple, list[Flow]]:
     """Working channels of a host, each with its flows by time: external (peer, port, proto) channels, and tunnels
     keyed by the zone or peer their tunnel indicator names (a DNS tunnel rides the resolver with ordinary lookups).
-    Internal services are not fallbacks (a proxy's CONNECT tunnels, the PBX, the file server)."""
+    Internal services are not fallbacks (a proxy's CONNECT tunnels, the PBX, the file server), nor are the
+    ``ignore_services`` (time sync)."""
     out: dict[tuple, list[Flow]] = defaultdict(list)
     for flow in flows:
         if not flow.established:
             continue
-        tunnels = sorted(ind.peer for ind in by_uid.get(flow.uid, []) if ind.type in TUNNEL_TYPES)
+        tagged = by_uid.get(flow.uid, [])
+        tunnels = sorted(ind.peer for ind in tagged if ind.type in TUNNEL_TYPES)
         if tunnels:
             out[("tunnel", tunnels[0], flow.proto)].append(flow)
-        elif not ctx.home.is_internal(flow.resp_h):
+        elif not ctx.home.is_internal(flow.resp_h) and (tagged or not ignored_service(flow, ctx.cfg)):
             out[(flow.resp_h, flow.resp_p, flow.proto)].append(flow)
     return out
 

@@ -32,6 +32,10 @@ from .index import ADDRESS_TYPES, DetectIndex, DnsLookup
 
 SINKHOLES_FILE = "data/sinkholes.txt"
 
+#: every primary "kind" (report.schema.json lists the same names)
+FAILURE_KINDS = ("tcp_timeout", "tcp_refused", "tcp_handshake", "udp_unanswered", "icmp_unreachable",
+                 "icmp_prohibited", "nxdomain", "servfail", "dns_refused", "sinkhole", "dga_burst", "proxy_refused",
+                 "tls_reset", "tls_alert")
 RCODE_KINDS = {"NXDOMAIN": "nxdomain", "SERVFAIL": "servfail", "REFUSED": "dns_refused"}
 #: kinds that say the primary's *name* died or was blocked (a hard-coded address may take over)
 NAME_KINDS = frozenset({"nxdomain", "servfail", "dns_refused", "sinkhole", "dga_burst", "proxy_refused",
@@ -155,6 +159,11 @@ def failure_kind(flow: Flow, cfg: Config) -> str:
 
 # -- scope -----------------------------------------------------------------------------------------------------------
 
+def ignored_service(flow: Flow, cfg: Config) -> bool:
+    """Time sync, address configuration: services that fail over by design (``ignore_services``)."""
+    return (flow.service or flow.expected_service) in cfg["detect"]["failed_fallback"]["ignore_services"]
+
+
 def internal_name(name: str, cfg: Config) -> bool:
     """A single-label name, or one under an internal zone (local, lan, corp, home.arpa, ...)."""
     zones = frozenset(z.lower().strip(".") for z in cfg["detect"]["failed_fallback"]["internal_zones"])
@@ -226,15 +235,18 @@ def failed_channels(host: str, flows: list[Flow], index: DetectIndex, ctx: Detec
         if flow.proto not in ("tcp", "udp") or is_broadcast(flow.resp_h):
             continue
         kind = failure_kind(flow, cfg)
-        if kind:
+        if kind and not ignored_service(flow, cfg):
             failures.append((kind, flow))
     probed = probed_peers([(k, f) for k, f in failures if k != "proxy_refused"], cfg)
+    # a target the proxy let through at some point was refused for authentication (the 407 dance), not by policy
+    let_through = {connect_target(f) for f in flows if f.http and any(
+        not m.is_request and 200 <= m.status < 300 for m in f.http)} - {None}
     channels: dict[tuple[str, int, str], Channel] = {}
     for kind, flow in failures:
         if kind == "proxy_refused":
             target, port = connect_target(flow) or ("", 0)
             internal = ctx.home.is_internal(target) if is_ip(target) else internal_name(target, cfg)
-            if not target or (internal and not internal_ok):
+            if not target or (internal and not internal_ok) or (target, port) in let_through:
                 continue
             key = (target, port, "tcp")
             if key not in channels:
@@ -310,6 +322,8 @@ def dga_bursts(host: str, flows: list[Flow], index: DetectIndex, ctx: DetectCont
         if len(run) < fcfg["dga_min_names"]:
             continue
         labels = [registered_label(lk.qname) for lk in run]
+        if len({base_domain(lk.qname) for lk in run}) < fcfg["dga_min_distinct"] * len(run):
+            continue  # one domain again and again: a search-suffix storm, not generated names
         mean_entropy = sum(map(label_entropy, labels)) / len(labels)
         burst_min = max((run[-1].ts - run[0].ts) / 60.0, 1 / 60.0)
         usual = (len(misses) - len(run)) / max(span_min - burst_min, 1.0)  # the host's misses per minute elsewhere

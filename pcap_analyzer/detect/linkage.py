@@ -6,13 +6,16 @@ Each link is ``{"kind", "detail"}``; the pairing's confidence is ``1 - prod(1 - 
 ``same_peer``      the fallback talks to the failed primary's address (on another port or protocol);
 ``same_name``      the fallback's peer is known by the primary's name or registered domain;
 ``name_lineage``   a backup name: the failed name's registered label under another suffix, or the same label shape;
+``adjacent_lookup`` the backup name is the first new name the host resolved right after its lookups of the failed
+                   name kept failing (name lineage by time: weaker than by shape);
 ``hard_coded_ip``  an address no lookup returned, right after the primary's address or name died, on a host that
                    otherwise talks to (almost) no bare addresses;
 ``fingerprint``    the same JA3, HTTP User-Agent or SSH client banner before and after, and rare on the host;
 ``cadence``        the failed attempts and the fallback's connections repeat at the same interval;
 ``cycle``          failure -> fallback happened again and again (the primary is retried, fails, the fallback runs);
 ``dga_survivor``   the fallback's peer is the one name that resolved at the end of a DGA burst;
-``doh_takeover``   encrypted DNS to a public resolver (data/doh_resolvers.txt) right after the host's DNS failed.
+``doh_takeover``   encrypted DNS to a public resolver (data/doh_resolvers.txt) right after the host's resolver failed
+                   (unanswered, refused, SERVFAIL, sinkholed) and not used before.
 """
 from __future__ import annotations
 
@@ -29,8 +32,8 @@ from ..domains import base_domain
 from ..homenet import is_ip
 from ..model import Flow
 from .base import DetectContext
-from .failures import DNS_KINDS, NAME_KINDS, Channel, registered_label
-from .index import DetectIndex
+from .failures import DNS_KINDS, NAME_KINDS, Channel, is_sinkhole, registered_label
+from .index import DetectIndex, DnsLookup
 
 DOH_FILE = "data/doh_resolvers.txt"
 ENCRYPTED_DNS_PORTS = (443, 853)
@@ -83,10 +86,11 @@ class HostView:
     bare_ip_peers: set[str] = field(default_factory=set)  # external addresses it talked to that no name points at
     fingerprint_peers: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     first_use: dict[tuple[str, int, str], float] = field(default_factory=dict)  # channel -> first working flow
+    lookups: list[DnsLookup] = field(default_factory=list)  # the host's DNS questions, by time
 
     @classmethod
-    def build(cls, flows: list[Flow], index: DetectIndex, ctx: DetectContext) -> "HostView":
-        view = cls()
+    def build(cls, host: str, flows: list[Flow], index: DetectIndex, ctx: DetectContext) -> "HostView":
+        view = cls(lookups=index.lookups.get(host, []))
         for flow in flows:
             if not flow.established:
                 continue
@@ -136,6 +140,9 @@ def links(primary: Channel, whole: Channel, fallback: list[Flow], view: HostView
         lineage = _lineage(primary.domain, names, int(fcfg["lineage_min_label"]))
         if lineage:
             link("name_lineage", lineage)
+    adjacent = _adjacent_lookup(primary, first, names, view, ctx)
+    if adjacent and not any(item["kind"] in ("same_name", "name_lineage") for item in out):
+        link("adjacent_lookup", adjacent)
     if (primary.kind == "dga_burst" and (first.resp_h in primary.details.get("survivor_addresses", ())
                                          or primary.details.get("survivor") in names)):
         dga = primary.details["dga"]
@@ -203,6 +210,25 @@ def _lineage(failed: str, names: frozenset[str], min_label: int) -> str:
     return ""
 
 
+def _adjacent_lookup(primary: Channel, first: Flow, names: frozenset[str], view: HostView, ctx: DetectContext) -> str:
+    """The first new name the host resolved after its lookups of the failed name stopped, when it is the fallback's
+    and came at most lineage_adjacent seconds later ("" otherwise)."""
+    if primary.kind not in ("nxdomain", "servfail", "dns_refused", "sinkhole"):
+        return ""
+    limit = primary.last_ts + ctx.cfg["detect"]["failed_fallback"]["lineage_adjacent"]
+    known = {lk.qname for lk in view.lookups if lk.ts < primary.first_ts}
+    for lk in view.lookups:
+        if lk.ts <= primary.last_ts or lk.qname == primary.peer or lk.qname in known or not lk.addresses:
+            continue
+        if lk.ts > limit or any(is_sinkhole(a, ctx.cfg) for a in lk.addresses):
+            return ""
+        if lk.qname in names or first.resp_h in lk.addresses:
+            return (f"{lk.qname} resolved {lk.ts - primary.last_ts:.1f} s after the last failed lookup of "
+                    f"{primary.peer} ({primary.kind}), the first new name after it")
+        return ""
+    return ""
+
+
 def _fingerprints_of(primary: Channel) -> set[str]:
     return set().union(*(fingerprints(flow) for _, _, _, flow in primary.tries)) if primary.tries else set()
 
@@ -211,7 +237,7 @@ def _cadence(whole: Channel, fallback: list[Flow], fcfg: dict[str, Any]) -> str:
     before, n_before = _median_interval([start for start, _, _, _ in whole.tries])
     after, n_after = _median_interval([f.ts for f in fallback])
     need = int(fcfg["cadence_min_intervals"])
-    if n_before < need or n_after < need or before <= 0 or after <= 0:
+    if n_before < need or n_after < need or min(before, after) < fcfg["cadence_min_interval"]:
         return ""
     if abs(before - after) > fcfg["cadence_tolerance"] * max(before, after):
         return ""
@@ -234,7 +260,8 @@ def _cycles(whole: Channel, fallback: list[Flow]) -> int:
 def _doh(primary: Channel, first: Flow, names: frozenset[str], gap: float, view: HostView,
          ctx: DetectContext) -> str:
     fcfg = ctx.cfg["detect"]["failed_fallback"]
-    dns_failed = primary.kind in DNS_KINDS or primary.service == "dns" or primary.port == 53
+    resolver_failed = primary.service == "dns" and primary.kind not in DNS_KINDS  # queries unanswered / refused
+    dns_failed = primary.kind in fcfg["doh_triggers"] or resolver_failed
     if not dns_failed or first.proto != "tcp" or first.resp_p not in ENCRYPTED_DNS_PORTS or gap > fcfg["doh_window"]:
         return ""
     resolvers = doh_resolvers(ctx.cfg)
