@@ -166,8 +166,17 @@ def ignored_service(flow: Flow, cfg: Config) -> bool:
 
 def internal_name(name: str, cfg: Config) -> bool:
     """A single-label name, or one under an internal zone (local, lan, corp, home.arpa, ...)."""
-    zones = frozenset(z.lower().strip(".") for z in cfg["detect"]["failed_fallback"]["internal_zones"])
-    return "." not in name.strip(".") or suffix_match(name, zones) is not None
+    return _internal_name(name, tuple(cfg["detect"]["failed_fallback"]["internal_zones"]))
+
+
+@lru_cache(maxsize=8)
+def _zones(zones: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(z.lower().strip(".") for z in zones)
+
+
+@lru_cache(maxsize=1 << 16)
+def _internal_name(name: str, zones: tuple[str, ...]) -> bool:  # cached: names recur
+    return "." not in name.strip(".") or suffix_match(name, _zones(zones)) is not None
 
 
 def probed_peers(failures: list[tuple[str, Flow]], cfg: Config) -> set[str]:
@@ -207,7 +216,13 @@ def _networks(entries: tuple[str, ...]) -> tuple[ipaddress.IPv4Network | ipaddre
 
 
 def is_sinkhole(address: str, cfg: Config) -> bool:
-    nets = _networks(shipped_sinkholes() + tuple(cfg["detect"]["failed_fallback"]["extra_sinkholes"]))
+    """A sinkhole or block-page answer (data/sinkholes.txt, extra_sinkholes); IPv4-mapped IPv6 counts as IPv4."""
+    return _is_sinkhole(address, tuple(cfg["detect"]["failed_fallback"]["extra_sinkholes"]))
+
+
+@lru_cache(maxsize=1 << 16)
+def _is_sinkhole(address: str, extra: tuple[str, ...]) -> bool:  # cached: answers recur
+    nets = _networks(shipped_sinkholes() + extra)
     try:
         addr = ipaddress.ip_address(address)
     except ValueError:
@@ -226,13 +241,23 @@ def _name_channel(lookup: DnsLookup, kind: str) -> Channel:
 
 def failed_channels(host: str, flows: list[Flow], index: DetectIndex, ctx: DetectContext) -> list[Channel]:
     """The host's primary candidates: channels that kept failing (any kind above), and names that kept not
-    resolving or kept being sinkholed; probe bursts, internal services and internal names left out."""
+    resolving or kept being sinkholed; probe bursts, internal services and internal names left out (worked out
+    once per host and run: the verdict asks again)."""
+    known: dict[str, list[Channel]] = ctx.extra.setdefault("failed_channels", {})
+    if host not in known:
+        known[host] = _failed_channels(host, flows, index, ctx)
+    return known[host]
+
+
+def _failed_channels(host: str, flows: list[Flow], index: DetectIndex, ctx: DetectContext) -> list[Channel]:
     cfg = ctx.cfg
     fcfg = cfg["detect"]["failed_fallback"]
     internal_ok = bool(fcfg["internal_primaries"])
     failures: list[tuple[str, Flow]] = []
     for flow in flows:
-        if flow.proto not in ("tcp", "udp") or is_broadcast(flow.resp_h):
+        if flow.proto not in ("tcp", "udp") or (flow.established and flow.tls is None and not flow.http):
+            continue  # the common case first: working, and nothing at the application layer that could refuse
+        if is_broadcast(flow.resp_h):
             continue
         kind = failure_kind(flow, cfg)
         if kind and not ignored_service(flow, cfg):
