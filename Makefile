@@ -2,13 +2,14 @@
 #   make demo   set up, then analyse a bundled capture and print the summary
 #   make test   set up, then run every test (pytest: analyzer, Suricata rules in real Suricata, Zeek scripts)
 #   make bench  set up, then the throughput/memory benchmarks
+#   make feeds  regenerate every engine's copy of the feeds/ lists (dyn-DNS zones, resolvers, never-block, allowlist)
 VENV    := .venv
 PY      := $(VENV)/bin/python
 STAMP   := $(VENV)/.installed
 DEMO    ?= pcaps/demo_office.pcap
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: all setup sysdeps demo test bench scenarios clean
+.PHONY: all setup sysdeps demo test bench scenarios feeds rules-dist clean
 
 all: test
 
@@ -35,8 +36,19 @@ test: setup
 bench: setup
 	@$(PY) bench/run.py
 
+# The Suricata ruleset as a source for suricata-update: `suricata-update add-source fallback-hunt file://$(DIST)/...`
+DIST    ?= dist
+rules-dist:
+	@mkdir -p $(DIST)
+	@tar -C suricata_rules --transform 's,^,rules/,' -czf $(DIST)/fallback-hunt-rules.tar.gz \
+	  fallback-channels.rules dyndns-providers.lst
+	@echo "$(DIST)/fallback-hunt-rules.tar.gz"
+
 scenarios: setup
 	@$(PY) pcaps/generate.py
 
+feeds:
+	@python3 feeds/generate.py
+
 clean:
-	rm -rf out .pytest_cache bench/data
+	rm -rf out dist .pytest_cache bench/data

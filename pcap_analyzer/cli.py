@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import NoReturn, TextIO
 
 from . import __version__, pipeline
+from .baseline import command as baseline_command
+from .watch import command as watch_command
 from .config import Config, load_config
 from .errors import InputError
 from .gcpause import gc_paused
@@ -59,7 +61,11 @@ def build_parser() -> Parser:
     analyze.add_argument("--eve", type=Path, metavar="FILE", help="Suricata EVE JSON file to merge alerts from")
     analyze.add_argument("-q", "--quiet", action="store_true",
                          help="print nothing on stdout (errors still go to stderr)")
+    analyze.add_argument("--baseline", type=Path, metavar="FILE",
+                         help="baseline store (from 'baseline update'): flag what is new for each host")
     analyze.add_argument("--debug", action="store_true", help="show the Python traceback of an internal error")
+    baseline_command.add_parsers(commands)
+    watch_command.add_parser(commands)
     return parser
 
 
@@ -132,10 +138,11 @@ def checked_outputs(args: argparse.Namespace) -> list[Path]:
         raise UsageError(f"analyze needs at least one CAPTURE or --zeek-logs DIR (see '{PROG} analyze --help')")
     for path in args.captures:
         check_path(path, "capture")
-    for path, what in ((args.config, "--config"), (args.intel, "--intel"), (args.eve, "--eve")):
+    for path, what in ((args.config, "--config"), (args.intel, "--intel"), (args.eve, "--eve"),
+                       (args.baseline, "--baseline")):
         if path is not None:
             check_path(path, what)
-    inputs = [p for p in (*args.captures, args.config, args.intel, args.eve) if p is not None]
+    inputs = [p for p in (*args.captures, args.config, args.intel, args.eve, args.baseline) if p is not None]
     if args.zeek_logs is not None:
         check_path(args.zeek_logs, "--zeek-logs", directory=True)
         inputs += [p for p in args.zeek_logs.iterdir() if p.is_file()]
@@ -150,7 +157,7 @@ def run_analyze(args: argparse.Namespace) -> int:
     with gc_paused():  # the flows are held to the end: the collector would only rescan them (see gcpause)
         try:
             report = pipeline.analyze(args.captures, cfg, home, intel_path=args.intel, zeek_dir=args.zeek_logs,
-                                      eve_path=args.eve, run_suricata=args.suricata,
+                                      eve_path=args.eve, run_suricata=args.suricata, baseline_path=args.baseline,
                                       progress=None if args.quiet or not sys.stderr.isatty() else progress)
         finally:
             progress.done()
@@ -178,8 +185,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
         if args.command is None:
-            raise UsageError(f"a command is required: analyze (see '{PROG} --help')")
-        return run_analyze(args)
+            raise UsageError(f"a command is required: analyze, baseline or watch (see '{PROG} --help')")
+        runner = {"baseline": baseline_command.run, "watch": watch_command.run}.get(args.command, run_analyze)
+        return runner(args)
     except (UsageError, InputError) as exc:
         if debug:
             traceback.print_exc()

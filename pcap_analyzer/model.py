@@ -23,6 +23,7 @@ INDICATOR_TYPES: tuple[str, ...] = (
     "icmp_tunnel",
     "beaconing",
     "intel_match",
+    "baseline_deviation",
 )
 
 VERDICTS: tuple[str, ...] = ("escalate", "investigate", "benign")

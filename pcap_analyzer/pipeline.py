@@ -19,6 +19,9 @@ from typing import Any
 from . import containment, detect, digest, dissect, flows, intel, measures, reader, suricata, verdict, zeeklogs
 from .config import Config
 from .gcpause import gc_paused
+from .baseline.deviation import deviations, weigh
+from .baseline.observe import observe
+from .baseline.store import open_store
 from .detect.base import DetectContext
 from .homenet import HomeNet
 from .model import CaptureInfo, Flow, Report
@@ -37,6 +40,7 @@ def analyze(
     run_suricata: bool = False,
     workdir: Path | None = None,
     progress: Progress | None = None,
+    baseline_path: Path | None = None,
 ) -> Report:
     """Analyse captures and/or Zeek logs (and optionally Suricata alerts) into a Report.
 
@@ -44,26 +48,25 @@ def analyze(
     With no capture, the flows come from the Zeek logs (sensor-only mode).
     """
     with gc_paused():  # every step makes many small acyclic objects while all the flows are held (see gcpause)
-        return _analyze(captures, cfg, home, intel_path, zeek_dir, eve_path, run_suricata, workdir, progress)
+        return _analyze(captures, cfg, home, intel_path, zeek_dir, eve_path, run_suricata, workdir, progress,
+                        baseline_path)
 
 
 def _analyze(captures: Sequence[Path], cfg: Config, home: HomeNet, intel_path: Path | None, zeek_dir: Path | None,
-             eve_path: Path | None, run_suricata: bool, workdir: Path | None, progress: Progress | None) -> Report:
+             eve_path: Path | None, run_suricata: bool, workdir: Path | None, progress: Progress | None,
+             baseline_path: Path | None = None) -> Report:
     notes: list[str] = []
     intel_db = intel.load_intel(intel_path) if intel_path else None
     logs = zeeklogs.read_logs(zeek_dir) if zeek_dir else None
     alerts = suricata.read_eve(eve_path) if eve_path else []
 
-    inputs, flow_list = read_flows(captures, cfg, progress)
-    if logs is not None and not captures:
-        flow_list = zeeklogs.flows_from_logs(logs, cfg)
-        notes.append(f"sensor-only mode: {len(flow_list)} connections from the Zeek logs in {zeek_dir}")
-        annotate(flow_list, cfg)  # no payload: only expected_service; the Zeek logs' service, DNS, TLS stay
-    if logs is not None and captures:
-        zeeklogs.attach_uids(flow_list, logs)
-
+    inputs, flow_list = flows_of(captures, logs, cfg, notes, progress)
     ctx = DetectContext(flow_list, home, cfg, intel_db)
     indicators = detect.run_all(ctx)
+    if baseline_path is not None:
+        with open_store(baseline_path) as store:
+            indicators += deviations(observe(ctx), store, cfg)
+            weigh(indicators, store, cfg)
     if run_suricata:
         alerts += suricata_alerts(captures, cfg, home, workdir, notes)
     if alerts:
@@ -74,6 +77,20 @@ def _analyze(captures: Sequence[Path], cfg: Config, home: HomeNet, intel_path: P
     hosts = verdict.build_hosts(indicators, ctx)
     return Report(inputs=inputs, hosts=hosts, flows=flow_list, notes=notes,
                   containment=containment.containment(hosts, home))
+
+
+def flows_of(captures: Sequence[Path], logs: zeeklogs.ZeekLogs | None, cfg: Config, notes: list[str],
+             progress: Progress | None = None) -> tuple[list[CaptureInfo], list[Flow]]:
+    """The annotated flows of the captures (Zeek uids attached when logs are given), or, with no capture, of the
+    Zeek logs alone (sensor-only mode)."""
+    inputs, flow_list = read_flows(captures, cfg, progress)
+    if logs is not None and not captures:
+        flow_list = zeeklogs.flows_from_logs(logs, cfg)
+        notes.append(f"sensor-only mode: {len(flow_list)} connections from the Zeek logs in {logs.directory}")
+        annotate(flow_list, cfg)  # no payload: only expected_service; the Zeek logs' service, DNS, TLS stay
+    if logs is not None and captures:
+        zeeklogs.attach_uids(flow_list, logs)
+    return inputs, flow_list
 
 
 def read_flows(captures: Sequence[Path], cfg: Config, progress: Progress | None = None

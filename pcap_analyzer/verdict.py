@@ -99,7 +99,9 @@ def score_of(by_type: dict[str, list[Indicator]], cfg: Config) -> float:
     total = 0.0
     for kind, items in by_type.items():
         sources = {ind.source for ind in items}
-        total += vcfg["weights"].get(kind, 0.0) * (1.0 + vcfg["corroboration_bonus"] * (len(sources) - 1))
+        factor = max((ind.evidence["baseline"]["factor"] for ind in items if "baseline" in ind.evidence), default=1.0)
+        total += (vcfg["weights"].get(kind, 0.0) * factor
+                  * (1.0 + vcfg["corroboration_bonus"] * (len(sources) - 1)))
     return round(total, 2)
 
 

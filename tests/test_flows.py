@@ -205,6 +205,23 @@ def test_udp_idle_split_and_flip() -> None:
     assert flipped.resp_datagrams == [b"answer"] and flipped.datagram_ts == [(5.0, False)]
 
 
+def test_a_clock_stepped_back_splits_and_chunking_does_not_matter() -> None:
+    """A packet stamped more than a timeout before its predecessor (a capture clock stepped back, captures
+    concatenated out of order) starts a new flow, in one chunk or many; small reordering does not split."""
+    cfg = load_config()
+    back = cfg["flows"]["udp_inactivity"] * 100
+    t0 = 50_000.0
+    packets = [pkt(t0, CLIENT, SERVER, 17, 10500, 500, payload=b"q1"), pkt(t0 + 0.05, SERVER, CLIENT, 17, 500, 10500,
+                                                                         payload=b"r1"),
+               pkt(t0 - back, CLIENT, SERVER, 17, 10500, 500, payload=b"old"),
+               pkt(t0 - back - 0.5, SERVER, CLIENT, 17, 500, 10500, payload=b"reordered"),
+               pkt(t0 - back + 1, CLIENT, SERVER, 17, 10500, 500, payload=b"old2")]
+    whole = flows_of(packets, cfg)
+    assert [(f.ts, f.orig_pkts, f.resp_pkts) for f in whole] == [(t0 - back, 2, 1), (t0, 1, 1)]
+    for chunk in (1, 2, 3):
+        assert _as_dicts(flows_of(packets, cfg, chunk=chunk)) == _as_dicts(whole)
+
+
 def test_icmp_echo_collapses_into_one_flow() -> None:
     packets = [pkt(1.0, CLIENT, SERVER, 1, 8, 0, payload=b"ping"), pkt(1.1, SERVER, CLIENT, 1, 0, 0, payload=b"pong")]
     (f,) = flows_of(packets)

@@ -21,7 +21,7 @@ SCRIPTS = REPO / "zeek_scripts"
 BTEST_DIR = REPO / "tests" / "zeek"
 ALL_ZEEK = sorted([*SCRIPTS.rglob("*.zeek"), *(p for p in BTEST_DIR.rglob("*.zeek") if ".tmp" not in p.parts)])
 PACKAGE = {p.name: p.read_text() for p in sorted(SCRIPTS.glob("*.zeek"))}
-ZEEK_ONLY_IN_ANALYZER = {"beaconing"}  # the one indicator the Zeek package leaves to the analyzer
+ZEEK_ONLY_IN_ANALYZER = {"beaconing", "baseline_deviation"}  # indicators the Zeek package leaves to the analyzer
 
 #: Tables that are filled from an operator's file by the Input framework (never from traffic), so need no expiry.
 INPUT_TABLES = {"dyndns_suffixes"}

@@ -24,36 +24,48 @@ import statistics
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
-from importlib import resources
 from typing import Any
 
 from ..config import Config
-from ..domains import base_domain
+from .. import feeds
+from ..domains import base_domain, suffix_match
 from ..homenet import is_ip
 from ..model import Flow
 from .base import DetectContext
 from .failures import DNS_KINDS, NAME_KINDS, Channel, is_sinkhole, registered_label
 from .index import DetectIndex, DnsLookup
 
-DOH_FILE = "data/doh_resolvers.txt"
 ENCRYPTED_DNS_PORTS = (443, 853)
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
-@lru_cache(maxsize=1)
-def shipped_doh_resolvers() -> frozenset[str]:
-    """Addresses and names of public DoH / DoT resolvers (data/doh_resolvers.txt)."""
-    text = resources.files("pcap_analyzer").joinpath(DOH_FILE).read_text(encoding="utf-8")
-    entries = (ln.split("#", 1)[0].strip().lower().rstrip(".") for ln in text.splitlines())
-    return frozenset(_canonical(e) for e in entries if e)
+@lru_cache(maxsize=8)
+def _doh_table(extra: tuple[str, ...]) -> tuple[frozenset[str], tuple[Network, ...]]:
+    """(resolver names, resolver networks) of the DoH / DoT feed (data/doh_resolvers.txt, generated from
+    feeds/doh_resolvers.txt) plus ``extra_doh_resolvers``."""
+    values = [e.value for e in feeds.load("doh_resolvers")] + [x.lower().strip().rstrip(".") for x in extra]
+    names, nets = set(), []
+    for value in values:
+        try:
+            nets.append(ipaddress.ip_network(value, strict=False))
+        except ValueError:
+            names.add(value.removeprefix("*."))
+    return frozenset(names), tuple(nets)
 
 
-def _canonical(entry: str) -> str:
-    return str(ipaddress.ip_address(entry)) if is_ip(entry) else entry
-
-
-def doh_resolvers(cfg: Config) -> frozenset[str]:
-    extra = cfg["detect"]["failed_fallback"]["extra_doh_resolvers"]
-    return shipped_doh_resolvers() | {_canonical(e.lower().rstrip(".")) for e in extra}
+def doh_resolver(address: str, names: frozenset[str], cfg: Config) -> str:
+    """The public resolver a connection goes to, by address or by name ("" when it is none)."""
+    zones, nets = _doh_table(tuple(cfg["detect"]["failed_fallback"]["extra_doh_resolvers"]))
+    try:
+        addr = ipaddress.ip_address(address)
+    except ValueError:
+        addr = None
+    if addr is not None and any(addr.version == net.version and addr in net for net in nets):
+        return address
+    for name in sorted(names):
+        if suffix_match(name, zones) is not None:
+            return name
+    return ""
 
 
 def fingerprints(flow: Flow) -> set[str]:
@@ -264,12 +276,11 @@ def _doh(primary: Channel, first: Flow, names: frozenset[str], gap: float, view:
     dns_failed = primary.kind in fcfg["doh_triggers"] or resolver_failed
     if not dns_failed or first.proto != "tcp" or first.resp_p not in ENCRYPTED_DNS_PORTS or gap > fcfg["doh_window"]:
         return ""
-    resolvers = doh_resolvers(ctx.cfg)
-    known = ({str(ipaddress.ip_address(first.resp_h))} | set(names)) & resolvers
-    if not known:
+    resolver = doh_resolver(first.resp_h, names, ctx.cfg)
+    if not resolver:
         return ""
     if view.first_use.get((first.resp_h, first.resp_p, first.proto), first.ts) < primary.first_ts:
         return ""  # the host used this resolver before its DNS failed: no takeover
     how = "DNS-over-TLS" if first.resp_p == 853 else "DNS-over-HTTPS"
-    return (f"{how} to the public resolver {sorted(known)[0]} {gap:.1f} s after the host's DNS failed "
+    return (f"{how} to the public resolver {resolver} {gap:.1f} s after the host's DNS failed "
             f"({primary.kind}, {primary.peer}); not used before")

@@ -31,7 +31,8 @@ Memory grows with flows, never with packets; ``drain`` hands out flows that are 
 concurrent flows.  Zeek rules followed: originator = SYN sender or first sender,
 flipped by the likely-server-port guess (history "^"); idle timeouts per protocol (DNS flows: Zeek's 10 s DNS
 session timeout); an unanswered SYN ends after tcp_attempt_timeout; a fresh SYN on a closed connection starts a new
-one; ICMP keyed by type/counterpart (one-way types keep their direction).  Known simplifications: no checksum (C),
+one; a packet stamped more than a timeout before its predecessor (a clock stepped back) starts a new
+one too; ICMP keyed by type/counterpart (one-way types keep their direction).  Known simplifications: no checksum (C),
 zero window (W: no window column), content gap (g) letters; no SYN/SYN-ACK reversal flip; no IP reassembly
 (non-first fragments are skipped); sequence arithmetic assumes < 2 GB per direction.
 

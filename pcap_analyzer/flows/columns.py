@@ -29,6 +29,7 @@ COLUMNS: dict[str, tuple[int, Any, Any]] = {
     "pkts": (2, np.int64, 0), "ip_bytes": (2, np.int64, 0), "payload": (2, np.int64, 0),
     "fragments": (0, np.int64, 0),
     "last_ts": (0, np.float64, -np.inf),  # newest packet
+    "prev_ts": (0, np.float64, 0.0),  # time of the last packet in capture order (the idle-split reference)
     "timeout": (0, np.float64, 0.0),  # inactivity timeout
     "key": (7, np.uint64, 0),  # proto, a_hi, a_lo, b_hi, b_lo, pa, pb
     "room": (2, np.int64, 0),  # payload bytes (TCP) or datagrams still to retain
@@ -59,6 +60,7 @@ class Counters:
     payload: np.ndarray
     fragments: np.ndarray
     last_ts: np.ndarray
+    prev_ts: np.ndarray
     timeout: np.ndarray
     key: np.ndarray
     room: np.ndarray

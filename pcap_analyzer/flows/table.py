@@ -166,13 +166,16 @@ class FlowTable:
         return timeout, dns
 
     def _idle_splits(self, c: Chunk, flows_at: np.ndarray) -> np.ndarray:
-        """Sorted positions where the gap since the previous packet of the same key exceeds the idle timeout
-        (``flows_at``: slot of each group's open flow, -1 for none)."""
+        """Sorted positions where the time between a packet and the previous packet of the same key (in capture
+        order) exceeds the idle timeout, forwards or backwards (``flows_at``: slot of each group's open flow, -1
+        for none).  A packet stamped more than a timeout before its predecessor (a capture clock stepped back, or
+        captures concatenated out of order) cannot continue that connection; comparing consecutive packets, not
+        the flow's newest time, makes the splits the same however the packets are cut into chunks."""
         ts = c.ts
         prev = np.empty(c.n)
         prev[1:] = ts[:-1]
-        prev[c.starts] = np.where(flows_at >= 0, self._cols.last_ts[flows_at], np.inf)
-        return np.flatnonzero(ts - prev > np.repeat(c.group_timeout, np.diff(np.append(c.starts, c.n))))
+        prev[c.starts] = np.where(flows_at >= 0, self._cols.prev_ts[flows_at], ts[c.starts])
+        return np.flatnonzero(np.abs(ts - prev) > np.repeat(c.group_timeout, np.diff(np.append(c.starts, c.n))))
 
     def _segments(self, c: Chunk, flows_at: np.ndarray, idle: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Where each flow segment of the chunk starts (sorted position) and its flow's slot: ordinary new TCP
@@ -473,6 +476,7 @@ class FlowTable:
         cols.payload[slots] += np.bincount(ss, weights=c.seglen, minlength=nss).astype(np.int64).reshape(nseg, 2)
         cols.fragments[slots] += np.bincount(seg, weights=b.frag[r], minlength=nseg).astype(np.int64)
         cols.last_ts[slots] = np.maximum(cols.last_ts[slots], np.maximum.reduceat(c.ts, c.seg_starts))
+        cols.prev_ts[slots] = c.ts[np.append(c.seg_starts[1:], c.n) - 1]  # each segment's last packet
         cols.key[slots] = c.group_key_cols[group_of_pos(c, c.seg_starts)]
 
     def _letters_da(self, c: Chunk) -> None:
