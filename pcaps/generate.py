@@ -632,7 +632,8 @@ def implant_tls(cap: Capture, v: Variant, t: float, peer: str, port: int, sni: s
 
 def implant_http(cap: Capture, v: Variant, t: float, peer: str, port: int, host: str) -> float:
     rng = cap.rng
-    request = http_request("POST", host, f"/api/{rng.getrandbits(24):06x}", v.agent, rng.randbytes(rng.randint(80, 300)))
+    uri = f"/api/{rng.getrandbits(24):06x}"
+    request = http_request("POST", host, uri, v.agent, rng.randbytes(rng.randint(80, 300)))
     return cap.tcp_session(t, v.host, peer, port, v.rtt, [(True, request),
                                                         (False, http_response(base64.b64encode(rng.randbytes(64))))])
 
@@ -790,7 +791,8 @@ def build_internal_service_fail(cap: Capture, v: PairingVariant) -> None:
     for _ in range(v.attempts):
         if v.app == "sip":
             register = (f"REGISTER sip:{v.primary} SIP/2.0\r\nVia: SIP/2.0/UDP {v.host}:5060\r\n"
-                        f"From: <sip:204@{v.primary}>\r\nTo: <sip:204@{v.primary}>\r\nCall-ID: {cap.rng.getrandbits(64):x}"
+                        f"From: <sip:204@{v.primary}>\r\nTo: <sip:204@{v.primary}>\r\n"
+                        f"Call-ID: {cap.rng.getrandbits(64):x}"
                         "\r\nCSeq: 1 REGISTER\r\nContent-Length: 0\r\n\r\n").encode()
             cap.udp(t, v.host, v.primary, 5060, v.primary_port, register)
         else:
@@ -986,7 +988,8 @@ def pairing_scenarios() -> tuple[Scenario, ...]:
                              app="http", names=24, tlds=("top", "xyz", "info"), interval=30.0, beacons=6, rtt=0.09,
                              sites=(("www.shop-example.com", "203.0.113.34"),))}),
         Scenario("fallback_dns_doh", "the host's DNS fails by policy (ICMP administratively prohibited from the "
-                 "firewall, or REFUSED), then DNS-over-HTTPS / DNS-over-TLS to a public resolver takes over", "escalate",
+                 "firewall, or REFUSED), then DNS-over-HTTPS / DNS-over-TLS to a public resolver takes over",
+                 "escalate",
                  ("failed_then_fallback",), (), build_dns_doh, {
                      "a": PV(331, T + 600_000, "10.34.0.44", "10.34.0.2", "", "198.51.100.144",
                              domain="beacon-svc-cloud.com", dns_server="8.8.8.8", reporter="10.34.0.1", icmp_code=13,
@@ -1035,7 +1038,8 @@ def pairing_scenarios() -> tuple[Scenario, ...]:
                              primary_port=5060, app="sip", attempts=4,
                              sites=(("www.example-news.com", "198.51.100.202"),)),
                      "b": PV(372, T + 1_500_000, "192.168.38.8", "192.168.38.1", "192.168.38.20", "203.0.113.203",
-                             primary_port=9100, app="tcp", attempts=3, sites=(("mail.example.org", "203.0.113.204"),))}),
+                             primary_port=9100, app="tcp", attempts=3,
+                             sites=(("mail.example.org", "203.0.113.204"),))}),
         Scenario("benign_port_probe_burst", "a NAT-type test / port probe: many ports of one server fail within "
                  "seconds, then the app works with that server on 443", benign, (), CONFOUNDER_ABSENT,
                  build_port_probe_burst, {
@@ -1053,7 +1057,8 @@ def pairing_scenarios() -> tuple[Scenario, ...]:
                      "b": PV(392, T + 1_900_000, "192.168.41.41", "192.168.41.1", "",
                              domain="settings-win.data.microsoft.com", proxy="192.168.41.8", proxy_port=8080,
                              status=407, agent="MSDW", attempts=3, rtt=0.03,
-                             sites=(("www.shop-example.com", "203.0.113.233"), ("mail.example.org", "203.0.113.234")))}),
+                             sites=(("www.shop-example.com", "203.0.113.233"),
+                                    ("mail.example.org", "203.0.113.234")))}),
     )
 
 

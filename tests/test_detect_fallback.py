@@ -361,3 +361,16 @@ def test_failure_then_fallback_again_and_again_is_a_cycle() -> None:
         flows += [tls_flow(H, C2, 8443, ts=120.0 + 300 * k + 40 * i) for i in range(3)]
     (ind,) = pairs(flows)
     assert links_of(ind) == ["same_peer", "cycle"] and ind.evidence["gap"] >= 0
+
+
+def test_a_quick_failover_between_bare_relays_is_no_hard_coded_fallback() -> None:
+    # an app trying one relay twice within a second, then another relay on its odd port: no retries with sleeps
+    relay = [make_flow(H, C2, 3478, "udp", ts=100.0 + 0.5 * i, dur=0.2, state="S0", orig_pkts=2, resp_pkts=0)
+             for i in range(2)]
+    other = [make_flow(H, BACKUP, 3478, "udp", ts=102.0, orig_measures=RANDOM, resp_measures=RANDOM)]
+    assert pairs(relay + other) == []
+    slow = [make_flow(H, C2, 3478, "udp", ts=100.0 + 20 * i, dur=0.2, state="S0", orig_pkts=2, resp_pkts=0)
+            for i in range(2)]
+    other = [make_flow(H, BACKUP, 3478, "udp", ts=125.0, orig_measures=RANDOM, resp_measures=RANDOM)]
+    (ind,) = pairs(slow + other)  # an implant retrying every 20 s, then its hard-coded backup
+    assert links_of(ind) == ["hard_coded_ip"] and ind.evidence["primary"]["kind"] == "udp_unanswered"

@@ -7,7 +7,8 @@ Pairing is causal:
   over; the primary in the evidence is cut to those failures, so ``gap`` (fallback start - last failure) is never
   negative; a channel the host already used before the primary failed is no fallback;
 * linkage - the pair needs a link (same peer, same name, name lineage by shape or by time, hard-coded IP, client
-  fingerprint, cadence, repeated cycle, DGA survivor, DoH takeover). The evidence lists them (``link``) and ``confidence`` follows them;
+  fingerprint, cadence, repeated cycle, DGA survivor, DoH takeover). The evidence lists them (``link``) and
+  ``confidence`` follows them;
 * anomaly - a fallback that looks odd (non-standard port, other protocol, bare IP after a name died, tunnel,
   dynamic DNS, intel) needs any link; a fallback on a standard port with nothing odd about it (a backup name on
   443, DoH, the same client on a new server) needs a strong link (confidence >= ``strong_link``) and gets the

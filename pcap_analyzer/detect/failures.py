@@ -299,7 +299,8 @@ def _failed_channels(host: str, flows: list[Flow], index: DetectIndex, ctx: Dete
         name = names.setdefault(lookup.qname, _name_channel(lookup, kind))
         per_qtype[lookup.qname, lookup.qtype_name] += 1
         grown = max(0, per_qtype[lookup.qname, lookup.qtype_name] - name.attempts)
-        name.add(lookup.flow, grown, kind, lookup.ts, lookup.ts, "SINKHOLE" if kind == "sinkhole" else lookup.rcode_name)
+        state = "SINKHOLE" if kind == "sinkhole" else lookup.rcode_name
+        name.add(lookup.flow, grown, kind, lookup.ts, lookup.ts, state)
     found = [c for c in [*channels.values(), *names.values()] if c.attempts >= fcfg["min_attempts"]]
     return found if len(found) <= fcfg["max_failed_channels"] else []  # more is a scan
 

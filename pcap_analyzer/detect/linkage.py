@@ -162,8 +162,9 @@ def links(primary: Channel, whole: Channel, fallback: list[Flow], view: HostView
                              f"(mean label entropy {dga['mean_label_entropy']} bits, {dga['ratio_to_usual']}x the "
                              f"host's usual misses)")
     primary_bare = not primary.domain and is_ip(primary.peer)
-    if (first.resp_h != primary.peer and bare(first, index, ctx) and (primary_bare or primary.kind in NAME_KINDS) and gap <= fcfg["hard_ip_max_gap"]
-            and len(view.bare_ip_peers) <= fcfg["max_bare_ip_peers"]):
+    retried = primary.last_ts - primary.first_ts >= fcfg["hard_ip_min_span"]
+    if (first.resp_h != primary.peer and bare(first, index, ctx) and (primary_bare or primary.kind in NAME_KINDS)
+            and retried and gap <= fcfg["hard_ip_max_gap"] and len(view.bare_ip_peers) <= fcfg["max_bare_ip_peers"]):
         near = ""
         if primary_bare and _same_slash24(primary.peer, first.resp_h):
             near = ", in the same /24"
