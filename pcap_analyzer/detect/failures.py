@@ -49,8 +49,8 @@ class Channel:
     """Attempts on one channel, aggregated (the "primary"/"fallback" dicts of the evidence).
 
     ``attempts`` counts the application's tries (base.attempts): TCP connections, datagrams of unanswered UDP,
-    failed lookups of a name; for a fallback, the working connections. ``tries`` are the (start, end, count, flow)
-    of each attempt, by time; ``kind`` how the primary failed (the most frequent kind of its attempts).
+    failed lookups of a name; for a fallback, the working connections. ``tries`` are the (start, end, count, flow,
+    kind) of each attempt, by time; ``kind`` how the primary failed (the most frequent kind of its attempts).
     """
 
     peer: str
@@ -65,7 +65,7 @@ class Channel:
     attempts: int = 0
     uids: list[str] = field(default_factory=list)
     kind: str = ""
-    tries: list[tuple[float, float, int, Flow]] = field(default_factory=list, repr=False)
+    tries: list[tuple[float, float, int, Flow, str]] = field(default_factory=list, repr=False)
     kinds: Counter = field(default_factory=Counter, repr=False)
     details: dict[str, Any] = field(default_factory=dict, repr=False)  # e.g. the DGA burst's measures
 
@@ -85,7 +85,7 @@ class Channel:
         self.last_ts = max(self.last_ts, end)
         self.state = state or flow.conn_state
         self.uids.append(flow.uid)
-        self.tries.append((start, end, count, flow))
+        self.tries.append((start, end, count, flow, kind))
         if kind:
             self.kinds[kind] += count
             self.kind = self.kinds.most_common(1)[0][0]
@@ -99,9 +99,8 @@ class Channel:
             return self
         cut = Channel(self.peer, self.port, self.proto, self.service, self.domain, self.state, done[0][0],
                       done[0][1], done[0][3].community_id, details=self.details)
-        for start, end, count, flow in done:
-            cut.add(flow, count, "", start, end, self.state)
-        cut.kinds, cut.kind = self.kinds, self.kind
+        for start, end, count, flow, kind in done:
+            cut.add(flow, count, kind, start, end, self.state)
         return cut
 
     def to_json(self) -> dict[str, Any]:

@@ -243,11 +243,11 @@ def _adjacent_lookup(primary: Channel, first: Flow, names: frozenset[str], view:
 
 
 def _fingerprints_of(primary: Channel) -> set[str]:
-    return set().union(*(fingerprints(flow) for _, _, _, flow in primary.tries)) if primary.tries else set()
+    return set().union(*(fingerprints(flow) for _, _, _, flow, _ in primary.tries)) if primary.tries else set()
 
 
 def _cadence(whole: Channel, fallback: list[Flow], fcfg: dict[str, Any]) -> str:
-    before, n_before = _median_interval([start for start, _, _, _ in whole.tries])
+    before, n_before = _median_interval([start for start, *_ in whole.tries])
     after, n_after = _median_interval([f.ts for f in fallback])
     need = int(fcfg["cadence_min_intervals"])
     if n_before < need or n_after < need or min(before, after) < fcfg["cadence_min_interval"]:
@@ -259,7 +259,7 @@ def _cadence(whole: Channel, fallback: list[Flow], fcfg: dict[str, Any]) -> str:
 
 def _cycles(whole: Channel, fallback: list[Flow]) -> int:
     """Times a run of failures was followed by the fallback starting again."""
-    events = sorted([(start, 0) for start, _, _, _ in whole.tries] + [(f.ts, 1) for f in fallback])
+    events = sorted([(start, 0) for start, *_ in whole.tries] + [(f.ts, 1) for f in fallback])
     cycles, failing = 0, False
     for _, is_fallback in events:
         if not is_fallback:
