@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn, TextIO
 
-from . import __version__, pipeline
+from . import __version__, deepdive, extract, pipeline
 from .baseline import command as baseline_command
 from .watch import command as watch_command
 from .config import Config, load_config
@@ -17,7 +17,9 @@ from .errors import InputError
 from .gcpause import gc_paused
 from .homenet import HomeNet
 from .model import Report
+from .pivot import check_links
 from .report.common import OUTPUT_NAMES, escape_text
+from .report.events import write_events
 from .report.html import write_html
 from .report.json_report import write_json
 from .report.summary import summary_text
@@ -64,6 +66,13 @@ def build_parser() -> Parser:
     analyze.add_argument("--baseline", type=Path, metavar="FILE",
                          help="baseline store (from 'baseline update'): flag what is new for each host")
     analyze.add_argument("--debug", action="store_true", help="show the Python traceback of an internal error")
+    analyze.add_argument("--events", type=Path, metavar="FILE",
+                         help="also write the findings as NDJSON events with ECS field names, for a SIEM")
+    analyze.add_argument("--log-format", choices=("tsv", "json"), default="tsv",
+                         help="fallback.log as Zeek TSV (default) or Zeek JSON (LogAscii::use_json)")
+    analyze.add_argument("--top", type=int, metavar="N", help="hosts listed on stdout (default: [report] top)")
+    extract.add_command(commands)
+    deepdive.add_command(commands)
     baseline_command.add_parsers(commands)
     watch_command.add_parser(commands)
     return parser
@@ -93,14 +102,14 @@ def output_paths(outdir: Path, inputs: Sequence[Path]) -> list[Path]:
     return outputs
 
 
-def write_reports(report: Report, cfg: Config, outputs: Sequence[Path]) -> None:
+def write_reports(report: Report, cfg: Config, outputs: Sequence[Path], log_format: str = "tsv") -> None:
     json_path, log_path, html_path = outputs
     try:
         json_path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise InputError(f"cannot create output directory {json_path.parent}: {exc.strerror or exc}") from None
     write_json(report, json_path)
-    write_fallback_log(report, cfg, log_path)
+    write_fallback_log(report, cfg, log_path, log_format)
     write_html(report, cfg, html_path)
 
 
@@ -143,6 +152,8 @@ def checked_outputs(args: argparse.Namespace) -> list[Path]:
         if path is not None:
             check_path(path, what)
     inputs = [p for p in (*args.captures, args.config, args.intel, args.eve, args.baseline) if p is not None]
+    if args.events is not None and any(args.events.resolve() == p.resolve() for p in inputs):
+        raise InputError(f"refusing to overwrite input file {args.events}; choose another --events FILE")
     if args.zeek_logs is not None:
         check_path(args.zeek_logs, "--zeek-logs", directory=True)
         inputs += [p for p in args.zeek_logs.iterdir() if p.is_file()]
@@ -152,6 +163,9 @@ def checked_outputs(args: argparse.Namespace) -> list[Path]:
 def run_analyze(args: argparse.Namespace) -> int:
     outputs = checked_outputs(args)
     cfg = load_config(args.config)
+    check_links(cfg["report"]["links"])
+    if args.top is not None:
+        cfg["report"]["top"] = max(args.top, 0)
     home = HomeNet.parse(args.home_net) if args.home_net is not None else HomeNet(cfg["home_net"]["cidrs"])
     progress = ProgressLine(sys.stderr, cfg["report"]["progress_min_bytes"])
     with gc_paused():  # the flows are held to the end: the collector would only rescan them (see gcpause)
@@ -161,11 +175,28 @@ def run_analyze(args: argparse.Namespace) -> int:
                                       progress=None if args.quiet or not sys.stderr.isatty() else progress)
         finally:
             progress.done()
-        write_reports(report, cfg, outputs)  # leaving gc_paused freezes them: the exit need not scan them either
+        write_reports(report, cfg, outputs, args.log_format)
+        if args.events is not None:
+            write_events(report, cfg, args.events)
+        # leaving gc_paused freezes them: the exit need not scan them either
     if not args.quiet:
         sys.stdout.write(summary_text(report, cfg, outputs))
         sys.stdout.flush()
     return EXIT_ESCALATED if any(h.verdict == "escalate" for h in report.hosts) else EXIT_CLEAN
+
+
+def run_extract(args: argparse.Namespace) -> int:
+    with gc_paused():
+        packets, flows, path = extract.run(args, check_path)
+    if not args.quiet:
+        sys.stdout.write(f"{PROG}: {packets} packets of {flows} flows written to {escape_text(str(path))}\n")
+    return EXIT_CLEAN
+
+
+def run_inspect(args: argparse.Namespace) -> int:
+    sys.stdout.write(deepdive.run(args, check_path))
+    sys.stdout.flush()
+    return EXIT_CLEAN
 
 
 def fail(message: str) -> int:
@@ -185,9 +216,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
         if args.command is None:
-            raise UsageError(f"a command is required: analyze, baseline or watch (see '{PROG} --help')")
-        runner = {"baseline": baseline_command.run, "watch": watch_command.run}.get(args.command, run_analyze)
-        return runner(args)
+            raise UsageError(f"a command is required: analyze, extract, inspect, baseline or watch (see '{PROG} --help')")
+        runner = {"extract": run_extract, "inspect": run_inspect, "baseline": baseline_command.run,
+                  "watch": watch_command.run}
+        return runner.get(args.command, run_analyze)(args)
     except (UsageError, InputError) as exc:
         if debug:
             traceback.print_exc()

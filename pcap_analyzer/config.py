@@ -24,6 +24,9 @@ def _overlay(base: Config, extra: Config, where: str) -> None:
         if isinstance(base[key], dict):
             if not isinstance(value, dict):
                 raise InputError(f"config: '{where}{key}' must be a table")
+            if not base[key]:  # a table empty by default is free-form (names of the user's choosing)
+                base[key] = value
+                continue
             _overlay(base[key], value, f"{where}{key}.")
         else:
             if isinstance(base[key], bool) != isinstance(value, bool) or (

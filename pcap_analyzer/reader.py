@@ -76,10 +76,12 @@ class Interface:
     offset: int  # seconds added to every timestamp (if_tsoffset)
 
 
-def read_capture(path: str | Path, cfg: Config, info: CaptureInfo, *, fast: bool = True) -> Iterator[PacketBatch]:
+def read_capture(path: str | Path, cfg: Config, info: CaptureInfo, *, fast: bool = True,
+                 decoder: Decoder | None = None) -> Iterator[PacketBatch]:
     """Yield PacketBatch chunks of the capture at ``path``; fill ``info`` as they go (complete at the end).
 
     ``fast=False`` decodes every packet with dpkt (``slowpath.read_capture_slow``), for reference and tests.
+    ``decoder`` replaces the decoder (e.g. one that also keeps each chunk's RecordIndex, to cut packets out).
     """
     path = Path(path)
     chunk, max_caplen = reader_settings(cfg)
@@ -87,7 +89,7 @@ def read_capture(path: str | Path, cfg: Config, info: CaptureInfo, *, fast: bool
     if mapped is None:
         raise InputError(f"{path}: empty file, not a capture")
     data = mapped.data
-    decoder = decode.decode_chunk if fast else decode_records
+    decoder = decoder or (decode.decode_chunk if fast else decode_records)
     if bytes(data[:4]) == PCAPNG_MAGIC:
         pcapng_check(data, path)
         return account(info, pcapng_batches(mapped, chunk, max_caplen, info, decoder))

@@ -19,6 +19,7 @@ from .detect.base import DetectContext, channel, family
 from .detect.failed_fallback import failed_channels
 from .detect.index import DetectIndex, get_index
 from .model import Flow, HostReport, Indicator
+from .report.common import iso_time
 
 QUESTIONS = ("nonstandard_ports", "protocol_switch", "unusual_dns", "fail_then_resume")
 PORT_TYPES = ("nonstandard_port_encrypted", "protocol_port_mismatch")
@@ -195,7 +196,7 @@ def resumed_same_channel(host: str, index: DetectIndex, ctx: DetectContext) -> l
         later = [f for f in flows if channel(f) == key and f.ts > primary.first_ts and f.established]
         if later:
             out.append(f"{primary.attempts} failed attempts on {primary.proto}/{primary.port} {primary.peer}, "
-                       f"resumed at {later[0].ts:.6f}")
+                       f"resumed at {iso_time(later[0].ts)}")
     return out
 
 

@@ -66,3 +66,67 @@ def report() -> Report:
                                "suricata_rules":
                                    "drop ip $HOME_NET any -> [198.51.100.7] any (msg:\"x\"; sid:9000000;)\n",
                                "zeek_intel": "198.51.100.7\tIntel::ADDR\tfallback-hunt\n"})
+
+
+LONG_LABEL = "a" * 63  # a DNS label of the longest length: names that push tables off the page
+
+
+def big_report(tunnel_hosts: int = 57, other_hosts: int = 3, benign_hosts: int = 400, extra: int = 150) -> Report:
+    """A report at scale: ``tunnel_hosts`` hosts share one pattern (failed TLS, then a DNS tunnel under example.net),
+    ``other_hosts`` escalate on other channels, each with ``extra`` more indicators and flows (odd-port TLS) and
+    about 300 bullets in its four questions; long names everywhere."""
+    hosts, flows = [], []
+    for n in range(tunnel_hosts + other_hosts):
+        ip = f"10.1.{n // 200}.{n % 200 + 1}"
+        tunnel = n < tunnel_hosts
+        zone = "example.net" if tunnel else f"c2.example-{n}.org"
+        qname = f"{LONG_LABEL}.{n:04x}.{zone}"
+        t0 = T0 + 3600 * n
+        fail = [Flow(uid=f"F{n}f{i}", ts=t0 + i, last_ts=t0 + i + 3, proto="tcp", orig_h=ip, orig_p=40000 + i,
+                     resp_h="203.0.113.10", resp_p=443, community_id=f"1:{n}f{i}=", orig_pkts=3, conn_state="S0",
+                     history="S") for i in range(5)]
+        dns = Flow(uid=f"F{n}d", ts=t0 + 10, last_ts=t0 + 900, proto="udp", orig_h=ip, orig_p=5353,
+                   resp_h="198.51.100.7", resp_p=53, community_id=f"1:{n}d=", orig_pkts=300, resp_pkts=300,
+                   orig_bytes=40000, resp_bytes=60000, conn_state="SF", service="dns",
+                   dns=[DnsMessage(t0 + 10 + k, False, k, f"{k:04x}.{qname}", 16, "TXT", -1, "") for k in range(300)],
+                   orig_measures=ChannelMeasures(4000, 5.1, 900.0, 0.0, 0.97),
+                   resp_measures=ChannelMeasures(6000, 6.9, 240.0, 0.6, 0.4))
+        odd = [Flow(uid=f"F{n}o{i}", ts=t0 + 20 + i, last_ts=t0 + 21 + i, proto="tcp", orig_h=ip, orig_p=50000 + i,
+                    resp_h=f"192.0.2.{i % 250 + 1}", resp_p=8000 + i, community_id=f"1:{n}o{i}=", orig_pkts=9,
+                    resp_pkts=9, orig_bytes=900, resp_bytes=900, conn_state="SF", service="tls",
+                    tls=TlsInfo(sni=f"{LONG_LABEL}.{i}.{zone}"),
+                    orig_measures=ChannelMeasures(900, 7.0 + (i % 10) / 10, 250.0, 0.5, 0.38))
+               for i in range(extra)]
+        flows += [*fail, dns, *odd]
+        primary = {"peer": "203.0.113.10", "port": 443, "proto": "tcp", "service": "tls", "domain": "",
+                   "state": "S0", "attempts": 5, "first_ts": t0, "last_ts": t0 + 7, "community_id": f"1:{n}f0="}
+        fallback = {"peer": "198.51.100.7", "port": 53, "proto": "udp", "service": "dns", "domain": zone,
+                    "state": "SF", "attempts": 1, "first_ts": t0 + 10, "last_ts": t0 + 900, "community_id": f"1:{n}d="}
+        inds = [Indicator("failed_then_fallback", ip, t0 + 10, peer=zone, port=53, proto="udp",
+                          community_id=f"1:{n}d=", uids=[f"F{n}d"],
+                          evidence={"primary": primary, "fallback": fallback, "reasons": ["dns_tunnel"]}),
+                Indicator("dns_tunnel" if tunnel else "icmp_tunnel", ip, t0 + 11, peer=zone, port=53, proto="udp",
+                          community_id=f"1:{n}d=", uids=[f"F{n}d"],
+                          evidence={"zone": zone, "queries": 300, "duration": 890.0, "examples": [qname] * 5})]
+        inds += [Indicator("nonstandard_port_encrypted", ip, f.ts, peer=f.resp_h, port=f.resp_p, proto="tcp",
+                           community_id=f.community_id, uids=[f.uid], evidence={"service": "tls", "sni": f.tls.sni,
+                                                                                "first_ts": f.ts, "last_ts": f.last_ts})
+                 for f in odd]
+        bullets = [f"nonstandard_port_encrypted (analyzer): tcp/{f.resp_p} {f.resp_h} [{f.community_id}]" for f in odd]
+        hosts.append(HostReport(
+            ip=ip, verdict="escalate", score=70.0 + n % 7, indicators=inds,
+            answers={"nonstandard_ports": {"answer": True, "evidence": bullets},
+                     "protocol_switch": {"answer": True, "evidence": bullets},
+                     "unusual_dns": {"answer": True, "evidence": [f"dns_tunnel under {zone}", qname, qname]},
+                     "fail_then_resume": {"answer": True, "evidence": ["5 failed attempts on 203.0.113.10:443"]}},
+            channels=[{"primary": primary, "fallback": fallback}],
+            reasons=[f"failed_then_fallback: tls to 203.0.113.10:443 failed (5 attempts, S0), then dns to {zone} "
+                     "on udp/53 (dns_tunnel)", f"DNS tunnel under {zone} lasts: 300 queries over 890 s"],
+        ))
+    names = [h.ip for h in hosts]
+    for h in hosts[:tunnel_hosts]:
+        h.same_pattern_hosts = [x for x in names[:tunnel_hosts] if x != h.ip]
+    hosts += [HostReport(ip=f"10.2.{k // 250}.{k % 250 + 1}", reasons=["no indicator"]) for k in range(benign_hosts)]
+    info = CaptureInfo(path="/captures/big.pcap", sha256="cd" * 32, packets=400_000, first_ts=T0,
+                       last_ts=T0 + 3600 * 61)
+    return Report(inputs=[info], hosts=hosts, flows=flows, notes=[])

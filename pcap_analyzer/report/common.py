@@ -5,6 +5,7 @@ import contextlib
 import os
 import secrets
 from collections.abc import Iterable
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -67,18 +68,37 @@ def display(value: Any, limit: int) -> str:
     return shorten(escape_text(str(value)), limit)
 
 
+def iso_time(ts: Any) -> str:
+    """Unix seconds as ISO 8601 UTC (``2023-12-08T01:47:49.742661Z``; whole seconds without a fraction)."""
+    try:
+        moment = datetime.fromtimestamp(float(ts), timezone.utc)
+    except (OverflowError, OSError, ValueError, TypeError):
+        return str(ts)
+    spec = "seconds" if moment.microsecond == 0 else "microseconds"
+    return moment.isoformat(timespec=spec).replace("+00:00", "Z")
+
+
+def is_time_key(key: str) -> bool:
+    return key == "ts" or key.endswith("_ts")
+
+
+def human(key: str, value: Any) -> str:
+    """One evidence value in words: times (``ts``, ``*_ts``) in ISO 8601, a nested dict as ``(key value, ...)``, a
+    list as ``a, b``; never a Python repr."""
+    if isinstance(value, dict):
+        inner = ", ".join(f"{k} {human(str(k), v)}" for k, v in value.items() if v not in ("", None, [], {}))
+        return f"({inner})"
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return ", ".join(human(key, v) for v in value)
+    if is_time_key(key) and isinstance(value, (int, float)) and not isinstance(value, bool):
+        return iso_time(value)
+    return str(value)
+
+
 def evidence_text(evidence: dict[str, Any]) -> str:
-    """An indicator's evidence as raw ``key=value; ...`` text (nested values compacted, empty values left out)."""
-    parts = []
-    for key, value in evidence.items():
-        if isinstance(value, dict):
-            value = ",".join(f"{k}:{v}" for k, v in value.items() if v not in ("", None, [], {}))
-        elif isinstance(value, (list, tuple, set)):
-            value = ",".join(str(v) for v in value)
-        if value in ("", None):
-            continue
-        parts.append(f"{key}={value}")
-    return "; ".join(parts)
+    """An indicator's evidence as ``key=value; ...`` text in words (see ``human``), empty values left out."""
+    return "; ".join(f"{key}={human(str(key), value)}" for key, value in evidence.items()
+                     if value not in ("", None, [], {}))
 
 
 def endpoint(channel: dict[str, Any]) -> str:

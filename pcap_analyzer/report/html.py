@@ -6,7 +6,6 @@ non-printables escaped, then HTML-escaped) and only ever into element text, neve
 from __future__ import annotations
 
 import html
-import json
 import re
 from datetime import datetime, timezone
 from pathlib import Path
@@ -15,11 +14,13 @@ from typing import Any
 from .. import __version__
 from ..config import Config
 from ..detect.failures import failure_kind
-from ..model import Flow, HostReport, Report
+from ..model import Flow, HostReport, Indicator, Report
+from ..pivot import bpf_filter, display_filter, inspect_command, links
 from .common import (
     QUESTION_TEXT, QUESTIONS, answer, atomic_write, display, endpoint, escape_text, evidence_text, flow_endpoint,
-    flow_index, flows_by_host, indicator_flow, ordered_hosts, verdict_counts,
+    flow_index, flows_by_host, human, indicator_flow, ordered_hosts, verdict_counts,
 )
+from .patterns import Pattern, group_hosts
 
 CSS = """
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0 auto;max-width:1100px;
@@ -38,6 +39,16 @@ td.ip{white-space:nowrap}
 pre{background:#f6f8fa;border:1px solid #d5dae3;padding:.6em;overflow-x:auto;font-size:.85em}
 ul.reasons{margin:.3em 0 .8em}svg{display:block;max-width:100%;height:auto;margin:.4em 0}
 svg text{font:11px system-ui,sans-serif;fill:#1d2330}svg .small{font-size:10px;fill:#667085}
+td{overflow-wrap:anywhere}table.hosts{table-layout:fixed}table.hosts th:nth-child(1){width:9em}
+table.hosts th:nth-child(2){width:6.5em}table.hosts th:nth-child(3){width:4em}table.hosts th:nth-child(4){width:13em}
+.cut{display:inline-block;max-width:100%;overflow:hidden;text-overflow:ellipsis;white-space:nowrap;
+ vertical-align:bottom}.cut:hover{white-space:normal;overflow-wrap:anywhere;background:#fffbe6}
+nav.toc{background:#f6f8fa;border:1px solid #d5dae3;border-radius:6px;padding:.4em 1.2em;margin:1em 0}
+nav.toc ol{margin:.2em 0;padding-left:1.4em}
+details.host>summary{cursor:pointer;padding:.6em 0;font-size:1.15em;font-weight:600}
+details.host>summary .reason{font-weight:400;font-size:.85em;color:#667085}
+details.group>summary{cursor:pointer}tr.group>td{background:#fafbfc}
+ul.capped{margin:.2em 0;padding-left:1.2em}
 """
 
 WIDTH = 960
@@ -74,6 +85,23 @@ def _sample(items: list, limit: int) -> list:
         return items
     step = len(items) / limit
     return [items[int(i * step)] for i in range(limit)]
+
+
+def _anchor(kind: str, text: str) -> str:
+    """An element id from our own text (an address, a number): letters, digits and dashes only."""
+    return f"{kind}-" + re.sub(r"[^0-9A-Za-z]", "-", text)
+
+
+def _cut(value: Any, limit: int) -> str:
+    """Network text shown on one line, cut with an ellipsis by CSS; hovering shows it whole (a CSS tooltip)."""
+    return f'<span class="cut">{_t(value, limit)}</span>'
+
+
+def _capped_list(items: list[str], limit: int, what: str = "more") -> str:
+    """Already-escaped items as a list of at most ``limit``, then "N more"."""
+    shown = "".join(f"<li>{item}</li>" for item in items[:limit])
+    more = f'<li class="muted">{len(items) - limit} {what}</li>' if len(items) > limit else ""
+    return f'<ul class="capped">{shown}{more}</ul>' if items else ""
 
 
 # -- timeline ------------------------------------------------------------------------------------------------------
@@ -139,8 +167,9 @@ def _timeline_svg(ev: dict[str, list], ip: str, cfg: Config) -> str:
 
     # DNS: blue ticks; distinct names labelled where there is room (two staggered rows), the rest listed below
     y = lane_y(0)
-    for ts, _ in _sample(ev["dns"], rc["html_max_marks"]):
-        out.append(f'<line x1="{x(ts):.1f}" x2="{x(ts):.1f}" y1="{y + 22}" y2="{y + 38}" stroke="{BLUE}"/>')
+    ticks = sorted({round(x(ts), 1) for ts, _ in _sample(ev["dns"], rc["html_max_marks"])})  # one path: small
+    if ticks:
+        out.append(f'<path d="{"".join(f"M{tx:.1f} {y + 22}v16" for tx in ticks)}" stroke="{BLUE}"/>')
     free, placed = [float("-inf"), float("-inf")], 0  # where each of the two label rows is free again
     for name, ts in _first_seen(ev["dns"]).items():
         row = 0 if free[0] <= x(ts) else 1
@@ -155,9 +184,9 @@ def _timeline_svg(ev: dict[str, list], ip: str, cfg: Config) -> str:
         x1, x2 = x(first), x(last if last is not None else first)
         out.append(f'<line x1="{x1:.1f}" x2="{max(x2, x1 + 2):.1f}" y1="{y + 30}" y2="{y + 30}" stroke="{RED}" '
                    f'stroke-width="3"/><text class="small" x="{x1:.1f}" y="{y + 12}">primary {_t(label, 60)}</text>')
-    for ts, _ in _sample(ev["failed"], rc["html_max_marks"]):
-        out.append(f'<line x1="{x(ts) - 3:.1f}" x2="{x(ts) + 3:.1f}" y1="{y + 21}" y2="{y + 31}" stroke="{RED}" '
-                   f'stroke-width="2"/><line x1="{x(ts) + 3:.1f}" x2="{x(ts) - 3:.1f}" y1="{y + 21}" y2="{y + 31}" '
+    crosses = sorted({round(x(ts), 1) for ts, _ in _sample(ev["failed"], rc["html_max_marks"])})
+    if crosses:
+        out.append(f'<path d="{"".join(f"M{cx - 3:.1f} {y + 21}l6 10m0 -10l-6 10" for cx in crosses)}" '
                    f'stroke="{RED}" stroke-width="2"/>')
     if not ev["failed"] and not ev["primaries"]:
         out.append(f'<text class="small" x="{LEFT + 4}" y="{y + 24}">none</text>')
@@ -175,9 +204,13 @@ def _timeline_svg(ev: dict[str, list], ip: str, cfg: Config) -> str:
     # indicators: orange diamonds; each type named once, names close together share one label
     y = lane_y(3)
     labels: list[tuple[float, list[str]]] = []
-    for ts, kind in _sample(ev["indicators"], rc["html_max_marks"]):
-        cx, cy = x(ts), y + 28
-        out.append(f'<path d="M{cx:.1f} {cy - 6}l5 6l-5 6l-5 -6z" fill="{ORANGE}"/>')
+    marks = _sample(ev["indicators"], rc["html_max_marks"])
+    diamonds = sorted({round(x(ts), 1) for ts, _ in marks})
+    if diamonds:
+        out.append(f'<path d="{"".join(f"M{cx:.1f} {y + 22}l5 6l-5 6l-5 -6z" for cx in diamonds)}" '
+                   f'fill="{ORANGE}"/>')
+    for ts, kind in marks:
+        cx = x(ts)
         if any(kind in names for _, names in labels):
             continue
         if labels and cx - labels[-1][0] < LABEL_PX:
@@ -224,7 +257,14 @@ def _channel_flows(host: HostReport, flows: list[Flow], index: dict[str, Flow], 
     if not chosen:  # nothing joined: the host's biggest flows
         mine = sorted(flows, key=lambda f: f.orig_bytes + f.resp_bytes, reverse=True)
         chosen = {f.uid: f for f in mine[:limit] if f.orig_measures or f.resp_measures}
-    return sorted(chosen.values(), key=lambda f: f.ts)[:limit]
+    return sorted(chosen.values(), key=_suspicion)[:limit]
+
+
+def _suspicion(flow: Flow) -> tuple[float, int, float]:
+    """Sort key, most suspicious channel first: highest payload entropy, then most bytes, then earliest."""
+    top = max((m.entropy for m in (flow.orig_measures, flow.resp_measures) if m is not None and m.nbytes),
+              default=-1.0)
+    return (-top, -(flow.orig_bytes + flow.resp_bytes), flow.ts)
 
 
 def _entropy_svg(chosen: list[Flow]) -> str:
@@ -303,14 +343,14 @@ def _host_peers(host: HostReport) -> set[str]:
     return peers
 
 
-def _answers_html(host: HostReport, max_text: int) -> str:
+def _answers_html(host: HostReport, max_text: int, limit: int) -> str:
     rows = []
     for q in QUESTIONS:
         got = answer(host, q)
         word = '<span class="yes">yes</span>' if got["answer"] else '<span class="no">no</span>'
-        items = "".join(f"<li>{_t(e if isinstance(e, str) else json.dumps(e, default=str), max_text)}</li>"
-                        for e in got["evidence"])
-        rows.append(f"<tr><td>{html.escape(QUESTION_TEXT[q])}</td><td>{word}</td><td><ul>{items}</ul></td></tr>")
+        items = [_t(e if isinstance(e, str) else human(q, e), max_text) for e in got["evidence"]]
+        rows.append(f"<tr><td>{html.escape(QUESTION_TEXT[q])}</td><td>{word}</td>"
+                    f"<td>{_capped_list(items, limit, 'more in report.json')}</td></tr>")
     return "<table><tr><th>question</th><th>answer</th><th>evidence</th></tr>" + "".join(rows) + "</table>"
 
 
@@ -329,16 +369,24 @@ def _details(evidence: dict[str, Any]) -> str:
     return "; ".join([*(f"{k}: {_channel_words(v)}" for k, v in sides.items()), evidence_text(rest)]).strip("; ")
 
 
-def _evidence_html(host: HostReport, cfg: Config) -> str:
+def _evidence_html(host: HostReport, cfg: Config, captures: list[str]) -> str:
+    """The indicators, each with the ``inspect`` command of its flow (when the report was made from captures)."""
     rc = cfg["report"]
     inds = sorted(host.indicators, key=lambda i: i.ts)
+
+    def dive(i: Indicator) -> str:
+        if not captures or not i.community_id:
+            return ""
+        command = _t(inspect_command(captures, i.community_id), 10 ** 4)
+        return f'<br><span class="muted">deep dive:</span> <code>{command}</code>'
+
     rows = [
         f"<tr><td>{_utc(i.ts)}</td><td>{_t(i.type, 40)}</td><td>{_t(i.source, 20)}</td>"
-        f"<td class=\"mono\">{_t(i.peer, rc['max_text'])}</td>"
+        f"<td class=\"mono\">{_cut(i.peer, rc['max_text'])}</td>"
         f"<td>{'' if i.port is None else _t(i.port, 8)}/{_t(i.proto, 10)}</td>"
         f"<td class=\"mono\">{_t(i.community_id, 40)}</td>"
-        f"<td class=\"mono\">{_t(_details(i.evidence), rc['max_text'] * 2)}</td></tr>"
-        for i in inds[: rc["html_max_rows"]]
+        f"<td class=\"mono\">{_t(_details(i.evidence), rc['max_text'] * 2)}{dive(i)}</td></tr>"
+        for i in inds[: rc["html_max_evidence"]]
     ]
     return _capped_table(["time", "indicator", "source", "peer", "port", "community id", "details"], rows,
                          len(inds), "indicators")
@@ -352,46 +400,141 @@ def _capped_table(headers: list[str], rows: list[str], total: int, what: str) ->
     return f"<table><tr>{head}</tr>" + "".join(rows) + "</table>" + tail
 
 
+def _pivot_html(chosen: list[Flow], templates: dict[str, str]) -> str:
+    """Per evidence flow: its Community ID, a BPF filter, a display filter and the configured packet-store links."""
+    if not chosen:
+        return ""
+    rows = []
+    for flow in chosen:
+        link = " ".join(f'<a href="{html.escape(url, quote=True)}" rel="noreferrer">{html.escape(name)}</a>'
+                        for name, url in links(flow.community_id, templates))
+        rows.append(f"<tr><td class=\"mono\">{_t(flow_endpoint(flow), 80)}</td>"
+                    f"<td class=\"mono\">{_t(flow.community_id, 40)}</td>"
+                    f"<td class=\"mono\">{_t(bpf_filter(flow), 400)}</td>"
+                    f"<td class=\"mono\">{_t(display_filter(flow), 600)}</td><td>{link}</td></tr>")
+    return ("<h3>Packets</h3><p class=\"muted\">Paste a filter into tcpdump (BPF) or Wireshark/tshark (display "
+            "filter), or cut the flows out with <code>fallback-hunt extract</code>.</p><table><tr><th>flow</th>"
+            "<th>community id</th><th>BPF</th><th>display filter</th><th>links</th></tr>" + "".join(rows) + "</table>")
+
+
 def _host_html(host: HostReport, flows: list[Flow], index: dict[str, Flow], contained: list[tuple[str, str]],
-               cfg: Config) -> str:
+               cfg: Config, captures: list[str], is_open: bool = False) -> str:
     rc = cfg["report"]
     events = _events(host, flows, index, cfg)
     reasons = "".join(f"<li>{_t(r, rc['max_text'])}</li>" for r in host.reasons)
-    same = ", ".join(_t(h, 64) for h in host.same_pattern_hosts) or "none"
+    same = _t(", ".join(host.same_pattern_hosts[: rc["html_max_items"]]) or "none", 10 ** 6)
+    if len(host.same_pattern_hosts) > rc["html_max_items"]:
+        same += f" and {len(host.same_pattern_hosts) - rc['html_max_items']} more"
+    chosen = _channel_flows(host, flows, index, rc["html_max_flows"])
+    first = _t(host.reasons[0], rc["max_text"]) if host.reasons else ""
     parts = [
-        f'<section class="host"><h2>{_t(host.ip, 64)} {_verdict(host.verdict)} '
-        f'<span class="muted">score {host.score:.1f}</span></h2><ul class="reasons">{reasons}</ul>',
+        f'<details class="host" id="{_anchor("host", host.ip)}"{" open" if is_open else ""}><summary>'
+        f'{_t(host.ip, 64)} {_verdict(host.verdict)} <span class="muted">score {host.score:.1f}</span> '
+        f'<span class="reason">{first}</span></summary><ul class="reasons">{reasons}</ul>',
         "<h3>Timeline</h3>", _timeline_svg(events, host.ip, cfg), _names_html(events["dns"], rc),
         '<p class="muted">Blue ticks: DNS lookups. Red crosses: failed attempts (refused or unanswered connections, '
         "failed lookups); red line: the primary channel's attempts. Green bars: the channel that worked. "
         "Orange: indicators.</p>",
-        "<h3>Entropy of its channels</h3>",
-        _entropy_svg(_channel_flows(host, flows, index, rc["html_max_flows"])),
-        "<h3>The four questions</h3>", _answers_html(host, rc["max_text"]),
-        "<h3>Evidence</h3>", _evidence_html(host, cfg),
+        "<h3>Entropy of its channels</h3><p class=\"muted\">Most random first.</p>", _entropy_svg(chosen),
+        "<h3>The four questions</h3>", _answers_html(host, rc["max_text"], rc["html_max_items"]),
+        "<h3>Evidence</h3>", _evidence_html(host, cfg, captures),
+        _pivot_html(chosen[: rc["html_max_pivot"]], rc["links"]),
         f"<h3>Other hosts with the same pattern</h3><p>{same}</p>",
     ]
     peers = _host_peers(host)
     mine = [(s, line) for s, line in contained if peers & set(re.split(r"[^\w.:-]+", line))]
     if mine:
         parts += ["<h3>Containment</h3>", _containment_html(mine)]
-    parts.append("</section>")
+    parts.append("</details>")
     return "".join(parts)
 
 
-def _summary_html(report: Report, hosts: list[HostReport], cfg: Config) -> str:
+def _host_row(h: HostReport, rc: dict[str, Any], linked: bool) -> str:
+    ip = _t(h.ip, 64)
+    if linked:
+        ip = f'<a href="#{_anchor("host", h.ip)}">{ip}</a>'
+    return (f"<tr><td class=\"ip mono\">{ip}</td><td>{_verdict(h.verdict)}</td><td class=\"num\">{h.score:.1f}</td>"
+            f"<td>{_t(', '.join(sorted({i.type for i in h.indicators})), rc['max_text'])}</td>"
+            f"<td>{_cut(h.reasons[0] if h.reasons else '', rc['max_text'])}</td></tr>")
+
+
+def _group_summary(group: Pattern, what: str) -> str:
+    scores = [h.score for h in group.hosts]
+    span = f"{min(scores):.1f}" if min(scores) == max(scores) else f"{min(scores):.1f}–{max(scores):.1f}"
+    return (f"<b>{len(group.hosts)} {what}</b>, {_t(group.label, 200)} {_verdict(group.verdict)} "
+            f'<span class="muted">score {span}</span>')
+
+
+def _summary_html(hosts: list[HostReport], groups: list[Pattern], cfg: Config) -> str:
+    """Verdict counts, then one row per host; hosts of a shared pattern (and the benign ones) as one expandable row."""
     rc = cfg["report"]
     counts = verdict_counts(hosts)
     head = "".join(f"<tr><td>{_verdict(v)}</td><td class=\"num\">{n}</td></tr>" for v, n in counts.items())
-    rows = [
-        f"<tr><td class=\"ip mono\">{_t(h.ip, 64)}</td><td>{_verdict(h.verdict)}</td>"
-        f"<td class=\"num\">{h.score:.1f}</td>"
-        f"<td>{_t(', '.join(sorted({i.type for i in h.indicators})), rc['max_text'])}</td>"
-        f"<td>{_t(h.reasons[0] if h.reasons else '', rc['max_text'])}</td></tr>"
-        for h in hosts[: rc["html_max_rows"]]
-    ]
-    return (f"<h2>Summary</h2><table style=\"width:auto\"><tr><th>verdict</th><th>hosts</th></tr>{head}</table>"
-            + _capped_table(["host", "verdict", "score", "indicators", "main reason"], rows, len(hosts), "hosts"))
+    header = "<tr><th>host</th><th>verdict</th><th>score</th><th>indicators</th><th>main reason</th></tr>"
+    rows, shown = [], 0
+    for group in groups:
+        if shown >= rc["html_max_rows"]:
+            break
+        linked = group.verdict != "benign"
+        if len(group.hosts) >= rc["html_group_min"] or (group.verdict == "benign" and len(group.hosts) > 1):
+            inner = [_host_row(h, rc, linked) for h in group.hosts[: rc["html_max_rows"]]]
+            more = len(group.hosts) - len(inner)
+            tail = f'<p class="muted">{more} more hosts in report.json.</p>' if more > 0 else ""
+            rows.append(f'<tr class="group"><td colspan="5"><details class="group"><summary>'
+                        f'{_group_summary(group, "hosts")}</summary><table class="hosts">{header}{"".join(inner)}'
+                        f"</table>{tail}</details></td></tr>")
+        else:
+            rows += [_host_row(h, rc, linked) for h in group.hosts]
+        shown += 1
+    more = len(groups) - shown
+    tail = f'<p class="muted">{more} more patterns in report.json.</p>' if more > 0 else ""
+    return (f'<h2 id="summary">Summary</h2><table style="width:auto"><tr><th>verdict</th><th>hosts</th></tr>{head}'
+            f'</table><table class="hosts">{header}{"".join(rows)}</table>{tail}')
+
+
+def _toc_html(groups: list[Pattern], notes: bool, inputs: bool, cfg: Config) -> str:
+    rc = cfg["report"]
+    entries = []
+    for k, group in enumerate(g for g in groups if g.verdict != "benign"):
+        if k >= rc["html_max_rows"]:
+            entries.append('<li class="muted">more in the summary table</li>')
+            break
+        if len(group.hosts) > 1:
+            entries.append(f'<li><a href="#{_anchor("group", str(k))}">{len(group.hosts)} hosts, '
+                           f"{_t(group.label, 120)}</a> ({html.escape(group.verdict)})</li>")
+        else:
+            h = group.hosts[0]
+            entries.append(f'<li><a href="#{_anchor("host", h.ip)}">{_t(h.ip, 64)}</a>: {_t(group.label, 120)} '
+                           f"({html.escape(group.verdict)})</li>")
+    sub = f"<ol>{''.join(entries)}</ol>" if entries else ""
+    items = [('<a href="#notes">Notes</a>', notes), ('<a href="#summary">Summary</a>', True),
+             ('<a href="#inputs">Inputs</a>', inputs), (f'<a href="#hosts">Hosts to look at</a>{sub}', True),
+             ('<a href="#containment">Containment</a>', True)]
+    return ('<nav class="toc" aria-label="Contents"><b>Contents</b><ol>'
+            + "".join(f"<li>{item}</li>" for item, present in items if present) + "</ol></nav>")
+
+
+def _hosts_html(groups: list[Pattern], by_host: dict[str, list[Flow]], index: dict[str, Flow],
+                contained: list[tuple[str, str]], cfg: Config, captures: list[str]) -> str:
+    """The escalate / investigate hosts, pattern by pattern; each host collapsible, the first of a pattern open."""
+    limit = cfg["report"]["html_max_rows"]
+    out, shown = ['<h2 id="hosts">Hosts to look at</h2>'], 0
+    detailed = [g for g in groups if g.verdict != "benign"]
+    for k, group in enumerate(detailed):
+        if len(group.hosts) > 1:
+            out.append(f'<h3 id="{_anchor("group", str(k))}">{_group_summary(group, "hosts")}</h3>')
+        for j, host in enumerate(group.hosts):
+            if shown >= limit:
+                break
+            out.append(_host_html(host, by_host.get(host.ip, []), index, contained, cfg, captures,
+                                  is_open=j == 0 and k < 3))
+            shown += 1
+    total = sum(len(g.hosts) for g in detailed)
+    if total > shown:
+        out.append(f'<p class="muted">{total - shown} more hosts to look at in report.json.</p>')
+    if not detailed:
+        out.append('<p class="muted">No host to look at.</p>')
+    return "".join(out)
 
 
 def _inputs_html(report: Report) -> str:
@@ -403,31 +546,29 @@ def _inputs_html(report: Report) -> str:
         f"<td>{'<br>'.join(_t(w, 200) for w in i.warnings)}</td></tr>"
         for i in report.inputs
     )
-    return ("<h2>Inputs</h2><table><tr><th>capture</th><th>packets</th><th>first</th><th>last</th><th>sha256</th>"
-            f"<th>warnings</th></tr>{rows}</table>")
+    return ('<h2 id="inputs">Inputs</h2><table><tr><th>capture</th><th>packets</th><th>first</th><th>last</th>'
+            f"<th>sha256</th><th>warnings</th></tr>{rows}</table>")
 
 
 def render_html(report: Report, cfg: Config, generated: datetime | None = None) -> str:
     generated = generated or datetime.now(timezone.utc)
     hosts = ordered_hosts(report.hosts)
+    groups = group_hosts(hosts)
     index = flow_index(report.flows)
     contained = _containment_lines(report.containment)
-    detailed = [h for h in hosts if h.verdict != "benign"]
     by_host = flows_by_host(report.flows)
-    limit = cfg["report"]["html_max_rows"]
     notes = "".join(f"<li>{_t(n, 400)}</li>" for n in report.notes)
     body = [
         "<h1>fallback-hunt report</h1>",
         f'<p class="muted">Generated {_utc(generated.timestamp())} by fallback-hunt {html.escape(__version__)}. '
         "Looks for malware falling back to another command-and-control channel (MITRE ATT&amp;CK T1008).</p>",
-        f"<h2>Notes</h2><ul>{notes}</ul>" if notes else "",
-        _summary_html(report, hosts, cfg),
+        _toc_html(groups, bool(notes), bool(report.inputs), cfg),
+        f'<h2 id="notes">Notes</h2><ul>{notes}</ul>' if notes else "",
+        _summary_html(hosts, groups, cfg),
         _inputs_html(report),
-        *(_host_html(h, by_host.get(h.ip, []), index, contained, cfg) for h in detailed[:limit]),
-        f'<p class="muted">{len(detailed) - limit} more hosts to look at in report.json.</p>'
-        if len(detailed) > limit else "",
-        "<h2>Containment</h2>" + (_containment_html(contained) if contained
-                                  else '<p class="muted">Nothing to contain.</p>'),
+        _hosts_html(groups, by_host, index, contained, cfg, [str(i.path) for i in report.inputs]),
+        '<h2 id="containment">Containment</h2>' + (_containment_html(contained) if contained
+                                                   else '<p class="muted">Nothing to contain.</p>'),
     ]
     return ('<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
             '<meta name="viewport" content="width=device-width, initial-scale=1">'

@@ -8,8 +8,9 @@ from pathlib import Path
 from typing import Any
 
 from .. import __version__
-from ..model import CaptureInfo, HostReport, Report
-from .common import QUESTIONS, answer, atomic_write, ordered_hosts, verdict_counts
+from ..model import CaptureInfo, Flow, HostReport, Report
+from ..pivot import evidence_flows, evidence_keys, pivot
+from .common import QUESTIONS, answer, atomic_write, flow_index, ordered_hosts, verdict_counts
 
 SCHEMA_ID = "fallback-hunt/report/1"
 
@@ -44,8 +45,9 @@ def input_json(info: CaptureInfo) -> dict[str, Any]:
     }
 
 
-def host_json(host: HostReport) -> dict[str, Any]:
-    return {
+def host_json(host: HostReport, index: dict[str, Flow] | None = None) -> dict[str, Any]:
+    """A host as report.json has it; with the flow index, also its evidence flows and their packet filters."""
+    doc = {
         "ip": host.ip,
         "verdict": host.verdict,
         "score": host.score,
@@ -55,17 +57,21 @@ def host_json(host: HostReport) -> dict[str, Any]:
         "reasons": host.reasons,
         "same_pattern_hosts": host.same_pattern_hosts,
     }
+    if index is not None:
+        doc["evidence_flows"] = [pivot(f) for f in evidence_flows(evidence_keys(doc), index)]
+    return doc
 
 
 def report_json(report: Report, generated: datetime | None = None) -> dict[str, Any]:
     """The report.json document (plain JSON data, hosts escalate first then by score)."""
     generated = generated or datetime.now(timezone.utc)
+    index = flow_index(report.flows)
     return plain({
         "schema": SCHEMA_ID,
         "generated": generated.astimezone(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z"),
         "version": __version__,
         "inputs": [input_json(info) for info in report.inputs],
-        "hosts": [host_json(h) for h in ordered_hosts(report.hosts)],
+        "hosts": [host_json(h, index) for h in ordered_hosts(report.hosts)],
         "summary": verdict_counts(report.hosts),
         "notes": report.notes,
         "containment": report.containment,

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import ipaddress
+import json
 import time
 from pathlib import Path
 from typing import Any
@@ -129,5 +130,38 @@ def fallback_log(report: Report, cfg: Config, now: float | None = None) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_fallback_log(report: Report, cfg: Config, path: Path) -> None:
-    atomic_write(path, fallback_log(report, cfg))
+def _json_value(value: Any, zeek_type: str) -> Any:
+    """A column as Zeek's JSON writer (``LogAscii::use_json``, ``JSON::TS_EPOCH``) writes it: times as epoch numbers,
+    ports as numbers, addresses and strings as strings; invalid UTF-8 bytes as ``\\xHH``. None = left out."""
+    if value is None or (value == "" and zeek_type != "string"):
+        return None
+    if zeek_type == "time":
+        return round(float(value), 6)
+    if zeek_type == "port":
+        return int(value)
+    if zeek_type == "addr":
+        return str(ipaddress.ip_address(value)) if is_ip(str(value)) else None
+    text = str(value)
+    return "".join(hex_escape(c) if 0xD800 <= ord(c) <= 0xDFFF else c for c in text)
+
+
+def fallback_log_json(report: Report, cfg: Config) -> str:
+    """fallback.log as Zeek writes it with ``redef LogAscii::use_json = T``: one JSON object per line, no header,
+    unset fields left out, the same columns as the TSV log."""
+    index = flow_index(report.flows)
+    indicators = sorted((i for h in report.hosts for i in h.indicators), key=lambda i: (i.ts, i.host, i.type))
+    lines = []
+    for ind in indicators:
+        row = indicator_row(ind, index, cfg["report"]["max_text"])
+        values = ((name, _json_value(row[name], zeek_type)) for name, zeek_type in FIELDS)
+        lines.append(json.dumps({k: v for k, v in values if v is not None}, ensure_ascii=False,
+                                separators=(",", ":")))
+    return "".join(line + "\n" for line in lines)
+
+
+#: ``--log-format`` values -> the writer of fallback.log's text.
+LOG_FORMATS = {"tsv": fallback_log, "json": fallback_log_json}
+
+
+def write_fallback_log(report: Report, cfg: Config, path: Path, log_format: str = "tsv") -> None:
+    atomic_write(path, LOG_FORMATS[log_format](report, cfg))

@@ -18,6 +18,7 @@ from ..config import Config, load_config
 from ..errors import InputError
 from ..homenet import HomeNet
 from ..model import HostReport
+from ..report.events import MODULE
 from .follow import Follower, candidates
 from .window import Window
 
@@ -61,7 +62,7 @@ def verdict_event(host: HostReport | None, ip: str, previous: str) -> dict[str, 
     verdict = host.verdict if host is not None else "benign"
     return {
         "@timestamp": _now(),
-        "event": {"kind": "alert" if verdict != "benign" else "event", "module": "fallback-hunt",
+        "event": {"kind": "alert" if verdict != "benign" else "event", "module": MODULE,
                   "dataset": "fallback_hunt.verdict", "action": "verdict-changed",
                   "category": ["network", "intrusion_detection"], "type": ["indicator"]},
         "source": {"ip": ip},
