@@ -183,6 +183,8 @@ class Flow:
     http: list[HttpInfo] = field(default_factory=list)
     quic: dict[str, Any] | None = None
     icmp: IcmpInfo | None = None
+    # What an application dissector (dissect/stun.py, wireguard.py, ...) read: {"protocol": ..., counts and fields}
+    app: dict[str, Any] | None = None
     # Filled by measures
     orig_measures: ChannelMeasures | None = None
     resp_measures: ChannelMeasures | None = None

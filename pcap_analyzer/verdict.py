@@ -6,6 +6,10 @@ escalate    a clear fallback pattern (failed_then_fallback: its fallback is anom
 investigate any other indicator (SSH on 2222, a UDP VPN, a NAS on dynamic DNS, one TLS on an odd port);
 benign      nothing.
 
+A host whose every indicator is about a VPN, remote-access or P2P tool ([apps] policy_classes; the indicator's
+evidence "app_class", or the class of its fallback's protocol) is at most investigate: using such a tool is a policy
+question, and the reasons name the tool class.
+
 Indicators from Suricata and Zeek corroborate the analyzer's: one indicator type counts once per host, each further
 source that reports it adds a bonus.
 """
@@ -14,6 +18,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from typing import Any
 
+from .apps import is_policy_class
 from .config import Config
 from .detect.base import DetectContext, channel, family
 from .detect.failed_fallback import failed_channels
@@ -131,6 +136,25 @@ def escalation_reasons(by_type: dict[str, list[Indicator]], cfg: Config) -> list
     return reasons
 
 
+def indicator_app_class(ind: Indicator, cfg: Config) -> str:
+    """The tool class an indicator is about: its evidence's app_class, else the class of the protocol it names
+    (a fallback's, or the protocol switched to)."""
+    if ind.evidence.get("app_class"):
+        return str(ind.evidence["app_class"])
+    pair = fallback_pair(ind)
+    target = pair[1] if pair is not None else ind.evidence.get("to")
+    service = target.get("service", "") if isinstance(target, dict) else ""
+    return str(cfg["apps"]["classes"].get(service, ""))
+
+
+def policy_tools(inds: list[Indicator], cfg: Config) -> list[str]:
+    """The tool classes of a host's indicators when every one is a VPN / remote-access / P2P tool, else []."""
+    classes = [indicator_app_class(ind, cfg) for ind in inds]
+    if not inds or not all(is_policy_class(c, cfg) for c in classes):
+        return []
+    return sorted(set(classes))
+
+
 def _usage(flows: list[Flow]) -> Counter[str]:
     return Counter(f"{f.proto}/{f.resp_p} {f.service or f.expected_service or '?'}" for f in flows if f.established)
 
@@ -229,7 +253,12 @@ def build_hosts(indicators: list[Indicator], ctx: DetectContext) -> list[HostRep
             by_type[ind.type].append(ind)
         report = HostReport(ip=host, indicators=inds, score=score_of(by_type, ctx.cfg))
         escalate = escalation_reasons(by_type, ctx.cfg)
-        if escalate:
+        tools = policy_tools(inds, ctx.cfg)
+        if tools:
+            report.verdict = "investigate"
+            report.reasons = [f"{' / '.join(tools)} tool in use (a policy question, not a fallback): "
+                              f"{describe(items[0])}" for items in by_type.values()]
+        elif escalate:
             report.verdict, report.reasons = "escalate", escalate
         elif inds:
             report.verdict = "investigate"

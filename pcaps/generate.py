@@ -829,6 +829,118 @@ def build_proxy_blocked_telemetry(cap: Capture, v: PairingVariant) -> None:
     for name, _ in v.sites[:2]:
         t = connect_via_proxy(cap, v, t, name, "Mozilla/5.0 (Windows NT 10.0; Win64; x64) Chrome/119.0", 200) + 3.0
     browse_sites(cap, v, t)
+# Benign twins of real apps that fail over (calls, VPN clients, mail, time sync, consoles): each fails the way that
+# app does in real life, and none of it is a fallback channel.
+# ---------------------------------------------------------------------------------------------------------------
+
+STUN_COOKIE = b"\x21\x12\xa4\x42"
+
+
+def stun_message(txid: bytes, response: bool = False, mapped: tuple[str, int] = ("0.0.0.0", 0)) -> bytes:
+    """A STUN Binding request (no attributes), or its success response with an XOR-MAPPED-ADDRESS (RFC 8489)."""
+    if not response:
+        return b"\x00\x01\x00\x00" + STUN_COOKIE + txid
+    addr, port = mapped
+    xport = port ^ 0x2112
+    xaddr = bytes(a ^ b for a, b in zip(ipaddress.ip_address(addr).packed, STUN_COOKIE))
+    attr = b"\x00\x20\x00\x08\x00\x01" + struct.pack("!H", xport) + xaddr
+    return b"\x01\x01" + struct.pack("!H", len(attr)) + STUN_COOKIE + txid + attr
+
+
+def ntp_packet(rng: random.Random, server: bool) -> bytes:
+    """An NTPv4 client request (mode 3) or server reply (mode 4, stratum 2), 48 bytes."""
+    if not server:
+        return bytes([0x23]) + bytes(39) + rng.randbytes(8)
+    return bytes([0x24, 2, 6, 0xE9]) + rng.randbytes(44)
+
+
+def openvpn_reset(session: bytes, packet_id: int) -> bytes:
+    """An OpenVPN P_CONTROL_HARD_RESET_CLIENT_V2 (no tls-auth): session id, empty ACK array, packet id."""
+    return _u8(7 << 3) + session + b"\x00" + struct.pack("!I", packet_id)
+
+
+def build_call_turn_fallback(cap: Capture, v: Variant) -> None:
+    """A call client's STUN checks to the relay's UDP 3478 go unanswered (UDP blocked), so it relays over TURN over
+    TLS on 443 to the same server, then keeps the call there."""
+    rng = cap.rng
+    t = resolve(cap, v, v.t0, v.domain, [v.primary])
+    sport = cap.ephemeral()
+    for _ in range(v.attempts):
+        cap.udp(t, v.host, v.primary, sport, 3478, stun_message(rng.randbytes(12)))
+        t += cap.jitter(0.5, 0.2)
+    t += 1.0
+    data = [(i % 2 == 0, rng.choice((120, 180, 240, 900))) for i in range(v.beacons)]
+    cap.tls_session(t, v.host, v.primary, 443, v.rtt, v.domain, data)
+
+
+def build_vpn_tcp_fallback(cap: Capture, v: Variant) -> None:
+    """An OpenVPN client's resets to UDP 1194 go unanswered, so it connects over TCP 443 (length-framed packets)."""
+    rng = cap.rng
+    t = resolve(cap, v, v.t0, v.domain, [v.primary])
+    sport, session = cap.ephemeral(), rng.randbytes(8)
+    for packet_id in range(v.attempts):
+        cap.udp(t, v.host, v.primary, sport, 1194, openvpn_reset(session, 0))
+        t += 2.0 * (packet_id + 1)
+
+    def framed(packet: bytes) -> bytes:
+        return struct.pack("!H", len(packet)) + packet
+
+    exchanges = [(True, framed(openvpn_reset(rng.randbytes(8), 0))), (False, framed(openvpn_message(rng, 8)))]
+    exchanges += [(i % 2 == 0, framed(openvpn_message(rng, 9, rng.choice((100, 400, 1200)))))
+                  for i in range(v.beacons)]
+    cap.tcp_session(t, v.host, v.primary, 443, v.rtt, exchanges)
+
+
+def build_mail_starttls(cap: Capture, v: Variant) -> None:
+    """A mail client's IMAPS (993) connections time out, so it falls back to IMAP with STARTTLS on 143 of the same
+    server."""
+    rng = cap.rng
+    t = resolve(cap, v, v.t0, v.domain, [v.primary])
+    for _ in range(v.attempts):
+        t = cap.tcp_timeout(t, v.host, v.primary, 993, retries=2) + cap.jitter(2.0, 0.3)
+    exchanges = [(False, b"* OK [CAPABILITY IMAP4rev1 STARTTLS LOGINDISABLED] ready\r\n"),
+                 (True, b"a1 CAPABILITY\r\n"),
+                 (False, b"* CAPABILITY IMAP4rev1 STARTTLS LOGINDISABLED\r\na1 OK done\r\n"),
+                 (True, b"a2 STARTTLS\r\n"), (False, b"a2 OK begin TLS\r\n"),
+                 (True, tls_client_hello(rng, v.domain)), (False, tls_server_flight(rng)),
+                 (True, tls_client_finish(rng))]
+    exchanges += [(i % 2 == 0, tls_app_data(rng, rng.choice((60, 200, 1500)))) for i in range(v.beacons)]
+    cap.tcp_session(t, v.host, v.primary, 143, v.rtt, exchanges)
+
+
+def build_ntp_pool(cap: Capture, v: Variant) -> None:
+    """An NTP client rotates through pool servers: the first it picked does not answer its requests, the next
+    ones do (and keep answering at the poll interval)."""
+    rng = cap.rng
+    servers = [v.primary] + [str(ipaddress.ip_address(v.fallback) + i) for i in range(3)]
+    t = resolve(cap, v, v.t0, v.domain, servers)
+    sport = cap.ephemeral()
+    for _ in range(v.attempts):
+        cap.udp(t, v.host, v.primary, sport, 123, ntp_packet(rng, False))
+        t += cap.jitter(2.0, 0.2)
+    for _ in range(v.beacons):
+        for server in servers[1:]:
+            cap.udp(t, v.host, server, sport, 123, ntp_packet(rng, False))
+            cap.udp(t + v.rtt, server, v.host, 123, sport, ntp_packet(rng, True))
+            t += 0.05
+        t += cap.jitter(v.interval, 0.05)
+
+
+def build_console(cap: Capture, v: Variant) -> None:
+    """A game console: its UDP game traffic to a peer's 3074 gets no answer (strict NAT), it checks its mapping
+    with STUN on 3478, then the session goes through the service's relay over TLS on 443 (a name it looked up)."""
+    rng = cap.rng
+    sport, t = 3074, v.t0
+    for _ in range(v.attempts):
+        cap.udp(t, v.host, v.primary, sport, 3074, rng.randbytes(rng.choice((64, 120, 300))))
+        t += cap.jitter(1.0, 0.2)
+    stun_server = str(ipaddress.ip_address(v.fallback) + 7)
+    txid = rng.randbytes(12)
+    cap.udp(t, v.host, stun_server, sport, 3478, stun_message(txid))
+    cap.udp(t + v.rtt, stun_server, v.host, 3478, sport, stun_message(txid, True, ("198.18.0.9", 3074)))
+    t = resolve(cap, v, t + 0.5, v.domain, [v.fallback])
+    data = [(i % 2 == 0, rng.choice((90, 300, 1200))) for i in range(v.beacons)]
+    cap.tls_session(t, v.host, v.fallback, 443, v.rtt, v.domain, data)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -949,6 +1061,48 @@ SCENARIOS: tuple[Scenario, ...] = (
                  "b": Variant(232, T0 + 1_260_000, "192.168.70.7", "192.168.70.1", "203.0.113.177", primary_port=5001,
                               domain="homestorage.hopto.org", attempts=3, interval=45.0, rtt=0.05)}),
 )
+
+#: benign twins of the real apps that fail over (../shared/pcaps/apps): each must stay what the app is
+APP_ABSENT = ("failed_then_fallback", "protocol_switch")
+APP_TWINS: tuple[Scenario, ...] = (
+    Scenario("benign_call_turn", "a call's STUN checks to the relay's UDP 3478 go unanswered, then the call relays "
+             "over TURN over TLS on 443 to the same server", "benign", (),
+             (*APP_ABSENT, "nonstandard_port_encrypted"), build_call_turn_fallback, {
+                 "a": Variant(241, T0 + 54_000, "10.15.0.15", "10.15.0.1", "198.51.100.101",
+                              domain="relay.meet-calls.example", attempts=6, beacons=40),
+                 "b": Variant(242, T0 + 1_350_000, "192.168.80.8", "192.168.80.1", "203.0.113.201",
+                              domain="turn.voice-app.example", attempts=9, beacons=60, rtt=0.09)}),
+    Scenario("benign_vpn_tcp_fallback", "an OpenVPN client's resets to UDP 1194 go unanswered, then it connects over "
+             "TCP 443 to the same server: a VPN (policy question), never a fallback", "investigate",
+             ("nonstandard_port_encrypted",), APP_ABSENT, build_vpn_tcp_fallback, {
+                 "a": Variant(251, T0 + 57_600, "10.16.0.16", "10.16.0.1", "198.51.100.102",
+                              domain="vpn.corp-remote.example", attempts=3, beacons=30),
+                 "b": Variant(252, T0 + 1_440_000, "192.168.90.9", "192.168.90.1", "203.0.113.202",
+                              domain="gw.tunnel-provider.example", attempts=5, beacons=50, rtt=0.07)}),
+    Scenario("benign_mail_starttls", "a mail client's IMAPS connections on 993 time out, then it uses IMAP with "
+             "STARTTLS on 143 of the same server", "benign", (), (*APP_ABSENT, "nonstandard_port_encrypted"),
+             build_mail_starttls, {
+                 "a": Variant(261, T0 + 61_200, "10.17.0.17", "10.17.0.1", "198.51.100.103",
+                              domain="imap.mail-host.example", attempts=3, beacons=12),
+                 "b": Variant(262, T0 + 1_530_000, "192.168.100.10", "192.168.100.1", "203.0.113.203",
+                              domain="mail.small-isp.example", attempts=2, beacons=20, rtt=0.06)}),
+    Scenario("benign_ntp_pool", "an NTP client's first pool server does not answer, the next pool servers do",
+             "benign", (), (*APP_ABSENT, "beaconing"), build_ntp_pool, {
+                 "a": Variant(271, T0 + 64_800, "10.18.0.18", "10.18.0.1", "198.51.100.104", "198.51.100.110",
+                              domain="pool.ntp.org", attempts=4, beacons=8, interval=64.0),
+                 "b": Variant(272, T0 + 1_620_000, "192.168.110.11", "192.168.110.1", "203.0.113.204",
+                              "203.0.113.210", domain="2.debian.pool.ntp.org", attempts=6, beacons=6,
+                              interval=128.0, rtt=0.03)}),
+    Scenario("benign_console", "a game console's UDP 3074 game traffic gets no answer, it checks its NAT with STUN, "
+             "then plays through the service's relay over TLS on 443", "benign", (),
+             (*APP_ABSENT, "nonstandard_port_encrypted"), build_console, {
+                 "a": Variant(281, T0 + 68_400, "10.19.0.19", "10.19.0.1", "198.51.100.105", "198.51.100.120",
+                              domain="relay.console-net.example", attempts=5, beacons=30),
+                 "b": Variant(282, T0 + 1_710_000, "192.168.120.12", "192.168.120.1", "203.0.113.205",
+                              "203.0.113.220", domain="play.game-network.example", attempts=8, beacons=45,
+                              rtt=0.12)}),
+)
+SCENARIOS = SCENARIOS + APP_TWINS
 
 
 def pairing_scenarios() -> tuple[Scenario, ...]:

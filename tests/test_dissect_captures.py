@@ -19,7 +19,10 @@ _PROTO = {dpkt.ip.IP_PROTO_TCP: "tcp", dpkt.ip.IP_PROTO_UDP: "udp", dpkt.ip.IP_P
           dpkt.ip.IP_PROTO_ICMP6: "icmp"}
 
 
-KNOWN_SERVICES = {"", "dns", "tls", "ssh", "http", "quic", "icmp", "smtp", "ftp", "pop3", "imap", "irc"}
+KNOWN_SERVICES = {"", "dns", "tls", "ssh", "http", "quic", "icmp", "smtp", "ftp", "pop3", "imap", "irc",
+                  # application protocols (dissect/stun.py ... ; [apps] classes)
+                  "stun", "dtls", "rtp", "rtcp", "sip", "wireguard", "openvpn", "ike", "esp", "teredo", "rdp",
+                  "kerberos", "bittorrent", "ntp", "speedtest", "raknet"}
 
 
 def _reader(f):

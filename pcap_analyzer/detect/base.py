@@ -1,13 +1,11 @@
 """The one interface every detector implements, the context they all read, and the flow facts they share."""
 from __future__ import annotations
 
-import ipaddress
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any, Protocol
 
 from ..config import Config
-from ..homenet import HomeNet
+from ..homenet import HomeNet, is_broadcast  # noqa: F401 (is_broadcast: detectors import it from here)
 from ..model import Flow, Indicator
 
 ECHO_REPLY_TYPES = (0, 129)  # ICMP / ICMPv6 echo reply
@@ -41,16 +39,6 @@ def host_of(flow: Flow, home: HomeNet) -> str | None:
     if home.is_internal(orig) or not home.is_internal(resp):
         return orig
     return None
-
-
-@lru_cache(maxsize=65536)
-def is_broadcast(ip: str) -> bool:
-    """Multicast and broadcast destinations: never a host, never a server that fails to answer (DHCP, NetBIOS, mDNS)."""
-    try:
-        addr = ipaddress.ip_address(ip)
-    except ValueError:
-        return False
-    return addr.is_multicast or (addr.version == 4 and (ip == "255.255.255.255" or ip.endswith(".255")))
 
 
 def is_icmp(flow: Flow) -> bool:
@@ -156,13 +144,17 @@ class FlowDetector:
     def matches(self, flow: Flow, ctx: DetectContext) -> bool:
         raise NotImplementedError
 
+    def evidence(self, flow: Flow, ctx: DetectContext) -> dict:
+        """Evidence a subclass adds to flow_evidence ({} by default)."""
+        return {}
+
     def run(self, ctx: DetectContext) -> list[Indicator]:
         out: list[Indicator] = []
         for flow in ctx.flows:
             if self.matches(flow, ctx):  # the rare match first: host_of only for those
                 host = host_of(flow, ctx.home)
                 if host is not None:
-                    out.append(indicator(self.name, host, flow, flow_evidence(flow)))
+                    out.append(indicator(self.name, host, flow, {**flow_evidence(flow), **self.evidence(flow, ctx)}))
         return out
 
 

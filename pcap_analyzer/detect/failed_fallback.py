@@ -25,9 +25,11 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
+from ..apps import same_service
 from ..domains import base_domain
 from ..model import Flow, Indicator
-from .base import DetectContext, family, indicator, standard_port
+from .app_context import ordinary_app
+from .base import DetectContext, family, indicator, port_key, standard_port
 from .failures import NAME_KINDS, Channel, dga_bursts, failed_channels, ignored_service
 from .index import DetectIndex, get_index
 from .linkage import HostView, confidence, links
@@ -151,12 +153,17 @@ def anomalies(flow: Flow, primary: Channel, index: DetectIndex, by_uid: dict[str
     fam = flow_family(flow, ctx)
     if fam in ("dns", "icmp") and not set(tagged) & set(TUNNEL_TYPES):
         return None  # lookups and pings are not a channel of their own
+    if not tagged and ordinary_app(flow, ctx):
+        return None  # calls, games, time sync: ICE tries candidates until one works (apps.ordinary_app)
     domains = index.base_domains_for(flow)
     primary_domains = {base_domain(primary.domain)} if primary.domain else set()
     same_target = flow.resp_h == primary.peer or bool(domains & primary_domains)
     same_family = fam == family(primary.service, ctx.cfg)
     if same_target and same_family and flow.resp_p == primary.port and standard_port(flow) and not tagged:
         return None  # the same service again: QUIC -> TLS on 443, happy eyeballs, CDN failover
+    tool_only = all(ind.evidence.get("app_class") for ind in by_uid.get(flow.uid, []))  # a VPN reported as such
+    if same_target and tool_only and same_service(f"{primary.proto}/{primary.port}", port_key(flow)):
+        return None  # one service on its other port: IMAPS -> IMAP STARTTLS, APNs 5223 -> 443, OpenVPN UDP -> TCP
     why = list(tagged)
     direct = not ctx.home.is_internal(flow.resp_h) and fam not in ("dns", "icmp")  # not via a resolver / ping
     if direct and not flow.expected_service:

@@ -3,6 +3,7 @@ raw data on 53)."""
 from __future__ import annotations
 
 from ..model import Flow
+from .app_context import app_evidence, app_service, customary, ordinary_app
 from .base import DetectContext, FlowDetector, has_payload, looks_random
 
 
@@ -13,8 +14,11 @@ def is_mismatch(flow: Flow, ctx: DetectContext) -> bool:
     expected = flow.expected_service
     if flow.proto not in ("tcp", "udp") or not expected or not flow.established:
         return False
-    if flow.service:
-        return flow.service != expected
+    if customary(flow, ctx) is not None or ordinary_app(flow, ctx):
+        return False  # customary there too (DTLS on udp/443, a vendor's port), or an app on a dynamic port
+    service = app_service(flow, ctx)
+    if service:
+        return service != expected
     if expected in dcfg["encrypted_services"] and looks_random(flow, ctx.cfg):
         return False  # e.g. TLS records or QUIC short headers whose start the capture missed
     # Payload must have been seen (not so from Zeek logs alone), a TCP flow from its handshake (mid-stream, the
@@ -29,3 +33,6 @@ class PortMismatch(FlowDetector):
 
     def matches(self, flow: Flow, ctx: DetectContext) -> bool:
         return is_mismatch(flow, ctx)
+
+    def evidence(self, flow: Flow, ctx: DetectContext) -> dict:
+        return app_evidence(flow, ctx)

@@ -9,17 +9,21 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from ..apps import same_service
 from ..model import Flow, Indicator
-from .base import DetectContext, family, has_payload, indicator, is_failed
+from .app_context import app_service, ordinary_app
+from .base import DetectContext, family, has_payload, indicator, is_failed, port_key
 from .index import get_index
 
 TUNNEL_TYPES = ("dns_tunnel", "icmp_tunnel")
 
 
 def flow_family(flow: Flow, ctx: DetectContext) -> str:
-    """The protocol family a flow used ("" when nothing can be said)."""
-    if flow.service:
-        return family(flow.service, ctx.cfg)
+    """The protocol family a flow used ("" when nothing can be said); an unrecognised flow beside a recognised app
+    flow on the same channel is that app (app_context.app_service)."""
+    service = app_service(flow, ctx)
+    if service:
+        return family(service, ctx.cfg)
     if has_payload(flow) and not is_failed(flow, ctx.cfg):
         return f"unknown/{flow.proto}"  # payload seen, and no dissector recognised it
     return family(flow.expected_service, ctx.cfg)  # an attempt, or no payload to judge: what the port implies
@@ -77,10 +81,16 @@ class ProtocolSwitch:
                     if not ordinary and before and flow.uid not in emitted:
                         old_last, old, old_flow = max(before, key=lambda b: b[0])
                         gap = flow.ts - old_last
-                        if gap <= window:
+                        if gap <= window and not self._one_service(old_flow, flow, ctx):
                             emitted.add(flow.uid)
                             out.append(indicator(self.name, host, flow, {
                                 "key": key, "gap": round(gap, 6), "from": side(old_flow, old, old_last),
                                 "to": side(flow, fam, flow.last_ts)}, peer=key))
                     families[fam] = [flow, flow.last_ts]
         return out
+
+    @staticmethod
+    def _one_service(old: Flow, new: Flow, ctx: DetectContext) -> bool:
+        """Not a switch: two ports of one service (apps.same_service: 993 -> 143, 5223 -> 443, TURN UDP -> TLS),
+        or an ordinary app protocol on either side (a call's STUN, RTP and DTLS share peers by design)."""
+        return same_service(port_key(old), port_key(new)) or ordinary_app(old, ctx) or ordinary_app(new, ctx)

@@ -2,24 +2,36 @@
 
 Each dissector module has ``dissect(flow, cfg) -> bool``: it fills its own Flow field and answers whether the
 payload is its protocol. They are tried in order per transport; the first that recognises the payload names
-``flow.service``. ``flow.expected_service`` is what the responder port implies (``[ports] expected``).
+``flow.service``. ``flow.expected_service`` is what the responder port implies (``[ports] expected``, extended by
+the customary ports of data/service_ports.toml).
 """
 from __future__ import annotations
 
 from collections.abc import Callable
 
+from ..apps import expected_ports
 from ..config import Config
 from ..model import Flow
-from . import banner, dns, http, icmp, quic, ssh, tls
+from . import (banner, bittorrent, dns, dtls, http, icmp, ipsec, kerberos, ntp, openvpn, quic, raknet, rdp, rtp, sip,
+               speedtest, ssh, stun, teredo, tls, wireguard)
 
 Dissector = Callable[[Flow, Config], bool]
 
 #: (service name, dissector) in the order they are tried, per transport. "" = the dissector sets the name itself.
+#: UDP media follow RFC 7983's first-byte ranges (STUN 0-3, DTLS 20-63, RTP/RTCP 128-191), so their order is free;
+#: the dissectors that want every datagram to match (WireGuard, NTP, Teredo) come after the looser ones.
 _ORDER: dict[str, tuple[tuple[str, Dissector], ...]] = {
     "tcp": (("tls", tls.dissect), ("ssh", ssh.dissect), ("http", http.dissect), ("dns", dns.dissect),
-            ("", banner.dissect)),
-    "udp": (("dns", dns.dissect), ("quic", quic.dissect)),
+            ("", banner.dissect), ("rdp", rdp.dissect), ("kerberos", kerberos.dissect),
+            ("bittorrent", bittorrent.dissect), ("sip", sip.dissect), ("speedtest", speedtest.dissect),
+            ("openvpn", openvpn.dissect), ("stun", stun.dissect)),
+    "udp": (("dns", dns.dissect), ("quic", quic.dissect), ("stun", stun.dissect), ("dtls", dtls.dissect),
+            ("", rtp.dissect), ("ike", ipsec.dissect_ike), ("kerberos", kerberos.dissect), ("sip", sip.dissect),
+            ("bittorrent", bittorrent.dissect), ("raknet", raknet.dissect), ("openvpn", openvpn.dissect),
+            ("wireguard", wireguard.dissect),
+            ("ntp", ntp.dissect), ("teredo", teredo.dissect)),
     icmp.ICMP_PROTO: (("icmp", icmp.dissect),),
+    ipsec.ESP_PROTO: (("esp", ipsec.dissect_esp),),
 }
 
 
@@ -34,12 +46,13 @@ def annotate(flow: Flow, cfg: Config) -> None:
 
 def annotate_all(flows: list[Flow], cfg: Config) -> None:
     """annotate() of every flow."""
-    expected = cfg["ports"]["expected"]
+    expected = expected_ports(cfg)
     for flow in flows:
         flow.expected_service = expected.get(f"{flow.proto}/{flow.resp_p}", "")
         if not (flow.orig_sample or flow.resp_sample or flow.orig_datagrams or flow.resp_datagrams):
             continue  # no retained payload (Flow.retains_payload, inlined): keep what the flow has
         flow.service = ""
+        flow.app = None
         for service, dissector in _ORDER.get(flow.proto, ()):
             if dissector(flow, cfg):
                 flow.service = service or flow.service
