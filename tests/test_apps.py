@@ -36,8 +36,8 @@ POLICY_TOOLS = {
 }
 #: not reached yet, each for a stated reason (non-strict: the day they pass, they pass)
 PENDING = {
-    "ndpi-anyconnect-vpn": "escalates on failed_then_fallback whose primaries are a LAN Chromecast and mid-stream "
-                           "(OTH) flows with negative gaps: the causal pairing work removes them",
+    "ndpi-anyconnect-vpn": "no longer escalates (causal pairing), but TLS without SNI to 8.37.96.194:4287 is "
+                           "reported without the VPN class, so the host is not capped as a policy tool",
     "ndpi-epicgames": "Epic's game protocol on UDP 9011/15011 to a bare AWS address: no dissector, no vendor name",
     "ndpi-roblox": "two unidentified UDP flows to Roblox's network hours after the last Roblox name",
 }
