@@ -58,7 +58,7 @@ def _params(pending_ones: tuple[str, ...]):
     return out or [pytest.param(None, marks=pytest.mark.skip(reason="../shared/pcaps/apps/ is not present"))]
 
 
-@pytest.mark.parametrize("path", _params(("ndpi-anyconnect-vpn",)))
+@pytest.mark.parametrize("path", _params(()))
 def test_no_app_host_escalates(path) -> None:
     escalated = {h.ip: h.reasons for h in analyze_capture(path) if h.verdict == "escalate"}
     assert not escalated, escalated
