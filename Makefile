@@ -1,7 +1,8 @@
 # fallback-hunt: two commands do everything on a fresh Debian 12 machine.
 #   make demo   set up, then analyse a bundled capture and print the summary
 #   make test   set up, then run every test (pytest: analyzer, Suricata rules in real Suricata, Zeek scripts)
-#   make bench  set up, then the throughput/memory benchmarks
+#   make bench  set up, then the throughput/memory benchmarks (and the "hostile scale" table)
+#   make fuzz   set up, then fuzz every reader for 10 minutes each (make test runs them 20 s each)
 #   make feeds  regenerate every engine's copy of the feeds/ lists (dyn-DNS zones, resolvers, never-block, allowlist)
 VENV    := .venv
 PY      := $(VENV)/bin/python
@@ -9,7 +10,8 @@ STAMP   := $(VENV)/.installed
 DEMO    ?= pcaps/demo_office.pcap
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: all setup sysdeps demo test bench scenarios feeds rules-dist clean
+.PHONY: all setup sysdeps demo test bench fuzz scenarios feeds rules-dist clean
+FUZZ_SECONDS ?= 600
 
 all: test
 
@@ -32,6 +34,10 @@ demo: setup
 
 test: setup
 	@$(PY) -m pytest -q tests
+	@$(PY) tests/fuzz/run.py --all --seconds 20
+
+fuzz: setup
+	@$(PY) tests/fuzz/run.py --all --seconds $(FUZZ_SECONDS)
 
 bench: setup
 	@$(PY) bench/run.py

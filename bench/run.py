@@ -22,6 +22,8 @@ Stages:
   dpkt      (d) reference: a plain dpkt loop parsing ts, addresses, ports, flags, payload length
   suricata  (e) Suricata 7 with no rules (-S /dev/null) and with suricata_rules/fallback-channels.rules
   zeek      (f) zeeklogs reading a 1M-line conn.log and joining it to the capture's flows on community_id
+  hostile   (g) "hostile scale": fallback-hunt analyze on 1k/4k/12k hosts on one pattern and 2k/20k/200k EVE
+                alerts (one per host): peak RSS and report sizes, and their growth per 1,000 (bench/hostile_inputs.py)
 """
 from __future__ import annotations
 
@@ -42,6 +44,7 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(HERE))
 
+import hostile_inputs  # noqa: E402
 import make_capture  # noqa: E402  (bench/ is not a package)
 
 RULES_DIR = REPO / "suricata_rules"
@@ -419,13 +422,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     parser.add_argument("--no-4m", action="store_true", help="skip the 4M-packet captures")
     parser.add_argument("--only", default="", help="comma-separated stages (default all): flows, dissect, analyze, "
-                        "dpkt, suricata, zeek")
+                        "dpkt, suricata, zeek, hostile")
     parser.add_argument("--packets", type=int, default=1_000_000, help="size of the main capture (default 1M)")
     args = parser.parse_args(argv)
     if args.child:
         return child_main(args.child[0], args.child[1:])
 
-    known = ("flows", "dissect", "analyze", "dpkt", "suricata", "zeek")
+    known = ("flows", "dissect", "analyze", "dpkt", "suricata", "zeek", "hostile")
     stages = set(filter(None, args.only.split(","))) or set(known)
     if not stages <= set(known):
         parser.error(f"--only: unknown stage(s) {', '.join(sorted(stages - set(known)))}; known: {', '.join(known)}")
@@ -463,6 +466,10 @@ def main(argv: list[str] | None = None) -> int:
         conn = make_capture.ensure_conn_log(args.packets)
         run("zeek", lambda: run_child("zeek", f"{conn.name}/conn.log", capture, conn))
 
+    hostile = None
+    if "hostile" in stages:  # many hosts on one pattern, many EVE alerts: RSS and report size (issue 13)
+        print("running hostile scale ...", file=sys.stderr, flush=True)
+        hostile = hostile_inputs.scale_table(hostile_inputs.scale_rows(make_capture.DATA, measure))
     judge(results)
     ordered = list(results.values())
     print(f"\nfallback-hunt benchmarks, each stage in a child pinned to core {sorted(one_core() or [])}.\n"
@@ -474,6 +481,8 @@ def main(argv: list[str] | None = None) -> int:
     if extra:
         print("\ndetails:")
         print("\n".join(extra))
+    if hostile is not None:
+        print("\n" + hostile)
     return 0
 
 

@@ -4,12 +4,14 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import threading
 import traceback
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn, TextIO
 
-from . import __version__, deepdive, extract, pipeline
+from . import __version__, atomic, deepdive, extract, pipeline, signals, validate
 from .baseline import command as baseline_command
 from .watch import command as watch_command
 from .config import Config, load_config
@@ -61,6 +63,8 @@ def build_parser() -> Parser:
                          help="Zeek log directory of the same traffic (alone: sensor-only mode, no capture needed)")
     analyze.add_argument("--suricata", action="store_true", help="also run Suricata with the fallback-hunt rules")
     analyze.add_argument("--eve", type=Path, metavar="FILE", help="Suricata EVE JSON file to merge alerts from")
+    analyze.add_argument("--no-limits", action="store_true",
+                         help="lift the [limits] of the config (decompressed size, gzip ratio, records per capture)")
     analyze.add_argument("-q", "--quiet", action="store_true",
                          help="print nothing on stdout (errors still go to stderr)")
     analyze.add_argument("--baseline", type=Path, metavar="FILE",
@@ -95,10 +99,13 @@ def output_paths(outdir: Path, inputs: Sequence[Path]) -> list[Path]:
     if outdir.exists() and not outdir.is_dir():
         raise InputError(f"output directory {outdir}: exists and is not a directory")
     outputs = [outdir / name for name in OUTPUT_NAMES]
-    given = {p.resolve() for p in inputs}
-    for out in outputs:
-        if out.resolve() in given or any(out.exists() and p.exists() and out.samefile(p) for p in inputs):
-            raise InputError(f"refusing to overwrite input file {out}; choose another -o OUTDIR")
+    try:
+        given = {p.resolve() for p in inputs}
+        for out in outputs:
+            if out.resolve() in given or any(out.exists() and p.exists() and out.samefile(p) for p in inputs):
+                raise InputError(f"refusing to overwrite input file {out}; choose another -o OUTDIR")
+    except (RuntimeError, OSError) as exc:  # Path.resolve: "Symlink loop from ..." (RuntimeError before 3.13)
+        raise InputError(f"output directory {outdir}: cannot be resolved ({validate.quote(exc)})") from None
     return outputs
 
 
@@ -108,9 +115,11 @@ def write_reports(report: Report, cfg: Config, outputs: Sequence[Path], log_form
         json_path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise InputError(f"cannot create output directory {json_path.parent}: {exc.strerror or exc}") from None
-    write_json(report, json_path)
-    write_fallback_log(report, cfg, log_path, log_format)
-    write_html(report, cfg, html_path)
+    atomic.write_all([
+        (json_path, lambda p: write_json(report, p, int(cfg["report"]["max_host_details"]))),
+        (log_path, lambda p: write_fallback_log(report, cfg, p, log_format)),
+        (html_path, lambda p: write_html(report, cfg, p)),
+    ])
 
 
 class ProgressLine:
@@ -163,6 +172,8 @@ def checked_outputs(args: argparse.Namespace) -> list[Path]:
 def run_analyze(args: argparse.Namespace) -> int:
     outputs = checked_outputs(args)
     cfg = load_config(args.config)
+    if args.no_limits:
+        cfg["limits"]["enabled"] = False
     check_links(cfg["report"]["links"])
     if args.top is not None:
         cfg["report"]["top"] = max(args.top, 0)
@@ -175,9 +186,11 @@ def run_analyze(args: argparse.Namespace) -> int:
                                       progress=None if args.quiet or not sys.stderr.isatty() else progress)
         finally:
             progress.done()
-        write_reports(report, cfg, outputs, args.log_format)
-        if args.events is not None:
-            write_events(report, cfg, args.events)
+        with warnings.catch_warnings():  # the analysis' warnings are in the notes; writing has nothing to add
+            warnings.simplefilter("ignore")
+            write_reports(report, cfg, outputs, args.log_format)
+            if args.events is not None:
+                write_events(report, cfg, args.events)
         # leaving gc_paused freezes them: the exit need not scan them either
     if not args.quiet:
         sys.stdout.write(summary_text(report, cfg, outputs))
@@ -213,6 +226,16 @@ def fail(message: str) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in argv
+    in_main_thread = threading.current_thread() is threading.main_thread()
+    # SIGINT / SIGTERM unwind the stack: temporary files are removed on the way out
+    handlers = signals.raise_on_signals() if in_main_thread else {}
+    try:
+        return _main(argv, debug)
+    finally:
+        signals.restore(handlers)
+
+
+def _main(argv: list[str], debug: bool) -> int:
     try:
         args = build_parser().parse_args(argv)
         if args.command is None:
@@ -226,6 +249,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return fail(str(exc))
     except KeyboardInterrupt:
         return fail("interrupted")
+    except signals.Terminated:
+        return fail("terminated")
     except BrokenPipeError:  # stdout closed early (e.g. piped into head): nothing more to say
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error when Python flushes stdout
         return EXIT_ERROR

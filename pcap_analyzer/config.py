@@ -7,6 +7,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from . import validate
 from .errors import InputError
 
 Config = dict[str, Any]
@@ -19,6 +20,9 @@ def default_config() -> Config:
 
 def _overlay(base: Config, extra: Config, where: str) -> None:
     for key, value in extra.items():
+        if f"{where}{key}" in validate.MAP_TABLES and isinstance(value, dict):
+            base[key] = {**base.get(key, {}), **value}  # a map table: new keys welcome (checked by validate)
+            continue
         if key not in base:
             raise InputError(f"config: unknown setting '{where}{key}'")
         if isinstance(base[key], dict):
@@ -48,7 +52,12 @@ def load_config(path: str | Path | None = None) -> Config:
     try:
         user = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise InputError(f"config: {path} is not valid TOML: {exc}") from None
+        raise InputError(f"config: {path} is not valid TOML: {validate.quote(exc)}") from None
+    except RecursionError:
+        raise InputError(f"config: {path} nests arrays or tables too deeply") from None
     merged = copy.deepcopy(cfg)
     _overlay(merged, user, "")
+    problem = validate.config_problem(merged, cfg)
+    if problem:
+        raise InputError(f"config: {problem}")
     return merged

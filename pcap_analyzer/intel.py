@@ -8,11 +8,12 @@ from pathlib import Path
 
 from .domains import suffix_match
 from .errors import InputError
+from .prefixes import PrefixTable, network_text, parse_network
+from .validate import quote
 
 _DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?\.)+[a-z0-9-]{2,63}$")
 #: Zeek Intel::Type values we can match on flows; others (URL, EMAIL, FILE_HASH...) are skipped.
 ZEEK_TYPES = {"Intel::ADDR": "addr", "Intel::SUBNET": "subnet", "Intel::DOMAIN": "domain"}
-Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,9 +27,10 @@ class IntelEntry:
 @dataclass
 class Intel:
     ips: dict[str, IntelEntry] = field(default_factory=dict)
-    cidrs: list[tuple[Network, IntelEntry]] = field(default_factory=list)
+    cidrs: list[tuple[tuple[int, int, int], IntelEntry]] = field(default_factory=list)  # (prefixes.parse_network)
     domains: dict[str, IntelEntry] = field(default_factory=dict)
     skipped: int = 0  # Zeek rows of a type we do not match on
+    _table: PrefixTable[IntelEntry] | None = field(default=None, repr=False, compare=False)  # built from cidrs
 
     def __len__(self) -> int:
         return len(self.ips) + len(self.cidrs) + len(self.domains)
@@ -39,9 +41,11 @@ class Intel:
         except ValueError:
             return None
         hit = self.ips.get(str(addr))
-        if hit is not None:
+        if hit is not None or not self.cidrs:
             return hit
-        return next((e for net, e in self.cidrs if net.version == addr.version and addr in net), None)
+        if self._table is None:  # longest-prefix match, O(log n) per address (prefixes.py)
+            self._table = PrefixTable(self.cidrs)
+        return self._table.lookup(addr)
 
     def match_domain(self, name: str) -> IntelEntry | None:
         """The entry for ``name`` or for a domain it sits under (label boundary)."""
@@ -51,22 +55,22 @@ class Intel:
     def add(self, value: str, kind: str | None, source: str, desc: str, where: str) -> None:
         """Add one indicator; ``kind`` None means guess from the text (plain lists)."""
         value = value.strip()
-        if kind in (None, "addr", "subnet"):
-            try:
-                net = ipaddress.ip_network(value, strict=False)
-            except ValueError:
-                if kind is not None:
-                    raise InputError(f"{where}: '{value}' is not an IP address or subnet") from None
-            else:
+        self._table = None
+        if kind in ("addr", "subnet") or (kind is None and (value[:1].isdigit() or ":" in value)):
+            net = parse_network(value)
+            if net is None and kind is not None:
+                raise InputError(f"{where}: '{quote(value)}' is not an IP address or subnet")
+            if net is not None:
+                version, start, _ = net
                 if "/" not in value or kind == "addr":
-                    addr = str(net.network_address)
+                    addr = network_text(version, start, 32 if version == 4 else 128)
                     self.ips[addr] = IntelEntry(addr, "addr", source, desc)
                 else:
-                    self.cidrs.append((net, IntelEntry(str(net), "subnet", source, desc)))
+                    self.cidrs.append((net, IntelEntry(network_text(*net), "subnet", source, desc)))
                 return
         name = value.lower().rstrip(".")
         if not _DOMAIN.match(name):
-            raise InputError(f"{where}: '{value}' is not an IP address, CIDR or domain")
+            raise InputError(f"{where}: '{quote(value)}' is not an IP address, CIDR or domain")
         self.domains[name] = IntelEntry(name, "domain", source, desc)
 
 
@@ -87,7 +91,7 @@ def _zeek_rows(lines: list[str], path: str, intel: Intel) -> None:
         kind = ZEEK_TYPES.get(row["indicator_type"])
         if kind is None:
             if not row["indicator_type"].startswith("Intel::"):
-                raise InputError(f"intel: {path}:{number}: unknown indicator_type '{row['indicator_type']}'")
+                raise InputError(f"intel: {path}:{number}: unknown indicator_type '{quote(row['indicator_type'])}'")
             intel.skipped += 1
             continue
         meta = {k: ("" if v == "-" else v) for k, v in row.items()}

@@ -228,3 +228,24 @@ def annotate_all(flows: list[Flow], cfg: Config) -> None:
             flow.orig_measures = m
         else:
             flow.resp_measures = m
+    _annotate_later(flows, min_bytes, int(cfg["measures"]["batch_bytes"]))
+
+
+def _annotate_later(flows: list[Flow], min_bytes: int, batch_bytes: int) -> None:
+    """Fill orig_later_measures / resp_later_measures from the sample past the head (the active part of a flow that
+    idled first), for the few flows that have one."""
+    targets: list[tuple[Flow, bool]] = []
+    samples: list[bytes] = []
+    for flow in flows:
+        if not (flow.orig_later or flow.resp_later):
+            continue
+        flow.orig_later_measures = flow.resp_later_measures = None
+        for orig_side, data in ((True, flow.orig_later), (False, flow.resp_later)):
+            if len(data) >= min_bytes:
+                targets.append((flow, orig_side))
+                samples.append(data)
+    for (flow, orig_side), m in zip(targets, batch_measures(samples, batch_bytes)):
+        if orig_side:
+            flow.orig_later_measures = m
+        else:
+            flow.resp_later_measures = m

@@ -174,6 +174,10 @@ class Flow:
     datagram_ts: list[tuple[float, bool]] = field(default_factory=list)  # (ts, from_orig) per retained datagram
     # ICMP errors (unreachable etc.) that refer to this flow: (ts, reporter ip, type, code)
     icmp_errors: list[tuple[float, str, int, int]] = field(default_factory=list)
+    # A bounded sample of the payload past the retained head, spread over the rest of the flow's life (its pieces
+    # joined in flow order; flows/retain.py): what an idle-then-active channel carries once it is active.
+    orig_later: bytes = b""
+    resp_later: bytes = b""
     # Filled by dissect/
     service: str = ""  # "dns", "tls", "ssh", "http", "quic", "icmp", "" when unknown
     expected_service: str = ""  # what the responder port implies ("" when the port implies nothing)
@@ -188,6 +192,9 @@ class Flow:
     # Filled by measures
     orig_measures: ChannelMeasures | None = None
     resp_measures: ChannelMeasures | None = None
+    # the same measures of the sample past the head (orig_later / resp_later), None when too little was sampled
+    orig_later_measures: ChannelMeasures | None = None
+    resp_later_measures: ChannelMeasures | None = None
     # Filled by zeek/suricata merge
     zeek_uids: list[str] = field(default_factory=list)
     # Set when the retained payload is dropped after dissect + measures (pipeline compaction): whether each
@@ -202,7 +209,8 @@ class Flow:
     @property
     def retains_payload(self) -> bool:
         """Payload is retained now: a capture's flow before compaction (Zeek-log and compacted flows have none)."""
-        return bool(self.orig_sample or self.resp_sample or self.orig_datagrams or self.resp_datagrams)
+        return bool(self.orig_sample or self.resp_sample or self.orig_datagrams or self.resp_datagrams
+                    or self.orig_later or self.resp_later)
 
     @property
     def established(self) -> bool:
@@ -250,7 +258,8 @@ class HostReport:
     answers: dict[str, dict[str, Any]] = field(default_factory=dict)  # question -> {"answer": bool, "evidence": [...]}
     channels: list[dict[str, Any]] = field(default_factory=list)  # [{"primary": {...}, "fallback": {...}}]
     reasons: list[str] = field(default_factory=list)  # why this verdict, in words
-    same_pattern_hosts: list[str] = field(default_factory=list)
+    same_pattern_hosts: list[str] = field(default_factory=list)  # a capped sample (patterns.assign)
+    patterns: list[str] = field(default_factory=list)  # the shared patterns it shows (patterns.signature_text)
 
 
 @dataclass(slots=True)

@@ -12,11 +12,13 @@ payload) plus the payload of the flows still open: it grows with the flows, not 
 from __future__ import annotations
 
 import tempfile
+import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from . import containment, detect, digest, dissect, flows, intel, measures, reader, suricata, verdict, zeeklogs
+from . import (containment, detect, digest, dissect, flows, intel, measures, reader, suricata, validate, verdict,
+               zeeklogs)
 from .config import Config
 from .gcpause import gc_paused
 from .baseline.deviation import deviations, weigh
@@ -47,9 +49,12 @@ def analyze(
     The small inputs (intel, Zeek logs, EVE) are read first, so a bad one fails before the captures are read.
     With no capture, the flows come from the Zeek logs (sensor-only mode).
     """
-    with gc_paused():  # every step makes many small acyclic objects while all the flows are held (see gcpause)
-        return _analyze(captures, cfg, home, intel_path, zeek_dir, eve_path, run_suricata, workdir, progress,
-                        baseline_path)
+    with gc_paused(), warnings.catch_warnings(record=True) as caught:  # gc: see gcpause
+        warnings.simplefilter("default")  # each library warning once per place, into the notes, not on stderr
+        report = _analyze(captures, cfg, home, intel_path, zeek_dir, eve_path, run_suricata, workdir, progress,
+                          baseline_path)
+    report.notes += validate.warning_notes(caught)
+    return report
 
 
 def _analyze(captures: Sequence[Path], cfg: Config, home: HomeNet, intel_path: Path | None, zeek_dir: Path | None,
@@ -58,7 +63,8 @@ def _analyze(captures: Sequence[Path], cfg: Config, home: HomeNet, intel_path: P
     notes: list[str] = []
     intel_db = intel.load_intel(intel_path) if intel_path else None
     logs = zeeklogs.read_logs(zeek_dir) if zeek_dir else None
-    alerts = suricata.read_eve(eve_path) if eve_path else []
+    notes += logs.notes if logs is not None else []
+    alerts = suricata.read_eve(eve_path, notes, slim=True) if eve_path else []
 
     inputs, flow_list = flows_of(captures, logs, cfg, notes, progress)
     ctx = DetectContext(flow_list, home, cfg, intel_db)
@@ -71,6 +77,7 @@ def _analyze(captures: Sequence[Path], cfg: Config, home: HomeNet, intel_path: P
         alerts += suricata_alerts(captures, cfg, home, workdir, notes)
     if alerts:
         indicators += suricata.alert_indicators(alerts, flow_list, home, cfg)
+        alerts.clear()  # merged into indicators: 200,000 alerts need not wait for the reports
     if logs is not None:
         indicators += zeeklogs.zeek_indicators(logs, flow_list, home, cfg)
 
@@ -162,6 +169,8 @@ def compact(flow_list: list[Flow]) -> None:
             f.resp_sample = b""
             f.resp_datagrams.clear()
         f.datagram_ts.clear()
+        if f.orig_later or f.resp_later:  # never without a head: *_payload_seen is already set
+            f.orig_later = f.resp_later = b""
 
 
 def suricata_alerts(captures: Sequence[Path], cfg: Config, home: HomeNet, workdir: Path | None, notes: list[str]
@@ -174,6 +183,6 @@ def suricata_alerts(captures: Sequence[Path], cfg: Config, home: HomeNet, workdi
         notes.append("Suricata was requested but is not installed; the report has no Suricata alerts")
         return []
     if workdir is not None:
-        return suricata.read_eve(suricata.run_suricata(list(captures), workdir, cfg, home))
+        return suricata.read_eve(suricata.run_suricata(list(captures), workdir, cfg, home), notes, slim=True)
     with tempfile.TemporaryDirectory(prefix="fallback-hunt-suricata-") as tmp:
-        return suricata.read_eve(suricata.run_suricata(list(captures), Path(tmp), cfg, home))
+        return suricata.read_eve(suricata.run_suricata(list(captures), Path(tmp), cfg, home), notes, slim=True)

@@ -15,14 +15,12 @@ here: ``digest.py`` hashes the captures beside the reading.
 """
 from __future__ import annotations
 
-import gzip
 import mmap
 import os
 import struct
 import sys
 import tempfile
-import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from itertools import repeat
 from pathlib import Path
 from typing import BinaryIO, Callable, Iterator
@@ -32,10 +30,10 @@ import numpy as np
 from . import decode
 from .config import Config
 from .errors import InputError
+from .limits import GZIP_MAGIC, NONE as NO_LIMITS, Limits, gunzip, limits_of
 from .model import CaptureInfo, PacketBatch
 from .slowpath import SUPPORTED_LINKTYPES, RecordIndex, decode_records
 
-GZIP_MAGIC = b"\x1f\x8b"
 PCAPNG_MAGIC = b"\x0a\x0d\x0d\x0a"
 #: classic pcap magic (as read little-endian) -> (byte order of the file, nanosecond timestamps)
 PCAP_MAGICS = {
@@ -54,7 +52,7 @@ DEFAULT_TSRESOL = 6
 LINKTYPE_MASK = 0xFFFF
 #: Turns a chunk of records into a PacketBatch: ``decode.decode_chunk`` (vectorised) or ``decode_records`` (dpkt).
 Decoder = Callable[[np.ndarray, RecordIndex], PacketBatch]
-COPY_BUFFER = 1 << 20
+CHUNK_BYTES = 64 << 20  # file bytes per chunk at most (about: the size of the records walked so far decides)
 NATIVE_ORDER = "<" if sys.byteorder == "little" else ">"
 
 
@@ -85,18 +83,19 @@ def read_capture(path: str | Path, cfg: Config, info: CaptureInfo, *, fast: bool
     """
     path = Path(path)
     chunk, max_caplen = reader_settings(cfg)
-    mapped = map_file(path, info)
+    limits = limits_of(cfg)
+    mapped = map_file(path, info, limits)
     if mapped is None:
         raise InputError(f"{path}: empty file, not a capture")
     data = mapped.data
     decoder = decoder or (decode.decode_chunk if fast else decode_records)
     if bytes(data[:4]) == PCAPNG_MAGIC:
         pcapng_check(data, path)
-        return account(info, pcapng_batches(mapped, chunk, max_caplen, info, decoder))
+        return account(info, pcapng_batches(mapped, chunk, max_caplen, info, decoder), limits)
     header = pcap_header(data, path)
     if header.linktype not in SUPPORTED_LINKTYPES:
         info.warnings.append(unsupported_linktype(header.linktype))
-    return account(info, pcap_batches(mapped, header, chunk, max_caplen, info, decoder))
+    return account(info, pcap_batches(mapped, header, chunk, max_caplen, info, decoder), limits)
 
 
 def reader_settings(cfg: Config) -> tuple[int, int]:
@@ -127,13 +126,13 @@ class MappedFile:
             self._released = end
 
 
-def map_file(path: Path, info: CaptureInfo) -> MappedFile | None:
-    """Map the capture (decompressing gzip to a temporary file first); None when it is empty."""
+def map_file(path: Path, info: CaptureInfo, limits: Limits = NO_LIMITS) -> MappedFile | None:
+    """Map the capture (decompressing gzip to a temporary file first, within ``limits``); None when it is empty."""
     try:
         with path.open("rb") as fh:
             if fh.read(2) == GZIP_MAGIC:
                 fh.seek(0)
-                return map_gunzipped(fh, path, info)
+                return map_gunzipped(fh, path, info, limits)
         return map_nonempty(path)
     except IsADirectoryError:
         raise InputError(f"{path}: is a directory, not a capture") from None
@@ -145,18 +144,14 @@ def map_nonempty(path: str | Path) -> MappedFile | None:
     return MappedFile(path) if os.path.getsize(path) else None
 
 
-def map_gunzipped(fh: BinaryIO, path: Path, info: CaptureInfo) -> MappedFile | None:
-    """Decompress to a temporary file, map it, and remove the file (the mapping stays valid)."""
+def map_gunzipped(fh: BinaryIO, path: Path, info: CaptureInfo, limits: Limits = NO_LIMITS) -> MappedFile | None:
+    """Decompress to a temporary file (within ``limits``), map it, and remove the file (the mapping stays valid).
+    The file is removed however this ends: errors, Ctrl-C and SIGTERM (signals.py) unwind through ``finally``."""
     with tempfile.NamedTemporaryFile(prefix="fallback-hunt-", suffix=".pcap", delete=False) as tmp:
         try:
-            try:
-                with gzip.GzipFile(fileobj=fh) as gz:
-                    while block := gz.read1(COPY_BUFFER):  # read1: keep every block decoded before damage
-                        tmp.write(block)
-            except EOFError:
-                info.warnings.append("gzip stream is truncated; reading what was decompressed")
-            except (gzip.BadGzipFile, zlib.error) as exc:
-                raise InputError(f"{path}: corrupt gzip data ({exc})") from None
+            warning = gunzip(fh, tmp, limits, str(path))
+            if warning:
+                info.warnings.append(warning)
             tmp.flush()
             return map_nonempty(tmp.name)
         finally:
@@ -174,9 +169,23 @@ def pcap_header(data: np.ndarray, path: Path) -> PcapHeader:
     return PcapHeader(order, nano, snaplen, linktype & LINKTYPE_MASK)  # upper bits: FCS length and flags
 
 
-def account(info: CaptureInfo, batches: Iterator[PacketBatch]) -> Iterator[PacketBatch]:
-    """Count packets, fragments, non-IP rows and the time span in ``info`` as batches go by."""
+def first_rows(batch: PacketBatch, n: int) -> PacketBatch:
+    """The batch's first ``n`` rows (the same data buffer)."""
+    return PacketBatch(**{f.name: getattr(batch, f.name)[:n] for f in fields(batch) if f.name != "data"},
+                       data=batch.data)
+
+
+def account(info: CaptureInfo, batches: Iterator[PacketBatch], limits: Limits = NO_LIMITS
+            ) -> Iterator[PacketBatch]:
+    """Count packets, fragments, non-IP rows and the time span in ``info`` as batches go by; stop after
+    ``limits.max_records`` records (with a warning: the results are partial)."""
     for batch in batches:
+        room = limits.max_records - info.packets
+        if len(batch) > room:
+            batch = first_rows(batch, int(room))
+            info.warnings.append(f"reading stopped after {int(limits.max_records)} records: [limits] max_records "
+                                 "reached (partial results; --no-limits reads all)")
+            room = 0
         if len(batch):
             info.packets += len(batch)
             info.fragments += int(np.count_nonzero(batch.frag))
@@ -185,6 +194,8 @@ def account(info: CaptureInfo, batches: Iterator[PacketBatch]) -> Iterator[Packe
             info.first_ts = lo if info.first_ts is None else min(info.first_ts, lo)
             info.last_ts = hi if info.last_ts is None else max(info.last_ts, hi)
             yield batch
+        if room <= 0:
+            break
     if not info.packets and not info.warnings:
         info.warnings.append("the capture holds no packets")
 
@@ -193,15 +204,24 @@ def pcap_batches(mapped: MappedFile, header: PcapHeader, chunk: int, max_caplen:
                  decoder: Decoder) -> Iterator[PacketBatch]:
     data = mapped.data
     off = PCAP_FILE_HDR
+    limit = chunk_records(chunk, PCAP_REC_HDR + max(min(header.snaplen, max_caplen), 1))
     while True:
-        rec_offs, off, problem = walk_records(data, header, off, chunk, max_caplen)
+        start = off
+        rec_offs, off, problem = walk_records(data, header, off, limit, max_caplen)
         if len(rec_offs):
+            limit = chunk_records(chunk, (off - start) / len(rec_offs))
             yield decoder(data, pcap_index(data, header, rec_offs))
             mapped.release_before(off)
         if problem:
             return warn(info, problem)
         if off >= len(data):
             return
+
+
+def chunk_records(chunk: int, record_bytes: float) -> int:
+    """Records per chunk: ``chunk``, fewer when records are large, so a chunk spans about CHUNK_BYTES of the file
+    (what the mapping keeps resident: 65,536 records of 64 KB would be 4 GB of a 4 GB file in one chunk)."""
+    return int(min(chunk, max(CHUNK_BYTES // max(record_bytes, 1.0), 16)))
 
 
 def walk_records(data: np.ndarray, header: PcapHeader, off: int, limit: int,
@@ -314,7 +334,7 @@ def pcapng_batches(mapped: MappedFile, chunk: int, max_caplen: int, info: Captur
     records: list[tuple[int, int, int, float, int]] = []
     for record in pcapng_records(mapped.data, max_caplen, info):
         records.append(record)
-        if len(records) == chunk:
+        if len(records) == chunk or record[0] - records[0][0] > CHUNK_BYTES:  # large records: fewer per chunk
             yield decoder(mapped.data, pcapng_index(records))
             mapped.release_before(records[-1][0])
             records = []

@@ -12,7 +12,6 @@ them through ``$FALLBACK_HUNT_RULES`` (a directory), else ``<repo>/suricata_rule
 """
 from __future__ import annotations
 
-import gzip
 import json
 import os
 import shutil
@@ -25,6 +24,7 @@ from typing import Any
 
 from .community_id import ICMP, ICMP6, icmp_ports
 from .config import Config
+from . import limits, validate
 from .errors import InputError
 from .homenet import HomeNet
 from .model import INDICATOR_TYPES, Flow, Indicator
@@ -99,7 +99,7 @@ def run_suricata(captures: list[Path], workdir: Path, cfg: Config, home: HomeNet
         for i, capture in enumerate(captures):
             outdir = workdir / f"run-{i:03d}"
             outdir.mkdir(exist_ok=True)
-            _run_one(_plain_capture(Path(capture), outdir), outdir, cfg, home)
+            _run_one(_plain_capture(Path(capture), outdir, limits.limits_of(cfg)), outdir, cfg, home)
             eve = outdir / "eve.json"
             if eve.is_file():
                 with eve.open("rb") as src:
@@ -107,15 +107,16 @@ def run_suricata(captures: list[Path], workdir: Path, cfg: Config, home: HomeNet
     return merged
 
 
-def _plain_capture(capture: Path, outdir: Path) -> Path:
-    """Suricata reads pcap/pcapng but not gzip: unpack a .gz capture into ``outdir``.  Anything else is refused
-    here, because Suricata spends a minute retrying a file it cannot open before it gives up."""
+def _plain_capture(capture: Path, outdir: Path, within: limits.Limits = limits.NONE) -> Path:
+    """Suricata reads pcap/pcapng but not gzip: unpack a gzip capture (known by its magic bytes, as the analyzer
+    knows it, whatever its name) into ``outdir``, within the same limits.  Anything else is refused here, because
+    Suricata spends a minute retrying a file it cannot open before it gives up."""
     plain = capture
     try:
-        if capture.suffix == ".gz":
-            plain = outdir / capture.stem
-            with gzip.open(capture, "rb") as src, plain.open("wb") as dst:
-                shutil.copyfileobj(src, dst)
+        if limits.is_gzip(capture):
+            plain = outdir / (capture.stem if capture.suffix == ".gz" else f"{capture.name}.pcap")
+            with capture.open("rb") as src, plain.open("wb") as dst:
+                limits.gunzip(src, dst, within, f"suricata: {capture}")
         with plain.open("rb") as head:
             magic = head.read(4)
     except (OSError, EOFError) as exc:
@@ -141,44 +142,63 @@ def _run_one(capture: Path, outdir: Path, cfg: Config, home: HomeNet | None) -> 
 
 # ---- reading EVE ---------------------------------------------------------------------------------------------
 
-def read_eve(path: str | Path) -> list[dict[str, Any]]:
+def read_eve(path: str | Path, notes: list[str] | None = None, slim: bool = False) -> list[dict[str, Any]]:
     """The alert events of an EVE JSON file (one JSON object per line), read line by line.
 
-    Blank lines are skipped and a cut-off last line (no newline yet: a sensor still writing) is ignored; anything
-    else that is not a JSON object, or an alert without a signature id, is an InputError.
+    Blank lines are skipped and a cut-off last line (no newline yet: a sensor still writing) is ignored.  A line
+    that is not a JSON object, or an alert that fails the schema check (validate.eve_alert_problem: a missing or
+    non-integer signature_id, wrong-typed fields...), is skipped and counted; the counts go to ``notes`` (one
+    line).  A file with bad lines and no usable event at all is an InputError.  ``slim``: only the fields the
+    analysis reads (validate.slim_alert), for memory.
     """
     alerts = []
     events = 0
+    skipped = validate.Skipped()
+    first_bad = 0
     try:
-        with open(path, encoding="utf-8") as lines:
+        with open(path, encoding="utf-8", errors="surrogateescape") as lines:
             for number, line in enumerate(lines, 1):
                 if not line.strip():
                     continue
-                try:
-                    event = json.loads(line)
-                except json.JSONDecodeError:
-                    if events and not line.endswith("\n"):
-                        break
-                    raise InputError(f"eve: {path} line {number} is not JSON") from None
-                events += 1
-                if not isinstance(event, dict):
-                    raise InputError(f"eve: {path} line {number} is not a JSON object")
-                if event.get("event_type") != "alert":
+                problem, event = _eve_event(line)
+                if problem == "cut" and events and not line.endswith("\n"):
+                    break
+                if problem is None and isinstance(event, dict) and event.get("event_type") == "alert":
+                    problem = validate.eve_alert_problem(event)
+                if problem is not None:
+                    skipped["not JSON" if problem == "cut" else problem] += 1
+                    first_bad = first_bad or number
                     continue
-                if not isinstance(event.get("alert"), dict) or "signature_id" not in event["alert"]:
-                    raise InputError(f"eve: {path} line {number} is an alert without alert.signature_id")
-                alerts.append(event)
+                events += 1
+                if event.get("event_type") == "alert":
+                    alerts.append(validate.slim_alert(event) if slim else event)
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"eve: cannot read {path}: {getattr(exc, 'strerror', None) or exc}") from None
+    if skipped and not events:
+        raise InputError(f"eve: {path} has no EVE event (line {first_bad}: {skipped.most_common(1)[0][0]})")
+    if skipped and notes is not None:
+        notes.append(skipped.note(f"eve {path}"))
     return alerts
+
+
+def _eve_event(line: str) -> tuple[str | None, Any]:
+    """(problem or None, event) of one EVE line; "cut" when it is not JSON (maybe a last line being written)."""
+    try:
+        event = json.loads(line)
+    except (ValueError, RecursionError):  # not JSON, too deep, or a number beyond int's digit limit
+        return "cut", None
+    if not isinstance(event, dict):
+        return "not a JSON object", None
+    return None, event
 
 
 # ---- alerts -> indicators -------------------------------------------------------------------------------------
 
 def _meta(alert: dict[str, Any], key: str) -> str:
     """First value of a rule metadata key (EVE: alert.metadata = {key: [values]}), or ""."""
-    values = (alert["alert"].get("metadata") or {}).get(key) or [""]
-    return str(values[0])
+    meta = alert["alert"].get("metadata")
+    values = (meta.get(key) if isinstance(meta, dict) else None) or [""]
+    return str(values[0] if isinstance(values, list) else values)[:validate.QUOTE]
 
 
 def _timestamp(alert: dict[str, Any]) -> float:
@@ -257,11 +277,14 @@ def _sides(alert: dict[str, Any], flow: Flow | None, home: HomeNet) -> tuple[str
 
 def _domain(alert: dict[str, Any]) -> str:
     """The name the alert's transaction is about (DNS query, TLS SNI, HTTP host), when EVE logged one."""
-    dns = alert.get("dns") or {}
-    queries = dns.get("query") or dns.get("queries") or []
+    def part(key: str) -> dict[str, Any]:
+        value = alert.get(key)
+        return value if isinstance(value, dict) else {}  # EVE from elsewhere may have lists here
+
+    queries = part("dns").get("query") or part("dns").get("queries") or []
     if queries and isinstance(queries, list) and isinstance(queries[0], dict):
         return str(queries[0].get("rrname", ""))
-    return str((alert.get("tls") or {}).get("sni", "") or (alert.get("http") or {}).get("hostname", ""))
+    return str(part("tls").get("sni", "") or part("http").get("hostname", ""))
 
 
 def alert_indicators(alerts: Sequence[dict[str, Any]], flows: Sequence[Flow], home: HomeNet, cfg: Config

@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from typing import Any
 
+from . import patterns
 from .apps import is_policy_class
 from .config import Config
 from .detect.base import DetectContext, channel, family
@@ -124,6 +125,8 @@ def escalation_reasons(by_type: dict[str, list[Indicator]], cfg: Config) -> list
             reasons.append(f"DNS tunnel under {ind.peer} lasts: {queries} queries over {duration:.0f} s")
             break
     evasive = [ind for kind in vcfg["evasive"] for ind in by_type.get(kind, [])]
+    evasive += [ind for kind, items in by_type.items() if kind not in vcfg["evasive"] for ind in items
+                if any(ind.evidence.get(key) is True for key in vcfg["evasive_evidence"])]
     evasive_peers = set().union(*(_peers(ind) for ind in evasive)) if evasive else set()
     for ind in by_type.get("intel_match", []):
         if _peers(ind) & evasive_peers or any(set(ind.uids) & set(e.uids) for e in evasive):
@@ -153,6 +156,14 @@ def policy_tools(inds: list[Indicator], cfg: Config) -> list[str]:
     if not inds or not all(is_policy_class(c, cfg) for c in classes):
         return []
     return sorted(set(classes))
+
+
+def leads_only(by_type: dict[str, list[Indicator]], cfg: Config) -> bool:
+    """Every indicator is of a lead type (``verdict.lead_types``, e.g. a regular heartbeat: every app has some)
+    without evidence that makes it more (``verdict.lead_promote_evidence``, e.g. cleartext, a beacon that moved)."""
+    vcfg = cfg["verdict"]
+    return all(kind in vcfg["lead_types"] and not any(ind.evidence.get(key) for key in vcfg["lead_promote_evidence"]
+                                                      for ind in items) for kind, items in by_type.items())
 
 
 def _usage(flows: list[Flow]) -> Counter[str]:
@@ -203,6 +214,9 @@ def answers_for(host: str, by_type: dict[str, list[Indicator]], base: str, ctx: 
     resume_ev = [f"{p.get('attempts')} failed attempts on {p.get('peer')}:{p.get('port')}, then {f.get('attempts')} "
                  f"working on {f.get('peer')}:{f.get('port')}" for p, f in pairs]
     resume_ev += resumed_same_channel(host, index, ctx)
+    resume_ev += [f"beacon on {i.proto}/{i.port} {i.peer} every {i.evidence.get('median_interval')} s stopped, then "
+                  f"reappeared on {r.get('proto')}/{r.get('port')} {r.get('peer')} after {r.get('gap')} s"
+                  for i in by_type.get("beaconing", []) if isinstance(r := i.evidence.get("reappeared_on"), dict)]
     return {
         "nonstandard_ports": {"answer": bool(port_ev), "evidence": port_ev + ([base] if port_ev else [])},
         "protocol_switch": {"answer": bool(switch_ev), "evidence": switch_ev + ([base] if switch_ev else [])},
@@ -250,7 +264,8 @@ def build_hosts(indicators: list[Indicator], ctx: DetectContext) -> list[HostRep
         inds = sorted(by_host.get(host, []), key=lambda i: i.ts)
         by_type: dict[str, list[Indicator]] = defaultdict(list)
         for ind in inds:
-            by_type[ind.type].append(ind)
+            if ind.evidence.get("in_verdict", True):  # informational evidence (e.g. an internal beacon) is shown only
+                by_type[ind.type].append(ind)
         report = HostReport(ip=host, indicators=inds, score=score_of(by_type, ctx.cfg))
         escalate = escalation_reasons(by_type, ctx.cfg)
         tools = policy_tools(inds, ctx.cfg)
@@ -260,9 +275,11 @@ def build_hosts(indicators: list[Indicator], ctx: DetectContext) -> list[HostRep
                               f"{describe(items[0])}" for items in by_type.values()]
         elif escalate:
             report.verdict, report.reasons = "escalate", escalate
-        elif inds:
+        elif by_type and not leads_only(by_type, ctx.cfg):
             report.verdict = "investigate"
             report.reasons = [f"no fallback pattern, but {describe(items[0])}" for items in by_type.values()]
+        elif inds:
+            report.reasons = [f"no indicator for the verdict; informational: {describe(inds[0])}"]
         else:
             report.reasons = ["no indicator"]
         base = baseline(host, inds, index, capture_usage, ctx.cfg)
@@ -274,7 +291,5 @@ def build_hosts(indicators: list[Indicator], ctx: DetectContext) -> list[HostRep
                 report.channels.append(entry)
         reports.append(report)
     sigs = {r.ip: signatures(r.indicators) for r in reports if r.indicators}
-    for report in reports:
-        mine = sigs.get(report.ip, set())
-        report.same_pattern_hosts = sorted(h for h, s in sigs.items() if h != report.ip and mine & s)
+    patterns.assign(reports, sigs, int(ctx.cfg["report"]["max_same_pattern_hosts"]))
     return reports

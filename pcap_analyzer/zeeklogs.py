@@ -14,12 +14,11 @@ helpers below.
 from __future__ import annotations
 
 import csv
-import gzip
 import ipaddress
-import shutil
+import json
 import tempfile
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +28,9 @@ from zat.json_log_to_dataframe import JSONLogToDataFrame
 from zat.log_to_dataframe import LogToDataFrame
 
 from .config import Config, default_config
+from . import validate
 from .errors import InputError
+from .limits import NONE as NO_LIMITS, gunzip, is_gzip
 from .homenet import HomeNet
 from .model import INDICATOR_TYPES, DnsMessage, Flow, IcmpInfo, Indicator, TlsInfo
 
@@ -62,6 +63,7 @@ class ZeekLogs:
     notice: pd.DataFrame | None = None
     weird: pd.DataFrame | None = None
     fallback: pd.DataFrame | None = None
+    notes: list[str] = field(default_factory=list)  # lines skipped (validate.Skipped), for the report's notes
 
 
 # ---------------------------------------------------------------------------------------------------- reading
@@ -123,7 +125,35 @@ def _read_tsv(path: Path, wanted: list[str] | None) -> pd.DataFrame:
     return df
 
 
+def _json_objects(path: Path, tmp: Path) -> tuple[Path, validate.Skipped]:
+    """The JSON-object lines of a JSON log, copied to ``tmp`` (zat reads files); lines that are not JSON objects
+    (null, arrays, damage, nesting too deep) are skipped and counted."""
+    skipped = validate.Skipped()
+    kept = False
+    out = tmp / f"objects-{path.name}"
+    with path.open(encoding="utf-8", errors="surrogateescape") as src, out.open("w", encoding="utf-8",
+                                                                                errors="surrogateescape") as dst:
+        for line in src:
+            if not line.strip():
+                continue
+            try:
+                value = json.loads(line)
+            except (ValueError, RecursionError):
+                skipped["not JSON"] += 1
+                continue
+            if not isinstance(value, dict):
+                skipped["not a JSON object"] += 1
+                continue
+            dst.write(line if line.endswith("\n") else line + "\n")
+            kept = True
+    if skipped and not kept:
+        raise InputError(f"{path}: unreadable Zeek log: no line is a JSON object ({skipped.note('lines')})")
+    return out, skipped
+
+
 def _read_json(path: Path, wanted: list[str] | None) -> pd.DataFrame:
+    if not path.stat().st_size:
+        return pd.DataFrame(columns=wanted or [])
     df = JSONLogToDataFrame().create_dataframe(str(path), ts_index=False)
     if "ts" in df.columns:
         df["ts"] = _seconds(df["ts"])
@@ -142,10 +172,10 @@ def _decompressed(path: Path, tmp: Path) -> Path:
     """A .gz log decompressed into ``tmp`` (zat reads plain files only)."""
     out = tmp / path.name.removesuffix(".gz")
     try:
-        with gzip.open(path, "rb") as src, out.open("wb") as dst:
-            shutil.copyfileobj(src, dst)
-    except (OSError, EOFError) as exc:
-        raise InputError(f"{path}: cannot decompress: {exc}") from None
+        with path.open("rb") as src, out.open("wb") as dst:
+            gunzip(src, dst, NO_LIMITS, str(path))
+    except OSError as exc:
+        raise InputError(f"{path}: cannot decompress: {exc.strerror or exc}") from None
     return out
 
 
@@ -157,19 +187,25 @@ def _first_byte(path: Path) -> bytes:
 def read_log(path: Path, wanted: list[str] | None = None) -> pd.DataFrame:
     """One Zeek log (TSV or JSON lines, optionally gzip-compressed) as a DataFrame with Zeek's column names."""
     with tempfile.TemporaryDirectory(prefix="fallback-hunt-zeek-") as tmp:
-        plain = _decompressed(path, Path(tmp)) if path.name.endswith(".gz") else path
+        plain = _decompressed(path, Path(tmp)) if is_gzip(path) else path
         first = _first_byte(plain)
         try:
             if first == b"#":
                 return _read_tsv(plain, wanted)
-            if first == b"{":
-                return _read_json(plain, wanted)
+            if first in (b"{", b"["):  # JSON lines (some of them maybe null or arrays: skipped, counted)
+                objects, skipped = _json_objects(plain, Path(tmp))
+                frame = _read_json(objects, wanted)
+                if skipped:
+                    frame.attrs["skipped"] = skipped.note(f"zeek {path}")
+                return frame
             if first == b"":
                 return pd.DataFrame(columns=wanted or [])
         except InputError:
             raise
-        except (ValueError, TypeError, OSError, UnicodeDecodeError, pd.errors.ParserError) as exc:
-            raise InputError(f"{path}: unreadable Zeek log: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from None
+        except (ValueError, TypeError, IndexError, KeyError, OSError, UnicodeDecodeError,
+                pd.errors.ParserError) as exc:  # IndexError: pandas on a #fields line shorter than the rows (fuzzer)
+            raise InputError(f"{path}: unreadable Zeek log: "
+                             f"{validate.quote(str(exc).splitlines()[0]) if str(exc) else type(exc).__name__}") from None
     raise InputError(f"{path}: not a Zeek log (neither TSV with a #fields header nor JSON lines)")
 
 
@@ -196,6 +232,7 @@ def read_logs(directory: Path) -> ZeekLogs:
     found = False
     for name, wanted in COLUMNS.items():
         frames = [read_log(p, wanted) for p in _log_files(directory, name)]
+        logs.notes += [f.attrs["skipped"] for f in frames if "skipped" in f.attrs]
         if frames:
             found = True
             frame = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)

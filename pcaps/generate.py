@@ -284,10 +284,11 @@ class Capture:
         return t + rtt
 
     def tcp_session(self, t: float, cli: str, srv: str, dport: int, rtt: float,
-                    exchanges: list[tuple[bool, bytes]], close: str = "fin") -> float:
+                    exchanges: list[tuple[bool, bytes]], close: str = "fin", idle: list[float] | None = None) -> float:
         """Handshake, then each (from_client, message) as MSS-sized segments acked by the peer, then teardown.
 
-        ``close``: "fin" (client FIN, server FIN, client ACK) or "rst" (client RST). Returns the end time.
+        ``close``: "fin" (client FIN, server FIN, client ACK) or "rst" (client RST). ``idle``: seconds of silence
+        before each exchange (a long-lived channel). Returns the end time.
         """
         sport = self.ephemeral()
         seq = {True: self.rng.getrandbits(32), False: self.rng.getrandbits(32)}  # next seq per side (client=True)
@@ -305,8 +306,8 @@ class Capture:
             seq[from_cli] += len(payload)
 
         # Times are as seen by a sensor next to the client: the server's packets answer after a full RTT.
-        for from_cli, message in exchanges:
-            t += 0.001 if from_cli else rtt + self.rng.uniform(0.001, 0.02)
+        for i, (from_cli, message) in enumerate(exchanges):
+            t += (idle[i] if idle else 0.0) + (0.001 if from_cli else rtt + self.rng.uniform(0.001, 0.02))
             for i in range(0, len(message), MSS):
                 send(from_cli, "PA", message[i:i + MSS], t)
                 t += 0.0003
@@ -1217,6 +1218,125 @@ def pairing_scenarios() -> tuple[Scenario, ...]:
 
 
 SCENARIOS = SCENARIOS + pairing_scenarios()
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Beacons and long channels (issue 9): their own builders and table rows, added to SCENARIOS below
+# ---------------------------------------------------------------------------------------------------------------
+
+def build_idle_then_active(cap: Capture, v: Variant) -> None:
+    """One long TCP channel on an odd port: cleartext keepalives both ways every v.interval s (more than the
+    analyzer's head sample of either side), then v.beacons exchanges of random bytes a second apart (the tunnel carries data)."""
+    rng, exchanges, idle = cap.rng, [], []
+    for i in range(v.attempts):  # keepalives, both ways
+        ping = f"KA {i:05d} node={v.host} state=idle uptime={i * int(v.interval)} ".encode()
+        exchanges += [(True, ping.ljust(96, b".")), (False, f"KA-ACK {i:05d} ok ".encode().ljust(80, b"."))]
+        idle += [cap.jitter(v.interval, 0.05), 0.0]
+    for _ in range(v.beacons):
+        exchanges += [(True, rng.randbytes(rng.randint(400, 1400))), (False, rng.randbytes(rng.randint(200, 1400)))]
+        idle += [cap.jitter(1.0, 0.5), 0.0]
+    cap.tcp_session(v.t0, v.host, v.primary, v.primary_port, v.rtt, exchanges, idle=idle)
+
+
+def build_fast_reconnect(cap: Capture, v: Variant) -> None:
+    """A C2 loop that reconnects every ~v.interval s (under 5 s): working, then refused on its channel, then the same
+    loop on a backup address and port."""
+    t = v.t0
+    for _ in range(v.beacons):
+        cap.tls_session(t, v.host, v.primary, v.primary_port, v.rtt, "",
+                        [(True, cap.rng.randint(90, 140)), (False, cap.rng.randint(40, 80))])
+        t += cap.jitter(v.interval, 0.04)
+    for _ in range(v.attempts):
+        cap.tcp_refused(t, v.host, v.primary, v.primary_port, v.rtt)
+        t += cap.jitter(v.interval, 0.04)
+    for _ in range(v.beacons):
+        cap.tls_session(t, v.host, v.fallback, v.fallback_port, v.rtt, "",
+                        [(True, cap.rng.randint(90, 140)), (False, cap.rng.randint(40, 80))])
+        t += cap.jitter(v.interval, 0.04)
+
+
+def build_cleartext_heartbeat(cap: Capture, v: Variant) -> None:
+    """Short TCP connections every v.interval s on an odd port carrying a home-made text protocol."""
+    t = v.t0
+    for seq in range(v.beacons):
+        beat = f"HB|id={v.host.replace('.', '-')}|seq={seq}|os=win10|user=svc|st=idle|\r\n".encode()
+        reply = f"OK|seq={seq}|cmd=none|next={int(v.interval)}|\r\n".encode()
+        cap.tcp_session(t, v.host, v.primary, v.primary_port, v.rtt, [(True, beat), (False, reply)])
+        t += cap.jitter(v.interval, 0.05)
+
+
+def build_ntp_polling(cap: Capture, v: Variant) -> None:
+    """An NTP client polling its pool servers every v.interval s (RFC 5905 poll interval), after one lookup."""
+    servers = v.primary.split(",")
+    t = resolve(cap, v, v.t0, v.domain, servers)
+    sport = 123
+    for i in range(v.beacons):
+        for server in servers:
+            cap.udp(t, v.host, server, sport, 123, ntp_packet(cap.rng, False))
+            cap.udp(t + v.rtt, server, v.host, 123, sport, ntp_packet(cap.rng, True))
+        t += cap.jitter(v.interval, 0.02)
+
+
+def build_periodic_service(cap: Capture, v: Variant) -> None:
+    """An OS connectivity check (HTTP on 80, v.app == "http") or a push-service heartbeat (TLS on 443) every
+    v.interval s, to a name resolved first."""
+    t = resolve(cap, v, v.t0, v.domain, [v.primary])
+    for _ in range(v.beacons):
+        if v.app == "http":
+            request = http_request("GET", v.domain, "/connecttest.txt", "Microsoft NCSI")
+            cap.tcp_session(t, v.host, v.primary, 80, v.rtt, [(True, request),
+                                                             (False, http_response(b"Microsoft Connect Test",
+                                                                                   "text/plain"))])
+        else:
+            cap.tls_session(t, v.host, v.primary, 443, v.rtt, v.domain,
+                            [(True, cap.rng.randint(40, 60)), (False, cap.rng.randint(40, 60))])
+        t += cap.jitter(v.interval, 0.03)
+
+
+def beacon_scenarios() -> tuple[Scenario, ...]:
+    return (
+        # the analyzer flags it nonstandard_port_encrypted (tests/test_beacon_scenarios.py); the label lists no
+        # indicator, as Zeek has no payload entropy to see it with (like benign_vpn_udp)
+        Scenario("c2_idle_then_active", "one long TCP channel on an odd port idles with cleartext keepalives (more "
+                 "than the head sample), then carries random-looking data: measured on its active part",
+                 "investigate", (), CONFOUNDER_ABSENT, build_idle_then_active, {
+                     "a": Variant(241, T0 + 1_350_000, "10.15.0.15", "10.15.0.1", "198.51.100.241", primary_port=7443,
+                                  attempts=60, interval=20.0, beacons=40),
+                     "b": Variant(242, T0 + 1_440_000, "192.168.80.8", "192.168.80.1", "203.0.113.242",
+                                  primary_port=9001, attempts=80, interval=12.0, beacons=60, rtt=0.09)}),
+        Scenario("c2_fast_reconnect", "a C2 loop reconnecting every ~2 s over TLS without SNI is refused on its "
+                 "channel, then the same loop goes on to a backup address and port", "escalate",
+                 ("failed_then_fallback", "beaconing"), (), build_fast_reconnect, {
+                     "a": Variant(251, T0 + 1_530_000, "10.16.0.16", "10.16.0.1", "198.51.100.251", "198.51.100.252",
+                                  primary_port=443, fallback_port=8443, interval=2.0, beacons=20, attempts=6),
+                     "b": Variant(252, T0 + 1_620_000, "172.21.3.3", "172.21.0.1", "203.0.113.251", "192.0.2.252",
+                                  primary_port=443, fallback_port=4443, interval=1.5, beacons=30, attempts=8,
+                                  rtt=0.07)}),
+        Scenario("c2_cleartext_heartbeat", "short TCP connections at a regular interval on an odd port carrying a "
+                 "printable home-made protocol no dissector knows", "investigate", ("beaconing",),
+                 CONFOUNDER_ABSENT, build_cleartext_heartbeat, {
+                     "a": Variant(261, T0 + 1_710_000, "10.17.0.17", "10.17.0.1", "198.51.100.17", primary_port=7001,
+                                  interval=20.0, beacons=15),
+                     "b": Variant(262, T0 + 1_800_000, "192.168.90.9", "192.168.90.1", "203.0.113.19",
+                                  primary_port=31337, interval=45.0, beacons=10, rtt=0.12)}),
+        Scenario("benign_ntp_polling", "an NTP client polling two pool servers at its poll interval", "benign", (),
+                 ("beaconing", "failed_then_fallback", "protocol_switch"), build_ntp_polling, {
+                     "a": Variant(271, T0 + 1_890_000, "10.18.0.18", "10.18.0.1", "198.51.100.123,198.51.100.124",
+                                  domain="2.debian.pool.ntp.org", interval=64.0, beacons=12),
+                     "b": Variant(272, T0 + 1_980_000, "192.168.100.10", "192.168.100.1",
+                                  "203.0.113.123,192.0.2.124", domain="time.windows.com", interval=128.0, beacons=8,
+                                  rtt=0.03)}),
+        Scenario("benign_periodic_service", "an OS connectivity check (HTTP) or a push-service heartbeat (TLS) at a "
+                 "fixed interval to a known service name", "benign", (),
+                 ("beaconing", "failed_then_fallback", "protocol_switch"), build_periodic_service, {
+                     "a": Variant(281, T0 + 2_070_000, "10.19.0.19", "10.19.0.1", "198.51.100.81",
+                                  domain="www.msftconnecttest.com", app="http", interval=30.0, beacons=12),
+                     "b": Variant(282, T0 + 2_160_000, "192.168.110.11", "192.168.110.1", "203.0.113.82",
+                                  domain="client.wns.windows.com", interval=60.0, beacons=10, rtt=0.06)}),
+    )
+
+
+SCENARIOS += beacon_scenarios()
 
 
 def demo_office() -> list[tuple[Variant, Callable[[Capture, Variant], None], dict[str, object]]]:

@@ -105,15 +105,31 @@ def test_random_payload_needs_enough_bytes_and_randomness() -> None:
     assert not looks_random(make_flow("10.0.0.5", "198.51.100.1", 9999, orig_measures=tiny), cfg)
 
 
-def test_index_ties_addresses_to_names_through_cname_chains_and_pairs_lookups() -> None:
+def test_index_names_an_address_by_the_queried_name_only_and_pairs_lookups() -> None:
     answers = [("www.shop.example", "CNAME", "edge.cdn.example"), ("edge.cdn.example", "A", "198.51.100.7")]
     lookup = dns_flow("10.0.0.5", "10.0.0.1", 10.0, "www.shop.example", answers=answers)
     web = tls_flow("10.0.0.5", "198.51.100.7", ts=11.0)
     bare = tls_flow("10.0.0.5", "203.0.113.9", ts=12.0)
     index = get_index(context([lookup, web, bare]))
-    assert index.names_of_ip["198.51.100.7"] == {"www.shop.example", "edge.cdn.example"}
-    assert index.base_domains_for(web) == {"shop.example", "cdn.example"}
+    assert index.names_of_ip["198.51.100.7"] == {"www.shop.example"}  # the CNAME target is not an identity...
+    assert index.cnames_of_ip["198.51.100.7"] == {"edge.cdn.example"}  # ...only information
+    assert index.base_domains_for(web) == {"shop.example"}
     assert index.domain_of(bare) == ""
     (only,) = index.lookups["10.0.0.5"]
     assert (only.qname, only.rcode_name, only.addresses) == ("www.shop.example", "NOERROR", ["198.51.100.7"])
     assert index.hosts == ["10.0.0.1", "10.0.0.5"]  # the resolver is an internal host seen in a flow too
+
+
+def test_shared_cloud_zones_are_no_peer_identity() -> None:
+    tm = [("v10.events.data.msft.example", "CNAME", "onedsblobprdwus16.trafficmanager.net"),
+          ("onedsblobprdwus16.trafficmanager.net", "A", "198.51.100.8")]
+    lookups = [dns_flow("10.0.0.5", "10.0.0.1", 10.0, "v10.events.data.msft.example", answers=tm),
+               dns_flow("10.0.0.5", "10.0.0.1", 10.5, "trafficmanager.net",
+                        answers=[("trafficmanager.net", "A", "198.51.100.9")]),
+               dns_flow("10.0.0.5", "10.0.0.1", 11.0, "blob.store.example",
+                        answers=[("blob.store.example", "A", "198.51.100.10")])]
+    flows = [tls_flow("10.0.0.5", ip, ts=12.0) for ip in ("198.51.100.8", "198.51.100.9", "198.51.100.10")]
+    index = get_index(context(lookups + flows))
+    assert index.base_domains_for(flows[0]) == {"msft.example"}  # not trafficmanager.net (a CNAME target)
+    assert index.base_domains_for(flows[1]) == set()  # a public suffix (private section) names no one
+    assert index.base_domains_for(flows[2], frozenset({"store.example"})) == set()  # a configured shared apex

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from pcap_analyzer.domains import base_domain, multi_label_suffixes, suffix_match
+from pcap_analyzer.domains import base_domain, is_public_suffix, suffix_list, suffix_match
 
 
 @pytest.mark.parametrize("name, expected", [
@@ -17,15 +17,40 @@ from pcap_analyzer.domains import base_domain, multi_label_suffixes, suffix_matc
     ("co.uk", "co.uk"),
     ("x.y.co.example", "co.example"),  # "co" is only special under a listed suffix
     ("4.3.2.1.in-addr.arpa", "1.in-addr.arpa"),
+    # the private section: cloud, CDN and dynamic-DNS zones are split per tenant
+    ("a.b.tenant1.trafficmanager.net", "tenant1.trafficmanager.net"),
+    ("myhost.duckdns.org", "myhost.duckdns.org"),
+    ("x.example.cloudfront.net", "example.cloudfront.net"),
+    ("trafficmanager.net", "trafficmanager.net"),
 ])
 def test_base_domain(name, expected):
     assert base_domain(name) == expected
 
 
-def test_shipped_suffix_list():
-    suffixes = multi_label_suffixes()
-    assert {"co.uk", "com.au", "co.jp"} <= suffixes
-    assert all(s == s.lower() and "." in s and not s.endswith(".") for s in suffixes)
+def test_tenants_of_one_cloud_zone_are_different_domains():
+    assert base_domain("telemetry.tenant1.trafficmanager.net") != base_domain("time.tenant2.trafficmanager.net")
+    assert base_domain("a.tenant1.cloudapp.net") == base_domain("b.tenant1.cloudapp.net")
+
+
+def test_public_suffixes_name_no_one():
+    assert is_public_suffix("com") and is_public_suffix("co.uk")
+    assert is_public_suffix("trafficmanager.net") and is_public_suffix("duckdns.org")
+    assert not is_public_suffix("example.com") and not is_public_suffix("x.duckdns.org")
+    assert not is_public_suffix("")
+
+
+def test_bundled_list_is_offline_and_has_both_sections(monkeypatch):
+    import socket
+
+    def no_network(*args, **kwargs):
+        raise AssertionError("the suffix list must not touch the network")
+
+    monkeypatch.setattr(socket, "create_connection", no_network)
+    monkeypatch.setattr(socket, "getaddrinfo", no_network)
+    suffix_list.cache_clear()
+    psl = suffix_list()
+    assert psl.is_public("co.uk")  # ICANN section
+    assert psl.is_public("blob.core.windows.net")  # private section
 
 
 def test_suffix_match_label_boundary():

@@ -145,16 +145,42 @@ def test_read_eve_keeps_alerts_skips_blanks_and_a_cut_last_line(tmp_path: Path) 
 
 
 @pytest.mark.parametrize("content, message", [
-    ("{\"event_type\": \"alert\"\nnot json at all\n{}\n", "line 1 is not JSON"),
-    ("\n\nnot an EVE file", "line 3 is not JSON"),  # no event before it: not a cut-off last line
-    ("[1, 2]\n", "line 1 is not a JSON object"),
-    (json.dumps({"event_type": "alert", "alert": {}}) + "\n", "without alert.signature_id"),
+    ("{\"event_type\": \"alert\"\nnot json at all\n", "line 1: not JSON"),
+    ("\n\nnot an EVE file", "line 3: not JSON"),  # no event before it: not a cut-off last line
+    ("[1, 2]\n", "line 1: not a JSON object"),
+    (json.dumps({"event_type": "alert", "alert": {}}) + "\n", "missing or non-integer signature_id"),
 ])
-def test_read_eve_rejects_bad_lines(tmp_path: Path, content: str, message: str) -> None:
+def test_read_eve_refuses_a_file_without_any_event(tmp_path: Path, content: str, message: str) -> None:
     eve = tmp_path / "eve.json"
     eve.write_text(content)
     with pytest.raises(InputError, match=message):
         suricata.read_eve(eve)
+
+
+def _hostile(**changes: object) -> str:
+    event = json.loads(json.dumps(ALERT))
+    for key, value in changes.items():
+        target = event["alert"] if key in ("signature_id", "rev", "metadata") else event
+        target[key] = value
+    return json.dumps(event)
+
+
+def test_read_eve_skips_bad_lines_and_counts_them(tmp_path: Path) -> None:
+    """Every malformed line of issue 13 is skipped with a counted note; the good alerts are kept and merged."""
+    deep = "[" * 100_000 + "]" * 100_000
+    lines = [json.dumps(ALERT), "null", "[1, 2]", "not json", deep, _hostile(signature_id="x"),
+             _hostile(signature_id=[1]), _hostile(rev={"a": 1}), '{"event_type": "alert", "alert": {"signature_id": '
+             + "9" * 5000 + "}}", _hostile(metadata=["fallback_indicator"]), _hostile(metadata="x"),
+             _hostile(dns=[1, 2]), _hostile(tls=["a"]), _hostile(src_port="http"), json.dumps(ALERT)]
+    eve = write_lines(tmp_path / "eve.json", lines)
+    notes: list[str] = []
+    alerts = suricata.read_eve(eve, notes, slim=True)
+    assert len(alerts) == 6  # the two good ones and the four whose odd parts are only left out
+    (note,) = notes
+    assert "9 lines skipped" in note and "3 not JSON" in note and "2 not a JSON object" in note
+    assert "non-integer signature_id" in note and "non-integer rev" in note and "non-integer src_port" in note
+    inds = suricata.alert_indicators(alerts, [], HOME, CFG)
+    assert {i.type for i in inds} == {"nonstandard_port_encrypted"} and inds[0].evidence["count"] == 4
 
 
 def test_read_eve_rejects_unreadable_files(tmp_path: Path) -> None:

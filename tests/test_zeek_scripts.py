@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO
+from conftest import REPO, SHARED_PCAPS
 from pcap_analyzer.model import INDICATOR_TYPES
 from pcap_analyzer.report.zeeklog import FIELDS
 
@@ -24,7 +24,7 @@ PACKAGE = {p.name: p.read_text() for p in sorted(SCRIPTS.glob("*.zeek"))}
 ZEEK_ONLY_IN_ANALYZER = {"beaconing", "baseline_deviation"}  # indicators the Zeek package leaves to the analyzer
 
 #: Tables that are filled from an operator's file by the Input framework (never from traffic), so need no expiry.
-INPUT_TABLES = {"dyndns_suffixes"}
+INPUT_TABLES = {"dyndns_suffixes", "doh_resolver_entries"}
 
 
 def parse_errors(path: Path) -> list[str]:
@@ -152,3 +152,136 @@ def test_btest_suite_with_real_zeek() -> None:
     env = {**os.environ, "PATH": os.pathsep.join([str(Path(btest).parent), os.environ.get("PATH", "")])}
     result = subprocess.run([btest, "-d"], cwd=BTEST_DIR, capture_output=True, text=True, timeout=1800, env=env)
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+
+
+BENIGN_QUIET = BTEST_DIR / "Scripts" / "benign-quiet"
+FALLBACK_HEADER = ("#separator \\x09\n#path\tfallback\n#fields\tts\tuid\tcommunity_id\tid.orig_h\tid.orig_p\t"
+                   "id.resp_h\tid.resp_p\tindicator\tprimary\tfallback\tdetail\n")
+
+
+def run_benign_quiet(tmp_path: Path, rows: list[tuple[str, str]], *labels: str) -> subprocess.CompletedProcess:
+    """benign-quiet on a fallback.log holding one line per (originator, indicator) of *rows*."""
+    body = "".join(f"1700000000.0\tCx\t-\t{host}\t50000\t198.51.100.9\t443\t{ind}\tp\tf\td\n" for host, ind in rows)
+    (tmp_path / "fallback.log").write_text(FALLBACK_HEADER + body)
+    return subprocess.run([sys.executable, str(BENIGN_QUIET), str(tmp_path), *labels], capture_output=True,
+                          text=True, timeout=60)
+
+
+def test_benign_quiet_fails_on_a_pairing_line_of_any_host_without_labels(tmp_path: Path) -> None:
+    result = run_benign_quiet(tmp_path, [("192.168.2.4", "dynamic_dns"), ("192.168.2.4", "failed_then_fallback")])
+    assert result.returncode == 1
+    assert result.stdout == "192.168.2.4 failed_then_fallback p -> f\n"
+    assert run_benign_quiet(tmp_path, [("192.168.2.4", "nonstandard_port_encrypted")]).returncode == 0
+    (tmp_path / "fallback.log").unlink()
+    assert subprocess.run([sys.executable, str(BENIGN_QUIET), str(tmp_path)], timeout=60).returncode == 0
+
+
+@pytest.mark.parametrize("indicator", ["failed_then_fallback", "protocol_switch", "dns_tunnel", "icmp_tunnel"])
+def test_benign_quiet_with_labels_judges_only_hosts_not_escalated(tmp_path: Path, indicator: str) -> None:
+    labels = str(REPO / "pcaps" / "labels.json")
+    # demo_office: 192.168.10.21 is the escalated C2 host, 192.168.10.40 browses the web (benign).
+    assert run_benign_quiet(tmp_path, [("192.168.10.21", indicator)], labels, "demo_office.pcap").returncode == 0
+    noisy = run_benign_quiet(tmp_path, [("192.168.10.40", indicator)], labels, "demo_office.pcap")
+    assert noisy.returncode == 1 and noisy.stdout.startswith(f"192.168.10.40 {indicator} ")
+
+
+def test_app_ports_name_a_known_class_and_policy_classes_exist() -> None:
+    body = re.search(r"option app_ports: table\[port\] of string = \{(.*?)\n\t\};", PACKAGE["main.zeek"], re.S)
+    assert body
+    entries = re.findall(r'\[(\d+)/(tcp|udp)\] = "([a-z0-9-]+): [^"]+"', body.group(1))
+    assert len(entries) == body.group(1).count("] = ") >= 30
+    classes = {cls for _, _, cls in entries}
+    assert classes == {"conferencing", "gaming", "vpn", "remote-access", "p2p"}
+    policy = re.search(r"option policy_app_classes: set\[string\] = \{(.*?)\};",
+                       PACKAGE["nonstandard-port-encrypted.zeek"], re.S)
+    assert policy and set(re.findall(r'"([a-z0-9-]+)"', policy.group(1))) == {"vpn", "remote-access", "p2p"}
+
+
+def test_every_pairing_link_and_new_option_is_documented() -> None:
+    doc = (REPO / "docs" / "ZEEK.md").read_text()
+    links = set(re.findall(r'add why\["(\w+)"\]', PACKAGE["failed-then-fallback.zeek"]))
+    assert links >= {"dynamic_dns", "name_lineage", "same_client_fingerprint", "nonstandard_port", "hard_coded_ip"}
+    for link in links:
+        assert f"`{link}`" in doc, link
+    for name in re.findall(r"^\toption (\w+):", "".join(PACKAGE.values()), re.M):
+        assert name in doc, f"option {name} is not documented in docs/ZEEK.md"
+
+
+SIGNATURES = (SCRIPTS / "app-signatures.sig").read_text()
+
+
+def signature_blocks() -> dict[str, str]:
+    return dict(re.findall(r"^signature ([\w-]+) \{\n(.*?)^\}", SIGNATURES, re.M | re.S))
+
+
+def test_app_signatures_are_loaded_silenced_and_name_a_class() -> None:
+    blocks = signature_blocks()
+    assert "@load-sigs ./app-signatures.sig" in PACKAGE["nonstandard-port-encrypted.zeek"]
+    with_event = {name for name, body in blocks.items() if "event " in body}
+    silenced = set(re.findall(r'\["(fallback-app-[\w-]+)"\] = Signatures::SIG_IGNORE', PACKAGE["nonstandard-port-encrypted.zeek"]))
+    assert with_event and with_event == silenced  # their matches name applications, they raise no alarm
+    for name, body in blocks.items():
+        assert name.startswith("fallback-app-")
+        for other in re.findall(r"requires-reverse-signature ([\w-]+)", body):
+            assert other in blocks
+        for text in re.findall(r'event "([^"]+)"', body):
+            assert text.split(":")[0] in {"vpn", "remote-access", "p2p", "conferencing", "gaming"}
+
+
+def zeek_payload_regex(body: str) -> re.Pattern[bytes]:
+    """The payload pattern of a signature as a Python bytes regex (the signatures use only \\xNN and classes)."""
+    pattern = re.search(r"payload /(.*)/", body).group(1)
+    return re.compile(pattern.encode().decode("unicode_escape").encode("latin-1"), re.S)
+
+
+@pytest.mark.skipif(shutil.which("tshark") is None, reason="tshark not installed")
+@pytest.mark.skipif(not (SHARED_PCAPS / "apps" / "ndpi-openvpn.pcap").exists(), reason="shared captures absent")
+def test_openvpn_signature_pair_matches_real_openvpn_over_tcp_443() -> None:
+    blocks = signature_blocks()
+    client = zeek_payload_regex(blocks["fallback-app-openvpn-tcp-client"])
+    server = zeek_payload_regex(blocks["fallback-app-openvpn-tcp"])
+    out = subprocess.run(["tshark", "-r", str(SHARED_PCAPS / "apps" / "ndpi-openvpn.pcap"), "-Y",
+                          "tcp.port == 443 && tcp.len > 0", "-T", "fields", "-e", "tcp.stream", "-e", "tcp.dstport",
+                          "-e", "tcp.payload"], capture_output=True, text=True, timeout=120, check=True).stdout
+    first: dict[tuple[str, bool], bytes] = {}
+    for line in out.splitlines():
+        stream, dport, payload = line.split("\t")
+        first.setdefault((stream, dport == "443"), bytes.fromhex(payload.replace(":", "")))
+    streams = {s for s, _ in first}
+    assert len(streams) == 2  # the two OpenVPN sessions that the package reported as unidentified on 443
+    for s in streams:
+        assert client.match(first[s, True]) and server.match(first[s, False])
+        assert not client.match(first[s, False]) and not server.match(first[s, True])
+    # TLS on 443 does not look like OpenVPN in either direction.
+    hello = bytes.fromhex("16030100f4010000f00303")
+    assert not client.match(hello) and not server.match(hello)
+
+
+def test_scenario_btests_and_baselines_are_the_projection_of_the_labels() -> None:
+    """Every scenario of pcaps/labels.json has a btest whose baseline is exactly what a package meeting the labels
+    prints (Scripts/label-baselines; `--write` adds the btests of new scenarios)."""
+    result = subprocess.run([sys.executable, str(BTEST_DIR / "Scripts" / "label-baselines")], capture_output=True,
+                            text=True, timeout=60)
+    assert result.returncode == 0, result.stdout
+
+
+def test_label_baselines_writes_what_is_missing_and_flags_a_wrong_baseline(tmp_path: Path) -> None:
+    import json
+
+    suite = tmp_path / "zeek"
+    shutil.copytree(BTEST_DIR / "Scripts", suite / "Scripts")
+    (suite / "tests" / "scenarios").mkdir(parents=True)
+    labels = json.loads((REPO / "pcaps" / "labels.json").read_text())
+    labels["captures"] = {k: v for k, v in labels["captures"].items() if k.startswith("demo_office")}
+    (tmp_path / "labels.json").write_text(json.dumps(labels))
+    script = [sys.executable, str(suite / "Scripts" / "label-baselines"), str(tmp_path / "labels.json")]
+    assert subprocess.run(script, capture_output=True, timeout=60).returncode == 1
+    assert subprocess.run([*script, "--write"], capture_output=True, timeout=60).returncode == 0
+    written = (suite / "Baseline" / "tests.scenarios.demo_office" / "demo_office.out").read_text()
+    assert written == (BTEST_DIR / "Baseline" / "tests.scenarios.demo_office" / "demo_office.out").read_text()
+    assert "run-scenario demo_office.pcap" in (suite / "tests" / "scenarios" / "demo_office.zeek").read_text()
+    assert subprocess.run(script, capture_output=True, timeout=60).returncode == 0
+    (suite / "Baseline" / "tests.scenarios.demo_office" / "demo_office.out").write_text(
+        written.replace("fallback.log=no notice.log=no", "fallback.log=yes notice.log=yes", 1))
+    wrong = subprocess.run(script, capture_output=True, text=True, timeout=60)
+    assert wrong.returncode == 1 and "differs from the labels" in wrong.stdout

@@ -225,7 +225,8 @@ def test_bad_directory_is_one_line_input_error(tmp_path: Path, setup, message: s
 @pytest.mark.parametrize(("name", "content", "message"), [
     ("conn.log", b"hello world\n", "not a Zeek log"),
     ("conn.log", b"#separator \\x09\n#path\tconn\n1\t2\n", "without a #fields header"),  # zat would loop forever
-    ("conn.log.gz", b"not gzip at all", "cannot decompress"),
+    ("conn.log.gz", b"not gzip at all", "not a Zeek log"),  # gzip is known by its magic bytes, not the name
+    ("conn.log.gz", b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03" + b"\xff" * 64, "corrupt gzip data"),
     ("conn.log", b'{"ts": "2024-01-01T00:00:00Z", "uid": "C1"}\n', "unreadable Zeek log"),
     ("conn.log", b'{"ts": 1.0, "uid": \n', "unreadable Zeek log"),
 ])
@@ -325,3 +326,14 @@ def test_protocol_detector_notice_of_a_real_capture_joins_its_flow() -> None:
 def test_without_findings_there_are_no_indicators(tmp_path: Path) -> None:
     write_tsv(tmp_path / "conn.log", "conn", [("ts", "time"), ("uid", "string")], [["1700000000.0", "C1"]])
     assert zeeklogs.zeek_indicators(zeeklogs.read_logs(tmp_path), [], HOME, CFG) == []
+
+
+def test_json_lines_that_are_not_objects_are_skipped_and_counted(tmp_path: Path) -> None:
+    """issue 13: a JSON log line that is null, an array, damaged or nested too deep is skipped with a count."""
+    good = '{"ts": 1700000000.5, "uid": "C1", "id.orig_h": "10.0.0.1", "id.orig_p": 1, "id.resp_h": "1.1.1.1", ' \
+           '"id.resp_p": 53, "proto": "udp"}'
+    (tmp_path / "conn.log").write_text("\n".join([good, "null", "[1, 2]", "{broken", "[" * 100_000, good]) + "\n")
+    logs = zeeklogs.read_logs(tmp_path)
+    assert len(logs.conn) == 2
+    (note,) = logs.notes
+    assert "4 lines skipped" in note and "2 not JSON" in note and "2 not a JSON object" in note

@@ -4,6 +4,7 @@
 @load ./main
 @load ./failed-then-fallback
 @load ./dynamic-dns
+@load ./doh-resolvers
 @load ./nonstandard-port-encrypted
 @load ./protocol-port-mismatch
 @load ./protocol-switch

@@ -166,5 +166,6 @@ event FallbackChannels::dns_query_seen(a: Attempt, domain: string,
 	    "%d queries, %d suspicious, %d unique subdomains (last qtype %d)",
 	    agg$queries, agg$suspicious, |agg$subdomains|, qtype)));
 	# The tunnel is a working channel for failed_then_fallback.
+	a$tags = set("dns_tunnel");
 	event FallbackChannels::attempt_seen(a);
 	}

@@ -58,17 +58,7 @@ event Input::end_of_data(name: string, source: string)
 ## The listed provider suffix *name* falls under, "" if none.
 function dyndns_provider(name: string): string
 	{
-	local rest = to_lower(name);
-	while ( rest != "" )
-		{
-		if ( rest in dyndns_suffixes )
-			return rest;
-		local dot = strstr(rest, ".");
-		if ( dot == 0 )
-			break;
-		rest = sub_bytes(rest, dot + 1, |rest|);
-		}
-	return "";
+	return listed_suffix(name, dyndns_suffixes);
 	}
 
 event dns_request(c: connection, msg: dns_msg, query: string, qtype: count,

@@ -1,6 +1,18 @@
-##! failed_then_fallback: an originator fails to reach one channel (TCP S0,
-##! REJ, RSTR/RSTOS0 without data, ICMP unreachable, NXDOMAIN/SERVFAIL) and
-##! soon after works over another port, protocol or peer.
+##! failed_then_fallback: an originator fails to reach one channel and soon
+##! after works over another channel that is plausibly the same software's
+##! next attempt.
+##!
+##! Failures: TCP S0, REJ, RSTR/RSTOS0 without data, a reset right after the
+##! client spoke (a ClientHello), a fatal TLS alert from the server, a proxy
+##! refusing CONNECT (403/407), ICMP/ICMPv6 unreachable (administratively
+##! prohibited included), NXDOMAIN/SERVFAIL, and names answered with a
+##! sinkhole address.
+##!
+##! Pairing is causal: the fallback starts after the failure, within
+##! :zeek:see:`FallbackChannels::fallback_window`, and is linked to it (see
+##! ``links``). Internal services, unanswered datagrams to unregistered UDP
+##! ports (calls, games, P2P) and multi-port probe bursts are no primaries.
+##! A failed channel pairs with one fallback and is reported once.
 ##!
 ##! Workers share attempts with the node that owns the originator (a proxy
 ##! chosen by HRW hashing in a cluster, the only node standalone); that node
@@ -8,7 +20,12 @@
 ##! working attempts in both orders, so arrival order does not matter.
 
 @load base/protocols/dns
+@load base/protocols/http
+@load base/protocols/ssl
 @load ./main
+@load ./dynamic-dns
+@load ./dns-tunnel
+@load ./doh-resolvers
 
 module FallbackChannels;
 
@@ -30,7 +47,8 @@ export {
 	## DNS response codes that make a lookup a failed attempt.
 	option failed_rcodes: table[count] of string = {
 		[2] = "SERVFAIL",
-		[3] = "NXDOMAIN"
+		[3] = "NXDOMAIN",
+		[5] = "REFUSED"
 	};
 
 	## Failed lookups of names under these suffixes are not failed attempts:
@@ -46,6 +64,87 @@ export {
 		"internal"
 	};
 
+	## Whether failures of peers in :zeek:see:`FallbackChannels::internal_nets`
+	## (a PBX, a printer, an internal registrar) can be C2 primaries.
+	option internal_primaries: bool = F;
+
+	## Failures to this many distinct ports of one responder within
+	## :zeek:see:`FallbackChannels::probe_burst_window` are a probe burst (a
+	## NAT-type test, a port scan), not the failure of one channel.
+	option probe_burst_ports: count = 3;
+
+	## See :zeek:see:`FallbackChannels::probe_burst_ports`.
+	option probe_burst_window: interval = 30secs;
+
+	## HTTP status codes with which a proxy refuses a ``CONNECT``.
+	option proxy_refusal_codes: set[count] = {
+		403,
+		407
+	};
+
+	## A DNS answer in these networks means the name was sinkholed (a
+	## failed attempt to reach it).
+	## (Add the block-page addresses of your DNS filter.)
+	option sinkhole_nets: set[subnet] = {
+		0.0.0.0/32,
+		127.0.0.0/8,
+		[::]/128,
+		[::1]/128,
+		# Cisco Umbrella / OpenDNS block pages.
+		146.112.61.104/29
+	};
+
+	## A burst of at least this many distinct failed (NXDOMAIN), random
+	## looking names within :zeek:see:`FallbackChannels::dga_window`, then a
+	## name of the same shape that resolves and is used, is a
+	## domain-generation fallback (``dga_burst``).
+	option dga_min_names: count = 8;
+
+	## See :zeek:see:`FallbackChannels::dga_min_names`.
+	option dga_window: interval = 1min;
+
+	## A registered-domain label looks generated when it is this long or
+	## longer, letters and digits only, with at least
+	## :zeek:see:`FallbackChannels::dga_min_entropy` bits per character.
+	option dga_min_label: count = 8;
+
+	## See :zeek:see:`FallbackChannels::dga_min_label`.
+	option dga_min_entropy: double = 2.8;
+
+	## Second-level labels under which two-letter country codes delegate
+	## names (``example.co.uk``): the registered domain then has three labels.
+	option public_second_levels: set[string] = {
+		"co",
+		"com",
+		"net",
+		"org",
+		"gov",
+		"edu",
+		"ac",
+		"or",
+		"ne",
+		"go"
+	};
+
+	## A client fingerprint links a failure to a fallback only when the
+	## originator used it with at most this many peers in its history (a
+	## browser's fingerprint, seen with every site, links nothing).
+	option max_fingerprint_peers: count = 2;
+
+	## Links that make the pairing high confidence; the others (the fallback
+	## is merely odd: a non-standard port, a bare IP, a protocol on a port
+	## that implies another) make it medium.
+	option strong_links: set[string] = {
+		"name_lineage",
+		"same_client_fingerprint",
+		"dynamic_dns",
+		"doh_takeover",
+		"dga_burst",
+		"dns_tunnel",
+		"icmp_tunnel",
+		"intel_match"
+	};
+
 	## Raised on the node owning *orig* when a worker saw *name* resolve to *a*.
 	global name_resolved: event(orig: addr, a: addr, name: string);
 }
@@ -56,14 +155,27 @@ global attempts: table[addr] of vector of Attempt &read_expire=state_timeout;
 # (originator, address) -> the DNS name the originator resolved it from.
 global names: table[addr, addr] of string &create_expire=state_timeout;
 
+# "originator|channel" of failures already paired with a fallback.
+global paired: set[string] &create_expire=report_interval;
+
+## Whether the attempt is a failed name (lookup failed or sinkholed).
+function name_failure(a: Attempt): bool
+	{
+	return a$failure == "NXDOMAIN"
+	    || a$failure == "SERVFAIL"
+	    || a$failure == "REFUSED"
+	    || a$failure == "sinkholed";
+	}
+
 ## The channel an attempt used: the DNS name (or peer address) and port
 ## number, without transport, so QUIC and TLS to one service are one channel.
 function channel_of(a: Attempt): string
 	{
 	local peer = a$domain != "" ? a$domain : cat(a$id$resp_h);
-	if ( a$failure == "NXDOMAIN" || a$failure == "SERVFAIL" )
+	if ( name_failure(a) )
 		return peer;
-	return fmt("%s:%d", peer, port_to_count(a$id$resp_p));
+	local p = a$target_port > 0 ? a$target_port : port_to_count(a$id$resp_p);
+	return fmt("%s:%d", peer, p);
 	}
 
 function describe(a: Attempt): string
@@ -73,8 +185,136 @@ function describe(a: Attempt): string
 	return a$failure != "" ? fmt("%s %s", text, a$failure) : text;
 	}
 
-## Report *ok* as the fallback of *fail* when timing, channels and the
-## number of failed attempts say so.
+## The registered domain of *name*: its last two labels, three under a
+## country code's public second level (``example.co.uk``).
+function registered_domain(name: string): string
+	{
+	local labels = split_string(to_lower(name), /\./);
+	local n = |labels|;
+	if ( n < 3 )
+		return to_lower(name);
+	if ( |labels[n - 1]| == 2 && labels[n - 2] in public_second_levels )
+		return join_string_vec(labels[n - 3 :], ".");
+	return join_string_vec(labels[n - 2 :], ".");
+	}
+
+## Name lineage: *backup* is another registered domain than the failed
+## *failed* with the same second-level label (``c2.example.com`` ->
+## ``c2.example.net``), or the same label once its digits are removed, both
+## carrying digits (``upd1-cdn.com`` -> ``upd7-cdn.org``). Names under one
+## registered domain are one organisation's, not a backup.
+function name_lineage(failed: string, backup: string): bool
+	{
+	if ( failed == "" || backup == "" )
+		return F;
+	local rf = registered_domain(failed);
+	local rb = registered_domain(backup);
+	if ( rf == rb )
+		return F;
+	local lf = split_string1(rf, /\./)[0];
+	local lb = split_string1(rb, /\./)[0];
+	if ( lf == lb )
+		return T;
+	local sf = gsub(lf, /[0-9]+/, "");
+	return /[0-9]/ in lf
+	    && /[0-9]/ in lb
+	    && sf != ""
+	    && sf == gsub(lb, /[0-9]+/, "");
+	}
+
+function time_apart(a: time, b: time): interval
+	{
+	return a > b ? a - b : b - a;
+	}
+
+## Whether the failure *fail* can be a C2 primary at all.
+function primary_candidate(fail: Attempt, history: vector of Attempt): bool
+	{
+	if ( name_failure(fail) )
+		return ! Site::is_local_name(fail$domain);
+	# A refused proxy request: the peer is the requested host, not the proxy.
+	if ( fail$target_port > 0 )
+		return T;
+	if ( ! internal_primaries && is_internal(fail$id$resp_h) )
+		return F;
+	# Unanswered datagrams to a port no analyzer registers are calls,
+	# games and P2P probing their peers (ICE), not a channel that died.
+	if ( fail$proto == udp && fail$id$resp_p !in likely_server_ports )
+		return F;
+	local probed: set[port] = set();
+	for ( _, a in history )
+		if ( a$failure != ""
+		    && ! name_failure(a)
+		    && a$id$resp_h == fail$id$resp_h
+		    && time_apart(a$ts, fail$ts) <= probe_burst_window )
+			add probed[a$id$resp_p];
+	return |probed| < probe_burst_ports;
+	}
+
+## Whether *a* is DNS failing by policy: a REFUSED answer, or a resolver's
+## port that could not be reached.
+function dns_policy_failure(a: Attempt): bool
+	{
+	return a$failure == "REFUSED"
+	    || ( ! name_failure(a) && port_to_count(a$id$resp_p) == 53 );
+	}
+
+## Distinct peers (names, else addresses: a proxy's clients reach many
+## names through one address) the originator used client fingerprint *fp*
+## with.
+function fingerprint_peers(fp: string, history: vector of Attempt): count
+	{
+	local peers: set[string] = set();
+	for ( _, a in history )
+		if ( a$client_fp == fp )
+			add peers[a$domain != "" ? a$domain : cat(a$id$resp_h)];
+	return |peers|;
+	}
+
+## Why *ok* is linked to the failed channel of *fail* (empty: it is not, and
+## is no fallback). *fp* is a client fingerprint seen on the failed channel.
+function links(fail: Attempt, fp: string, ok: Attempt, history: vector of
+    Attempt): set[string]
+	{
+	local why: set[string] = set();
+	for ( t in ok$tags )
+		add why[t];
+	local name = ok$domain != "" ? ok$domain : ok$sni;
+	local provider = name != "" ? dyndns_provider(name) : "";
+	if ( provider != "" && provider != to_lower(name) )
+		add why["dynamic_dns"];
+	if ( name_lineage(fail$domain, name) )
+		add why["name_lineage"];
+	if ( dns_policy_failure(fail)
+	    && ok$proto == tcp
+	    && ( ok$id$resp_p == 443/tcp || ok$id$resp_p == 853/tcp )
+	    && doh_resolver(name, ok$id$resp_h) )
+		add why["doh_takeover"];
+	if ( fp != ""
+	    && fp == ok$client_fp
+	    && fingerprint_peers(fp, history) <= max_fingerprint_peers )
+		add why["same_client_fingerprint"];
+	# Direct TCP to an outside peer (UDP media, VPN and P2P ports are
+	# the applications' own). After a resolver could not be reached only
+	# the links above count: what follows is DNS over another path.
+	if ( ok$proto != tcp
+	    || is_internal(ok$id$resp_h)
+	    || ok$target_port > 0
+	    || ( ! name_failure(fail) && port_to_count(fail$id$resp_p) == 53 ) )
+		return why;
+	if ( ! customary_port(ok$id$resp_p) )
+		add why["nonstandard_port"];
+	# A hard-coded address (another one: the same server on a customary
+	# port is its other service) after the primary's address or name died.
+	if ( name == ""
+	    && ok$id$resp_h != fail$id$resp_h
+	    && ( fail$domain == "" || name_failure(fail) ) )
+		add why["hard_coded_ip"];
+	return why;
+	}
+
+## Report *ok* as the fallback of *fail* when order, window, number of
+## failed attempts and a link say so.
 function consider(fail: Attempt, ok: Attempt, history: vector of Attempt)
 	{
 	if ( ok$ts < fail$ts || ok$ts - fail$ts > fallback_window )
@@ -82,11 +322,18 @@ function consider(fail: Attempt, ok: Attempt, history: vector of Attempt)
 	local primary = channel_of(fail);
 	if ( primary == channel_of(ok) )
 		return;
+	local key = cat(fail$id$orig_h, "|", primary);
+	if ( key in paired || ! primary_candidate(fail, history) )
+		return;
 
 	local n = 0;
+	local kinds: set[string] = set();
+	local fp = "";
 	# The earliest failure on the channel names it, so the different ways
-	# one channel failed (S0, then ICMP unreachable) make one finding.
+	# one channel failed (S0, then ICMP unreachable) make one finding. Only
+	# failures that started before the fallback count.
 	local earliest = fail;
+	local latest = fail;
 	for ( _, a in history )
 		if ( a$failure != ""
 		    && channel_of(a) == primary
@@ -94,19 +341,92 @@ function consider(fail: Attempt, ok: Attempt, history: vector of Attempt)
 		    && ok$ts - a$ts <= fallback_window )
 			{
 			n += a$attempts;
+			add kinds[a$failure];
+			if ( a$client_fp != "" )
+				fp = a$client_fp;
 			if ( a$ts < earliest$ts )
 				earliest = a;
+			if ( a$ts > latest$ts )
+				latest = a;
 			}
 	local first = earliest$ts;
 	if ( n < min_failed_attempts || ok$ts - first < min_fallback_delay )
 		return;
+	local why = links(earliest, fp, ok, history);
+	if ( |why| == 0 )
+		return;
 
+	add paired[key];
+	local confidence = "medium";
+	for ( w in why )
+		if ( w in strong_links )
+			confidence = "high";
 	report(Finding($ts=ok$ts, $uid=ok$uid, $id=ok$id,
 	    $community_id=ok$community_id, $indicator="failed_then_fallback",
 	    $note=Failed_Then_Fallback, $primary=describe(earliest),
-	    $fallback=describe(ok), $detail=fmt(
-	    "%d failed attempts to %s, then %s after %.1fs", n, primary,
-	    channel_of(ok), interval_to_double(ok$ts - first))));
+	    $fallback=describe(ok), $detail=fmt("%d failed attempts to %s (%s), then %s %.1fs after the last failure (%.1fs after the first); linked by %s; confidence %s",
+	    n, primary, join_string_set(kinds, ","), channel_of(ok),
+	    interval_to_double(ok$ts - latest$ts), interval_to_double(ok$ts -
+	    first), join_string_set(why, ","), confidence)));
+	}
+
+## Whether the registered-domain label of *name* looks generated.
+function random_label(name: string): bool
+	{
+	local label = split_string1(registered_domain(name), /\./)[0];
+	return |label| >= dga_min_label
+	    && /[a-z0-9]+/ == label
+	    && label_entropy(label) >= dga_min_entropy;
+	}
+
+## The top-level label of *name*.
+function tld_of(name: string): string
+	{
+	local labels = split_string(name, /\./);
+	return labels[|labels| - 1];
+	}
+
+## Report *ok* as the end of a domain-generation burst: many one-shot,
+## random-looking names failed just before, and *ok* uses a name of the same
+## shape (same top-level domain) that resolved.
+function consider_dga(ok: Attempt, history: vector of Attempt)
+	{
+	if ( ok$domain == "" || ! random_label(ok$domain) )
+		return;
+	local key = cat(ok$id$orig_h, "|dga");
+	if ( key in paired )
+		return;
+	local failed: set[string] = set();
+	local tlds: set[string] = set();
+	local sample: vector of string = vector();
+	local first = ok$ts;
+	local last = ok$ts - dga_window;
+	for ( _, a in history )
+		if ( a$failure == "NXDOMAIN"
+		    && a$ts <= ok$ts
+		    && ok$ts - a$ts <= dga_window
+		    && a$domain !in failed
+		    && random_label(a$domain) )
+			{
+			add failed[a$domain];
+			add tlds[tld_of(a$domain)];
+			if ( |sample| < 3 )
+				sample[|sample|] = a$domain;
+			if ( a$ts < first )
+				first = a$ts;
+			if ( a$ts > last )
+				last = a$ts;
+			}
+	if ( |failed| < dga_min_names || tld_of(ok$domain) !in tlds )
+		return;
+	add paired[key];
+	report(Finding($ts=ok$ts, $uid=ok$uid, $id=ok$id,
+	    $community_id=ok$community_id, $indicator="failed_then_fallback",
+	    $note=Failed_Then_Fallback, $primary=fmt(
+	    "DGA burst of %d names (%s, ...) NXDOMAIN", |failed|,
+	    join_string_vec(sample, ", ")), $fallback=describe(ok), $detail=fmt("%d random-looking names failed within %.1fs, then %s resolved and was used %.1fs after the last failure; linked by dga_burst; confidence high",
+	    |failed|, interval_to_double(last - first), ok$domain,
+	    interval_to_double(ok$ts - last))));
 	}
 
 event FallbackChannels::attempt_seen(a: Attempt)
@@ -125,6 +445,8 @@ event FallbackChannels::attempt_seen(a: Attempt)
 		attempts[orig] = history;
 		}
 
+	if ( a$ok )
+		consider_dga(a, history);
 	for ( _, other in history )
 		{
 		if ( a$ok && other$failure != "" )
@@ -139,9 +461,32 @@ event FallbackChannels::name_resolved(orig: addr, a: addr, name: string)
 	names[orig, a] = name;
 	}
 
+## Whether failures of *name* say nothing about a C2 channel.
+function ignored_lookup(name: string): bool
+	{
+	local labels = split_string(to_lower(name), /\./);
+	if ( |labels| < 2 )
+		return T;
+	for ( i in labels )
+		if ( join_string_vec(labels[i:], ".") in ignored_lookup_suffixes )
+			return T;
+	return F;
+	}
+
 function share_name(c: connection, ans: dns_answer, a: addr)
 	{
 	local name = to_lower(ans$query);
+	# A sinkholed name is a failed attempt to reach it.
+	if ( a in sinkhole_nets )
+		{
+		if ( ! ignored_lookup(name) )
+			share_attempt(Attempt($ts=network_time(), $uid=c$uid, $id=c$id,
+			    $community_id=community_id(c),
+			    $proto=get_port_transport_proto(c$id$resp_p),
+			    $service="dns", $ok=F, $failure="sinkholed",
+			    $domain=name));
+		return;
+		}
 @if ( Cluster::is_enabled() )
 	Cluster::publish_hrw(Cluster::proxy_pool, c$id$orig_h, name_resolved,
 	    c$id$orig_h, a, name);
@@ -166,17 +511,15 @@ event dns_end(c: connection, msg: dns_msg)
 	{
 	if ( ! msg$QR || msg$rcode !in failed_rcodes || ! c?$dns || ! c$dns?$query )
 		return;
-	local labels = split_string(to_lower(c$dns$query), /\./);
-	for ( i in labels )
-		if ( join_string_vec(labels[i:], ".") in ignored_lookup_suffixes )
-			return;
+	if ( ignored_lookup(c$dns$query) )
+		return;
 	share_attempt(Attempt($ts=network_time(), $uid=c$uid, $id=c$id,
 	    $community_id=community_id(c), $proto=get_port_transport_proto(
 	    c$id$resp_p), $service="dns", $ok=F,
 	    $failure=failed_rcodes[msg$rcode], $domain=to_lower(c$dns$query)));
 	}
 
-# ICMP destination unreachable about a packet an originator sent.
+# ICMP (or ICMPv6) destination unreachable about a packet an originator sent.
 event icmp_unreachable(c: connection, info: icmp_info, code: count,
     context: icmp_context)
 	{
@@ -185,9 +528,41 @@ event icmp_unreachable(c: connection, info: icmp_info, code: count,
 	local proto = get_port_transport_proto(context$id$resp_p);
 	if ( proto != tcp && proto != udp )
 		return;
-	if ( context$id$resp_p in ignored_ports )
+	# Unreachable resolvers count (DNS blocked by policy never answers).
+	if ( context$id$resp_p in ignored_ports
+	    && port_to_count(context$id$resp_p) != 53 )
 		return;
+	# Administratively prohibited: codes 9, 10, 13 (ICMP), 1 (ICMPv6).
+	local prohibited = info$v6 ? code == 1 : code in set(9, 10, 13);
 	share_attempt(Attempt($ts=network_time(), $uid=c$uid, $id=context$id,
 	    $community_id=community_id(c), $proto=proto, $ok=F, $failure=fmt(
-	    "ICMP unreachable code %d", code)));
+	    "ICMP unreachable code %d%s", code, prohibited ?
+	    " (administratively prohibited)" : "")));
+	}
+
+# A fatal alert from the server before the session was set up: an
+# inspecting firewall or a server refusing the client.
+event ssl_alert(c: connection, is_client: bool, level: count, desc: count)
+	{
+	if ( is_client || level != 2 || ( c?$ssl && c$ssl$established ) )
+		return;
+	c$fallback_failure = fmt("TLS fatal alert %d", desc);
+	}
+
+event http_reply(c: connection, version: string, code: count, reason: string)
+	{
+	if ( ! c?$fallback_target )
+		return;
+	# The proxy let the client through (after a 407, with credentials, on
+	# the same connection): the channel works.
+	if ( code >= 200 && code < 300 )
+		{
+		delete c$fallback_failure;
+		delete c$fallback_failures;
+		return;
+		}
+	if ( code !in proxy_refusal_codes )
+		return;
+	c$fallback_failure = fmt("proxy refused CONNECT (%d)", code);
+	c$fallback_failures = c?$fallback_failures ? c$fallback_failures + 1 : 1;
 	}

@@ -68,8 +68,8 @@ function observe_echo(c: connection, payload: string)
 	    s$messages, mean, sd, |s$sizes|)));
 	# The tunnel is a working channel for failed_then_fallback.
 	share_attempt(Attempt($ts=c$start_time, $uid=c$uid, $id=c$id,
-	    $community_id=community_id(c), $proto=icmp, $service="icmp",
-	    $ok=T));
+	    $community_id=community_id(c), $proto=icmp, $service="icmp", $ok=T,
+	    $tags=set("icmp_tunnel")));
 	}
 
 event icmp_echo_request(c: connection, info: icmp_info, id: count, seq: count,

@@ -14,6 +14,8 @@ event Intel::match(s: Intel::Seen, items: set[Intel::Item])
 	if ( ! s?$conn )
 		return;
 	local c = s$conn;
+	# The connection is a linked fallback for failed_then_fallback.
+	tag_connection(c, "intel_match");
 	local sources: set[string] = set();
 	for ( item in items )
 		add sources[item$meta$source];

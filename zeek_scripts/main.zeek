@@ -6,6 +6,9 @@
 @load base/frameworks/cluster
 @load base/frameworks/notice
 @load base/protocols/conn
+@load base/protocols/http
+@load base/protocols/ssh
+@load base/protocols/ssl
 @load policy/protocols/conn/community-id-logging
 @load policy/frameworks/notice/community-id
 
@@ -119,8 +122,22 @@ export {
 		failure: string &default="";
 		## Failed attempts it stands for (SYN or datagram retries).
 		attempts: count &default=1;
-		## The DNS name the peer is known by, "" if none.
+		## The DNS name the peer is known by, "" if none (for a proxy
+		## ``CONNECT``: the requested host).
 		domain: string &default="";
+		## TLS server name (SNI) the client asked for, "" if none.
+		sni: string &default="";
+		## Client fingerprint: ``tls:`` + the JA3 hash of the ClientHello
+		## (version, ciphers, extensions, groups, point formats; GREASE
+		## removed), ``ssh:`` + the SSH client banner, or ``ua:`` + the HTTP
+		## User-Agent; "" if none was seen.
+		client_fp: string &default="";
+		## Port the client asked a proxy to ``CONNECT`` to, 0 if none.
+		target_port: count &default=0;
+		## Findings of the per-connection detectors on this connection
+		## (nonstandard_port_encrypted, protocol_port_mismatch,
+		## dns_tunnel, icmp_tunnel, intel_match).
+		tags: set[string] &default=set();
 	};
 
 	## Raised on the node owning the originator (a proxy in a cluster, the
@@ -152,6 +169,109 @@ export {
 		"RSTR"
 	};
 
+	## Networks of the site. Failures of peers in them (a PBX, a printer,
+	## an internal registrar) are not C2 primaries unless
+	## :zeek:see:`FallbackChannels::internal_primaries` says so, and working
+	## connections to them are not "direct" fallbacks. Set it to your
+	## site's ranges. (``Site::local_nets`` is not used: by default it also
+	## holds the documentation and other special-purpose ranges.)
+	option internal_nets: set[subnet] = {
+		10.0.0.0/8,
+		172.16.0.0/12,
+		192.168.0.0/16,
+		100.64.0.0/10,
+		169.254.0.0/16,
+		127.0.0.0/8,
+		[fc00::]/7,
+		[fe80::]/10,
+		[::1]/128
+	};
+
+	## Documented ports of conferencing, gaming, VPN, remote-access and
+	## P2P applications -> "<class>: <application>". Together with Zeek's
+	## own ``likely_server_ports`` (the ports its analyzers register) they
+	## are the customary ports: a protocol there is no nonstandard-port
+	## finding and no fallback by its port alone. The classes ``vpn``,
+	## ``remote-access`` and ``p2p`` are raised as the low-severity notice
+	## ``FallbackChannels::Policy_Application`` when an encrypted protocol
+	## is seen on them. Sources: IANA's registry (STUN/TURN, IKE, NAT-T,
+	## OpenVPN, L2TP, PPTP, RDP, VNC, SIP) and the vendors' published
+	## firewall port lists.
+	option app_ports: table[port] of string = {
+		[3478/udp] = "conferencing: STUN/TURN",
+		[3478/tcp] = "conferencing: STUN/TURN",
+		[3479/udp] = "conferencing: STUN/TURN",
+		[3480/udp] = "conferencing: STUN/TURN",
+		[3481/udp] = "conferencing: STUN/TURN",
+		[5349/tcp] = "conferencing: TURN over TLS",
+		[5349/udp] = "conferencing: TURN over DTLS",
+		[5060/tcp] = "conferencing: SIP",
+		[5061/tcp] = "conferencing: SIP over TLS",
+		[8801/udp] = "conferencing: Zoom",
+		[8801/tcp] = "conferencing: Zoom",
+		[8802/udp] = "conferencing: Zoom",
+		[8802/tcp] = "conferencing: Zoom",
+		[19302/udp] = "conferencing: Google Meet",
+		[19303/udp] = "conferencing: Google Meet",
+		[19304/udp] = "conferencing: Google Meet",
+		[19305/udp] = "conferencing: Google Meet",
+		[19306/udp] = "conferencing: Google Meet",
+		[19307/udp] = "conferencing: Google Meet",
+		[19308/udp] = "conferencing: Google Meet",
+		[19309/udp] = "conferencing: Google Meet",
+		[5222/tcp] = "conferencing: XMPP (WhatsApp, Epic Games)",
+		[3074/udp] = "gaming: Xbox Live",
+		[3074/tcp] = "gaming: Xbox Live",
+		[27015/udp] = "gaming: Steam",
+		[27015/tcp] = "gaming: Steam",
+		[27036/udp] = "gaming: Steam",
+		[27036/tcp] = "gaming: Steam",
+		[500/udp] = "vpn: IPsec IKE",
+		[4500/udp] = "vpn: IPsec NAT-T",
+		[1194/udp] = "vpn: OpenVPN",
+		[1194/tcp] = "vpn: OpenVPN",
+		[51820/udp] = "vpn: WireGuard",
+		[1701/udp] = "vpn: L2TP",
+		[1723/tcp] = "vpn: PPTP",
+		[3389/tcp] = "remote-access: RDP",
+		[3389/udp] = "remote-access: RDP",
+		[5900/tcp] = "remote-access: VNC",
+		[5938/tcp] = "remote-access: TeamViewer",
+		[5938/udp] = "remote-access: TeamViewer",
+		[6568/tcp] = "remote-access: AnyDesk",
+		[7070/tcp] = "remote-access: AnyDesk",
+		[6881/tcp] = "p2p: BitTorrent",
+		[6881/udp] = "p2p: BitTorrent",
+		[6969/tcp] = "p2p: BitTorrent tracker"
+	};
+
+	## Extra ports where encryption is expected besides each analyzer's
+	## registered ports (SMTPS, DNS over TLS, site-specific TLS services);
+	## they are customary ports too.
+	## (8443 and the like are deliberately not here: they are where C2
+	## falls back to.)
+	option encrypted_ports: set[port] = {
+		465/tcp,
+		853/tcp
+	};
+
+	## Whether *p* is a customary port: registered by one of Zeek's
+	## analyzers (``likely_server_ports``), listed in
+	## :zeek:see:`FallbackChannels::app_ports` or in
+	## :zeek:see:`FallbackChannels::encrypted_ports`.
+	global customary_port: function(p: port): bool;
+
+	## Whether *a* is in :zeek:see:`FallbackChannels::internal_nets`.
+	global is_internal: function(a: addr): bool;
+
+	## The entry of *suffixes* that *name* is or falls under at a label
+	## boundary (``x.duckdns.org`` under ``duckdns.org``), "" if none.
+	global listed_suffix: function(name: string, suffixes: set[string]): string;
+
+	## Record that a per-connection detector found *tag* on *c*; the
+	## attempt shared when *c* ends carries it.
+	global tag_connection: function(c: connection, tag: string);
+
 	## Responder ports whose connections are not shared as attempts (name
 	## resolution and local discovery; DNS failures come from dns_end).
 	## Connections where Zeek confirmed DNS are skipped too, wherever they run.
@@ -166,6 +286,26 @@ export {
 		1900/udp
 	};
 }
+
+redef record connection += {
+	## Findings of the per-connection detectors (see ``Attempt$tags``).
+	fallback_tags: set[string] &optional;
+	## A failure only the application layer shows (TLS fatal alert from
+	## the server, proxy refusal), set by failed-then-fallback.zeek.
+	fallback_failure: string &optional;
+	## Failed attempts the application-layer failure stands for (refused
+	## proxy requests on one connection).
+	fallback_failures: count &optional;
+	## Parts of the ClientHello's JA3 string (see ``Attempt$client_fp``):
+	## "version,ciphers", then extensions, groups and point formats.
+	fallback_tls_hello: string &optional;
+	fallback_tls_exts: vector of string &optional;
+	fallback_tls_groups: string &optional;
+	fallback_tls_formats: string &optional;
+	## Host and port a client asked a proxy to ``CONNECT`` to.
+	fallback_target: string &optional;
+	fallback_target_port: count &optional;
+};
 
 # Keys of findings reported recently (per node; the notice framework also
 # suppresses across the cluster through $identifier/$suppress_for).
@@ -187,6 +327,38 @@ function community_id(c: connection): string
 function channel_text(id: conn_id): string
 	{
 	return fmt("%s %s", id$resp_p, id$resp_h);
+	}
+
+function customary_port(p: port): bool
+	{
+	return p in likely_server_ports || p in app_ports || p in encrypted_ports;
+	}
+
+function is_internal(a: addr): bool
+	{
+	return a in internal_nets;
+	}
+
+function listed_suffix(name: string, suffixes: set[string]): string
+	{
+	local rest = to_lower(name);
+	while ( rest != "" )
+		{
+		if ( rest in suffixes )
+			return rest;
+		local dot = strstr(rest, ".");
+		if ( dot == 0 )
+			break;
+		rest = sub_bytes(rest, dot + 1, |rest|);
+		}
+	return "";
+	}
+
+function tag_connection(c: connection, tag: string)
+	{
+	if ( ! c?$fallback_tags )
+		c$fallback_tags = set();
+	add c$fallback_tags[tag];
 	}
 
 function share_attempt(a: Attempt)
@@ -211,6 +383,22 @@ function attempt_of(c: connection, a: Attempt): bool
 		return F;
 	local st = c$conn$conn_state;
 	local data = payload_bytes(c) > 0;
+	# Failures the application layer shows: a fatal TLS alert before the
+	# session was set up, a proxy refusing CONNECT.
+	if ( c?$fallback_failure )
+		{
+		a$failure = c$fallback_failure;
+		if ( c?$fallback_failures )
+			a$attempts = c$fallback_failures;
+		return T;
+		}
+	# The responder reset right after the client spoke (a ClientHello, a
+	# request) and sent nothing: an inspecting firewall or a dead service.
+	if ( st == "RSTR" && c$orig$size > 0 && c$resp$size == 0 )
+		{
+		a$failure = c?$ssl ? "RST after ClientHello" : "RST after request";
+		return T;
+		}
 	if ( st in failed_states || ( st in failed_without_data_states && ! data ) )
 		{
 		a$failure = st;
@@ -236,7 +424,81 @@ function is_group_addr(a: addr): bool
 	return octets[3] == "255";
 	}
 
-event connection_state_remove(c: connection)
+## Whether *v* is a GREASE value (RFC 8701), which clients pick at random.
+function is_grease(v: count): bool
+	{
+	return v / 256 == v % 256 && v % 16 == 10;
+	}
+
+## The values of *v* without GREASE, joined with "-" (JA3's notation).
+function ja3_list(v: index_vec): string
+	{
+	local parts: vector of string = vector();
+	for ( _, x in v )
+		if ( ! is_grease(x) )
+			parts[|parts|] = cat(x);
+	return join_string_vec(parts, "-");
+	}
+
+event ssl_client_hello(c: connection, version: count, record_version: count,
+    possible_ts: time, client_random: string, session_id: string,
+    ciphers: index_vec, comp_methods: index_vec)
+	{
+	c$fallback_tls_hello = fmt("%d,%s", version, ja3_list(ciphers));
+	c$fallback_tls_exts = vector();
+	}
+
+event ssl_extension(c: connection, is_client: bool, code: count, val: string)
+	{
+	if ( is_client && c?$fallback_tls_exts && ! is_grease(code) )
+		c$fallback_tls_exts[|c$fallback_tls_exts|] = cat(code);
+	}
+
+event ssl_extension_elliptic_curves(c: connection, is_client: bool,
+    curves: index_vec)
+	{
+	if ( is_client )
+		c$fallback_tls_groups = ja3_list(curves);
+	}
+
+event ssl_extension_ec_point_formats(c: connection, is_client: bool,
+    point_formats: index_vec)
+	{
+	if ( is_client )
+		c$fallback_tls_formats = ja3_list(point_formats);
+	}
+
+# What a client asked a proxy to CONNECT to names the channel (and tells the
+# other scripts that the connection is a proxy tunnel).
+event http_request(c: connection, method: string, original_URI: string,
+    unescaped_URI: string, version: string)
+	{
+	if ( method != "CONNECT" )
+		return;
+	local parts = split_string1(to_lower(original_URI), /:/);
+	c$fallback_target = parts[0];
+	c$fallback_target_port = |parts| > 1 && /[0-9]+/ == parts[1] ? to_count(
+	    parts[1]) : 443;
+	}
+
+## The client fingerprint of *c* (see ``Attempt$client_fp``), "" if none.
+function client_fingerprint(c: connection): string
+	{
+	if ( c?$fallback_tls_hello )
+		return "tls:" + md5_hash(fmt("%s,%s,%s,%s", c$fallback_tls_hello,
+		    join_string_vec(c$fallback_tls_exts, "-"),
+		    c?$fallback_tls_groups ? c$fallback_tls_groups : "",
+		    c?$fallback_tls_formats ? c$fallback_tls_formats : ""));
+	if ( c?$ssh && c$ssh?$client )
+		return "ssh:" + c$ssh$client;
+	if ( c?$http && c$http?$user_agent )
+		return "ua:" + c$http$user_agent;
+	return "";
+	}
+
+# After the per-connection detectors (priority 0) tagged the connection and
+# before conn.log is written (priority -5).
+event connection_state_remove(c: connection) &priority=-3
 	{
 	local proto = get_port_transport_proto(c$id$resp_p);
 	if ( proto != tcp && proto != udp )
@@ -251,6 +513,16 @@ event connection_state_remove(c: connection)
 	    $community_id=community_id(c), $proto=proto, $ok=F);
 	if ( c$conn?$service )
 		a$service = c$conn$service;
+	if ( c?$ssl && c$ssl?$server_name )
+		a$sni = to_lower(c$ssl$server_name);
+	a$client_fp = client_fingerprint(c);
+	if ( c?$fallback_target )
+		{
+		a$domain = c$fallback_target;
+		a$target_port = c$fallback_target_port;
+		}
+	if ( c?$fallback_tags )
+		a$tags = c$fallback_tags;
 	if ( attempt_of(c, a) )
 		share_attempt(a);
 	}

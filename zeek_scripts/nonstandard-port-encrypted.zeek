@@ -1,10 +1,21 @@
 ##! nonstandard_port_encrypted: an encrypted protocol (TLS, SSH, QUIC, DTLS)
 ##! confirmed by Zeek's dynamic protocol detection on a port that is not
 ##! registered for that analyzer.
+##!
+##! Application knowledge: a protocol on a customary port is no finding.
+##! Customary are the analyzer's registered ports,
+##! :zeek:see:`FallbackChannels::encrypted_ports` and the documented
+##! application ports of :zeek:see:`FallbackChannels::app_ports`. DTLS on a
+##! high UDP port is call media (DTLS-SRTP), not a finding. On the ports of
+##! VPN, remote-access and P2P tools the package raises only the low-severity
+##! notice ``FallbackChannels::Policy_Application``, naming the tool's class.
 
 @load base/frameworks/analyzer
+@load base/frameworks/signatures
 @load base/protocols/ssh
 @load ./main
+
+@load-sigs ./app-signatures.sig
 
 module FallbackChannels;
 
@@ -17,14 +28,32 @@ export {
 		"DTLS"
 	};
 
-	## Extra ports where encryption is expected besides each analyzer's
-	## registered ports (e.g. site-specific TLS services).
-	## (8443 and the like are deliberately not here: they are where C2
-	## falls back to.)
-	option encrypted_ports: set[port] = {
-		465/tcp,
-		853/tcp
+	## DTLS on UDP ports from this one up is call media (DTLS-SRTP next to
+	## STUN and RTP), not a non-standard-port finding.
+	option media_dtls_min_port: count = 1024;
+
+	## Classes of :zeek:see:`FallbackChannels::app_ports` that are policy
+	## questions (an analyst decides whether the tool is allowed): an
+	## encrypted protocol on their ports raises
+	## ``FallbackChannels::Policy_Application`` instead of a finding.
+	option policy_app_classes: set[string] = {
+		"vpn",
+		"remote-access",
+		"p2p"
 	};
+
+	redef enum Notice::Type += {
+		## A VPN, remote-access or P2P tool on its documented port: a
+		## policy question, not a fallback indicator (low severity; no
+		## fallback.log line).
+		Policy_Application,
+	};
+
+	## Raise ``Policy_Application`` for *app* ("<class>: <application>")
+	## seen on *c* carrying *what*, when its class is a policy question;
+	## returns whether *app* is a known application at all ("" is not).
+	global policy_application: function(c: connection, app: string, what: string)
+	    : bool;
 
 	## Services that upgrade to TLS in-band (STARTTLS); TLS inside them is expected.
 	option starttls_services: set[string] = {
@@ -41,6 +70,61 @@ export {
 	};
 }
 
+function policy_application(c: connection, app: string, what: string): bool
+	{
+	if ( app == "" )
+		return F;
+	local kind = split_string1(app, /:/)[0];
+	if ( kind in policy_app_classes )
+		NOTICE(Notice::Info($note=Policy_Application, $msg=fmt(
+		    "%s on %s (%s): a policy question, not a fallback", app,
+		    c$id$resp_p, what), $conn=c, $identifier=cat(c$id$orig_h,
+		    "|", app), $suppress_for=report_interval));
+	return T;
+	}
+
+# The payload signatures of app-signatures.sig name applications for this
+# script; they are no alarms of their own.
+redef Signatures::actions += {
+	["fallback-app-openvpn-tcp"] = Signatures::SIG_IGNORE,
+};
+
+redef record connection += {
+	## The application ("<class>: <application>") a signature of
+	## app-signatures.sig recognised on the connection.
+	fallback_app: string &optional;
+};
+
+event signature_match(state: signature_state, msg: string, data: string)
+	{
+	if ( /^fallback-app-/ in state$sig_id )
+		state$conn$fallback_app = msg;
+	}
+
+# An application recognised by its payload: on one of its documented ports
+# (app_ports) a policy notice at most; elsewhere (OpenVPN on 443) a
+# nonstandard_port_encrypted finding that names its class. Runs before
+# main.zeek shares the connection (priority -3), so the attempt carries it.
+event connection_state_remove(c: connection)
+	{
+	if ( ! c?$fallback_app )
+		return;
+	local app = c$fallback_app;
+	local p = c$id$resp_p;
+	if ( p in app_ports && app_ports[p] == app )
+		{
+		policy_application(c, app, "recognised by its payload");
+		return;
+		}
+	tag_connection(c, "nonstandard_port_encrypted");
+	report(Finding($ts=c$start_time, $uid=c$uid, $id=c$id,
+	    $community_id=community_id(c),
+	    $indicator="nonstandard_port_encrypted",
+	    $note=Nonstandard_Port_Encrypted, $primary=fmt("%s %s",
+	    channel_text(c$id), app), $detail=fmt("%s recognised by its payload on %s, not a port documented for it (a policy question: %s)",
+	    app, p, split_string1(app, /:/)[0])));
+	}
+
 ## Whether one of the connection's identified services upgrades to TLS in-band.
 function has_starttls_service(c: connection): bool
 	{
@@ -55,10 +139,20 @@ function has_starttls_service(c: connection): bool
 function check_encrypted(c: connection, atype: AllAnalyzers::Tag, name: string)
 	{
 	local p = c$id$resp_p;
+	# TLS inside an HTTP CONNECT tunnel runs on the proxy's port (Zeek
+	# analyzes the tunnel after the proxy's 200): expected, not a finding.
 	if ( p in encrypted_ports
 	    || p in Analyzer::registered_ports(atype)
-	    || has_starttls_service(c) )
+	    || has_starttls_service(c)
+	    || c?$fallback_target )
 		return;
+	if ( name == "DTLS"
+	    && get_port_transport_proto(p) == udp
+	    && port_to_count(p) >= media_dtls_min_port )
+		return;
+	if ( p in app_ports && policy_application(c, app_ports[p], to_lower(name)) )
+		return;
+	tag_connection(c, "nonstandard_port_encrypted");
 	report(Finding($ts=network_time(), $uid=c$uid, $id=c$id,
 	    $community_id=community_id(c),
 	    $indicator="nonstandard_port_encrypted",

@@ -4,6 +4,7 @@
 
 @load base/protocols/conn
 @load ./main
+@load ./nonstandard-port-encrypted
 
 module FallbackChannels;
 
@@ -111,6 +112,11 @@ event connection_state_remove(c: connection)
 		}
 	if ( seen == "" )
 		return;
+	# An application recognised by its payload (app-signatures.sig) explains
+	# it; nonstandard-port-encrypted.zeek reports it.
+	if ( c?$fallback_app )
+		return;
+	tag_connection(c, "protocol_port_mismatch");
 	report(Finding($ts=c$start_time, $uid=c$uid, $id=c$id,
 	    $community_id=community_id(c), $indicator="protocol_port_mismatch",
 	    $note=Protocol_Port_Mismatch, $primary=fmt("%s %s", channel_text(

@@ -56,9 +56,10 @@ def family(service: str, cfg: Config) -> str:
 
 
 def looks_random(flow: Flow, cfg: Config) -> bool:
-    """Either direction's retained payload looks uniformly random (encrypted or compressed)."""
+    """Either direction's retained payload looks uniformly random (encrypted or compressed): its head, or the sample
+    of the rest of its life (a channel that idled before it carried data)."""
     dcfg = cfg["detect"]
-    for m in (flow.orig_measures, flow.resp_measures):
+    for m in (flow.orig_measures, flow.resp_measures, flow.orig_later_measures, flow.resp_later_measures):
         if m is not None and m.nbytes >= dcfg["random_min_bytes"] and (
                 m.entropy >= dcfg["random_entropy"] or m.chi2_p >= dcfg["random_chi2_p"]):
             return True
@@ -123,7 +124,8 @@ def flow_evidence(flow: Flow) -> dict:
         "state": flow.conn_state, "orig_bytes": flow.orig_bytes, "resp_bytes": flow.resp_bytes,
         "first_ts": flow.ts, "last_ts": flow.last_ts, "community_id": flow.community_id,
     }
-    for side, m in (("orig", flow.orig_measures), ("resp", flow.resp_measures)):
+    for side, m in (("orig", flow.orig_measures), ("resp", flow.resp_measures),
+                    ("orig_later", flow.orig_later_measures), ("resp_later", flow.resp_later_measures)):
         if m is not None:
             ev[f"{side}_entropy"] = round(m.entropy, 3)
             ev[f"{side}_chi2_p"] = round(m.chi2_p, 4)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from ..domains import base_domain
+from ..domains import base_domain, is_public_suffix
 from ..homenet import is_ip
 from ..model import DnsMessage, Flow
 from .base import DetectContext, host_of, is_broadcast
@@ -45,8 +45,11 @@ class DnsLookup:
 class DetectIndex:
     by_host: dict[str, list[Flow]]  # flows each host is responsible for, by start time
     lookups: dict[str, list[DnsLookup]]  # DNS questions per host, by time
-    names_of_ip: dict[str, set[str]]  # address -> names that resolved to it (queried name and CNAME chain)
+    names_of_ip: dict[str, set[str]]  # address -> names a host asked for that resolved to it (its identity)
     hosts: list[str]  # every internal host seen in any flow (not broadcast / multicast addresses)
+    # address -> CNAME targets on the way to it: information only (CDN / traffic-manager names that thousands of
+    # tenants share), never identity
+    cnames_of_ip: dict[str, set[str]] = field(default_factory=dict)
     _names: dict[str, frozenset[str]] = field(default_factory=dict, repr=False)  # names_for() per flow uid
 
     def names_for(self, flow: Flow) -> frozenset[str]:
@@ -65,8 +68,12 @@ class DetectIndex:
         names = self.names_of_ip.get(flow.resp_h)
         return min(names) if names else ""
 
-    def base_domains_for(self, flow: Flow) -> set[str]:
-        return {base_domain(n) for n in self.names_for(flow)}
+    def base_domains_for(self, flow: Flow, shared_zones: frozenset[str] = frozenset()) -> set[str]:
+        """Registered domains (Public Suffix List, private section included) of the names a flow's responder is
+        known by; a public suffix itself or one of ``shared_zones`` (a cloud apex the list does not split) names no
+        one and is left out."""
+        domains = {base_domain(n) for n in self.names_for(flow)}
+        return {d for d in domains if d and not is_public_suffix(d) and d not in shared_zones}
 
 
 def get_index(ctx: DetectContext) -> DetectIndex:
@@ -98,20 +105,20 @@ def _lookups_of(flow: Flow, host: str) -> list[DnsLookup]:
     return out
 
 
-def _resolved_names(msg: DnsMessage) -> dict[str, set[str]]:
-    """address -> names from one response: the queried name and every name of its CNAME chain."""
-    chain = {msg.qname} | {rr.lower().rstrip(".") for rr, _, _ in msg.answers}
-    out: dict[str, set[str]] = defaultdict(set)
-    for _, rtype, rdata in msg.answers:
-        if rtype in ADDRESS_TYPES:
-            out[rdata].update(chain)
-    return out
+def _resolved_names(msg: DnsMessage) -> tuple[set[str], set[str], set[str]]:
+    """From one response: the addresses it gave, the queried name (the identity the client asked for) and the CNAME
+    targets on the way (information only)."""
+    qname = msg.qname.lower().rstrip(".")
+    addresses = {rdata for _, rtype, rdata in msg.answers if rtype in ADDRESS_TYPES}
+    targets = {rdata.lower().rstrip(".") for _, rtype, rdata in msg.answers if rtype == "CNAME"} - {qname}
+    return addresses, ({qname} if qname else set()), targets
 
 
 def build_index(ctx: DetectContext) -> DetectIndex:
     by_host: dict[str, list[Flow]] = defaultdict(list)
     lookups: dict[str, list[DnsLookup]] = defaultdict(list)
     names_of_ip: dict[str, set[str]] = defaultdict(set)
+    cnames_of_ip: dict[str, set[str]] = defaultdict(set)
     for flow in ctx.flows:
         host = host_of(flow, ctx.home)
         if host is None:
@@ -121,12 +128,15 @@ def build_index(ctx: DetectContext) -> DetectIndex:
             lookups[host].extend(_lookups_of(flow, host))
             for msg in flow.dns:
                 if msg.is_response:
-                    for ip, names in _resolved_names(msg).items():
+                    addresses, names, targets = _resolved_names(msg)
+                    for ip in addresses:
                         names_of_ip[ip].update(names)
+                        if targets:
+                            cnames_of_ip[ip].update(targets)
     for flows in by_host.values():
         flows.sort(key=lambda f: f.ts)
     for items in lookups.values():
         items.sort(key=lambda lk: lk.ts)
     addresses = {f.orig_h for f in ctx.flows} | {f.resp_h for f in ctx.flows}
     hosts = {ip for ip in addresses if ctx.home.is_internal(ip) and not is_broadcast(ip)} | by_host.keys()
-    return DetectIndex(dict(by_host), dict(lookups), dict(names_of_ip), sorted(hosts))
+    return DetectIndex(dict(by_host), dict(lookups), dict(names_of_ip), sorted(hosts), dict(cnames_of_ip))

@@ -40,10 +40,13 @@ def tunnel_keys(ctx: DetectContext) -> dict[str, set[str]]:
 
 
 def flow_keys(flow: Flow, fam: str, ctx: DetectContext, tunnels: dict[str, set[str]]) -> set[str]:
-    """The peers a flow talks to: its address and the registered domains it is known by."""
+    """The peers a flow talks to: its address and the registered domains (Public Suffix List, private section
+    included) of the names the client asked for or told; never a CNAME target, a public suffix or a shared cloud apex
+    (``detect.shared_zones``), which thousands of unrelated tenants have in common."""
     if fam in ("dns", "icmp"):
         return tunnels.get(flow.uid, set())
-    return {flow.resp_h} | get_index(ctx).base_domains_for(flow)
+    shared = frozenset(ctx.cfg["detect"]["shared_zones"])
+    return {flow.resp_h} | get_index(ctx).base_domains_for(flow, shared)
 
 
 def side(flow: Flow, fam: str, last_ts: float) -> dict:

@@ -33,6 +33,7 @@ COLUMNS: dict[str, tuple[int, Any, Any]] = {
     "timeout": (0, np.float64, 0.0),  # inactivity timeout
     "key": (7, np.uint64, 0),  # proto, a_hi, a_lo, b_hi, b_lo, pa, pb
     "room": (2, np.int64, 0),  # payload bytes (TCP) or datagrams still to retain
+    "later_n": (2, np.int64, 0),  # payload packets past the head (retain.Retained.later)
     "start": (0, np.float64, 0.0),  # first packet
     "orig": (0, np.int8, 0),  # key side of the originator
     "ip_ver": (0, np.int8, 0),
@@ -64,6 +65,7 @@ class Counters:
     timeout: np.ndarray
     key: np.ndarray
     room: np.ndarray
+    later_n: np.ndarray
     start: np.ndarray
     orig: np.ndarray
     ip_ver: np.ndarray

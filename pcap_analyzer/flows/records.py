@@ -18,7 +18,7 @@ from ..model import Flow
 from .columns import Counters, History
 from .grouping import mix, stable_argsort
 from .protocol import TCP, UDP
-from .retain import Retained
+from .retain import LaterSample, Retained
 from .tcp import tcp_sizes, tcp_states, udp_states
 
 PROTO_NAMES = {TCP: "tcp", UDP: "udp", ICMP: "icmp", ICMP6: "icmp"}
@@ -31,7 +31,7 @@ UID_SEEDS = (0x243F6A8885A308D3, 0x13198A2E03707344, 0xA4093822299F31D0)  # one 
 RECORD_FIELDS = ("uid", "ts", "last_ts", "proto", "orig_h", "orig_p", "resp_h", "resp_p", "community_id", "ip_ver",
                  "orig_pkts", "resp_pkts", "orig_ip_bytes", "resp_ip_bytes", "orig_bytes", "resp_bytes",
                  "conn_state", "history", "fragments", "retransmits", "orig_sample", "resp_sample",
-                 "orig_datagrams", "resp_datagrams", "datagram_ts", "icmp_errors")
+                 "orig_datagrams", "resp_datagrams", "datagram_ts", "icmp_errors", "orig_later", "resp_later")
 
 
 def _flow_by_keywords(*values: Any) -> Flow:
@@ -164,9 +164,9 @@ def _sizes(cols: Counters, slots: np.ndarray, roles: np.ndarray, n_tcp: int, his
 
 def _payloads(slots: np.ndarray, roles: np.ndarray, n_tcp: int, retained: Retained,
               icmp_errors: dict[int, list[tuple[float, str, int, int]]]) -> list[list[Any]]:
-    """The columns orig_sample, resp_sample, orig_datagrams, resp_datagrams, datagram_ts, icmp_errors of flows
-    whose first ``n_tcp`` are TCP (byte samples) and the rest other protocols (datagrams), taken out of
-    ``retained`` and ``icmp_errors``."""
+    """The columns orig_sample, resp_sample, orig_datagrams, resp_datagrams, datagram_ts, icmp_errors, orig_later,
+    resp_later of flows whose first ``n_tcp`` are TCP (byte samples) and the rest other protocols (datagrams), taken
+    out of ``retained`` and ``icmp_errors``."""
     o_keys, r_keys = (2 * slots[:, None] + roles).T.tolist()  # key of per flow side Python data of each role
     slot_list = slots.tolist()
     samples, datagrams, stamps, errors = retained.samples, retained.datagrams, retained.datagram_ts, icmp_errors
@@ -176,7 +176,15 @@ def _payloads(slots: np.ndarray, roles: np.ndarray, n_tcp: int, retained: Retain
             [[] for _ in tcp] + [datagrams.pop(k, None) or [] for k in o_keys[n_tcp:]],
             [[] for _ in tcp] + [datagrams.pop(k, None) or [] for k in r_keys[n_tcp:]],
             [[] for _ in tcp] + [stamps.pop(s, None) or [] for s in slot_list[n_tcp:]],
-            [errors.pop(s, None) or [] for s in slot_list] if errors else [[] for _ in slot_list]]
+            [errors.pop(s, None) or [] for s in slot_list] if errors else [[] for _ in slot_list],
+            *_later_pieces(retained.later, o_keys, r_keys)]
+
+
+def _later_pieces(later: dict[int, LaterSample], o_keys: list[int], r_keys: list[int]) -> list[list[bytes]]:
+    """The columns orig_later, resp_later (the sampled pieces joined, in flow order), taken out of ``later``."""
+    if not later:
+        return [[b""] * len(o_keys), [b""] * len(r_keys)]
+    return [[got.data() if (got := later.pop(k, None)) else b"" for k in keys] for keys in (o_keys, r_keys)]
 
 
 def _histories(cols: Counters, history: History, slots: np.ndarray) -> list[str]:

@@ -58,6 +58,8 @@ class FlowTable:
             self.attempt_timeout = float(fc["tcp_attempt_timeout"])
             self.sample_bytes = int(fc["sample_bytes"])
             self.max_datagrams = int(fc["max_datagrams"])
+            self.later_samples = int(fc["later_samples"])
+            self.later_sample_bytes = int(fc["later_sample_bytes"])
             self.max_dns = int(fc["max_dns_messages"])
             self.max_history = int(fc["max_history"])
             self.dns_ports = frozenset(int(p) for p in fc["dns_ports"])
@@ -143,7 +145,7 @@ class FlowTable:
         self._count(c)
         self._letters_da(c)
         self._tcp_sequence(c)
-        self._retained.add(c, self._cols)
+        self._retained.add(c, self._cols, self.later_samples, self.later_sample_bytes)
         self._icmp_errors_of(c)
 
     # ---- steps -----------------------------------------------------------------------------------------------------

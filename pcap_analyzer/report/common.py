@@ -143,13 +143,17 @@ def flows_by_host(flows: Iterable[Flow]) -> dict[str, list[Flow]]:
     return by_host
 
 
-def atomic_write(path: Path, text: str) -> None:
-    """Write ``path`` whole or not at all: a temporary file beside it, then os.replace. Disk errors -> InputError."""
+def atomic_write(path: Path, text: str | Iterable[str]) -> None:
+    """Write ``path`` whole or not at all: a temporary file beside it, then os.replace. Disk errors -> InputError.
+    ``text`` may be pieces (written as they come: a large report is never held whole)."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
     try:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as out:
-            out.write(text)
+            if isinstance(text, str):
+                out.write(text)
+            else:
+                out.writelines(text)
             out.flush()
             os.fsync(out.fileno())
         os.replace(tmp, path)

@@ -425,6 +425,9 @@ def _host_html(host: HostReport, flows: list[Flow], index: dict[str, Flow], cont
     same = _t(", ".join(host.same_pattern_hosts[: rc["html_max_items"]]) or "none", 10 ** 6)
     if len(host.same_pattern_hosts) > rc["html_max_items"]:
         same += f" and {len(host.same_pattern_hosts) - rc['html_max_items']} more"
+    if host.patterns:  # the sample is capped: the full member lists are report.json's "patterns"
+        same += f' <span class="muted">(shared patterns: {_t("; ".join(host.patterns[:10]), rc["max_text"])}; ' \
+                'every member in report.json "patterns")</span>'
     chosen = _channel_flows(host, flows, index, rc["html_max_flows"])
     first = _t(host.reasons[0], rc["max_text"]) if host.reasons else ""
     parts = [

@@ -9,10 +9,12 @@ from typing import Any
 
 from .. import __version__
 from ..model import CaptureInfo, Flow, HostReport, Report
+from ..patterns import host_groups, pattern_groups
 from ..pivot import evidence_flows, evidence_keys, pivot
 from .common import QUESTIONS, answer, atomic_write, flow_index, ordered_hosts, verdict_counts
 
 SCHEMA_ID = "fallback-hunt/report/1"
+MAX_HOST_DETAILS = 1000  # [report] max_host_details
 
 
 def plain(value: Any) -> Any:
@@ -45,8 +47,11 @@ def input_json(info: CaptureInfo) -> dict[str, Any]:
     }
 
 
-def host_json(host: HostReport, index: dict[str, Flow] | None = None) -> dict[str, Any]:
-    """A host as report.json has it; with the flow index, also its evidence flows and their packet filters."""
+def host_json(host: HostReport, index: dict[str, Flow] | None = None, pattern_ids: dict[str, str] | None = None
+              ) -> dict[str, Any]:
+    """A host as report.json has it; with the flow index, also its evidence flows and their packet filters;
+    ``pattern_ids`` maps pattern text to its group id (report.json's "patterns")."""
+    ids = pattern_ids or {}
     doc = {
         "ip": host.ip,
         "verdict": host.verdict,
@@ -56,27 +61,38 @@ def host_json(host: HostReport, index: dict[str, Flow] | None = None) -> dict[st
         "channels": host.channels,
         "reasons": host.reasons,
         "same_pattern_hosts": host.same_pattern_hosts,
+        "patterns": [ids.get(text, text) for text in host.patterns],
     }
     if index is not None:
         doc["evidence_flows"] = [pivot(f) for f in evidence_flows(evidence_keys(doc), index)]
     return doc
 
 
-def report_json(report: Report, generated: datetime | None = None) -> dict[str, Any]:
-    """The report.json document (plain JSON data, hosts escalate first then by score)."""
+def report_json(report: Report, generated: datetime | None = None, max_hosts: int = MAX_HOST_DETAILS
+                ) -> dict[str, Any]:
+    """The report.json document (plain JSON data, hosts escalate first then by score).
+
+    The first ``max_hosts`` hosts get a full entry; the rest are grouped (``host_groups``: members listed once per
+    verdict, indicator types and patterns), so the document grows by a few bytes per host.
+    """
     generated = generated or datetime.now(timezone.utc)
     index = flow_index(report.flows)
+    groups = pattern_groups(report.hosts)
+    ids = {g.signature: g.id for g in groups}
+    ordered = ordered_hosts(report.hosts)
     return plain({
         "schema": SCHEMA_ID,
         "generated": generated.astimezone(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z"),
         "version": __version__,
         "inputs": [input_json(info) for info in report.inputs],
-        "hosts": [host_json(h, index) for h in ordered_hosts(report.hosts)],
+        "hosts": [host_json(h, index, ids) for h in ordered[:max_hosts]],
+        "host_groups": host_groups(ordered[max_hosts:], ids),
+        "patterns": [g.to_json() for g in groups],
         "summary": verdict_counts(report.hosts),
         "notes": report.notes,
         "containment": report.containment,
     })
 
 
-def write_json(report: Report, path: Path) -> None:
-    atomic_write(path, json.dumps(report_json(report), indent=2, allow_nan=False) + "\n")
+def write_json(report: Report, path: Path, max_hosts: int = MAX_HOST_DETAILS) -> None:
+    atomic_write(path, json.dumps(report_json(report, max_hosts=max_hosts), indent=2, allow_nan=False) + "\n")

@@ -4,6 +4,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -109,11 +110,16 @@ def _stamp(now: float) -> str:
 
 def fallback_log(report: Report, cfg: Config, now: float | None = None) -> str:
     """The whole fallback.log text: header, one row per indicator (time order), #close."""
+    return "".join(fallback_log_lines(report, cfg, now))
+
+
+def fallback_log_lines(report: Report, cfg: Config, now: float | None = None) -> Iterator[str]:
+    """fallback.log line by line (each with its newline): written as it is made, never held whole."""
     now = time.time() if now is None else now
     index = flow_index(report.flows)
     indicators = sorted((i for h in report.hosts for i in h.indicators), key=lambda i: (i.ts, i.host, i.type))
     names = [name for name, _ in FIELDS]
-    lines = [
+    header = [
         "#separator " + "".join(f"\\x{ord(c):02x}" for c in SEPARATOR),
         f"#set_separator{SEPARATOR}{SET_SEPARATOR}",
         f"#empty_field{SEPARATOR}{EMPTY_FIELD}",
@@ -123,11 +129,11 @@ def fallback_log(report: Report, cfg: Config, now: float | None = None) -> str:
         SEPARATOR.join(["#fields", *names]),
         SEPARATOR.join(["#types", *(t for _, t in FIELDS)]),
     ]
+    yield from (line + "\n" for line in header)
     for ind in indicators:
         row = indicator_row(ind, index, cfg["report"]["max_text"])
-        lines.append(SEPARATOR.join(_value(row[name], zeek_type) for name, zeek_type in FIELDS))
-    lines.append(f"#close{SEPARATOR}{_stamp(now)}")
-    return "\n".join(lines) + "\n"
+        yield SEPARATOR.join(_value(row[name], zeek_type) for name, zeek_type in FIELDS) + "\n"
+    yield f"#close{SEPARATOR}{_stamp(now)}\n"
 
 
 def _json_value(value: Any, zeek_type: str) -> Any:
@@ -159,8 +165,8 @@ def fallback_log_json(report: Report, cfg: Config) -> str:
     return "".join(line + "\n" for line in lines)
 
 
-#: ``--log-format`` values -> the writer of fallback.log's text.
-LOG_FORMATS = {"tsv": fallback_log, "json": fallback_log_json}
+#: ``--log-format`` values -> the writer of fallback.log's text (TSV: line by line, never held whole).
+LOG_FORMATS = {"tsv": fallback_log_lines, "json": fallback_log_json}
 
 
 def write_fallback_log(report: Report, cfg: Config, path: Path, log_format: str = "tsv") -> None:
