@@ -39,6 +39,7 @@ EXPECTED = {
     "fallback_tls_alert_fingerprint": ("tls_alert", "fingerprint"),
     "fallback_prohibited_backup_name_a": ("icmp_prohibited", "name_lineage"),
     "fallback_prohibited_backup_name_b": ("servfail", "name_lineage"),
+    "c2_fast_reconnect": ("tcp_refused", "hard_coded_ip"),
 }
 
 
@@ -48,6 +49,7 @@ def test_the_report_schema_names_every_failure_kind() -> None:
 
 
 def expected(capture: str) -> tuple[str, str]:
+    """A new fallback scenario states here how its primary fails and what links its fallback."""
     stem = capture.removesuffix(".pcap")
     return EXPECTED.get(stem) or EXPECTED[stem.rsplit("_", 1)[0]]
 
