@@ -114,6 +114,9 @@ class TlsInfo:
     client_hello: bool = False
     server_hello: bool = False
     alpn: list[str] = field(default_factory=list)
+    # description code of a fatal alert (level 2) the responder sent in cleartext before any application data or
+    # ChangeCipherSpec (40 handshake_failure, 49 access_denied, ...); -1 when none was seen
+    server_alert: int = -1
 
 
 @dataclass(slots=True)

@@ -75,7 +75,7 @@ def describe(ind: Indicator) -> str:
                 f"failed ({p.get('attempts')} attempts, {p.get('state')}), "
                 f"then {f.get('service') or f.get('proto')} to "
                 f"{f.get('domain') or f.get('peer')} on {f.get('proto')}/{f.get('port')} "
-                f"({', '.join(ind.evidence.get('reasons', []))})")
+                f"({', '.join(ind.evidence.get('reasons', []))}){_linked(ind)}")
     return ref(ind)
 
 
@@ -103,6 +103,15 @@ def told(ind: Indicator, inds: list[Indicator]) -> str:
                      and ({o.community_id, *o.uids, *_peers(o)} & keys)})
     text = describe(ind)
     return f"{text} (corroborated by {', '.join(others)})" if others else text
+
+
+def _linked(ind: Indicator) -> str:
+    """"; linked by same_peer, fingerprint (confidence 0.96)" when the evidence says why the pair belongs together."""
+    found = ind.evidence.get("link")
+    if not isinstance(found, list) or not found:
+        return ""
+    kinds = ", ".join(str(item.get("kind")) for item in found if isinstance(item, dict))
+    return f"; linked by {kinds} (confidence {ind.evidence.get('confidence')})"
 
 
 def distinct_channels(inds: list[Indicator]) -> set[tuple[str, Any, str]]:

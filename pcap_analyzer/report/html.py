@@ -13,7 +13,7 @@ from typing import Any
 
 from .. import __version__
 from ..config import Config
-from ..detect.base import is_failed
+from ..detect.failures import failure_kind
 from ..model import Flow, HostReport, Indicator, Report
 from ..pivot import bpf_filter, display_filter, inspect_command, links
 from .common import (
@@ -111,7 +111,7 @@ def _events(host: HostReport, flows: list[Flow], index: dict[str, Flow], cfg: Co
     mine = [f for f in flows if f.orig_h == host.ip]
     dns = sorted((m.ts, m.qname) for f in mine for m in f.dns if not m.is_response)
     failed_rcodes = cfg["detect"]["failed_fallback"]["failed_rcodes"]
-    failed = sorted([(f.ts, flow_endpoint(f)) for f in mine if is_failed(f, cfg)]
+    failed = sorted([(f.ts, flow_endpoint(f)) for f in mine if failure_kind(f, cfg)]  # every kind, TLS reset included
                     + [(m.ts, m.qname) for f in mine for m in f.dns if m.is_response and m.rcode_name in failed_rcodes])
     spans = [(c["fallback"].get("first_ts"), c["fallback"].get("last_ts"), endpoint(c["fallback"]))
              for c in host.channels if isinstance(c.get("fallback"), dict)]
