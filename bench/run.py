@@ -154,6 +154,8 @@ def child_dissect(capture: Path) -> dict:
 
 def child_dpkt(capture: Path) -> dict:
     """The reference: what a plain per-packet dpkt loop costs for the same fields."""
+    import socket
+
     import dpkt
 
     start, packets, last_ts, checksum = time.process_time(), 0, 0.0, 0
@@ -324,6 +326,35 @@ def run_analyze(capture: Path, packets: int) -> Result:
     return result_of("analyze", capture.name, run, packets, ok_codes=(0, 1))  # 1 = something escalated
 
 
+def first_tcp_flow(capture: Path) -> str:
+    """The Community ID of the capture's first TCP packet's connection (read with dpkt, a few packets only)."""
+    import socket
+
+    import dpkt
+
+    from pcap_analyzer.community_id import community_id_v1
+
+    with capture.open("rb") as fh:
+        for _, buf in dpkt.pcap.Reader(fh):
+            ip = dpkt.ethernet.Ethernet(buf).data
+            if isinstance(ip, dpkt.ip.IP) and isinstance(ip.data, dpkt.tcp.TCP):
+                return community_id_v1(6, socket.inet_ntoa(ip.src), socket.inet_ntoa(ip.dst), ip.data.sport,
+                                       ip.data.dport)
+    raise SystemExit(f"{capture}: no TCP packet")
+
+
+def run_inspect(capture: Path, packets: int) -> Result:
+    """``fallback-hunt inspect`` of one flow of the big capture: the analyzer's reader cuts it, tshark sees the cut."""
+    if shutil.which("tshark") is None:
+        return Result("inspect", capture.name, status="n/a (tshark not installed)")
+    run = measure([sys.executable, "-m", "pcap_analyzer", "inspect", str(capture), "--community-id",
+                   first_tcp_flow(capture)])
+    result = result_of("inspect", f"{capture.name}, one flow", run, packets)
+    cut = re.search(r"tshark read (\d+) cut packet", run.out)
+    result.extra = {"tshark_packets": int(cut.group(1)) if cut else None}
+    return result
+
+
 def run_suricata(capture: Path, packets: int, rules: Path | None) -> Result:
     name = f"{capture.name} {'rules' if rules else 'no rules'}"
     binary = shutil.which("suricata")
@@ -422,13 +453,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     parser.add_argument("--no-4m", action="store_true", help="skip the 4M-packet captures")
     parser.add_argument("--only", default="", help="comma-separated stages (default all): flows, dissect, analyze, "
-                        "dpkt, suricata, zeek, hostile")
+                        "dpkt, suricata, zeek, inspect, hostile")
     parser.add_argument("--packets", type=int, default=1_000_000, help="size of the main capture (default 1M)")
     args = parser.parse_args(argv)
     if args.child:
         return child_main(args.child[0], args.child[1:])
 
-    known = ("flows", "dissect", "analyze", "dpkt", "suricata", "zeek", "hostile")
+    known = ("flows", "dissect", "analyze", "dpkt", "suricata", "zeek", "inspect", "hostile")
     stages = set(filter(None, args.only.split(","))) or set(known)
     if not stages <= set(known):
         parser.error(f"--only: unknown stage(s) {', '.join(sorted(stages - set(known)))}; known: {', '.join(known)}")
@@ -465,6 +496,9 @@ def main(argv: list[str] | None = None) -> int:
     if "zeek" in stages:
         conn = make_capture.ensure_conn_log(args.packets)
         run("zeek", lambda: run_child("zeek", f"{conn.name}/conn.log", capture, conn))
+
+    if "inspect" in stages:
+        run("inspect", lambda: run_inspect(capture, args.packets))
 
     hostile = None
     if "hostile" in stages:  # many hosts on one pattern, many EVE alerts: RSS and report size (issue 13)

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn, TextIO
 
-from . import __version__, atomic, deepdive, extract, pipeline, signals, validate
+from . import __version__, atomic, contain_cmd, deepdive, extract, pipeline, signals, validate
 from .baseline import command as baseline_command
 from .watch import command as watch_command
 from .config import Config, load_config
@@ -26,6 +26,7 @@ from .report.html import write_html
 from .report.json_report import write_json
 from .report.summary import summary_text
 from .report.zeeklog import write_fallback_log
+from .suricata import CAPTURE_MAGIC
 
 PROG = "fallback-hunt"
 EXIT_CLEAN, EXIT_ESCALATED, EXIT_ERROR = 0, 1, 2
@@ -42,16 +43,31 @@ class Parser(argparse.ArgumentParser):
         raise UsageError(f"{message} (see '{self.prog} --help')")
 
 
+EPILOG = f"""exit codes:
+  0  nothing escalated (or --exit-zero); also 'contain' when it wrote its artifacts
+  1  at least one host escalated
+  2  error (bad input, unreadable file, usage); one line on stderr
+
+examples:
+  {PROG} analyze capture.pcap -o out/
+  {PROG} analyze captures/ --zeek-logs zeek/ --suricata --allowlist allow.txt -o out/ --exit-zero
+  {PROG} contain out/report.json -o block/ --sid-base 1009000
+"""
+
+
 def build_parser() -> Parser:
-    parser = Parser(prog=PROG, description="Find malware falling back to another C2 channel (MITRE ATT&CK T1008).")
+    parser = Parser(prog=PROG, description="Find malware falling back to another C2 channel (MITRE ATT&CK T1008).",
+                    epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     analyze = commands.add_parser(
         "analyze", help="analyse captures and/or Zeek logs, write report.json, fallback.log and report.html",
         description="Analyse captures and/or Zeek logs; write OUTDIR/report.json, fallback.log and report.html.",
+        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     analyze.add_argument("captures", nargs="*", type=Path, metavar="CAPTURE",
-                         help="pcap, pcapng or gzip-compressed capture (several: one analysis across all)")
+                         help="pcap, pcapng or gzip-compressed capture, or a directory of them (several: one "
+                              "analysis across all)")
     analyze.add_argument("-o", "--output", dest="outdir", type=Path, required=True, metavar="OUTDIR",
                          help="directory for the reports (created if needed; other files in it are left alone)")
     analyze.add_argument("--intel", type=Path, metavar="FILE",
@@ -75,6 +91,9 @@ def build_parser() -> Parser:
     analyze.add_argument("--log-format", choices=("tsv", "json"), default="tsv",
                          help="fallback.log as Zeek TSV (default) or Zeek JSON (LogAscii::use_json)")
     analyze.add_argument("--top", type=int, metavar="N", help="hosts listed on stdout (default: [report] top)")
+    analyze.add_argument("--exit-zero", action="store_true", help="exit 0 even when a host escalates (errors: 2)")
+    contain_cmd.add_allowlist_options(analyze)
+    contain_cmd.add_parser(commands)
     extract.add_command(commands)
     deepdive.add_command(commands)
     baseline_command.add_parsers(commands)
@@ -150,14 +169,41 @@ class ProgressLine:
         self.showing = False
 
 
+def looks_like_capture(path: Path) -> bool:
+    """pcap / pcapng magic, or gzip (a compressed capture), in the first bytes."""
+    try:
+        with path.open("rb") as f:
+            head = f.read(4)
+    except OSError:
+        return True  # let check_path say what is wrong with it
+    return head in CAPTURE_MAGIC or head[:2] == b"\x1f\x8b"
+
+
+def capture_files(paths: Sequence[Path]) -> list[Path]:
+    """The captures named: files as given; a directory as the captures inside it (regular, not hidden files with a
+    pcap, pcapng or gzip magic; a README beside them is skipped), sorted by name."""
+    out: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            inside = sorted(p for p in path.iterdir()
+                            if p.is_file() and not p.name.startswith(".") and looks_like_capture(p))
+            if not inside:
+                raise InputError(f"capture directory {path}: holds no pcap, pcapng or gzip file")
+            out += inside
+        else:
+            out.append(path)
+    for path in out:
+        check_path(path, "capture")
+    return out
+
+
 def checked_outputs(args: argparse.Namespace) -> list[Path]:
     """Check every path argument before any work; the report paths in OUTDIR."""
     if not args.captures and args.zeek_logs is None:
         raise UsageError(f"analyze needs at least one CAPTURE or --zeek-logs DIR (see '{PROG} analyze --help')")
-    for path in args.captures:
-        check_path(path, "capture")
+    args.captures = capture_files(args.captures)
     for path, what in ((args.config, "--config"), (args.intel, "--intel"), (args.eve, "--eve"),
-                       (args.baseline, "--baseline")):
+                       (args.baseline, "--baseline"), (args.allowlist, "--allowlist")):
         if path is not None:
             check_path(path, what)
     inputs = [p for p in (*args.captures, args.config, args.intel, args.eve, args.baseline) if p is not None]
@@ -183,7 +229,9 @@ def run_analyze(args: argparse.Namespace) -> int:
         try:
             report = pipeline.analyze(args.captures, cfg, home, intel_path=args.intel, zeek_dir=args.zeek_logs,
                                       eve_path=args.eve, run_suricata=args.suricata, baseline_path=args.baseline,
-                                      progress=None if args.quiet or not sys.stderr.isatty() else progress)
+                                      progress=None if args.quiet or not sys.stderr.isatty() else progress,
+                                      allowlist_path=args.allowlist, sid_base=args.sid_base,
+                                      use_default_allowlist=False if args.no_default_allowlist else None)
         finally:
             progress.done()
         with warnings.catch_warnings():  # the analysis' warnings are in the notes; writing has nothing to add
@@ -195,7 +243,8 @@ def run_analyze(args: argparse.Namespace) -> int:
     if not args.quiet:
         sys.stdout.write(summary_text(report, cfg, outputs))
         sys.stdout.flush()
-    return EXIT_ESCALATED if any(h.verdict == "escalate" for h in report.hosts) else EXIT_CLEAN
+    escalated = any(h.verdict == "escalate" for h in report.hosts)
+    return EXIT_ESCALATED if escalated and not args.exit_zero else EXIT_CLEAN
 
 
 def run_extract(args: argparse.Namespace) -> int:
@@ -239,9 +288,10 @@ def _main(argv: list[str], debug: bool) -> int:
     try:
         args = build_parser().parse_args(argv)
         if args.command is None:
-            raise UsageError(f"a command is required: analyze, extract, inspect, baseline or watch (see '{PROG} --help')")
-        runner = {"extract": run_extract, "inspect": run_inspect, "baseline": baseline_command.run,
-                  "watch": watch_command.run}
+            raise UsageError(f"a command is required: analyze, contain, extract, inspect, baseline or watch "
+                             f"(see '{PROG} --help')")
+        runner = {"contain": contain_cmd.run, "extract": run_extract, "inspect": run_inspect,
+                  "baseline": baseline_command.run, "watch": watch_command.run}
         return runner.get(args.command, run_analyze)(args)
     except (UsageError, InputError) as exc:
         if debug:

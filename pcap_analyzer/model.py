@@ -74,6 +74,16 @@ class CaptureInfo:
 
 
 @dataclass(slots=True)
+class LogInfo:
+    """A log file read beside (or instead of) the captures: a Zeek log or a Suricata EVE file (report.json
+    ``inputs``, with ``kind``)."""
+
+    path: str
+    kind: str  # "zeek_log" or "eve"
+    lines: int = 0  # records (data lines; Zeek header and comment lines not counted)
+
+
+@dataclass(slots=True)
 class DnsMessage:
     ts: float
     is_response: bool
@@ -95,6 +105,9 @@ class TlsInfo:
     client_hello: bool = False
     server_hello: bool = False
     alpn: list[str] = field(default_factory=list)
+    # description code of a fatal alert (level 2) the responder sent in cleartext before any application data or
+    # ChangeCipherSpec (40 handshake_failure, 49 access_denied, ...); -1 when none was seen
+    server_alert: int = -1
 
 
 @dataclass(slots=True)
@@ -243,7 +256,8 @@ class HostReport:
     verdict: str = "benign"
     score: float = 0.0
     indicators: list[Indicator] = field(default_factory=list)
-    answers: dict[str, dict[str, Any]] = field(default_factory=dict)  # question -> {"answer": bool, "evidence": [...]}
+    # question -> {"answer": bool, or None when the inputs cannot answer it, "evidence": [...]}
+    answers: dict[str, dict[str, Any]] = field(default_factory=dict)
     channels: list[dict[str, Any]] = field(default_factory=list)  # [{"primary": {...}, "fallback": {...}}]
     reasons: list[str] = field(default_factory=list)  # why this verdict, in words
     same_pattern_hosts: list[str] = field(default_factory=list)  # a capped sample (patterns.assign)
@@ -257,3 +271,5 @@ class Report:
     flows: list[Flow]
     notes: list[str] = field(default_factory=list)  # e.g. "suricata not installed"
     containment: dict[str, Any] = field(default_factory=dict)  # block rules, Zeek intel lines
+    suppressed: list[dict[str, Any]] = field(default_factory=list)  # what the allowlist / never-block list left out
+    logs: list[LogInfo] = field(default_factory=list)  # Zeek logs and EVE files read

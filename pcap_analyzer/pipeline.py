@@ -1,7 +1,7 @@
 """The analysis, top to bottom.
 
 read + flows (one table across all captures) -> dissect -> measures -> Zeek uid join -> detect
--> Suricata / Zeek indicators -> verdict -> containment.
+-> Suricata / Zeek indicators -> allowlist -> verdict -> containment.
 
 Streaming: after every chunk the flow table hands over the flows that are over (``FlowTable.drain``); once enough
 of them wait, they are dissected and measured together (vectorised histograms over many flows) and their retained
@@ -17,8 +17,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from . import (containment, detect, digest, dissect, flows, intel, measures, reader, suricata, validate, verdict,
-               zeeklogs)
+from . import (allowlist, containment, detect, digest, dissect, flows, intel, measures, reader, sensor, suricata,
+               validate, verdict, zeeklogs)
 from .config import Config
 from .gcpause import gc_paused
 from .baseline.deviation import deviations, weigh
@@ -43,30 +43,41 @@ def analyze(
     workdir: Path | None = None,
     progress: Progress | None = None,
     baseline_path: Path | None = None,
+    allowlist_path: Path | None = None,
+    use_default_allowlist: bool | None = None,
+    sid_base: int | None = None,
 ) -> Report:
     """Analyse captures and/or Zeek logs (and optionally Suricata alerts) into a Report.
 
     The small inputs (intel, Zeek logs, EVE) are read first, so a bad one fails before the captures are read.
     With no capture, the flows come from the Zeek logs (sensor-only mode).
     """
+    allow = allowlist.load(allowlist_path, cfg["allowlist"]["use_default"] if use_default_allowlist is None
+                           else use_default_allowlist)
     with gc_paused(), warnings.catch_warnings(record=True) as caught:  # gc: see gcpause
         warnings.simplefilter("default")  # each library warning once per place, into the notes, not on stderr
         report = _analyze(captures, cfg, home, intel_path, zeek_dir, eve_path, run_suricata, workdir, progress,
-                          baseline_path)
-    report.notes += validate.warning_notes(caught)
+                          baseline_path, allow)
+        contained = containment.containment(report.hosts, home, cfg, tuple(allow.entries), sid_base)
+    report.suppressed += contained.pop("suppressed")
+    report.notes += [*contained["notes"], *validate.warning_notes(caught)]
+    report.containment = contained
     return report
 
 
 def _analyze(captures: Sequence[Path], cfg: Config, home: HomeNet, intel_path: Path | None, zeek_dir: Path | None,
              eve_path: Path | None, run_suricata: bool, workdir: Path | None, progress: Progress | None,
-             baseline_path: Path | None = None) -> Report:
-    notes: list[str] = []
+             baseline_path: Path | None = None, allow: allowlist.Allowlist | None = None) -> Report:
+    allow = allow or allowlist.Allowlist()
+    notes: list[str] = allow.notes()
     intel_db = intel.load_intel(intel_path) if intel_path else None
     logs = zeeklogs.read_logs(zeek_dir) if zeek_dir else None
     notes += logs.notes if logs is not None else []
     alerts = suricata.read_eve(eve_path, notes, slim=True) if eve_path else []
 
     inputs, flow_list = flows_of(captures, logs, cfg, notes, progress)
+    if eve_path is not None:
+        notes.append(sensor.eve_join_note(alerts, flow_list, cfg))
     ctx = DetectContext(flow_list, home, cfg, intel_db)
     indicators = detect.run_all(ctx)
     if baseline_path is not None:
@@ -81,9 +92,12 @@ def _analyze(captures: Sequence[Path], cfg: Config, home: HomeNet, intel_path: P
     if logs is not None:
         indicators += zeeklogs.zeek_indicators(logs, flow_list, home, cfg)
 
+    indicators, suppressed = allow.apply(indicators)
     hosts = verdict.build_hosts(indicators, ctx)
-    return Report(inputs=inputs, hosts=hosts, flows=flow_list, notes=notes,
-                  containment=containment.containment(hosts, home))
+    if logs is not None and not captures:
+        sensor.mark_unmeasurable(hosts, logs)
+    return Report(inputs=inputs, hosts=hosts, flows=flow_list, notes=notes, suppressed=suppressed,
+                  logs=sensor.log_inputs(zeek_dir, eve_path))
 
 
 def flows_of(captures: Sequence[Path], logs: zeeklogs.ZeekLogs | None, cfg: Config, notes: list[str],
@@ -97,6 +111,7 @@ def flows_of(captures: Sequence[Path], logs: zeeklogs.ZeekLogs | None, cfg: Conf
         annotate(flow_list, cfg)  # no payload: only expected_service; the Zeek logs' service, DNS, TLS stay
     if logs is not None and captures:
         zeeklogs.attach_uids(flow_list, logs)
+        notes.append(sensor.zeek_join_note(flow_list, logs, cfg))
     return inputs, flow_list
 
 

@@ -208,6 +208,10 @@ def _timestamp(alert: dict[str, Any]) -> float:
         raise InputError(f"eve: alert sid {alert['alert']['signature_id']} has no valid timestamp") from None
 
 
+#: The alert's time in seconds (public name for the join-rate check).
+alert_time = _timestamp
+
+
 def _proto(alert: dict[str, Any]) -> str:
     name = str(alert.get("proto", ""))
     return PROTO_NAMES.get(name.upper(), name.lower())

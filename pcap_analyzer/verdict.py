@@ -77,8 +77,43 @@ def describe(ind: Indicator) -> str:
                 f"failed ({p.get('attempts')} attempts, {p.get('state')}), "
                 f"then {f.get('service') or f.get('proto')} to "
                 f"{f.get('domain') or f.get('peer')} on {f.get('proto')}/{f.get('port')} "
-                f"({', '.join(ind.evidence.get('reasons', []))})")
+                f"({', '.join(ind.evidence.get('reasons', []))}){_linked(ind)}")
     return ref(ind)
+
+
+def _source_ref(ind: Indicator) -> str:
+    """How another engine names its finding: "suricata sid N", "zeek notice X" or "zeek fallback.log <type>"."""
+    if ind.source == "suricata":
+        return f"suricata sid {ind.evidence.get('sid', '?')}"
+    zeek = [z for z in ind.evidence.get("zeek", []) if isinstance(z, dict)]
+    notes = [str(z["note"]) for z in zeek if z.get("note")]
+    if notes:
+        return f"zeek notice {notes[0]}"
+    return f"zeek fallback.log {ind.type}" if zeek else f"{ind.source} {ind.type}"
+
+
+def lead(items: list[Indicator]) -> Indicator:
+    """The indicator a reason is told from: the analyzer's own (its narrative) before another engine's line."""
+    return next((i for i in items if i.source == "analyzer"), items[0])
+
+
+def told(ind: Indicator, inds: list[Indicator]) -> str:
+    """``describe(ind)``, plus the other engines' findings of the same type on the same channel:
+    "... (corroborated by suricata sid N, zeek notice X)"."""
+    keys = {ind.community_id, *ind.uids, *_peers(ind)} - {""}
+    others = sorted({_source_ref(o) for o in inds if o.source != ind.source and o.type == ind.type
+                     and ({o.community_id, *o.uids, *_peers(o)} & keys)})
+    text = describe(ind)
+    return f"{text} (corroborated by {', '.join(others)})" if others else text
+
+
+def _linked(ind: Indicator) -> str:
+    """"; linked by same_peer, fingerprint (confidence 0.96)" when the evidence says why the pair belongs together."""
+    found = ind.evidence.get("link")
+    if not isinstance(found, list) or not found:
+        return ""
+    kinds = ", ".join(str(item.get("kind")) for item in found if isinstance(item, dict))
+    return f"; linked by {kinds} (confidence {ind.evidence.get('confidence')})"
 
 
 def distinct_channels(inds: list[Indicator]) -> set[tuple[str, Any, str]]:
@@ -109,10 +144,11 @@ def escalation_reasons(by_type: dict[str, list[Indicator]], cfg: Config) -> list
     """Why the host escalates ([] = it does not)."""
     vcfg = cfg["verdict"]
     reasons = []
+    every = [ind for items in by_type.values() for ind in items]
     for kind in vcfg["always_escalate"]:
-        for ind in by_type.get(kind, [])[:1]:
-            reasons.append(describe(ind))
-    for ind in by_type.get("dns_tunnel", []):
+        if by_type.get(kind):
+            reasons.append(told(lead(by_type[kind]), every))
+    for ind in sorted(by_type.get("dns_tunnel", []), key=lambda i: i.source != "analyzer"):
         queries, duration = ind.evidence.get("queries", 0), ind.evidence.get("duration", 0.0)
         if queries >= vcfg["tunnel_min_queries"] or duration >= vcfg["tunnel_min_duration"]:
             reasons.append(f"DNS tunnel under {ind.peer} lasts: {queries} queries over {duration:.0f} s")
@@ -151,12 +187,28 @@ def policy_tools(inds: list[Indicator], cfg: Config) -> list[str]:
     return sorted(set(classes))
 
 
-def leads_only(by_type: dict[str, list[Indicator]], cfg: Config) -> bool:
-    """Every indicator is of a lead type (``verdict.lead_types``, e.g. a regular heartbeat: every app has some)
-    without evidence that makes it more (``verdict.lead_promote_evidence``, e.g. cleartext, a beacon that moved)."""
+def is_lead(ind: Indicator, cfg: Config) -> bool:
+    """A hunting lead rather than a reason to investigate: an indicator of a lead type (``verdict.lead_types``, e.g.
+    a regular heartbeat: every app has some), or a brief exchange of unidentified encrypted UDP (shorter than
+    ``verdict.brief_udp_lead`` seconds: game matchmaking, NAT and relay probes, media set-up), unless its evidence
+    makes it more (``verdict.lead_promote_evidence``, e.g. cleartext, a beacon that moved)."""
     vcfg = cfg["verdict"]
-    return all(kind in vcfg["lead_types"] and not any(ind.evidence.get(key) for key in vcfg["lead_promote_evidence"]
-                                                      for ind in items) for kind, items in by_type.items())
+    ev = ind.evidence
+    if any(ev.get(key) for key in vcfg["lead_promote_evidence"]):
+        return False
+    if ind.type in vcfg["lead_types"]:
+        return True
+    if ind.type != "nonstandard_port_encrypted" or ind.proto != "udp" or ind.source != "analyzer":
+        return False
+    span = (ev.get("first_ts"), ev.get("last_ts"))  # the analyzer's measured flow; other engines' findings lack it
+    if ev.get("service") or not all(isinstance(t, (int, float)) for t in span):
+        return False
+    return span[1] - span[0] < vcfg["brief_udp_lead"]
+
+
+def leads_only(by_type: dict[str, list[Indicator]], cfg: Config) -> bool:
+    """Every indicator of the host is a lead (``is_lead``)."""
+    return all(is_lead(ind, cfg) for items in by_type.values() for ind in items)
 
 
 def _usage(flows: list[Flow]) -> Counter[str]:
@@ -245,6 +297,33 @@ def signatures(inds: list[Indicator]) -> set[tuple[Any, ...]]:
     return out
 
 
+def judge(report: HostReport, cfg: Config) -> HostReport:
+    """Score, verdict and reasons of a host from its indicators (also re-run on a saved report after an allowlist)."""
+    by_type: dict[str, list[Indicator]] = defaultdict(list)
+    inds = sorted(report.indicators, key=lambda i: i.ts)
+    for ind in inds:
+        if ind.evidence.get("in_verdict", True):  # informational evidence (e.g. an internal beacon) is shown only
+            by_type[ind.type].append(ind)
+    report.score = score_of(by_type, cfg)
+    escalate = escalation_reasons(by_type, cfg)
+    every = [ind for items in by_type.values() for ind in items]
+    tools = policy_tools(inds, cfg)
+    if tools:
+        report.verdict = "investigate"
+        report.reasons = [f"{' / '.join(tools)} tool in use (a policy question, not a fallback): "
+                          f"{told(lead(items), every)}" for items in by_type.values()]
+    elif escalate:
+        report.verdict, report.reasons = "escalate", escalate
+    elif by_type and not leads_only(by_type, cfg):
+        report.verdict = "investigate"
+        report.reasons = [f"no fallback pattern, but {told(lead(items), every)}" for items in by_type.values()]
+    elif inds:
+        report.verdict, report.reasons = "benign", [f"no indicator for the verdict; informational: {describe(inds[0])}"]
+    else:
+        report.verdict, report.reasons = "benign", ["no indicator"]
+    return report
+
+
 def build_hosts(indicators: list[Indicator], ctx: DetectContext) -> list[HostReport]:
     """One HostReport per internal host seen in any flow (and per host any indicator is about)."""
     index = get_index(ctx)
@@ -259,22 +338,7 @@ def build_hosts(indicators: list[Indicator], ctx: DetectContext) -> list[HostRep
         for ind in inds:
             if ind.evidence.get("in_verdict", True):  # informational evidence (e.g. an internal beacon) is shown only
                 by_type[ind.type].append(ind)
-        report = HostReport(ip=host, indicators=inds, score=score_of(by_type, ctx.cfg))
-        escalate = escalation_reasons(by_type, ctx.cfg)
-        tools = policy_tools(inds, ctx.cfg)
-        if tools:
-            report.verdict = "investigate"
-            report.reasons = [f"{' / '.join(tools)} tool in use (a policy question, not a fallback): "
-                              f"{describe(items[0])}" for items in by_type.values()]
-        elif escalate:
-            report.verdict, report.reasons = "escalate", escalate
-        elif by_type and not leads_only(by_type, ctx.cfg):
-            report.verdict = "investigate"
-            report.reasons = [f"no fallback pattern, but {describe(items[0])}" for items in by_type.values()]
-        elif inds:
-            report.reasons = [f"no indicator for the verdict; informational: {describe(inds[0])}"]
-        else:
-            report.reasons = ["no indicator"]
+        report = judge(HostReport(ip=host, indicators=inds), ctx.cfg)
         base = baseline(host, inds, index, capture_usage, ctx.cfg)
         report.answers = answers_for(host, by_type, base, ctx, index)
         for ind in by_type.get("failed_then_fallback", []):

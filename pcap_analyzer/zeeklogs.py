@@ -113,8 +113,43 @@ def _trailing_comment_lines(tail: bytes) -> int:
     return count
 
 
-def _read_tsv(path: Path, wanted: list[str] | None) -> pd.DataFrame:
+def _misshapen_rows(path: Path, fields: int) -> int:
+    """Data lines of a TSV log whose field count is not the #fields line's (counted on the whole file at once)."""
+    data = np.memmap(path, dtype=np.uint8, mode="r")
+    ends = np.flatnonzero(data == ord("\n"))
+    if data.size and data[-1] != ord("\n"):
+        ends = np.append(ends, data.size)
+    tabs = np.concatenate(([0], np.cumsum(data == ord("\t"))))
+    starts = np.concatenate(([0], ends[:-1] + 1))
+    per_line = tabs[ends] - tabs[starts]
+    comment = data[np.minimum(starts, data.size - 1)] == ord("#")
+    blank = ends == starts
+    return int(np.count_nonzero((per_line != fields - 1) & ~comment & ~blank))
+
+
+def _well_shaped(path: Path, fields: int, tmp: Path) -> tuple[Path, validate.Skipped]:
+    """A copy of a TSV log without the data lines whose field count is wrong; those are counted."""
+    skipped = validate.Skipped()
+    out = tmp / f"rows-{path.name}"
+    with path.open("rb") as src, out.open("wb") as dst:
+        for line in src:
+            body = line.rstrip(b"\r\n")
+            if body.startswith(b"#") or not body or body.count(b"\t") == fields - 1:
+                dst.write(body + b"\n")
+            else:
+                skipped[f"not {fields} tab-separated fields"] += 1
+    return out, skipped
+
+
+def _read_tsv(path: Path, wanted: list[str] | None, tmp: Path | None = None) -> pd.DataFrame:
+    """A TSV log; data lines that do not have the #fields line's field count are skipped and counted (a note in
+    ``attrs["skipped"]``) rather than shifting columns or failing the whole log."""
     names, header, rows = _tsv_layout(path)
+    if rows and tmp is not None and _misshapen_rows(path, len(names)):
+        shaped, skipped = _well_shaped(path, len(names), tmp)
+        frame = _read_tsv(shaped, wanted)
+        frame.attrs["skipped"] = skipped.note(f"zeek {path}")
+        return frame
     usecols = [c for c in wanted if c in names] if wanted else None
     if rows == 0:
         return pd.DataFrame(columns=usecols or names)
@@ -191,7 +226,7 @@ def read_log(path: Path, wanted: list[str] | None = None) -> pd.DataFrame:
         first = _first_byte(plain)
         try:
             if first == b"#":
-                return _read_tsv(plain, wanted)
+                return _read_tsv(plain, wanted, Path(tmp))
             if first in (b"{", b"["):  # JSON lines (some of them maybe null or arrays: skipped, counted)
                 objects, skipped = _json_objects(plain, Path(tmp))
                 frame = _read_json(objects, wanted)
@@ -209,7 +244,7 @@ def read_log(path: Path, wanted: list[str] | None = None) -> pd.DataFrame:
     raise InputError(f"{path}: not a Zeek log (neither TSV with a #fields header nor JSON lines)")
 
 
-def _log_files(directory: Path, name: str) -> list[Path]:
+def log_files(directory: Path, name: str) -> list[Path]:
     """conn.log, conn.log.gz, conn.json(.gz) and rotated conn.<stamp>.log(.gz) files, sorted."""
     out = []
     for p in directory.iterdir():
@@ -231,7 +266,7 @@ def read_logs(directory: Path) -> ZeekLogs:
     logs = ZeekLogs(directory)
     found = False
     for name, wanted in COLUMNS.items():
-        frames = [read_log(p, wanted) for p in _log_files(directory, name)]
+        frames = [read_log(p, wanted) for p in log_files(directory, name)]
         logs.notes += [f.attrs["skipped"] for f in frames if "skipped" in f.attrs]
         if frames:
             found = True

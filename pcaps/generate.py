@@ -34,7 +34,7 @@ from pathlib import Path
 
 from scapy.layers.dns import DNS, DNSQR, DNSRR
 from scapy.layers.inet import ICMP, IP, TCP, UDP
-from scapy.layers.inet6 import IPv6
+from scapy.layers.inet6 import ICMPv6DestUnreach, IPv6
 from scapy.layers.l2 import Ether
 from scapy.packet import Packet, Raw
 from scapy.utils import wrpcap
@@ -572,6 +572,264 @@ def build_office_web(cap: Capture, v: Variant) -> None:
 
 
 # ---------------------------------------------------------------------------------------------------------------
+# Causal pairing scenarios: every way a channel fails, every kind of fallback, combined differently each time, and
+# the benign twins that must not pair (an internal service failing, a multi-port probe burst, telemetry blocked by
+# a proxy). Each reads a PairingVariant.
+# ---------------------------------------------------------------------------------------------------------------
+
+IMPLANT_AGENT = "Mozilla/4.0 (compatible; MSIE 8.0; Windows NT 6.1; Trident/4.0)"
+
+
+@dataclass(frozen=True)
+class PairingVariant(Variant):
+    """Variant knobs of the pairing scenarios."""
+
+    proxy: str = ""  # explicit web proxy (CONNECT)
+    proxy_port: int = 3128
+    status: int = 403  # the proxy's refusal
+    sinkhole: str = "0.0.0.0"  # what the resolver answers for a sinkholed name
+    alert: int = 40  # TLS alert description (40 handshake_failure, 49 access_denied)
+    icmp_code: int = 13  # ICMP unreachable code of a policy refusal
+    reporter: str = ""  # the firewall that sends ICMP errors
+    dns_server: str = ""  # external resolver the host is configured with
+    doh: str = ""  # public resolver address and name the fallback uses, and its port (443 DoH, 853 DoT)
+    doh_name: str = ""
+    doh_port: int = 443
+    sites: tuple[tuple[str, str], ...] = ()  # ordinary browsing: (name, address)
+    names: int = 16  # DGA burst size
+    tlds: tuple[str, ...] = ("com", "net")
+    cycle: bool = False  # the primary is retried (and fails) while the fallback runs
+
+
+def refused_after_hello(cap: Capture, t: float, cli: str, srv: str, dport: int, rtt: float, hello: bytes,
+                        answer: bytes = b"") -> float:
+    """Handshake, the client's first message, then the responder resets the connection (after ``answer``)."""
+    sport, cs, ss = cap.ephemeral(), cap.rng.getrandbits(32), cap.rng.getrandbits(32)
+    cap._tcp(t, cli, srv, sport, dport, "S", cs, 0, syn=True)
+    cap._tcp(t + rtt, srv, cli, dport, sport, "SA", ss, cs + 1, syn=True)
+    cs, ss, t = cs + 1, ss + 1, t + rtt + 0.0002
+    cap._tcp(t, cli, srv, sport, dport, "A", cs, ss)
+    cap._tcp(t + 0.001, cli, srv, sport, dport, "PA", cs, ss, hello)
+    cs, t = cs + len(hello), t + 0.001 + rtt
+    if answer:
+        cap._tcp(t, srv, cli, dport, sport, "PA", ss, cs, answer)
+        ss, t = ss + len(answer), t + 0.0005
+    cap._tcp(t, srv, cli, dport, sport, "RA", ss, cs)
+    return t
+
+
+def tls_alert_record(description: int) -> bytes:
+    return _tls_record(0x15, bytes([2, description]), version=0x0303)
+
+
+def implant_tls(cap: Capture, v: Variant, t: float, peer: str, port: int, sni: str) -> float:
+    """One implant check-in over TLS: its own ClientHello (no ALPN: another JA3 than the browsers')."""
+    rng = cap.rng
+    exchanges = [(True, tls_client_hello(rng, sni, alpn=())), (False, tls_server_flight(rng)),
+                 (True, tls_client_finish(rng)), (True, tls_app_data(rng, rng.randint(200, 700))),
+                 (False, tls_app_data(rng, rng.randint(80, 1500)))]
+    return cap.tcp_session(t, v.host, peer, port, v.rtt, exchanges)
+
+
+def implant_http(cap: Capture, v: Variant, t: float, peer: str, port: int, host: str) -> float:
+    rng = cap.rng
+    uri = f"/api/{rng.getrandbits(24):06x}"
+    request = http_request("POST", host, uri, v.agent, rng.randbytes(rng.randint(80, 300)))
+    return cap.tcp_session(t, v.host, peer, port, v.rtt, [(True, request),
+                                                        (False, http_response(base64.b64encode(rng.randbytes(64))))])
+
+
+def resolve_any(cap: Capture, v: Variant, t: float, name: str, addr: str) -> float:
+    return resolve(cap, v, t, name, [addr], "AAAA" if ":" in addr else "A")
+
+
+def check_ins(cap: Capture, v: Variant, t: float, peer: str, port: int, name: str, count: int) -> float:
+    for _ in range(count):
+        if v.app == "http":
+            implant_http(cap, v, t, peer, port, name or peer)
+        else:
+            implant_tls(cap, v, t, peer, port, name)
+        t += cap.jitter(v.interval, 0.03)
+    return t
+
+
+def browse_sites(cap: Capture, v: PairingVariant, t: float) -> float:
+    for name, ip in v.sites:
+        t = resolve(cap, v, t, name, [ip])
+        t = browse(cap, v, t + 0.01, ip, name) + cap.jitter(8.0, 0.3)
+    return t
+
+
+def connect_via_proxy(cap: Capture, v: PairingVariant, t: float, target: str, agent: str, status: int) -> float:
+    request = (f"CONNECT {target}:443 HTTP/1.1\r\nHost: {target}:443\r\nUser-Agent: {agent}\r\n"
+               "Proxy-Connection: keep-alive\r\n\r\n").encode()
+    reason = {200: "Connection established", 403: "Forbidden", 407: "Proxy Authentication Required"}[status]
+    answer = f"HTTP/1.1 {status} {reason}\r\nContent-Length: 0\r\n\r\n".encode()
+    exchanges = [(True, request), (False, answer)]
+    if status == 200:  # the browser's TLS inside the tunnel
+        exchanges += [(True, tls_client_hello(cap.rng, target)), (False, tls_server_flight(cap.rng))]
+    return cap.tcp_session(t, v.host, v.proxy, v.proxy_port, v.rtt, exchanges)
+
+
+def build_proxy_backup_name(cap: Capture, v: PairingVariant) -> None:
+    """The proxy refuses the implant's CONNECT to its C2 name; the implant goes direct to a backup name: the same
+    label under another TLD."""
+    t = browse_sites(cap, v, v.t0)
+    for _ in range(v.attempts):
+        t = connect_via_proxy(cap, v, t, v.domain, v.agent, v.status) + cap.jitter(15.0, 0.3)
+    t = resolve(cap, v, t, v.fallback_domain, [v.fallback])
+    check_ins(cap, v, t + 0.01, v.fallback, v.fallback_port, v.fallback_domain, v.beacons)
+
+
+def build_sinkhole_hard_ip(cap: Capture, v: PairingVariant) -> None:
+    """The C2 name resolves to a sinkhole / block page; the implant falls back to its hard-coded address."""
+    t = browse_sites(cap, v, v.t0)
+    for _ in range(v.attempts):
+        t = cap.dns(t, v.host, v.resolver, v.domain, "A", [("A", v.sinkhole)]) + cap.jitter(12.0, 0.3)
+    check_ins(cap, v, t, v.fallback, v.fallback_port, "", v.beacons)
+
+
+def dga_name(rng: random.Random, tlds: tuple[str, ...]) -> str:
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    return "".join(rng.choice(letters) for _ in range(rng.randint(12, 16))) + "." + rng.choice(tlds)
+
+
+def build_dga_burst(cap: Capture, v: PairingVariant) -> None:
+    """A domain-generation burst: one-shot NXDOMAIN names in quick succession until one resolves, then check-ins."""
+    t = browse_sites(cap, v, v.t0)
+    t = cap.dns(t, v.host, v.resolver, "wwww.example-typo.com", "A", [], rcode=3) + 30.0  # the host's usual miss
+    for _ in range(v.names):
+        t = cap.dns(t, v.host, v.resolver, dga_name(cap.rng, v.tlds), "A", [], rcode=3) + cap.rng.uniform(0.1, 0.6)
+    survivor = dga_name(cap.rng, v.tlds)
+    t = resolve(cap, v, t, survivor, [v.fallback])
+    check_ins(cap, v, t + 0.01, v.fallback, v.fallback_port, survivor, v.beacons)
+
+
+def dns_prohibited(cap: Capture, v: PairingVariant, t: float, qname: str) -> float:
+    """A query to the external resolver, answered by the firewall's ICMP "administratively prohibited"."""
+    query = cap.ip(v.host, v.dns_server) / UDP(sport=cap.ephemeral(), dport=53) / DNS(
+        id=cap.rng.randint(0, 0xFFFF), rd=1, qd=[DNSQR(qname=qname, qtype="A")])
+    cap.emit(t, query)
+    cap.emit(t + 0.001, cap.ip(v.reporter, v.host) / ICMP(type=3, code=v.icmp_code) / Raw(bytes(query[IP])[:28]))
+    return t + 0.001
+
+
+def build_dns_doh(cap: Capture, v: PairingVariant) -> None:
+    """The host's DNS fails by policy (ICMP prohibited on the external resolver, or REFUSED), then encrypted DNS to
+    a public resolver takes over and the implant checks in on 443."""
+    t = browse_sites(cap, v, v.t0)
+    for _ in range(v.attempts):
+        if v.dns_server:
+            t = dns_prohibited(cap, v, t, v.domain) + cap.jitter(3.0, 0.3)
+        else:
+            t = cap.dns(t, v.host, v.resolver, v.domain, "A", [], rcode=5) + cap.jitter(3.0, 0.3)
+    for _ in range(3):  # the lookups now ride DoH / DoT
+        t = cap.tls_session(t + 0.2, v.host, v.doh, v.doh_port, v.rtt, v.doh_name,
+                            [(True, 120), (False, 240), (True, 120), (False, 260)])
+    check_ins(cap, v, t + 0.05, v.fallback, v.fallback_port, v.domain, v.beacons)
+
+
+def build_tls_reset_cadence(cap: Capture, v: PairingVariant) -> None:
+    """An inline filter resets the implant's TLS right after its ClientHello, at the implant's check-in period;
+    the same client (JA3) then checks in with another server at the same period."""
+    t = browse_sites(cap, v, v.t0)
+    t = resolve(cap, v, t, v.fallback_domain, [v.fallback]) + 20.0  # the backup was resolved at start-up
+    for _ in range(v.attempts):
+        refused_after_hello(cap, t, v.host, v.primary, v.primary_port, v.rtt,
+                            tls_client_hello(cap.rng, v.domain, alpn=()))
+        t += cap.jitter(v.interval, 0.03)
+    t = check_ins(cap, v, t, v.fallback, v.fallback_port, v.fallback_domain, v.beacons // 2)
+    if v.cycle:  # the implant tries its primary again, is reset again, and goes back to the backup
+        for _ in range(2):
+            refused_after_hello(cap, t, v.host, v.primary, v.primary_port, v.rtt,
+                                tls_client_hello(cap.rng, v.domain, alpn=()))
+            t += cap.jitter(v.interval, 0.03)
+    check_ins(cap, v, t, v.fallback, v.fallback_port, v.fallback_domain, v.beacons - v.beacons // 2)
+
+
+def build_tls_alert_fingerprint(cap: Capture, v: PairingVariant) -> None:
+    """An inspecting firewall answers the implant's ClientHello with a fatal alert; the implant then reaches a
+    server it had resolved long before, on an odd port, with the same ClientHello (linked by JA3 only)."""
+    t = resolve(cap, v, v.t0, v.fallback_domain, [v.fallback])
+    t = browse_sites(cap, v, t + 300.0)
+    for _ in range(v.attempts):
+        refused_after_hello(cap, t, v.host, v.primary, v.primary_port, v.rtt,
+                            tls_client_hello(cap.rng, v.domain, alpn=()), tls_alert_record(v.alert))
+        t += cap.jitter(6.0, 0.4)
+    check_ins(cap, v, t + cap.jitter(9.0, 0.2), v.fallback, v.fallback_port, v.fallback_domain, v.beacons)
+
+
+def tcp_prohibited6(cap: Capture, v: PairingVariant, t: float) -> float:
+    """SYN to the C2's IPv6 address, answered by ICMPv6 destination unreachable code 1 (administratively
+    prohibited) from the firewall."""
+    sport, isn = cap.ephemeral(), cap.rng.getrandbits(32)
+    cap._tcp(t, v.host6, v.server6, sport, v.primary_port, "S", isn, 0, syn=True)
+    quoted = bytes(cap.frames[-1][2][IPv6])
+    cap.emit(t + v.rtt, cap.ip(v.reporter, v.host6) / ICMPv6DestUnreach(code=1) / Raw(quoted))
+    return t + v.rtt
+
+
+def build_prohibited_backup_name(cap: Capture, v: PairingVariant) -> None:
+    """The C2 name's server is refused by policy (ICMPv6 prohibited) or the name SERVFAILs; a backup name with the
+    same label under another TLD takes over."""
+    t = browse_sites(cap, v, v.t0)
+    if v.server6:
+        t = cap.dns(t, v.host6, v.resolver, v.domain, "AAAA", [("AAAA", v.server6)]) + 0.01
+    for _ in range(v.attempts):
+        if v.server6:
+            t = tcp_prohibited6(cap, v, t)
+        else:
+            t = cap.dns(t, v.host, v.resolver, v.domain, "A", [], rcode=2)
+        t += cap.jitter(8.0, 0.3)
+    t = resolve_any(cap, v, t, v.fallback_domain, v.fallback)
+    check_ins(cap, v, t + 0.01, v.fallback, v.fallback_port, v.fallback_domain, v.beacons)
+
+
+def build_internal_service_fail(cap: Capture, v: PairingVariant) -> None:
+    """An internal service (PBX over SIP/UDP, or a printer) does not answer; then ordinary use, including TLS to an
+    address the host did not look up in this capture."""
+    t = v.t0
+    for _ in range(v.attempts):
+        if v.app == "sip":
+            register = (f"REGISTER sip:{v.primary} SIP/2.0\r\nVia: SIP/2.0/UDP {v.host}:5060\r\n"
+                        f"From: <sip:204@{v.primary}>\r\nTo: <sip:204@{v.primary}>\r\n"
+                        f"Call-ID: {cap.rng.getrandbits(64):x}"
+                        "\r\nCSeq: 1 REGISTER\r\nContent-Length: 0\r\n\r\n").encode()
+            cap.udp(t, v.host, v.primary, 5060, v.primary_port, register)
+        else:
+            cap.tcp_refused(t, v.host, v.primary, v.primary_port, 0.001)
+        t += cap.jitter(4.0, 0.3)
+    t = browse(cap, v, t + 1.0, v.fallback, "") + 2.0
+    browse_sites(cap, v, t)
+
+
+def build_port_probe_burst(cap: Capture, v: PairingVariant) -> None:
+    """A NAT-type test / port probe: many ports of one server fail within seconds; then the app works with that
+    server on 443."""
+    t = v.t0
+    for i in range(v.attempts):
+        port = v.primary_port + i
+        if v.app == "udp":
+            sport = cap.ephemeral()
+            for _ in range(2):
+                cap.udp(t, v.host, v.primary, sport, port, cap.rng.randbytes(20))
+                t += 0.05
+        else:
+            cap.tcp_refused(t, v.host, v.primary, port, v.rtt)
+        t += cap.rng.uniform(0.1, 0.4)
+    t = browse(cap, v, t + 1.5, v.primary, "")
+    browse_sites(cap, v, t + 3.0)
+
+
+def build_proxy_blocked_telemetry(cap: Capture, v: PairingVariant) -> None:
+    """The proxy refuses the OS telemetry agent's CONNECTs; the user keeps browsing (through the proxy and
+    direct): unrelated names, another client, nothing links the two."""
+    t = v.t0
+    for _ in range(v.attempts):
+        t = connect_via_proxy(cap, v, t, v.domain, v.agent, v.status) + cap.jitter(20.0, 0.3)
+    for name, _ in v.sites[:2]:
+        t = connect_via_proxy(cap, v, t, name, "Mozilla/5.0 (Windows NT 10.0; Win64; x64) Chrome/119.0", 200) + 3.0
+    browse_sites(cap, v, t)
 # Benign twins of real apps that fail over (calls, VPN clients, mail, time sync, consoles): each fails the way that
 # app does in real life, and none of it is a fallback channel.
 # ---------------------------------------------------------------------------------------------------------------
@@ -846,6 +1104,120 @@ APP_TWINS: tuple[Scenario, ...] = (
                               rtt=0.12)}),
 )
 SCENARIOS = SCENARIOS + APP_TWINS
+
+
+def pairing_scenarios() -> tuple[Scenario, ...]:
+    """Causal pairing: each failure kind and each fallback kind at least once, in changing combinations, and the
+    benign twins that must not pair."""
+    PV, T = PairingVariant, T0 + 3_000_000
+    benign = "benign"
+    return (
+        Scenario("fallback_proxy_backup_name", "the web proxy refuses the implant's CONNECT to its C2 name (403 / "
+                 "407), then the implant goes direct to a backup name: the same label under another TLD",
+                 "escalate", ("failed_then_fallback",), (), build_proxy_backup_name, {
+                     "a": PV(301, T, "10.31.0.21", "10.31.0.2", "", "198.51.100.131", domain="sync-cloudapi.com",
+                             fallback_domain="sync-cloudapi.net", attempts=3, interval=40.0, beacons=6,
+                             proxy="10.31.0.8", proxy_port=3128, status=403, agent=IMPLANT_AGENT,
+                             sites=(("www.example-news.com", "198.51.100.31"),)),
+                     "b": PV(302, T + 100_000, "172.22.5.40", "172.22.5.2", "", "203.0.113.141", fallback_port=80,
+                             app="http", domain="metrics-relay.org", fallback_domain="metrics-relay.info", attempts=4,
+                             interval=25.0, beacons=8, proxy="172.22.5.5", proxy_port=8080, status=407,
+                             agent="WinHTTP-Agent/1.1", sites=(("docs.example.org", "203.0.113.33"),), rtt=0.08)}),
+        Scenario("fallback_sinkhole_hard_ip", "the C2 name resolves to a sinkhole (0.0.0.0) or a DNS-filter block "
+                 "page, then the implant checks in with a hard-coded address on a standard port", "escalate",
+                 ("failed_then_fallback",), (), build_sinkhole_hard_ip, {
+                     "a": PV(311, T + 200_000, "10.32.1.5", "10.32.0.2", "", "203.0.113.212",
+                             domain="win-update-check.com", sinkhole="0.0.0.0", attempts=3, interval=30.0, beacons=6,
+                             sites=(("www.example-news.com", "203.0.113.31"),)),
+                     "b": PV(312, T + 300_000, "192.168.32.9", "192.168.32.1", "", "198.51.100.213", fallback_port=80,
+                             app="http", domain="cdn-telemetry-edge.net", sinkhole="146.112.61.105", attempts=2,
+                             interval=50.0, beacons=6, agent="curl/8.4.0", rtt=0.06,
+                             sites=(("mail.example.org", "198.51.100.32"),))}),
+        Scenario("fallback_dga_burst", "a burst of one-shot random NXDOMAIN names (far above the host's usual misses) "
+                 "ends in one name that resolves; the implant checks in with it on a standard port", "escalate",
+                 ("failed_then_fallback",), (), build_dga_burst, {
+                     "a": PV(321, T + 400_000, "10.33.2.8", "10.33.0.2", "", "198.51.100.77", names=16,
+                             tlds=("com", "net"), interval=60.0, beacons=5,
+                             sites=(("docs.example.net", "198.51.100.33"),)),
+                     "b": PV(322, T + 500_000, "172.23.9.9", "172.23.0.53", "", "203.0.113.78", fallback_port=80,
+                             app="http", names=24, tlds=("top", "xyz", "info"), interval=30.0, beacons=6, rtt=0.09,
+                             sites=(("www.shop-example.com", "203.0.113.34"),))}),
+        Scenario("fallback_dns_doh", "the host's DNS fails by policy (ICMP administratively prohibited from the "
+                 "firewall, or REFUSED), then DNS-over-HTTPS / DNS-over-TLS to a public resolver takes over",
+                 "escalate",
+                 ("failed_then_fallback",), (), build_dns_doh, {
+                     "a": PV(331, T + 600_000, "10.34.0.44", "10.34.0.2", "", "198.51.100.144",
+                             domain="beacon-svc-cloud.com", dns_server="8.8.8.8", reporter="10.34.0.1", icmp_code=13,
+                             doh="1.1.1.1", doh_name="cloudflare-dns.com", doh_port=443, attempts=3, beacons=5,
+                             interval=45.0, sites=(("www.example-news.com", "198.51.100.35"),)),
+                     "b": PV(332, T + 700_000, "192.168.34.70", "192.168.34.1", "", "203.0.113.145",
+                             domain="cdn-telemetry-hub.com", doh="9.9.9.9", doh_name="dns.quad9.net", doh_port=853,
+                             attempts=3, beacons=5, interval=35.0, rtt=0.07,
+                             sites=(("docs.example.org", "203.0.113.36"),))}),
+        Scenario("fallback_tls_reset_cadence", "an inline filter resets the implant's TLS right after its "
+                 "ClientHello, at its check-in period; the same client (JA3) then checks in with another server on "
+                 "443 at the same period", "escalate", ("failed_then_fallback",), (), build_tls_reset_cadence, {
+                     "a": PV(341, T + 800_000, "10.35.3.3", "10.35.0.2", "198.51.100.151", "203.0.113.152",
+                             domain="api.telemetry-hub.io", fallback_domain="static.photo-share.net", attempts=4,
+                             interval=30.0, beacons=6, sites=(("www.example-news.com", "198.51.100.36"),)),
+                     "b": PV(342, T + 900_000, "172.24.6.6", "172.24.0.2", "203.0.113.161", "198.51.100.162",
+                             domain="update.contoso-sync.com", fallback_domain="cdn.imagehostpro.net", attempts=3,
+                             interval=45.0, beacons=6, cycle=True, rtt=0.05,
+                             sites=(("mail.example.org", "203.0.113.37"),))}),
+        Scenario("fallback_tls_alert_fingerprint", "an inspecting firewall answers the implant's ClientHello with a "
+                 "fatal alert; the implant then reaches a server it resolved long before, on an odd port: linked "
+                 "only by its client fingerprint (JA3)", "escalate",
+                 ("failed_then_fallback", "nonstandard_port_encrypted"), (), build_tls_alert_fingerprint, {
+                     "a": PV(351, T + 1_000_000, "10.36.4.4", "10.36.0.2", "198.51.100.171", "203.0.113.172",
+                             fallback_port=8443, domain="login.secure-portal.com", fallback_domain="files.mybackup.org",
+                             alert=40, attempts=3, beacons=6, interval=40.0,
+                             sites=(("docs.example.net", "198.51.100.37"),)),
+                     "b": PV(352, T + 1_100_000, "192.168.36.36", "192.168.36.1", "203.0.113.181", "198.51.100.182",
+                             fallback_port=9443, domain="auth.cloud-gate.net", fallback_domain="sync.notesapp.io",
+                             alert=49, attempts=4, beacons=8, interval=25.0, rtt=0.1,
+                             sites=(("www.shop-example.com", "203.0.113.38"),))}),
+        Scenario("fallback_prohibited_backup_name", "the C2 server is refused by policy (ICMPv6 administratively "
+                 "prohibited) or its name SERVFAILs, then a backup name with the same label under another TLD takes "
+                 "over", "escalate", ("failed_then_fallback",), (), build_prohibited_backup_name, {
+                     "a": PV(361, T + 1_200_000, "fd37::5", "fd37::53", "", "2001:db8:37:1::9",
+                             domain="relay-node7.com", fallback_domain="relay-node7.org", host6="fd37::5",
+                             server6="2001:db8:37::7", reporter="fd37::1", attempts=3, beacons=5, interval=60.0),
+                     "b": PV(362, T + 1_300_000, "172.25.7.7", "172.25.0.2", "", "203.0.113.195", fallback_port=8080,
+                             app="http", domain="node-relay-eu.net", fallback_domain="node-relay-eu.biz", attempts=3,
+                             beacons=6, interval=20.0, agent="Go-http-client/1.1", rtt=0.06,
+                             sites=(("docs.example.org", "203.0.113.39"),))}),
+        Scenario("benign_internal_service_fail", "an internal service (PBX over SIP, a printer) does not answer, then "
+                 "ordinary browsing, including TLS to an address not looked up in the capture", benign, (),
+                 CONFOUNDER_ABSENT, build_internal_service_fail, {
+                     "a": PV(371, T + 1_400_000, "10.38.0.38", "10.38.0.2", "10.38.0.5", "198.51.100.201",
+                             primary_port=5060, app="sip", attempts=4,
+                             sites=(("www.example-news.com", "198.51.100.202"),)),
+                     "b": PV(372, T + 1_500_000, "192.168.38.8", "192.168.38.1", "192.168.38.20", "203.0.113.203",
+                             primary_port=9100, app="tcp", attempts=3,
+                             sites=(("mail.example.org", "203.0.113.204"),))}),
+        Scenario("benign_port_probe_burst", "a NAT-type test / port probe: many ports of one server fail within "
+                 "seconds, then the app works with that server on 443", benign, (), CONFOUNDER_ABSENT,
+                 build_port_probe_burst, {
+                     "a": PV(381, T + 1_600_000, "10.39.0.39", "10.39.0.2", "198.51.100.211", primary_port=3478,
+                             app="udp", attempts=6, sites=(("docs.example.net", "198.51.100.212"),)),
+                     "b": PV(382, T + 1_700_000, "172.26.0.26", "172.26.0.2", "203.0.113.221", primary_port=5000,
+                             app="tcp", attempts=8, rtt=0.05, sites=(("www.shop-example.com", "203.0.113.222"),))}),
+        Scenario("benign_proxy_blocked_telemetry", "the proxy refuses the OS telemetry agent's CONNECTs (403 / 407), "
+                 "the user keeps browsing through the proxy and direct: nothing links the two", benign, (),
+                 CONFOUNDER_ABSENT, build_proxy_blocked_telemetry, {
+                     "a": PV(391, T + 1_800_000, "10.40.0.40", "10.40.0.2", "", domain="v10.events.data.microsoft.com",
+                             proxy="10.40.0.8", proxy_port=3128, status=403, agent="Microsoft-Windows-Telemetry/10.0",
+                             attempts=4, sites=(("www.example-news.com", "198.51.100.231"),
+                                                ("docs.example.net", "198.51.100.232"))),
+                     "b": PV(392, T + 1_900_000, "192.168.41.41", "192.168.41.1", "",
+                             domain="settings-win.data.microsoft.com", proxy="192.168.41.8", proxy_port=8080,
+                             status=407, agent="MSDW", attempts=3, rtt=0.03,
+                             sites=(("www.shop-example.com", "203.0.113.233"),
+                                    ("mail.example.org", "203.0.113.234")))}),
+    )
+
+
+SCENARIOS = SCENARIOS + pairing_scenarios()
 
 
 # ---------------------------------------------------------------------------------------------------------------

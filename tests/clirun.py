@@ -24,3 +24,13 @@ def assert_one_error_line(proc: subprocess.CompletedProcess) -> str:
     assert lines[0].startswith("fallback-hunt: error: ") and len(lines[0]) > len("fallback-hunt: error: ") + 3
     assert "Traceback" not in proc.stderr + proc.stdout
     return lines[0]
+
+
+def assert_schema_valid(doc: dict) -> None:
+    """``doc`` is valid against pcap_analyzer/data/report.schema.json."""
+    import json
+    from importlib import resources
+
+    import jsonschema
+    schema = json.loads(resources.files("pcap_analyzer").joinpath("data/report.schema.json").read_text())
+    jsonschema.validate(doc, schema, cls=jsonschema.Draft202012Validator)

@@ -34,12 +34,10 @@ POLICY_TOOLS = {
     "ndpi-anydesk": ("tls", "remote access"),
     "ndpi-bittorrent": ("bittorrent", "P2P"),
 }
-#: not reached yet, each for a stated reason (non-strict: the day they pass, they pass)
+#: not reached yet, each for a stated reason (strict: the day one passes, the suite says so and it leaves the list)
 PENDING = {
-    "ndpi-anyconnect-vpn": "escalates on failed_then_fallback whose primaries are a LAN Chromecast and mid-stream "
-                           "(OTH) flows with negative gaps: the causal pairing work removes them",
-    "ndpi-epicgames": "Epic's game protocol on UDP 9011/15011 to a bare AWS address: no dissector, no vendor name",
-    "ndpi-roblox": "two unidentified UDP flows to Roblox's network hours after the last Roblox name",
+    "ndpi-anyconnect-vpn": "no longer escalates (causal pairing), but TLS without SNI to 8.37.96.194:4287 is "
+                           "reported without the VPN class, so the host is not capped as a policy tool",
 }
 APP_CAPTURES = shared_captures("apps")
 
@@ -53,12 +51,12 @@ def _params(pending_ones: tuple[str, ...]):
     for path in APP_CAPTURES:
         stem = _stem(path)
         pending = PENDING[stem] if stem in pending_ones else None
-        marks = [pytest.mark.xfail(reason=pending, strict=False)] if pending else []
+        marks = [pytest.mark.xfail(reason=pending, strict=True)] if pending else []
         out.append(pytest.param(path, marks=marks, id=path.name))
     return out or [pytest.param(None, marks=pytest.mark.skip(reason="../shared/pcaps/apps/ is not present"))]
 
 
-@pytest.mark.parametrize("path", _params(("ndpi-anyconnect-vpn",)))
+@pytest.mark.parametrize("path", _params(()))
 def test_no_app_host_escalates(path) -> None:
     escalated = {h.ip: h.reasons for h in analyze_capture(path) if h.verdict == "escalate"}
     assert not escalated, escalated

@@ -119,3 +119,15 @@ def test_sslv2_client_hello_is_tls():
     flow = _flow(443, v2, b"")
     dissect.annotate(flow, default_config())
     assert flow.service == "tls" and flow.tls.ja3 == ""
+
+
+def test_a_fatal_alert_instead_of_a_server_hello_is_kept() -> None:
+    alert = b"\x15\x03\x03\x00\x02\x02\x28"  # fatal (2) handshake_failure (40), as an inspecting firewall sends
+    info = parse_tls(client_hello(), alert)
+    assert info is not None and info.client_hello and not info.server_hello and info.server_alert == 40
+    assert parse_tls(client_hello(), b"\x15\x03\x03\x00\x02\x01\x00").server_alert == -1  # warning close_notify
+    assert parse_tls(client_hello(), server_hello()).server_alert == -1  # a handshake that went on
+    assert parse_tls(client_hello(), b"").server_alert == -1
+    # after ChangeCipherSpec an alert is encrypted: its bytes say nothing
+    assert parse_tls(client_hello(), b"\x14\x03\x03\x00\x01\x01" + alert).server_alert == -1
+    assert parse_tls(client_hello(), b"\x15\x03\x03\x00\x02\x02").server_alert == -1  # cut short

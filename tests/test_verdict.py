@@ -9,11 +9,13 @@ import pytest
 from test_detect_helpers import context, dns_flow, failed, make_flow, tls_flow
 
 from pcap_analyzer.config import default_config
-from pcap_analyzer.containment import CONTAINMENT_SID_BASE, containment
+from pcap_analyzer.containment import containment
 from pcap_analyzer.detect import run_all
 from pcap_analyzer.intel import load_intel
 from pcap_analyzer.model import Indicator
 from pcap_analyzer.verdict import QUESTIONS, build_hosts
+
+CONTAINMENT_SID_BASE = default_config()["containment"]["sid_base"]
 
 C2 = "198.51.100.23"
 
@@ -88,7 +90,7 @@ def test_containment_blocks_escalated_fallback_peers_only() -> None:
                                                f"{C2}\tIntel::ADDR\tfallback-hunt\t"
                                                "beaconing,failed_then_fallback,nonstandard_port_encrypted"]
     (rule,) = out["suricata_rules"].splitlines()
-    assert rule.startswith(f"drop ip $HOME_NET any -> {C2} any") and f"sid:{CONTAINMENT_SID_BASE};" in rule
+    assert rule.startswith(f"drop ip $HOME_NET any -> [{C2}] any") and f"sid:{CONTAINMENT_SID_BASE};" in rule
     assert "metadata: fallback_indicator failed_then_fallback;" in rule
     assert containment([h for h in hosts if h.verdict != "escalate"])["suricata_rules"] == ""
 
@@ -100,7 +102,7 @@ def test_containment_blocks_tunnel_and_dyndns_domains_not_resolvers() -> None:
               make_flow(h, "203.0.113.61", 8081, ts=121.0, service="http")]
     out = containment(list(hosts_of(flows).values()))
     assert out["domains"] == ["k7.duckdns.org"] and out["ips"] == ["203.0.113.61"] and r not in out["blocklist"]
-    assert 'dns.query; dotprefix; content:".k7.duckdns.org"; nocase; endswith;' in out["suricata_rules"]
+    assert 'dns.query; content:"k7.duckdns.org"; startswith; nocase; endswith;' in out["suricata_rules"]
 
 
 @pytest.mark.suricata
@@ -111,14 +113,14 @@ def test_containment_rules_load_in_suricata(tmp_path: Path) -> None:
     flows = fallback_flows(h) + [dns_flow(h, "10.0.0.1", 300.0, "k7.duckdns.org")]
     rules = tmp_path / "containment.rules"
     rules.write_text(containment(list(hosts_of(flows).values()))["suricata_rules"])
-    assert rules.read_text().count("sid:") == 3
+    assert rules.read_text().count("sid:") == 4  # drop ip, and dns.query / tls.sni / http.host for the name
     (tmp_path / "log").mkdir()
     run = subprocess.run(["suricata", "-T", "-S", str(rules), "-l", str(tmp_path / "log"),
                           "--set", "classification-file=/etc/suricata/classification.config"],
                          capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stderr[-2000:] + run.stdout[-2000:]
     log = (tmp_path / "log" / "suricata.log").read_text()
-    assert "3 rules successfully loaded, 0 rules failed" in log
+    assert "4 rules successfully loaded, 0 rules failed" in log
 
 
 def test_intel_match_escalates_only_over_an_alternate_channel(tmp_path: Path) -> None:
@@ -131,3 +133,26 @@ def test_intel_match_escalates_only_over_an_alternate_channel(tmp_path: Path) ->
     assert hosts["10.0.0.5"].verdict == "escalate"
     assert any("intel match" in r for r in hosts["10.0.0.5"].reasons)
     assert hosts["10.0.0.6"].verdict == "investigate"
+
+
+def test_a_brief_unidentified_udp_exchange_is_a_lead_and_a_lasting_one_is_not() -> None:
+    from pcap_analyzer.config import default_config
+    from pcap_analyzer.model import Indicator
+    from pcap_analyzer.verdict import is_lead
+
+    cfg = default_config()
+
+    def udp(seconds: float, service: str = "", **extra) -> Indicator:
+        return Indicator("nonstandard_port_encrypted", "10.0.0.5", 100.0, "203.0.113.9", 9011, "udp",
+                         evidence={"service": service, "first_ts": 100.0, "last_ts": 100.0 + seconds, **extra})
+
+    assert is_lead(udp(1.0), cfg)  # a game's matchmaking burst
+    assert not is_lead(udp(600.0), cfg)  # a channel that lasts
+    assert not is_lead(udp(1.0, "wireguard"), cfg)  # identified: judged as what it is (a VPN)
+    assert not is_lead(udp(1.0, cleartext=True), cfg)  # promoted by its evidence
+    tcp = udp(1.0)
+    tcp.proto = "tcp"
+    assert not is_lead(tcp, cfg)  # TLS or SSH on an odd TCP port stays an indicator
+    zeek = udp(1.0)
+    zeek.source = "zeek"
+    assert not is_lead(zeek, cfg)  # another engine's finding: its flow was not measured here

@@ -160,3 +160,37 @@ def test_window_forgets_old_lines_and_stays_bounded() -> None:
     assert [r[0] for r in window.rows][0] == 29.0  # older than 129 - 100 is gone
     window.add(Chunk("conn", Path("conn.log"), "sig", [f"{t / 10 + 130}\tX".encode() for t in range(100)]))
     assert len(window.rows) == 50 and window.dropped > 0  # bounded whatever the rate
+
+
+@pytest.mark.suricata
+def test_watch_follows_a_live_eve_file_too(tmp_path: Path) -> None:
+    import shutil
+
+    from conftest import SCENARIOS
+    from pcap_analyzer.config import default_config
+    from pcap_analyzer.homenet import HomeNet
+    from pcap_analyzer.suricata import run_suricata
+
+    source = RUNS / "demo_office"
+    if shutil.which("suricata") is None or not (source / "conn.log").is_file():
+        pytest.skip("suricata or ../shared/zeek-runs/demo_office is not present")
+    cfg = default_config()
+    eve = run_suricata([SCENARIOS / "demo_office.pcap"], tmp_path / "suricata", cfg, HomeNet(cfg["home_net"]["cidrs"]))
+    live = tmp_path / "eve.json"
+    lines = eve.read_text().splitlines()
+    live.write_text("".join(f"{ln}\n" for ln in lines[: len(lines) // 2]))  # half now, half while it runs
+    events = tmp_path / "events.ndjson"
+    args = ("watch", "--zeek-logs", source, "--eve", live, "--state", tmp_path / "state", "--events", events,
+            "--once")
+    assert run_cli(*args).returncode == 0
+    with live.open("a") as f:
+        f.write("".join(f"{ln}\n" for ln in lines[len(lines) // 2:]))
+    assert run_cli(*args).returncode == 0
+    out = tmp_path / "analyze"
+    proc = run_cli("analyze", "--zeek-logs", source, "--eve", eve, "-o", out, "--quiet")
+    assert proc.returncode in (0, 1), proc.stderr
+    report = json.loads((out / "report.json").read_text())
+    assert any(i["source"] == "suricata" for h in report["hosts"] for i in h["indicators"])  # the alerts matter
+    assert _replayed(_events(events)) == {h["ip"]: h["verdict"] for h in report["hosts"] if h["verdict"] != "benign"}
+    state = json.loads((tmp_path / "state").read_text())
+    assert sum(1 for row in state["window"]["rows"] if row[1] == "eve") == len(lines)  # every EVE line, once

@@ -337,3 +337,24 @@ def test_json_lines_that_are_not_objects_are_skipped_and_counted(tmp_path: Path)
     assert len(logs.conn) == 2
     (note,) = logs.notes
     assert "4 lines skipped" in note and "2 not JSON" in note and "2 not a JSON object" in note
+
+
+def test_tsv_lines_with_the_wrong_field_count_are_skipped_and_counted(tmp_path: Path) -> None:
+    """issue 13: a TSV line cut short or with extra fields (a damaged or hand-edited log) is skipped with a count,
+    not read into shifted columns and not fatal; the other lines are read as they are."""
+    source = SHARED_ZEEK_LOGS / "zeek-wikipedia" / "conn.log"
+    if not source.is_file():
+        pytest.skip("../shared/zeek-logs is not present")
+    lines = source.read_text().splitlines()
+    data = [i for i, ln in enumerate(lines) if ln and not ln.startswith("#")]
+    damaged = list(lines)
+    damaged[data[1]] = "\t".join(lines[data[1]].split("\t")[:5])  # cut short
+    damaged[data[3]] = lines[data[3]] + "\textra\tfields"  # too long
+    (tmp_path / "conn.log").write_text("\n".join(damaged) + "\n")
+    whole = zeeklogs.read_logs(source.parent)
+    logs = zeeklogs.read_logs(tmp_path)
+    assert len(logs.conn) == len(whole.conn) - 2
+    (note,) = logs.notes
+    assert "2 lines skipped" in note and "tab-separated fields" in note
+    kept = set(logs.conn["uid"])  # uid is the second column
+    assert lines[data[1]].split("\t")[1] not in kept and lines[data[2]].split("\t")[1] in kept

@@ -11,3 +11,4 @@
 @load ./dns-tunnel
 @load ./icmp-tunnel
 @load ./intel-match
+@load ./allowlist

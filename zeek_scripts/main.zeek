@@ -93,6 +93,10 @@ export {
 	## finding was reported within :zeek:see:`FallbackChannels::report_interval`.
 	global report: function(f: Finding);
 
+	## Consulted before a finding is reported; a handler that breaks drops
+	## it (the allowlist script does, for allowlisted hosts, peers, names).
+	global finding_policy: hook(f: Finding);
+
 	## The Community ID of a connection, "" when the conn record lacks it.
 	global community_id: function(c: connection): string;
 
@@ -529,6 +533,8 @@ event connection_state_remove(c: connection) &priority=-3
 
 function report(f: Finding)
 	{
+	if ( ! hook finding_policy(f) )
+		return;
 	local identifier = cat(f$id$orig_h, "|", f$primary, "|", f$fallback);
 	local key = cat(f$indicator, "|", identifier);
 	if ( key in reported )

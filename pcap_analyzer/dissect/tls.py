@@ -14,6 +14,8 @@ from ..model import Flow, TlsInfo
 from .text import escape_text
 
 _HANDSHAKE = 22
+_CHANGE_CIPHER_SPEC, _ALERT, _APPLICATION_DATA = 20, 21, 23
+_FATAL = 2
 _CONTENT_TYPES = frozenset({20, 21, 22, 23})  # change_cipher_spec, alert, handshake, application_data
 _CLIENT_HELLO = 1
 _SERVER_HELLO = 2
@@ -233,6 +235,21 @@ def parse_server_hello(body: bytes, info: TlsInfo) -> None:
     info.version = version_name(version)  # the negotiated version wins over the offered one
 
 
+def fatal_alert(sample: bytes) -> int:
+    """The description code of the first cleartext fatal alert record (level 2) in a responder's record chain, read
+    up to the first application data or ChangeCipherSpec record (alerts after those are encrypted); -1 when none."""
+    pos = 0
+    while pos + 5 <= len(sample):
+        ctype, length = sample[pos], int.from_bytes(sample[pos + 3: pos + 5], "big")
+        if sample[pos + 1] != 3 or ctype not in _CONTENT_TYPES or ctype in (_CHANGE_CIPHER_SPEC, _APPLICATION_DATA):
+            return -1
+        if ctype == _ALERT:
+            body = sample[pos + 5: pos + 5 + length]
+            return body[1] if length == 2 and len(body) == 2 and body[0] == _FATAL else -1
+        pos += 5 + length
+    return -1
+
+
 def parse_tls(orig_sample: bytes, resp_sample: bytes) -> TlsInfo | None:
     """TlsInfo from the first ClientHello / ServerHello of either direction, or None when the payload is not TLS.
     A hello cut or malformed mid-way gives the fields read so far; an SSLv2-format hello, or a record stream whose
@@ -260,6 +277,8 @@ def parse_tls(orig_sample: bytes, resp_sample: bytes) -> TlsInfo | None:
             pos = end
     if not seen:
         seen = any(looks_like_record_stream(sample) for sample in (orig_sample, resp_sample) if sample)
+    if seen and info.client_hello and not info.server_hello:
+        info.server_alert = fatal_alert(resp_sample)  # an inspecting firewall refusing the handshake
     return info if seen else None
 
 

@@ -35,9 +35,14 @@ def verdict_counts(hosts: Iterable[HostReport]) -> dict[str, int]:
 
 
 def answer(host: HostReport, question: str) -> dict[str, Any]:
-    """The host's answer to one question; a question the verdict stage left out reads as "no, no evidence"."""
+    """The host's answer to one question; a question the verdict stage left out reads as "no, no evidence". An answer
+    the inputs could not give is None ("not measurable") with a ``note`` saying why."""
     got = host.answers.get(question) or {}
-    return {"answer": bool(got.get("answer", False)), "evidence": list(got.get("evidence", []))}
+    value = got.get("answer", False)
+    out = {"answer": None if value is None else bool(value), "evidence": list(got.get("evidence", []))}
+    if got.get("note"):
+        out["note"] = str(got["note"])
+    return out
 
 
 def hex_escape(char: str) -> str:

@@ -13,7 +13,7 @@ from typing import Any
 
 from .. import __version__
 from ..config import Config
-from ..detect.base import is_failed
+from ..detect.failures import failure_kind
 from ..model import Flow, HostReport, Indicator, Report
 from ..pivot import bpf_filter, display_filter, inspect_command, links
 from .common import (
@@ -111,7 +111,7 @@ def _events(host: HostReport, flows: list[Flow], index: dict[str, Flow], cfg: Co
     mine = [f for f in flows if f.orig_h == host.ip]
     dns = sorted((m.ts, m.qname) for f in mine for m in f.dns if not m.is_response)
     failed_rcodes = cfg["detect"]["failed_fallback"]["failed_rcodes"]
-    failed = sorted([(f.ts, flow_endpoint(f)) for f in mine if is_failed(f, cfg)]
+    failed = sorted([(f.ts, flow_endpoint(f)) for f in mine if failure_kind(f, cfg)]  # every kind, TLS reset included
                     + [(m.ts, m.qname) for f in mine for m in f.dns if m.is_response and m.rcode_name in failed_rcodes])
     spans = [(c["fallback"].get("first_ts"), c["fallback"].get("last_ts"), endpoint(c["fallback"]))
              for c in host.channels if isinstance(c.get("fallback"), dict)]
@@ -347,8 +347,10 @@ def _answers_html(host: HostReport, max_text: int, limit: int) -> str:
     rows = []
     for q in QUESTIONS:
         got = answer(host, q)
-        word = '<span class="yes">yes</span>' if got["answer"] else '<span class="no">no</span>'
+        word = ('<span class="yes">yes</span>' if got["answer"] else '<span class="no">no</span>'
+                if got["answer"] is not None else '<span class="muted">not measurable</span>')
         items = [_t(e if isinstance(e, str) else human(q, e), max_text) for e in got["evidence"]]
+        items += [_t(got["note"], max_text)] if got.get("note") else []
         rows.append(f"<tr><td>{html.escape(QUESTION_TEXT[q])}</td><td>{word}</td>"
                     f"<td>{_capped_list(items, limit, 'more in report.json')}</td></tr>")
     return "<table><tr><th>question</th><th>answer</th><th>evidence</th></tr>" + "".join(rows) + "</table>"
@@ -540,9 +542,31 @@ def _hosts_html(groups: list[Pattern], by_host: dict[str, list[Flow]], index: di
     return "".join(out)
 
 
+def _logs_html(report: Report) -> str:
+    if not report.logs:
+        return ""
+    rows = "".join(f"<tr><td class=\"mono\">{_t(i.path, 200)}</td><td>{_t(i.kind, 20)}</td>"
+                   f"<td class=\"num\">{i.lines}</td></tr>" for i in report.logs)
+    return f"<h2>Logs read</h2><table><tr><th>log</th><th>kind</th><th>records</th></tr>{rows}</table>"
+
+
+def _suppressed_html(report: Report, limit: int) -> str:
+    """What the allowlist and the never-block list left out, and why."""
+    if not report.suppressed:
+        return ""
+    rows = [f"<tr><td>{_t(s.get('what', ''), 20)}</td><td class=\"mono\">{_t(s.get('host', ''), 64)}</td>"
+            f"<td>{_t(s.get('type', ''), 40)}</td>"
+            f"<td class=\"mono\">{_t(s.get('target') or s.get('peer', ''), 200)}</td>"
+            f"<td class=\"mono\">{_t(s.get('entry', ''), 200)}</td><td>{_t(s.get('reason', ''), 200)}</td>"
+            f"<td class=\"mono\">{_t(s.get('where', ''), 120)}</td></tr>" for s in report.suppressed[:limit]]
+    return '<h2 id="suppressed">Suppressed by the allowlist</h2>' + _capped_table(
+        ["what", "host", "indicator", "peer / target", "entry", "reason", "from"], rows, len(report.suppressed),
+        "suppressed entries")
+
+
 def _inputs_html(report: Report) -> str:
     if not report.inputs:
-        return ""
+        return _logs_html(report)
     rows = "".join(
         f"<tr><td class=\"mono\">{_t(i.path, 200)}</td><td class=\"num\">{i.packets}</td><td>{_utc(i.first_ts)}</td>"
         f"<td>{_utc(i.last_ts)}</td><td class=\"mono\">{_t(i.sha256[:16], 16)}</td>"
@@ -550,7 +574,7 @@ def _inputs_html(report: Report) -> str:
         for i in report.inputs
     )
     return ('<h2 id="inputs">Inputs</h2><table><tr><th>capture</th><th>packets</th><th>first</th><th>last</th>'
-            f"<th>sha256</th><th>warnings</th></tr>{rows}</table>")
+            f"<th>sha256</th><th>warnings</th></tr>{rows}</table>") + _logs_html(report)
 
 
 def render_html(report: Report, cfg: Config, generated: datetime | None = None) -> str:
@@ -572,6 +596,7 @@ def render_html(report: Report, cfg: Config, generated: datetime | None = None) 
         _hosts_html(groups, by_host, index, contained, cfg, [str(i.path) for i in report.inputs]),
         '<h2 id="containment">Containment</h2>' + (_containment_html(contained) if contained
                                                    else '<p class="muted">Nothing to contain.</p>'),
+        _suppressed_html(report, cfg["report"]["html_max_rows"]),
     ]
     return ('<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
             '<meta name="viewport" content="width=device-width, initial-scale=1">'

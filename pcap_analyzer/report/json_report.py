@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import __version__
-from ..model import CaptureInfo, Flow, HostReport, Report
+from ..model import CaptureInfo, Flow, HostReport, LogInfo, Report
 from ..patterns import host_groups, pattern_groups
 from ..pivot import evidence_flows, evidence_keys, pivot
 from .common import QUESTIONS, answer, atomic_write, flow_index, ordered_hosts, verdict_counts
@@ -45,6 +45,10 @@ def input_json(info: CaptureInfo) -> dict[str, Any]:
         "last_ts": info.last_ts,
         "warnings": list(info.warnings),
     }
+
+
+def log_json(info: LogInfo) -> dict[str, Any]:
+    return {"path": info.path, "kind": info.kind, "lines": info.lines}
 
 
 def host_json(host: HostReport, index: dict[str, Flow] | None = None, pattern_ids: dict[str, str] | None = None
@@ -84,13 +88,14 @@ def report_json(report: Report, generated: datetime | None = None, max_hosts: in
         "schema": SCHEMA_ID,
         "generated": generated.astimezone(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z"),
         "version": __version__,
-        "inputs": [input_json(info) for info in report.inputs],
+        "inputs": [*(input_json(info) for info in report.inputs), *(log_json(info) for info in report.logs)],
         "hosts": [host_json(h, index, ids) for h in ordered[:max_hosts]],
         "host_groups": host_groups(ordered[max_hosts:], ids),
         "patterns": [g.to_json() for g in groups],
         "summary": verdict_counts(report.hosts),
         "notes": report.notes,
         "containment": report.containment,
+        "suppressed": report.suppressed,
     })
 
 

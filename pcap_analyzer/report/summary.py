@@ -29,7 +29,7 @@ def summary_text(report: Report, cfg: Config, outputs: Sequence[Path]) -> str:
     lines += grouped_rest(flagged[rc["top"]:], rc)
     for info in report.inputs:
         lines += [f"warning: {display(info.path, rc['max_text'])}: {display(w, rc['max_text'])}" for w in info.warnings]
-    lines += [f"note: {display(n, rc['max_text'])}" for n in report.notes]
+    lines += [display(n if n.startswith("warning: ") else f"note: {n}", rc["max_text"]) for n in report.notes]
     lines.append("reports: " + "  ".join(escape_text(str(p)) for p in outputs))
     return "\n".join(lines) + "\n"
 
