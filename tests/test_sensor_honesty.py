@@ -112,7 +112,7 @@ def test_corroboration_keeps_the_analyzers_narrative(tmp_path: Path) -> None:
     assert reason.startswith("failed_then_fallback: dns to office-update-svc.com:53 failed (3 attempts, NXDOMAIN), "
                              "then tls to upd-mirror.duckdns.org on tcp/443"), reason
     assert reason.endswith(")") and "(corroborated by suricata sid 10080" in reason
-    assert reason in stdout
+    assert reason[:150] in stdout  # the terminal tells the same story (cut to [report] max_text)
 
 
 def test_zeek_and_suricata_corroboration_is_added_to_the_reason() -> None:
