@@ -237,8 +237,9 @@ def read_log(path: Path, wanted: list[str] | None = None) -> pd.DataFrame:
                 return pd.DataFrame(columns=wanted or [])
         except InputError:
             raise
-        except (ValueError, TypeError, IndexError, KeyError, OSError, UnicodeDecodeError,
-                pd.errors.ParserError) as exc:  # IndexError: pandas on a #fields line shorter than the rows (fuzzer)
+        except (ValueError, TypeError, IndexError, KeyError, OverflowError, OSError, UnicodeDecodeError,
+                pd.errors.ParserError) as exc:  # IndexError: pandas on a #fields line shorter than the rows;
+            # OverflowError: a value too large for the column's #types (both found by the fuzzer)
             raise InputError(f"{path}: unreadable Zeek log: "
                              f"{validate.quote(str(exc).splitlines()[0]) if str(exc) else type(exc).__name__}") from None
     raise InputError(f"{path}: not a Zeek log (neither TSV with a #fields header nor JSON lines)")

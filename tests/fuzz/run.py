@@ -76,8 +76,9 @@ def child(target: str, args: list[str]) -> None:
     atheris.Fuzz()
 
 
-def run(target: str, seconds: int, max_len: int) -> tuple[bool, str]:
-    """Fuzz one target for ``seconds`` in a child process; (no crash, summary line)."""
+def run(target: str, seconds: int, max_len: int, runs: int = 0, seed: int = 0) -> tuple[bool, str]:
+    """Fuzz one target for ``seconds`` in a child process (at most ``runs`` inputs when given; ``seed`` fixes
+    libFuzzer's choices, so a bounded run is the same run every time); (no crash, summary line)."""
     crashes = CRASHES / target
     crashes.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=f"fallback-hunt-fuzz-{target}-") as tmp:
@@ -85,8 +86,11 @@ def run(target: str, seconds: int, max_len: int) -> tuple[bool, str]:
         seeds(target, corpus)
         args = [str(corpus), f"-max_total_time={seconds}", f"-max_len={max_len}", "-timeout=20",
                 "-rss_limit_mb=3072", f"-artifact_prefix={crashes}/", "-print_final_stats=1"]
+        args += [f"-runs={runs}"] if runs else []
+        args += [f"-seed={seed}"] if seed else []
+        env = {**os.environ, "PYTHONHASHSEED": "0"} if seed else None  # the same coverage order, run after run
         proc = subprocess.run([sys.executable, __file__, "--child", target, *args], capture_output=True, text=True,
-                              timeout=seconds + 300)
+                              timeout=seconds + 300, env=env)
     log = proc.stdout + proc.stderr
     runs = re.findall(r"stat::number_of_executed_units:\s*(\d+)", log)
     done = re.findall(r"#(\d+)\s+(?:DONE|NEW|REDUCE|pulse|INITED)\s+cov: (\d+) ft: (\d+)", log)
@@ -110,6 +114,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--all", action="store_true", help="every target")
     parser.add_argument("--seconds", type=int, default=20, help="per target (default 20)")
     parser.add_argument("--max-len", type=int, default=65536, help="largest input in bytes")
+    parser.add_argument("--runs", type=int, default=0, help="inputs per target at most (default: until --seconds)")
+    parser.add_argument("--seed", type=int, default=0, help="libFuzzer's seed: a fixed one repeats the same run")
     args = parser.parse_args(argv)
     chosen = list(TARGETS) if args.all or not args.targets else args.targets
     try:
@@ -119,7 +125,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     failed = False
     for target in chosen:
-        ok, summary = run(target, args.seconds, args.max_len)
+        ok, summary = run(target, args.seconds, args.max_len, args.runs, args.seed)
         print(summary, flush=True)
         failed |= not ok
     if failed:
