@@ -194,3 +194,21 @@ def test_watch_follows_a_live_eve_file_too(tmp_path: Path) -> None:
     assert _replayed(_events(events)) == {h["ip"]: h["verdict"] for h in report["hosts"] if h["verdict"] != "benign"}
     state = json.loads((tmp_path / "state").read_text())
     assert sum(1 for row in state["window"]["rows"] if row[1] == "eve") == len(lines)  # every EVE line, once
+
+
+def test_watch_events_are_the_siem_events_of_a_verdict() -> None:
+    """A verdict change is the same ECS event as `analyze --events` writes per host, plus the change."""
+    import jsonschema
+    from importlib import resources
+
+    from pcap_analyzer.model import HostReport
+    from pcap_analyzer.watch.command import verdict_event
+
+    schema = json.loads(resources.files("pcap_analyzer").joinpath("data/events.schema.json").read_text())
+    for host, previous in ((HostReport("10.0.0.5", verdict="escalate", score=70.0, reasons=["x"]), "benign"),
+                           (None, "investigate")):
+        event = verdict_event(host, "10.0.0.5", previous)
+        jsonschema.validate(event, schema)
+        assert event["event"]["action"] == "verdict-changed" and event["source"]["ip"] == "10.0.0.5"
+        assert event["fallback_hunt"]["previous_verdict"] == previous
+    assert event["fallback_hunt"]["verdict"] == "benign" and event["event"]["kind"] == "enrichment"

@@ -18,7 +18,7 @@ from ..config import Config, load_config
 from ..errors import InputError
 from ..homenet import HomeNet
 from ..model import HostReport
-from ..report.events import MODULE
+from ..report.events import MODULE, host_event
 from .follow import Follower, candidates
 from .window import Window
 
@@ -58,19 +58,16 @@ def _now() -> str:
 
 
 def verdict_event(host: HostReport | None, ip: str, previous: str) -> dict[str, Any]:
-    """One NDJSON event: a host's verdict changed (``host`` None: it left the window, back to benign)."""
-    verdict = host.verdict if host is not None else "benign"
-    return {
-        "@timestamp": _now(),
-        "event": {"kind": "alert" if verdict != "benign" else "event", "module": MODULE,
-                  "dataset": "fallback_hunt.verdict", "action": "verdict-changed",
-                  "category": ["network", "intrusion_detection"], "type": ["indicator"]},
-        "source": {"ip": ip},
-        "fallback_hunt": {"verdict": verdict, "previous_verdict": previous,
-                          "score": host.score if host is not None else 0.0,
-                          "reasons": list(host.reasons) if host is not None else ["left the window"],
-                          "indicators": sorted({i.type for i in host.indicators}) if host is not None else []},
-    }
+    """One NDJSON event: a host's verdict changed (``host`` None: it left the window, back to benign). The same
+    ECS event as ``--events`` writes per host verdict, with the change in ``event.action`` and ``previous_verdict``."""
+    now = _now()
+    event = host_event(host if host is not None else HostReport(ip=ip, reasons=["left the window"]), now)
+    event["@timestamp"] = now  # when the verdict changed, not when its first indicator was seen
+    event["event"]["action"] = "verdict-changed"
+    if event[MODULE]["verdict"] != "benign":
+        event["event"]["kind"] = "alert"
+    event[MODULE]["previous_verdict"] = previous
+    return event
 
 
 class Watcher:
