@@ -30,7 +30,6 @@ from .homenet import HomeNet
 from .model import Flow
 from .pivot import evidence_keys
 from .report.common import escape_text
-from .report.json_report import host_json
 
 INSTALL_HINT = "inspect needs tshark (Wireshark's dissectors): install it with 'apt-get install tshark'"
 #: tshark fields shown per protocol (each once per packet, in this order)
@@ -243,14 +242,9 @@ def select(args: argparse.Namespace, cfg: Config, home: HomeNet) -> list[Flow]:
         raise InputError("inspect needs --community-id ID or --host IP (see 'fallback-hunt inspect --help')")
     if args.indicator and not args.host:
         raise InputError("--indicator goes with --host")
+    flows, hosts = extract.flows_and_hosts(args.captures, cfg, home, args.report, bool(args.host))
     keys = set(args.community_id)
     if args.host:
-        if args.report is not None:
-            hosts = extract.load_hosts(args.report)
-            flows = pipeline.read_flows(args.captures, cfg)[1]
-        else:
-            report = pipeline.analyze(args.captures, cfg, home)
-            flows, hosts = report.flows, [host_json(h) for h in report.hosts]
         host = next((h for h in hosts if h.get("ip") == args.host), None)
         if host is None:
             raise InputError(f"--host {args.host}: no such internal host in these captures")
@@ -258,9 +252,7 @@ def select(args: argparse.Namespace, cfg: Config, home: HomeNet) -> list[Flow]:
             host = {**host, "indicators": [i for i in host.get("indicators") or [] if i.get("type") == args.indicator],
                     "channels": [] if args.indicator != "failed_then_fallback" else host.get("channels") or []}
         keys |= evidence_keys(host)
-    else:
-        flows = pipeline.read_flows(args.captures, cfg)[1]
-    return [f for f in flows if keys & {f.uid, f.community_id, *f.zeek_uids}]
+    return extract.flows_named(flows, keys)
 
 
 # -- rendering -----------------------------------------------------------------------------------------------------

@@ -100,17 +100,26 @@ def _is_ip(text: str) -> bool:
 
 def select_flows(args: argparse.Namespace, cfg: Config, home: HomeNet) -> list[Flow]:
     """The flows of the captures the selection names (each once, in time order)."""
-    hosts_wanted = bool(args.host or args.verdict)
-    if hosts_wanted and args.report is None:
-        report = pipeline.analyze(args.captures, cfg, home)
-        flows, hosts = report.flows, [host_json(h) for h in report.hosts]
-    else:
-        flows = pipeline.read_flows(args.captures, cfg)[1]
-        hosts = load_hosts(args.report) if hosts_wanted else []
+    flows, hosts = flows_and_hosts(args.captures, cfg, home, args.report, bool(args.host or args.verdict))
     keys = set(args.community_id)
     for host in hosts:
         if (not args.host or host.get("ip") in args.host) and (not args.verdict or host.get("verdict") in args.verdict):
             keys |= evidence_keys(host)
+    return flows_named(flows, keys)
+
+
+def flows_and_hosts(captures: Sequence[Path], cfg: Config, home: HomeNet, report: Path | None, hosts_wanted: bool
+                    ) -> tuple[list[Flow], list[dict[str, Any]]]:
+    """The captures' flows, and (when wanted) their hosts in report.json form: from a saved ``report``, else by
+    analysing the captures again."""
+    if hosts_wanted and report is None:
+        analysed = pipeline.analyze(captures, cfg, home)
+        return analysed.flows, [host_json(h) for h in analysed.hosts]
+    return pipeline.read_flows(captures, cfg)[1], load_hosts(report) if hosts_wanted and report else []
+
+
+def flows_named(flows: Sequence[Flow], keys: set[str]) -> list[Flow]:
+    """The flows whose uid, Community ID or Zeek uid is one of ``keys``, in their order."""
     return [f for f in flows if keys & {f.uid, f.community_id, *f.zeek_uids}]
 
 
