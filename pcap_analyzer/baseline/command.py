@@ -49,10 +49,9 @@ def run_update(args: argparse.Namespace) -> int:
     with open_store(args.db, create=True) as store, gc_paused():
         for captures, logs in sources:
             _, flows = pipeline.flows_of(captures, logs, cfg, [])
-            observed = observe(DetectContext(flows, home, cfg))
-            hosts = store.update(observed, str(captures[0] if captures else logs.directory))
-            sys.stdout.write(f"{escape_text(str(captures[0] if captures else logs.directory))}: "
-                             f"{len(flows)} flows, {hosts} hosts learnt\n")
+            source = str(captures[0] if captures else logs.directory)
+            hosts = store.update(observe(DetectContext(flows, home, cfg)), source)
+            sys.stdout.write(f"{escape_text(source)}: {len(flows)} flows, {hosts} hosts learnt\n")
         sys.stdout.write(f"baseline {escape_text(str(args.db))}: {store.update_count()} updates in all\n")
     return 0
 
