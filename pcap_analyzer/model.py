@@ -213,13 +213,6 @@ class Flow:
         return bool(self.orig_sample or self.resp_sample or self.orig_datagrams or self.resp_datagrams
                     or self.orig_later or self.resp_later)
 
-    @property
-    def established(self) -> bool:
-        """Working communication: data or packets seen both ways."""
-        if self.proto == "tcp":
-            return self.conn_state in ("SF", "S1", "S2", "S3", "RSTO", "RSTR") and (self.orig_bytes + self.resp_bytes) > 0
-        return self.orig_pkts > 0 and self.resp_pkts > 0
-
 
 @dataclass(slots=True)
 class Indicator:

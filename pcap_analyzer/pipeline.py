@@ -176,7 +176,7 @@ def annotate(flow_list: list[Flow], cfg: Config, compact_after: bool = False) ->
 
 def compact(flow_list: list[Flow]) -> None:
     """Drop the retained payload of annotated flows, recording which directions had any (``*_payload_seen``, read by
-    ``detect.base.has_payload``). Nothing after dissect and measures reads the payload itself."""
+    ``detect.facts.has_payload``). Nothing after dissect and measures reads the payload itself."""
     for f in flow_list:
         if f.orig_sample or f.orig_datagrams:
             f.orig_payload_seen = True

@@ -206,7 +206,7 @@ def _run(captures: list[Path], stream: bool, chunk: int | None = None, zeek_dir:
     """(report.json without its time, report.html without its time, per-flow annotations, error) of one run."""
     from datetime import datetime, timezone
 
-    from pcap_analyzer.detect.base import has_payload
+    from pcap_analyzer.detect.facts import has_payload
     from pcap_analyzer.errors import InputError
     from pcap_analyzer.pipeline import analyze
     from pcap_analyzer.report.html import render_html

@@ -5,7 +5,8 @@ import itertools
 from typing import Any
 
 from pcap_analyzer.config import Config, default_config
-from pcap_analyzer.detect.base import DetectContext, attempts, host_of, is_failed, looks_random
+from pcap_analyzer.detect.base import DetectContext, host_of
+from pcap_analyzer.detect.facts import attempts, is_failed, looks_random
 from pcap_analyzer.detect.index import get_index
 from pcap_analyzer.homenet import HomeNet
 from pcap_analyzer.model import ChannelMeasures, DnsMessage, Flow, IcmpInfo, TlsInfo
@@ -74,7 +75,7 @@ def context(flows: list[Flow], intel: Any = None, cfg: Config | None = None) -> 
     return DetectContext(flows, HomeNet(cfg["home_net"]["cidrs"]), cfg, intel)
 
 
-# --- tests of base.py / index.py ------------------------------------------------------------------------------
+# --- tests of facts.py / base.py / index.py ------------------------------------------------------------------
 
 def test_host_is_the_internal_originator_and_outsiders_opening_inward_are_not_a_host() -> None:
     home = HomeNet(["10.0.0.0/8"])

@@ -15,6 +15,7 @@ import pytest
 from conftest import SHARED_ZEEK_LOGS, shared_captures, zeek_log_rows
 from pcap_analyzer.community_id import community_id_v1
 from pcap_analyzer.config import load_config
+from pcap_analyzer.detect.facts import established
 from pcap_analyzer.errors import InputError
 from pcap_analyzer.flows import FlowTable
 from pcap_analyzer.model import CaptureInfo, Flow, PacketBatch
@@ -108,7 +109,7 @@ def test_sf_session() -> None:
     assert f.orig_sample.startswith(b"GET / ") and f.resp_sample.endswith(b"hello")
     assert f.community_id == community_id_v1(6, CLIENT, SERVER, 40000, 80)
     assert f.uid.startswith("C") and len(f.uid) == 18
-    assert f.established and f.retransmits == 0
+    assert established(f) and f.retransmits == 0
 
 
 def test_s0_with_syn_retransmits_then_attempt_timeout() -> None:
@@ -118,7 +119,7 @@ def test_s0_with_syn_retransmits_then_attempt_timeout() -> None:
     # Zeek's attempt timer (5 s) ends the first attempt: the SYN at 17 s is a new S0 connection
     assert (second.ts, second.conn_state, second.orig_pkts, second.retransmits) == (17.0, "S0", 1, 0)
     assert first.community_id == second.community_id and first.uid != second.uid
-    assert not first.established
+    assert not established(first)
 
 
 def test_unanswered_attempt_times_out_mid_stream() -> None:

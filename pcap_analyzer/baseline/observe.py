@@ -4,7 +4,9 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from ..detect.base import DetectContext, is_failed
+from ..detect.base import DetectContext
+
+from ..detect.facts import established, is_failed
 from ..detect.index import get_index
 from ..measures.domains import base_domain
 from ..homenet import is_ip
@@ -72,7 +74,7 @@ def observe(ctx: DetectContext) -> dict[str, HostObservations]:
             obs.last_ts = flow.last_ts if obs.last_ts is None else max(obs.last_ts, flow.last_ts)
             if is_failed(flow, ctx.cfg):
                 obs.failed += 1
-            elif flow.established and not ctx.home.is_internal(flow.resp_h) and flow.proto in ("tcp", "udp"):
+            elif established(flow) and not ctx.home.is_internal(flow.resp_h) and flow.proto in ("tcp", "udp"):
                 for kind, value in flow_items(flow):
                     obs.add(kind, value, flow.ts)
         for lookup in index.lookups.get(host, []):

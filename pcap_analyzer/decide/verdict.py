@@ -21,7 +21,8 @@ from typing import Any
 from . import patterns
 from ..apps import is_policy_class
 from ..config import Config
-from ..detect.base import DetectContext, channel, family
+from ..detect.base import DetectContext
+from ..detect.facts import channel, established, family
 from ..detect.failed_fallback import failed_channels
 from ..detect.index import DetectIndex, get_index
 from ..model import Flow, HostReport, Indicator
@@ -212,7 +213,7 @@ def leads_only(by_type: dict[str, list[Indicator]], cfg: Config) -> bool:
 
 
 def _usage(flows: list[Flow]) -> Counter[str]:
-    return Counter(f"{f.proto}/{f.resp_p} {f.service or f.expected_service or '?'}" for f in flows if f.established)
+    return Counter(f"{f.proto}/{f.resp_p} {f.service or f.expected_service or '?'}" for f in flows if established(f))
 
 
 def baseline(host: str, inds: list[Indicator], index: DetectIndex, capture_usage: Counter[str], cfg: Config) -> str:
@@ -276,7 +277,7 @@ def resumed_same_channel(host: str, index: DetectIndex, ctx: DetectContext) -> l
     out = []
     for primary in failed_channels(host, flows, index, ctx):
         key = (primary.peer, primary.port, primary.proto)
-        later = [f for f in flows if channel(f) == key and f.ts > primary.first_ts and f.established]
+        later = [f for f in flows if channel(f) == key and f.ts > primary.first_ts and established(f)]
         if later:
             out.append(f"{primary.attempts} failed attempts on {primary.proto}/{primary.port} {primary.peer}, "
                        f"resumed at {iso_time(later[0].ts)}")

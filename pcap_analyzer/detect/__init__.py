@@ -1,7 +1,7 @@
 """Detectors: one module per indicator type, one interface (``base.Detector``).
 
 Phase one looks at flows and names; phase two correlates (protocol switches, failure then fallback) and reads the
-phase-one indicators from ``ctx.extra["indicators"]``.
+phase-one indicators from ``ctx.indicators``.
 """
 from __future__ import annotations
 
@@ -30,5 +30,5 @@ def run_all(ctx: DetectContext) -> list[Indicator]:
         for detector_type in phase:
             detector: Detector = detector_type()
             found.extend(detector.run(ctx))
-        ctx.extra["indicators"] = list(found)
+        ctx.indicators = list(found)
     return sorted(found, key=lambda ind: (ind.ts, ind.host, ind.type))

@@ -18,15 +18,12 @@ from typing import Any
 from .. import apps
 from ..measures.domains import suffix_match
 from ..model import Flow
-from .base import DetectContext, host_of
+from .base import AppSiblings, DetectContext, host_of
 from .index import get_index, told_names
 
-_SIBLINGS, _NAMES = "app_siblings", "app_names"
-
-
-def _siblings(ctx: DetectContext) -> dict[tuple[str, str, int, str], list[tuple[float, str]]]:
+def _siblings(ctx: DetectContext) -> AppSiblings:
     """(host, peer or "", port, proto) -> [(ts, service)] of recognised app flows ("" peer: customary port)."""
-    table = ctx.extra.get(_SIBLINGS)
+    table = ctx.app_siblings
     if table is None:
         classes = ctx.cfg["apps"]["classes"]
         table = defaultdict(list)
@@ -37,7 +34,7 @@ def _siblings(ctx: DetectContext) -> dict[tuple[str, str, int, str], list[tuple[
                     table[flow.orig_h, "", flow.resp_p, flow.proto].append((flow.ts, flow.service))
         for items in table.values():
             items.sort()
-        ctx.extra[_SIBLINGS] = table
+        ctx.app_siblings = table
     return table
 
 
@@ -64,7 +61,7 @@ def app_service(flow: Flow, ctx: DetectContext) -> str:
 
 def _host_names(ctx: DetectContext) -> dict[str, list[tuple[float, str]]]:
     """host -> [(ts, name)] of the names it looked up or told a server (SNI, Host), by time."""
-    names = ctx.extra.get(_NAMES)
+    names = ctx.host_names
     if names is None:
         index = get_index(ctx)
         names = defaultdict(list)
@@ -74,7 +71,7 @@ def _host_names(ctx: DetectContext) -> dict[str, list[tuple[float, str]]]:
             names[host].extend((f.ts, name) for f in flows for name in told_names(f))
         for items in names.values():
             items.sort()
-        ctx.extra[_NAMES] = names
+        ctx.host_names = names
     return names
 
 

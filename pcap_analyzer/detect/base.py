@@ -1,23 +1,46 @@
-"""The one interface every detector implements, the context they all read, and the flow facts they share."""
+"""The one interface every detector implements, the context they all read, and how an indicator is built."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ..config import Config
-from ..homenet import HomeNet, is_broadcast  # noqa: F401 (is_broadcast: detectors import it from here)
+from ..homenet import HomeNet
 from ..model import Flow, Indicator
+from .facts import is_icmp
+
+if TYPE_CHECKING:  # types only: these modules import this one
+    from ..sources.intel import Intel
+    from .beaconing import Series
+    from .failures import Channel
+    from .index import DetectIndex
 
 ECHO_REPLY_TYPES = (0, 129)  # ICMP / ICMPv6 echo reply
+#: (host, peer or "", port, proto) -> [(ts, service)] of recognised app flows, by time (``app_context``).
+AppSiblings = dict[tuple[str, str, int, str], list[tuple[float, str]]]
 
 
 @dataclass
 class DetectContext:
+    """What the detectors read: the flows, the home net, the config and the intel; and what they work out once per
+    run and share (built on first use by the function named beside each, then kept here)."""
+
     flows: list[Flow]
     home: HomeNet
     cfg: Config
-    intel: Any = None  # intel.Intel | None
-    extra: dict[str, Any] = field(default_factory=dict)  # shared indexes a detector builds once (e.g. DNS by host)
+    intel: Intel | None = None
+    #: every indicator found so far: phase one's when phase two runs (``detect.run_all``)
+    indicators: list[Indicator] = field(default_factory=list)
+    #: DNS lookups, names and flows by host (``index.get_index``)
+    index: DetectIndex | None = None
+    #: series that score as beacons (``beaconing.beacon_series``)
+    beacon_series: list[Series] | None = None
+    #: host -> its primary candidates: channels that kept failing (``failures.failed_channels``)
+    failed_channels: dict[str, list[Channel]] = field(default_factory=dict)
+    #: recognised app flows by host, peer and port (``app_context.app_service``)
+    app_siblings: AppSiblings | None = None
+    #: host -> [(ts, name)] it looked up or told a server (``app_context``)
+    host_names: dict[str, list[tuple[float, str]]] | None = None
 
 
 class Detector(Protocol):
@@ -39,73 +62,6 @@ def host_of(flow: Flow, home: HomeNet) -> str | None:
     if home.is_internal(orig) or not home.is_internal(resp):
         return orig
     return None
-
-
-def is_icmp(flow: Flow) -> bool:
-    return flow.proto in ("icmp", "icmp6", "ipv6-icmp")
-
-
-def channel(flow: Flow) -> tuple[str, int, str]:
-    """(peer, port, proto): what "the same channel" means across detectors."""
-    return flow.resp_h, flow.resp_p, flow.proto
-
-
-def family(service: str, cfg: Config) -> str:
-    """Service family: QUIC, TLS and HTTP are all "web"; other services are their own family."""
-    return cfg["detect"]["service_family"].get(service, service)
-
-
-def looks_random(flow: Flow, cfg: Config) -> bool:
-    """Either direction's retained payload looks uniformly random (encrypted or compressed): its head, or the sample
-    of the rest of its life (a channel that idled before it carried data)."""
-    dcfg = cfg["detect"]
-    for m in (flow.orig_measures, flow.resp_measures, flow.orig_later_measures, flow.resp_later_measures):
-        if m is not None and m.nbytes >= dcfg["random_min_bytes"] and (
-                m.entropy >= dcfg["random_entropy"] or m.chi2_p >= dcfg["random_chi2_p"]):
-            return True
-    return False
-
-
-def is_encrypted(flow: Flow, cfg: Config) -> bool:
-    """An encrypted protocol recognised from payload, or unrecognised payload that looks random."""
-    if flow.service in cfg["detect"]["encrypted_services"]:
-        return True
-    return not flow.service and looks_random(flow, cfg)
-
-
-def is_failed(flow: Flow, cfg: Config) -> bool:
-    """A connection attempt that got no working communication (rejected, unanswered, ICMP unreachable)."""
-    if flow.established:
-        return False
-    if flow.icmp_errors:
-        return True
-    if flow.proto == "tcp":
-        return flow.conn_state in cfg["detect"]["failed_tcp_states"]
-    if flow.proto == "udp":
-        return flow.orig_pkts > 0 and flow.resp_pkts == 0
-    return False
-
-
-def has_payload(flow: Flow) -> bool:
-    """Payload bytes were retained for the originator (a capture; Zeek logs alone carry none), possibly dropped
-    since (pipeline.compact keeps that fact in ``orig_payload_seen``)."""
-    return flow.orig_payload_seen or bool(flow.orig_sample or flow.orig_datagrams)
-
-
-def attempts(flow: Flow) -> int:
-    """Tries the application made: one per TCP connection (SYN retransmissions are the kernel's, not a retry);
-    one per datagram of a UDP flow (UDP has no retransmission: every repeat is the application's)."""
-    return max(flow.orig_pkts, 1) if flow.proto == "udp" else 1
-
-
-def port_key(flow: Flow) -> str:
-    """"proto/port" of the responder, as the config's port lists spell it."""
-    return f"{flow.proto}/{flow.resp_p}"
-
-
-def standard_port(flow: Flow) -> bool:
-    """The responder port implies the service actually seen (or implies one and nothing contradicts it)."""
-    return bool(flow.expected_service) and (not flow.service or flow.service == flow.expected_service)
 
 
 def indicator(kind: str, host: str, flow: Flow, evidence: dict[str, Any], peer: str = "",

@@ -21,9 +21,11 @@ from typing import Any
 
 import numpy as np
 
+from ..homenet import is_broadcast
 from ..measures.domains import suffix_match
 from ..model import Flow, Indicator
-from .base import DetectContext, channel, indicator, is_broadcast, is_failed
+from .base import DetectContext, indicator
+from .facts import channel, is_failed
 from .beacon_score import BeaconScore, score_series
 from .index import DetectIndex, get_index
 
@@ -101,11 +103,10 @@ class Beaconing:
 
 
 def beacon_series(ctx: DetectContext) -> list[Series]:
-    """Every series that scores as a beacon, by host and start (worked out once per run: ``ctx.extra``)."""
-    found = ctx.extra.get("beacon_series")
-    if found is None:
-        found = ctx.extra["beacon_series"] = _find_series(ctx)
-    return found
+    """Every series that scores as a beacon, by host and start (worked out once per run, kept in the context)."""
+    if ctx.beacon_series is None:
+        ctx.beacon_series = _find_series(ctx)
+    return ctx.beacon_series
 
 
 def _find_series(ctx: DetectContext) -> list[Series]:

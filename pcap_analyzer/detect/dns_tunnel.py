@@ -9,10 +9,11 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 
 from ..config import Config
+from ..homenet import is_broadcast
 from ..measures.domains import base_domain, suffix_match
 from ..measures.measures import entropy, name_measures
 from ..model import Indicator
-from .base import DetectContext, indicator, is_broadcast
+from .base import DetectContext, indicator
 from .index import DnsLookup, get_index
 
 

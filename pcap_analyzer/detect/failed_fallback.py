@@ -30,7 +30,8 @@ from ..measures.domains import base_domain
 from ..model import Flow, Indicator
 from ..registry import with_flag
 from .app_context import ordinary_app
-from .base import DetectContext, family, indicator, port_key, standard_port
+from .base import DetectContext, indicator
+from .facts import established, family, port_key, standard_port
 from .failures import NAME_KINDS, Channel, dga_bursts, failed_channels, ignored_service
 from .index import DetectIndex, get_index
 from .linkage import HostView, confidence, links
@@ -48,7 +49,7 @@ class FailedFallback:
     def run(self, ctx: DetectContext) -> list[Indicator]:
         index = get_index(ctx)
         by_uid: dict[str, list[Indicator]] = defaultdict(list)
-        for ind in ctx.extra.get("indicators", []):
+        for ind in ctx.indicators:
             if ind.type in ANOMALY_TYPES:
                 for uid in ind.uids:
                     by_uid[uid].append(ind)
@@ -127,7 +128,7 @@ def fallback_candidates(flows: list[Flow], by_uid: dict[str, list[Indicator]], c
     ``ignore_services`` (time sync)."""
     out: dict[tuple, list[Flow]] = defaultdict(list)
     for flow in flows:
-        if not flow.established:
+        if not established(flow):
             continue
         tagged = by_uid.get(flow.uid, [])
         tunnels = sorted(ind.peer for ind in tagged if ind.type in TUNNEL_TYPES)

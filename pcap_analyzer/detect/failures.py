@@ -25,9 +25,10 @@ from typing import Any
 
 from ..config import Config
 from ..measures.domains import base_domain, suffix_match
-from ..homenet import is_ip
+from ..homenet import is_broadcast, is_ip
 from ..model import Flow
-from .base import DetectContext, attempts, is_broadcast, is_failed
+from .base import DetectContext
+from .facts import attempts, established, is_failed
 from .index import ADDRESS_TYPES, DetectIndex, DnsLookup
 
 SINKHOLES_FILE = "data/sinkholes.txt"
@@ -134,7 +135,7 @@ def connect_target(flow: Flow) -> tuple[str, int] | None:
 
 def failure_kind(flow: Flow, cfg: Config) -> str:
     """How this flow's attempt failed ("" when it did not)."""
-    if not flow.established:
+    if not established(flow):
         if flow.icmp_errors:
             return "icmp_prohibited" if _prohibited(flow, cfg) else "icmp_unreachable"
         if not is_failed(flow, cfg):
@@ -242,7 +243,7 @@ def failed_channels(host: str, flows: list[Flow], index: DetectIndex, ctx: Detec
     """The host's primary candidates: channels that kept failing (any kind above), and names that kept not
     resolving or kept being sinkholed; probe bursts, internal services and internal names left out (worked out
     once per host and run: the verdict asks again)."""
-    known: dict[str, list[Channel]] = ctx.extra.setdefault("failed_channels", {})
+    known = ctx.failed_channels
     if host not in known:
         known[host] = _failed_channels(host, flows, index, ctx)
     return known[host]
@@ -254,7 +255,7 @@ def _failed_channels(host: str, flows: list[Flow], index: DetectIndex, ctx: Dete
     internal_ok = bool(fcfg["internal_primaries"])
     failures: list[tuple[str, Flow]] = []
     for flow in flows:
-        if flow.proto not in ("tcp", "udp") or (flow.established and flow.tls is None and not flow.http):
+        if flow.proto not in ("tcp", "udp") or (established(flow) and flow.tls is None and not flow.http):
             continue  # the common case first: working, and nothing at the application layer that could refuse
         if is_broadcast(flow.resp_h):
             continue

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from ..config import Config
 from ..model import Flow, Indicator
-from .base import DetectContext, host_of, indicator, is_icmp, looks_random
+from .base import DetectContext, host_of, indicator
+from .facts import is_icmp, looks_random
 
 
 def tunnel_reasons(flow: Flow, cfg: Config) -> list[str]:

@@ -1,13 +1,13 @@
-"""Indexes several detectors need, built once per run and kept in ``ctx.extra["index"]``."""
+"""Indexes several detectors need, built once per run and kept in ``ctx.index``."""
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
 
 from ..measures.domains import base_domain, is_public_suffix
-from ..homenet import is_ip
+from ..homenet import is_broadcast, is_ip
 from ..model import DnsMessage, Flow
-from .base import DetectContext, host_of, is_broadcast
+from .base import DetectContext, host_of
 
 ADDRESS_TYPES = ("A", "AAAA")
 
@@ -78,11 +78,9 @@ class DetectIndex:
 
 def get_index(ctx: DetectContext) -> DetectIndex:
     """The shared index for this run (built on first use)."""
-    index = ctx.extra.get("index")
-    if index is None:
-        index = build_index(ctx)
-        ctx.extra["index"] = index
-    return index
+    if ctx.index is None:
+        ctx.index = build_index(ctx)
+    return ctx.index
 
 
 def _lookups_of(flow: Flow, host: str) -> list[DnsLookup]:

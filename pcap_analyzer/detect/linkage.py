@@ -32,6 +32,7 @@ from ..measures.domains import base_domain, suffix_match
 from ..homenet import is_ip
 from ..model import Flow
 from .base import DetectContext
+from .facts import established
 from .failures import DNS_KINDS, NAME_KINDS, Channel, is_sinkhole, registered_label
 from .index import DetectIndex, DnsLookup
 
@@ -104,7 +105,7 @@ class HostView:
     def build(cls, host: str, flows: list[Flow], index: DetectIndex, ctx: DetectContext) -> "HostView":
         view = cls(lookups=index.lookups.get(host, []))
         for flow in flows:
-            if not flow.established:
+            if not established(flow):
                 continue
             key = (flow.resp_h, flow.resp_p, flow.proto)
             view.first_use.setdefault(key, flow.ts)

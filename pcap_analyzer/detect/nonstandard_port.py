@@ -10,13 +10,14 @@ from __future__ import annotations
 from .. import apps
 from ..model import Flow
 from .app_context import app_class, app_evidence, customary, ordinary_app
-from .base import DetectContext, FlowDetector, family, is_encrypted, port_key
+from .base import DetectContext, FlowDetector
+from .facts import established, family, is_encrypted, port_key
 
 
 def is_nonstandard_encrypted(flow: Flow, ctx: DetectContext) -> bool:
     """Established encrypted traffic off the well-known ports of encrypted protocols, or on a port that implies a
     protocol of another family (SSH on 443, TLS on 80); any established VPN / remote-access / P2P tool."""
-    if flow.proto not in ("tcp", "udp") or not flow.established:
+    if flow.proto not in ("tcp", "udp") or not established(flow):
         return False
     if apps.is_policy_class(app_class(flow, ctx), ctx.cfg):
         return True

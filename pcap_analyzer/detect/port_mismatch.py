@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from ..model import Flow
 from .app_context import app_evidence, app_service, customary, ordinary_app
-from .base import DetectContext, FlowDetector, has_payload, looks_random
+from .base import DetectContext, FlowDetector
+from .facts import established, has_payload, looks_random
 
 
 def is_mismatch(flow: Flow, ctx: DetectContext) -> bool:
@@ -12,7 +13,7 @@ def is_mismatch(flow: Flow, ctx: DetectContext) -> bool:
     implied service is one the dissectors always recognise (raw data on tcp/53)."""
     dcfg = ctx.cfg["detect"]
     expected = flow.expected_service
-    if flow.proto not in ("tcp", "udp") or not expected or not flow.established:
+    if flow.proto not in ("tcp", "udp") or not expected or not established(flow):
         return False
     if customary(flow, ctx) is not None or ordinary_app(flow, ctx):
         return False  # customary there too (DTLS on udp/443, a vendor's port), or an app on a dynamic port

@@ -13,7 +13,8 @@ from ..apps import same_service
 from ..model import Flow, Indicator
 from ..registry import with_flag
 from .app_context import app_service, ordinary_app
-from .base import DetectContext, family, has_payload, indicator, is_failed, port_key
+from .base import DetectContext, indicator
+from .facts import family, has_payload, is_failed, port_key
 from .index import get_index
 
 TUNNEL_TYPES = with_flag("tunnel")  # data/indicators.toml
@@ -33,7 +34,7 @@ def flow_family(flow: Flow, ctx: DetectContext) -> str:
 def tunnel_keys(ctx: DetectContext) -> dict[str, set[str]]:
     """flow uid -> peers (zones, addresses) a phase-one tunnel indicator ties that flow to."""
     keys: dict[str, set[str]] = defaultdict(set)
-    for ind in ctx.extra.get("indicators", []):
+    for ind in ctx.indicators:
         if ind.type in TUNNEL_TYPES:
             for uid in ind.uids:
                 keys[uid].add(ind.peer)

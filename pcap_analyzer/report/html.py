@@ -13,6 +13,7 @@ from typing import Any
 
 from .. import __version__
 from ..config import Config
+from ..detect.facts import established
 from ..detect.failures import failure_kind
 from ..model import Flow, HostReport, Indicator, Report
 from ..pivot import bpf_filter, display_filter, inspect_command, links
@@ -119,7 +120,7 @@ def _events(host: HostReport, flows: list[Flow], index: dict[str, Flow], cfg: Co
                  for c in host.channels if isinstance(c.get("primary"), dict)]
     if not spans:  # no fallback pair: show the working flows the evidence points at
         joined = (indicator_flow(i, index) for i in host.indicators)
-        seen = {id(f): f for f in joined if f is not None and f.established}
+        seen = {id(f): f for f in joined if f is not None and established(f)}
         spans = [(f.ts, f.last_ts, flow_endpoint(f))
                  for f in seen.values()]
     return {

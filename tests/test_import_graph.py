@@ -1,0 +1,189 @@
+"""The analyzer's import graph has no cycle: read statically from the AST of every module of ``pcap_analyzer``.
+
+Every import counts, also one inside a function (a lazy import hides a cycle, it does not remove it); only imports
+under ``if TYPE_CHECKING:`` are left out (they never run). An edge goes to the module named: ``from .x import y``
+is an edge to ``x`` (or to ``x.y`` when that is a module), the package ``__init__`` only when it is itself named.
+"""
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parents[1] / "pcap_analyzer"
+
+
+def modules(root: Path) -> dict[str, Path]:
+    """Dotted name -> file of every module below ``root`` (a package named after its folder)."""
+    out = {}
+    for path in sorted(root.rglob("*.py")):
+        parts = [root.name, *path.relative_to(root).with_suffix("").parts]
+        if parts[-1] == "__init__":
+            parts.pop()
+        out[".".join(parts)] = path
+    return out
+
+
+def runtime_imports(tree: ast.Module) -> list[ast.Import | ast.ImportFrom]:
+    """Import statements that can run: all of them but those under ``if TYPE_CHECKING:``."""
+    found: list[ast.Import | ast.ImportFrom] = []
+
+    def visit(node: ast.AST) -> None:
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.If) and "TYPE_CHECKING" in ast.unparse(child.test):
+                for sub in child.orelse:
+                    visit_stmt(sub)
+                continue
+            visit_stmt(child)
+
+    def visit_stmt(node: ast.AST) -> None:
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            found.append(node)
+        else:
+            visit(node)
+
+    visit(tree)
+    return found
+
+
+def import_graph(root: Path) -> dict[str, set[str]]:
+    """Module -> the package's modules it imports."""
+    mods = modules(root)
+    graph: dict[str, set[str]] = {name: set() for name in mods}
+    for name, path in mods.items():
+        package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+        for node in runtime_imports(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+            if isinstance(node, ast.Import):
+                targets = [alias.name for alias in node.names]
+            else:
+                if node.level:
+                    base = package.split(".")[: len(package.split(".")) - (node.level - 1)]
+                    source = ".".join(base + ([node.module] if node.module else []))
+                else:
+                    source = node.module or ""
+                targets = [f"{source}.{a.name}" if f"{source}.{a.name}" in mods else source for a in node.names]
+            graph[name] |= {t for t in targets if t in mods and t != name}
+    return graph
+
+
+def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """One cycle (as a path back to its start) per strongly connected component of more than one module."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found: list[list[str]] = []
+
+    def connect(v: str) -> None:
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        on_stack.add(v)
+        for w in sorted(graph[v]):
+            if w not in index:
+                connect(w)
+                low[v] = min(low[v], low[w])
+            elif w in on_stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            component = []
+            while True:
+                w = stack.pop()
+                on_stack.discard(w)
+                component.append(w)
+                if w == v:
+                    break
+            if len(component) > 1:
+                found.append(a_cycle(sorted(component), graph))
+
+    for v in sorted(graph):
+        if v not in index:
+            connect(v)
+    return found
+
+
+def a_cycle(component: list[str], graph: dict[str, set[str]]) -> list[str]:
+    """A path from the component's first module back to it, inside the component (breadth first: a short one)."""
+    start, members = component[0], set(component)
+    paths = {start: [start]}
+    queue = [start]
+    while queue:
+        v = queue.pop(0)
+        for w in sorted(graph[v] & members):
+            if w == start:
+                return paths[v] + [start]
+            if w not in paths:
+                paths[w] = paths[v] + [w]
+                queue.append(w)
+    return component
+
+
+def test_the_package_imports_without_a_cycle() -> None:
+    graph = import_graph(PACKAGE)
+    assert len(graph) > 50 and graph["pcap_analyzer.pipeline"]  # the whole package was read
+    found = cycles(graph)
+    assert not found, "import cycles (break each by moving what both sides need into a module of its own):\n" + \
+        "\n".join(" -> ".join(c) for c in found)
+
+
+def _package(tmp_path: Path, files: dict[str, str]) -> Path:
+    root = tmp_path / "pkg"
+    for rel, text in files.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text, encoding="utf-8")
+    return root
+
+
+def test_a_cycle_is_found_also_through_a_lazy_import(tmp_path: Path) -> None:
+    root = _package(tmp_path, {
+        "__init__.py": "",
+        "capture/__init__.py": "",
+        "capture/reader.py": "from .slowpath import decode\nfrom ..model import Row\n",
+        "capture/slowpath.py": "def read():\n    from .reader import read_all\n    return read_all\n",
+        "model.py": "Row = tuple\n",
+    })
+    assert cycles(import_graph(root)) == [["pkg.capture.reader", "pkg.capture.slowpath", "pkg.capture.reader"]]
+
+
+@pytest.mark.parametrize("text", [
+    "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from .b import B\n",  # only for the type checker
+    "import os\n",
+])
+def test_what_never_runs_or_lies_outside_makes_no_edge(tmp_path: Path, text: str) -> None:
+    root = _package(tmp_path, {"__init__.py": "", "a.py": text, "b.py": "from . import a\n"})
+    graph = import_graph(root)
+    assert graph["pkg.a"] == set() and graph["pkg.b"] == {"pkg.a"} and cycles(graph) == []
+
+
+def test_absolute_and_package_imports_are_edges_too(tmp_path: Path) -> None:
+    root = _package(tmp_path, {
+        "__init__.py": "",
+        "a.py": "import pkg.sub.c\n",
+        "sub/__init__.py": "from .c import C\n",
+        "sub/c.py": "from pkg import a\nC = 1\n",
+    })
+    graph = import_graph(root)
+    assert graph["pkg.a"] == {"pkg.sub.c"} and graph["pkg.sub"] == {"pkg.sub.c"} and graph["pkg.sub.c"] == {"pkg.a"}
+    assert cycles(graph) == [["pkg.a", "pkg.sub.c", "pkg.a"]]
+
+
+def test_runtime_dependencies_are_what_the_analyzer_imports() -> None:
+    """install_requires names exactly the third-party modules the package imports at run time (test tools such as
+    scapy and jsonschema belong to the ``test`` extra)."""
+    import configparser
+    import re
+    import sys
+
+    setup = configparser.ConfigParser()
+    setup.read(PACKAGE.parent / "setup.cfg", encoding="utf-8")
+    required = {re.split(r"[<>=!~\[ ]", line.strip())[0].lower()
+                for line in setup["options"]["install_requires"].splitlines() if line.strip() and not
+                line.strip().startswith("#")}
+    imported: set[str] = set()
+    for path in modules(PACKAGE).values():
+        for node in runtime_imports(ast.parse(path.read_text(encoding="utf-8"))):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+                [node.module or ""] if not node.level else []
+            imported |= {n.split(".")[0] for n in names}
+    third_party = {n for n in imported if n and n not in sys.stdlib_module_names and n != PACKAGE.name}
+    assert third_party == required, f"setup.cfg install_requires {sorted(required)} != imported {sorted(third_party)}"
