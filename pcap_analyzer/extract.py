@@ -28,7 +28,7 @@ from .homenet import HomeNet
 from .model import CaptureInfo, Flow, PacketBatch
 from .pivot import evidence_keys
 from .report.json_report import host_json
-from .capture.slowpath import RecordIndex
+from .capture.records import RecordIndex
 
 LINKTYPE_ETHERNET = 1
 PCAP_MAGIC_US = 0xA1B2C3D4

@@ -25,7 +25,7 @@ from pcap_analyzer.capture import decode
 from pcap_analyzer.config import load_config
 from pcap_analyzer.model import CaptureInfo
 from pcap_analyzer.capture.reader import read_capture
-from pcap_analyzer.capture.slowpath import COLUMNS
+from pcap_analyzer.capture.records import COLUMNS
 
 TS0 = 1_700_000_000
 
@@ -507,7 +507,8 @@ def test_pcapng_binary_timestamp_resolution_and_shared_capture(tmp_path: Path) -
 
 
 def test_decode_chunk_sends_records_of_another_link_type_to_the_slow_path(tmp_path: Path) -> None:
-    from pcap_analyzer.capture.slowpath import RecordIndex, decode_records
+    from pcap_analyzer.capture.records import RecordIndex
+    from pcap_analyzer.capture.slowpath import decode_records
     ips = ip_packets()
     frames = [ether(ip) if i % 2 else sll(ip) for i, ip in enumerate(ips)]
     blob = np.frombuffer(b"".join(frames), dtype=np.uint8)

@@ -20,7 +20,8 @@ from .linktypes import (
     NULL_LINKTYPES, RAW_LINKTYPES, SLL2_HDR, SLL_HDR, SUPPORTED_LINKTYPES, TCP_FLAGS_MASK, TCP_HDR, UDP_HDR,
     VLAN_ETHERTYPES, VLAN_TAG,
 )
-from .slowpath import DECODED, RecordIndex, decode_packet, decode_records, fill_row, record_columns
+from .records import DECODED, RecordIndex, fill_row, record_columns
+from .slowpath import decode_packet, decode_records  # dpkt, for the rare frames and link types
 
 #: Link types decoded here (every one the slow path knows).
 LINKTYPES: frozenset[int] = SUPPORTED_LINKTYPES

@@ -33,7 +33,8 @@ from ..errors import InputError
 from ..limits import GZIP_MAGIC, NONE as NO_LIMITS, Limits, gunzip, limits_of
 from ..model import CaptureInfo, PacketBatch
 from .linktypes import SUPPORTED_LINKTYPES
-from .slowpath import RecordIndex, decode_records
+from .records import RecordIndex
+from .slowpath import decode_records
 
 PCAPNG_MAGIC = b"\x0a\x0d\x0d\x0a"
 #: classic pcap magic (as read little-endian) -> (byte order of the file, nanosecond timestamps)
