@@ -50,21 +50,21 @@ class FlowTable:
 
     def __init__(self, cfg: Config) -> None:
         try:
-            fc = cfg["flows"]
-            self.timeouts = {TCP: float(fc["tcp_inactivity"]), UDP: float(fc["udp_inactivity"]),
-                             ICMP: float(fc["icmp_inactivity"]), ICMP6: float(fc["icmp_inactivity"])}
-            self.other_timeout = float(fc["udp_inactivity"])
-            self.dns_timeout = float(fc["dns_inactivity"])
-            self.attempt_timeout = float(fc["tcp_attempt_timeout"])
-            self.sample_bytes = int(fc["sample_bytes"])
-            self.max_datagrams = int(fc["max_datagrams"])
-            self.later_samples = int(fc["later_samples"])
-            self.later_sample_bytes = int(fc["later_sample_bytes"])
-            self.max_dns = int(fc["max_dns_messages"])
-            self.max_history = int(fc["max_history"])
-            self.dns_ports = frozenset(int(p) for p in fc["dns_ports"])
-            self.server_ports = frozenset(_server_ports(cfg["ports"]["expected"]))
-            self.drain_grace = float(fc["drain_grace"])
+            fc = cfg.flows
+            self.timeouts = {TCP: float(fc.tcp_inactivity), UDP: float(fc.udp_inactivity),
+                             ICMP: float(fc.icmp_inactivity), ICMP6: float(fc.icmp_inactivity)}
+            self.other_timeout = float(fc.udp_inactivity)
+            self.dns_timeout = float(fc.dns_inactivity)
+            self.attempt_timeout = float(fc.tcp_attempt_timeout)
+            self.sample_bytes = int(fc.sample_bytes)
+            self.max_datagrams = int(fc.max_datagrams)
+            self.later_samples = int(fc.later_samples)
+            self.later_sample_bytes = int(fc.later_sample_bytes)
+            self.max_dns = int(fc.max_dns_messages)
+            self.max_history = int(fc.max_history)
+            self.dns_ports = frozenset(int(p) for p in fc.dns_ports)
+            self.server_ports = frozenset(_server_ports(cfg.ports.expected))
+            self.drain_grace = float(fc.drain_grace)
         except (KeyError, TypeError, ValueError) as exc:
             raise InputError(f"config: bad [flows] section ({exc})") from None
         self._open: dict[bytes, int] = {}  # flow key (KEY) -> slot of the open flow
