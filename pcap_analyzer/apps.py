@@ -111,9 +111,9 @@ def app_class(flow: Flow, cfg: Config, service: str | None = None) -> str:
     acfg = cfg.apps
     service = flow.service if service is None else service
     if service == "dtls" and flow.app is not None and not flow.app.get("srtp", False):
-        return str(acfg.dtls_without_srtp)
+        return acfg.dtls_without_srtp
     if service in acfg.classes:
-        return str(acfg.classes[service])
+        return acfg.classes[service]
     entry = customary(flow, cfg, service)
     return entry.app_class if entry is not None else ""
 

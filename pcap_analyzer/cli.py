@@ -134,7 +134,7 @@ def write_reports(report: Report, cfg: Config, outputs: Sequence[Path], log_form
     except OSError as exc:
         raise InputError(f"cannot create output directory {json_path.parent}: {exc.strerror or exc}") from None
     atomic.write_all([
-        (json_path, lambda p: write_json(report, p, int(cfg.report.max_host_details))),
+        (json_path, lambda p: write_json(report, p, cfg.report.max_host_details)),
         (log_path, lambda p: write_fallback_log(report, cfg, p, log_format)),
         (html_path, lambda p: write_html(report, cfg, p)),
     ])

@@ -75,7 +75,9 @@ class Range:
 
     def problem(self, value: float) -> str | None:
         if self.lo is not None and value < self.lo:
-            return f"must not be negative (got {value})" if self.lo == 0 else f"must be at least {_num(self.lo)} (got {value})"
+            if self.lo == 0:
+                return f"must not be negative (got {value})"
+            return f"must be at least {_num(self.lo)} (got {value})"
         if self.lo is not None and self.above and value == self.lo:
             return f"must be greater than {_num(self.lo)} (got {value})"
         if self.hi is not None and value > self.hi:

@@ -221,7 +221,7 @@ def sid_base_of(cfg: Config, sid_base: int | None) -> tuple[int, int]:
     ruleset (its rules and these must load together)."""
     ccfg = cfg.containment
     base = int(ccfg.sid_base if sid_base is None else sid_base)
-    cap = int(ccfg.max_rules)
+    cap = ccfg.max_rules
     last = base + cap - 1
     if base < 1 or cap < 0 or last > MAX_SID:
         raise InputError(f"--sid-base {base}: the range {base}..{last} is not within 1..{MAX_SID}")

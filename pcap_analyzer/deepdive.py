@@ -335,7 +335,7 @@ def run(args: argparse.Namespace, check_path: Callable[[Path, str], None]) -> st
         raise InputError("no flow matches the selection")
     shown = flows[: args.max_flows]
     packets = extract.cut(args.captures, cfg, shown)
-    whole = override(cfg, {"pipeline": {"stream": False}})  # keep the retained payload of the cut flows for the hex view
+    whole = override(cfg, {"pipeline": {"stream": False}})  # keep the cut flows' retained payload for the hex view
     with tempfile.TemporaryDirectory(prefix="fallback-hunt-inspect-") as tmp:
         cut = Path(tmp) / "flows.pcap"
         linktypes = {p.linktype for p in packets}
@@ -347,7 +347,7 @@ def run(args: argparse.Namespace, check_path: Callable[[Path, str], None]) -> st
         mine = [p for p in dissected if _same_flow(p, flow)]
         retained = kept.get(flow.community_id or flow.uid)
         dives.append(FlowDive(flow, mine, payloads(retained) if retained is not None else []))
-    limit = int(cfg.report.max_text)
+    limit = cfg.report.max_text
     lines = [f"fallback-hunt inspect: {len(shown)} of {len(flows)} selected flow(s); tshark read "
              f"{len(dissected)} cut packet(s), not the whole capture"]
     for dive in dives:

@@ -128,8 +128,8 @@ def read_flows(captures: Sequence[Path], cfg: Config, progress: Progress | None 
 
 def _read_flows(captures: Sequence[Path], cfg: Config, progress: Progress | None) -> tuple[list[CaptureInfo],
                                                                                           list[Flow]]:
-    stream = bool(cfg.pipeline.stream)
-    batch_flows = max(int(cfg.pipeline.annotate_batch), 1)
+    stream = cfg.pipeline.stream
+    batch_flows = max(cfg.pipeline.annotate_batch, 1)
     table = flows.FlowTable(cfg)
     inputs = []
     done: list[Flow] = []  # annotated and compacted

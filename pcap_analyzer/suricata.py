@@ -298,7 +298,7 @@ def alert_indicators(alerts: Sequence[dict[str, Any]], flows: Sequence[Flow], ho
     Alerts of rules without that metadata (other rulesets in a user's EVE) stand for no indicator and are skipped.
     Repeated alerts of one rule on one flow become one indicator whose evidence counts them.
     """
-    index = FlowIndex(flows, float(cfg.suricata.join_slack))
+    index = FlowIndex(flows, cfg.suricata.join_slack)
     ours = [(_timestamp(a), a) for a in alerts if _meta(a, "fallback_indicator") in INDICATOR_TYPES]
     merged: dict[tuple[int, str], Indicator] = {}
     for ts, alert in sorted(ours, key=lambda pair: pair[0]):

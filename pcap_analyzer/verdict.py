@@ -348,5 +348,5 @@ def build_hosts(indicators: list[Indicator], ctx: DetectContext) -> list[HostRep
                 report.channels.append(entry)
         reports.append(report)
     sigs = {r.ip: signatures(r.indicators) for r in reports if r.indicators}
-    patterns.assign(reports, sigs, int(ctx.cfg.report.max_same_pattern_hosts))
+    patterns.assign(reports, sigs, ctx.cfg.report.max_same_pattern_hosts)
     return reports

@@ -212,7 +212,8 @@ def test_a_section_must_be_a_table(tmp_path: Path) -> None:
 
 
 def test_values_are_typed_frozen_and_pickle(tmp_path: Path) -> None:
-    cfg = _load(tmp_path, "[flows]\ntcp_inactivity = 200\ndns_ports = [53]\n[detect.dyndns]\nextra_zones = [\"x.example\"]\n")
+    cfg = _load(tmp_path, "[flows]\ntcp_inactivity = 200\ndns_ports = [53]\n"
+                          "[detect.dyndns]\nextra_zones = [\"x.example\"]\n")
     assert cfg.flows.tcp_inactivity == 200.0 and isinstance(cfg.flows.tcp_inactivity, float)
     assert cfg.flows.dns_ports == (53,) and cfg.detect.dyndns.extra_zones == ("x.example",)
     assert cfg.detect.failed_fallback.prohibited_icmp == ((3, 9), (3, 10), (3, 13))

@@ -165,7 +165,7 @@ def ignored_service(flow: Flow, cfg: Config) -> bool:
 
 def internal_name(name: str, cfg: Config) -> bool:
     """A single-label name, or one under an internal zone (local, lan, corp, home.arpa, ...)."""
-    return _internal_name(name, tuple(cfg.detect.failed_fallback.internal_zones))
+    return _internal_name(name, cfg.detect.failed_fallback.internal_zones)
 
 
 @lru_cache(maxsize=8)
@@ -182,7 +182,7 @@ def probed_peers(failures: list[tuple[str, Flow]], cfg: Config) -> set[str]:
     """Peers that got a multi-port probe burst: failures towards at least probe_min_ports distinct ports whose
     attempts start within probe_window seconds (NAT-type tests, port scans)."""
     fcfg = cfg.detect.failed_fallback
-    need, span = int(fcfg.probe_min_ports), float(fcfg.probe_window)
+    need, span = fcfg.probe_min_ports, fcfg.probe_window
     by_peer: dict[str, list[tuple[float, int]]] = defaultdict(list)
     for _, flow in failures:
         by_peer[flow.resp_h].append((flow.ts, flow.resp_p))
@@ -216,7 +216,7 @@ def _networks(entries: tuple[str, ...]) -> tuple[ipaddress.IPv4Network | ipaddre
 
 def is_sinkhole(address: str, cfg: Config) -> bool:
     """A sinkhole or block-page answer (data/sinkholes.txt, extra_sinkholes); IPv4-mapped IPv6 counts as IPv4."""
-    return _is_sinkhole(address, tuple(cfg.detect.failed_fallback.extra_sinkholes))
+    return _is_sinkhole(address, cfg.detect.failed_fallback.extra_sinkholes)
 
 
 @lru_cache(maxsize=1 << 16)
@@ -251,7 +251,7 @@ def failed_channels(host: str, flows: list[Flow], index: DetectIndex, ctx: Detec
 def _failed_channels(host: str, flows: list[Flow], index: DetectIndex, ctx: DetectContext) -> list[Channel]:
     cfg = ctx.cfg
     fcfg = cfg.detect.failed_fallback
-    internal_ok = bool(fcfg.internal_primaries)
+    internal_ok = fcfg.internal_primaries
     failures: list[tuple[str, Flow]] = []
     for flow in flows:
         if flow.proto not in ("tcp", "udp") or (flow.established and flow.tls is None and not flow.http):
@@ -363,7 +363,7 @@ def dga_bursts(host: str, flows: list[Flow], index: DetectIndex, ctx: DetectCont
                         first.flow.community_id)
         for lk in run:
             burst.add(lk.flow, 1, "dga_burst", lk.ts, lk.ts, "NXDOMAIN")
-        shown = int(cfg.detect.max_examples)
+        shown = cfg.detect.max_examples
         burst.details = {
             "dga": {"count": len(run), "names": [lk.qname for lk in run[:shown]],
                     "seconds": round(run[-1].ts - run[0].ts, 3),

@@ -56,7 +56,7 @@ def _doh_table(extra: tuple[str, ...]) -> tuple[frozenset[str], tuple[Network, .
 
 def doh_resolver(address: str, names: frozenset[str], cfg: Config) -> str:
     """The public resolver a connection goes to, by address or by name ("" when it is none)."""
-    zones, nets = _doh_table(tuple(cfg.detect.failed_fallback.extra_doh_resolvers))
+    zones, nets = _doh_table(cfg.detect.failed_fallback.extra_doh_resolvers)
     try:
         addr = ipaddress.ip_address(address)
     except ValueError:
@@ -150,7 +150,7 @@ def links(primary: Channel, whole: Channel, fallback: list[Flow], view: HostView
         link("same_name", f"{first.resp_h} is known as {primary.domain} (or its registered domain), the name whose "
                           f"channel failed")
     elif primary.domain and not is_ip(primary.domain):
-        lineage = _lineage(primary.domain, names, int(fcfg.lineage_min_label))
+        lineage = _lineage(primary.domain, names, fcfg.lineage_min_label)
         if lineage:
             link("name_lineage", lineage)
     adjacent = _adjacent_lookup(primary, first, names, view, ctx)
@@ -250,7 +250,7 @@ def _fingerprints_of(primary: Channel) -> set[str]:
 def _cadence(whole: Channel, fallback: list[Flow], fcfg: FailedFallbackConfig) -> str:
     before, n_before = _median_interval([start for start, *_ in whole.tries])
     after, n_after = _median_interval([f.ts for f in fallback])
-    need = int(fcfg.cadence_min_intervals)
+    need = fcfg.cadence_min_intervals
     if n_before < need or n_after < need or min(before, after) < fcfg.cadence_min_interval:
         return ""
     if abs(before - after) > fcfg.cadence_tolerance * max(before, after):

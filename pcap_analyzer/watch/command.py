@@ -75,7 +75,7 @@ class Watcher:
         wcfg = cfg.watch
         self.args, self.cfg, self.home, self.out = args, cfg, home, out
         self.follower = Follower()
-        self.window = Window(float(wcfg.window), int(wcfg.max_rows))
+        self.window = Window(wcfg.window, wcfg.max_rows)
         self.verdicts: dict[str, str] = {}  # hosts whose last emitted verdict is not benign
         self.pending = False  # lines in the window not judged yet
         self.load()
