@@ -29,7 +29,7 @@ from typing import Any
 from ..config import Config
 from ..config_schema import FailedFallbackConfig
 from .. import feeds
-from ..domains import base_domain, suffix_match
+from ..measures.domains import base_domain, suffix_match
 from ..homenet import is_ip
 from ..model import Flow
 from .base import DetectContext
