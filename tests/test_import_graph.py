@@ -192,3 +192,46 @@ def test_runtime_dependencies_are_what_the_analyzer_imports() -> None:
             imported |= {n.split(".")[0] for n in names}
     third_party = {n for n in imported if n and n not in sys.stdlib_module_names and n != PACKAGE.name}
     assert third_party == required, f"setup.cfg install_requires {sorted(required)} != imported {sorted(third_party)}"
+
+
+#: The pipeline's folders in the order it runs them (docs/DESIGN.md). A folder's modules import from their own
+#: folder, from folders before it and from the small top-level modules; never from a later stage.
+STAGES = ("capture", "flows", "dissect", "measures", "sources", "detect", "decide", "report")
+#: Modules and folders that drive the stages (commands); they may import any stage.
+DRIVERS = ("pipeline", "cli", "__main__", "extract", "contain_cmd", "deepdive", "baseline", "watch")
+
+
+def stage_of(module: str) -> str:
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 else ""
+
+
+def backward_imports(graph: dict[str, set[str]]) -> list[str]:
+    """"a -> b" for every import of a later stage, or of a stage by a small top-level module."""
+    wrong = []
+    for source, targets in sorted(graph.items()):
+        here = stage_of(source)
+        if here in DRIVERS:
+            continue
+        for target in sorted(targets):
+            there = stage_of(target)
+            if there not in STAGES:
+                continue
+            if here not in STAGES or STAGES.index(there) > STAGES.index(here):
+                wrong.append(f"{source} -> {target}")
+    return wrong
+
+
+def test_each_stage_imports_only_the_stages_before_it() -> None:
+    graph = import_graph(PACKAGE)
+    assert {stage_of(m) for m in graph} >= set(STAGES)
+    wrong = backward_imports(graph)
+    assert not wrong, "imports against the pipeline order (move the shared piece up a stage):\n" + "\n".join(wrong)
+
+
+def test_an_import_against_the_pipeline_order_is_named() -> None:
+    graph = {"pcap_analyzer.decide.verdict": {"pcap_analyzer.report.common", "pcap_analyzer.detect.facts"},
+             "pcap_analyzer.homenet": {"pcap_analyzer.sources.intel"},
+             "pcap_analyzer.pipeline": {"pcap_analyzer.report.common"}}
+    assert backward_imports(graph) == ["pcap_analyzer.decide.verdict -> pcap_analyzer.report.common",
+                                       "pcap_analyzer.homenet -> pcap_analyzer.sources.intel"]

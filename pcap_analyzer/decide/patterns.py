@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..model import HostReport
-from ..report.patterns import group_hosts  # the one host grouping of every report
 
 Signature = tuple[Any, ...]
 
@@ -70,14 +69,3 @@ def pattern_groups(hosts: Iterable[HostReport]) -> list[PatternGroup]:
             members[text].append(host.ip)
     ordered = sorted(members, key=lambda t: (-len(members[t]), t))
     return [PatternGroup(f"P{i}", text, members[text]) for i, text in enumerate(ordered, 1)]
-
-
-
-def host_groups(hosts: Iterable[HostReport], pattern_ids: Mapping[str, str]) -> list[dict[str, Any]]:
-    """Hosts beyond the detailed ones, grouped as the HTML and the terminal group them (report.patterns: verdict,
-    main indicator and its target), each member listed once (in the order given: escalate first, then by score):
-    a few bytes per host instead of a full entry."""
-    return [{"verdict": g.verdict, "label": g.label, "indicator": g.kind, "target": g.target,
-             "patterns": sorted({pattern_ids.get(t, t) for h in g.hosts for t in h.patterns}),
-             "max_score": max(h.score for h in g.hosts), "count": len(g.hosts), "members": [h.ip for h in g.hosts]}
-            for g in group_hosts(hosts)]

@@ -28,7 +28,7 @@ from ..detect.index import DetectIndex, get_index
 from ..model import Flow, HostReport, Indicator
 from ..registry import QUESTIONS as QUESTIONS  # the answers' keys, re-exported
 from ..registry import for_question, with_flag
-from ..report.common import iso_time
+from ..times import iso_time
 
 #: the types each answer lists as evidence, strongest first (data/indicators.toml: question)
 PORT_TYPES = for_question("nonstandard_ports")

@@ -5,7 +5,6 @@ import contextlib
 import os
 import secrets
 from collections.abc import Iterable
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +12,7 @@ from ..errors import InputError
 from ..model import VERDICTS, Flow, HostReport, Indicator
 from ..registry import QUESTIONS as QUESTIONS  # re-exported for the writers
 from ..registry import questions
+from ..times import iso_time
 
 #: The four questions every host report answers and their text (data/indicators.toml [questions]).
 QUESTION_TEXT: dict[str, str] = questions()
@@ -66,16 +66,6 @@ def shorten(text: str, limit: int) -> str:
 def display(value: Any, limit: int) -> str:
     """Any (possibly attacker-controlled) value as one safe, bounded line of text for a person to read."""
     return shorten(escape_text(str(value)), limit)
-
-
-def iso_time(ts: Any) -> str:
-    """Unix seconds as ISO 8601 UTC (``2023-12-08T01:47:49.742661Z``; whole seconds without a fraction)."""
-    try:
-        moment = datetime.fromtimestamp(float(ts), timezone.utc)
-    except (OverflowError, OSError, ValueError, TypeError):
-        return str(ts)
-    spec = "seconds" if moment.microsecond == 0 else "microseconds"
-    return moment.isoformat(timespec=spec).replace("+00:00", "Z")
 
 
 def is_time_key(key: str) -> bool:

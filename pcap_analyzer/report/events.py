@@ -21,8 +21,9 @@ from ..homenet import is_ip
 from ..model import Flow, HostReport, Indicator, Report
 from ..pivot import bpf_filter, display_filter
 from ..decide.verdict import describe
+from ..times import iso_time
 from .common import (
-    atomic_write, evidence_text, flow_index, hex_escape, indicator_flow, iso_time, ordered_hosts,
+    atomic_write, evidence_text, flow_index, hex_escape, indicator_flow, ordered_hosts,
 )
 from .json_report import plain
 

@@ -3,15 +3,17 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 from .. import __version__
 from ..model import CaptureInfo, Flow, HostReport, LogInfo, Report
-from ..decide.patterns import host_groups, pattern_groups
+from ..decide.patterns import pattern_groups
 from ..pivot import evidence_flows, evidence_keys, pivot
 from .common import QUESTIONS, answer, atomic_write, flow_index, ordered_hosts, verdict_counts
+from .patterns import group_hosts  # the one host grouping of every report
 
 SCHEMA_ID = "fallback-hunt/report/1"
 MAX_HOST_DETAILS = 1000  # [report] max_host_details
@@ -70,6 +72,16 @@ def host_json(host: HostReport, index: dict[str, Flow] | None = None, pattern_id
     if index is not None:
         doc["evidence_flows"] = [pivot(f) for f in evidence_flows(evidence_keys(doc), index)]
     return doc
+
+
+def host_groups(hosts: Iterable[HostReport], pattern_ids: Mapping[str, str]) -> list[dict[str, Any]]:
+    """Hosts beyond the detailed ones, grouped as the HTML and the terminal group them (report.patterns: verdict,
+    main indicator and its target), each member listed once (in the order given: escalate first, then by score):
+    a few bytes per host instead of a full entry."""
+    return [{"verdict": g.verdict, "label": g.label, "indicator": g.kind, "target": g.target,
+             "patterns": sorted({pattern_ids.get(t, t) for h in g.hosts for t in h.patterns}),
+             "max_score": max(h.score for h in g.hosts), "count": len(g.hosts), "members": [h.ip for h in g.hosts]}
+            for g in group_hosts(hosts)]
 
 
 def report_json(report: Report, generated: datetime | None = None, max_hosts: int = MAX_HOST_DETAILS
