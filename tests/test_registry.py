@@ -12,10 +12,11 @@ from pathlib import Path
 
 import pytest
 
+import rulefile
 from conftest import REPO
 from pcap_analyzer import attack, containment, registry
 from pcap_analyzer.config import default_config, load_config
-from pcap_analyzer.detect import PHASE_ONE, PHASE_TWO
+from pcap_analyzer.detect import PHASE_ONE, PHASE_TWO, detector_class
 from pcap_analyzer.detect.failed_fallback import ANOMALY_TYPES
 from pcap_analyzer.detect.protocol_switch import TUNNEL_TYPES
 from pcap_analyzer.errors import InputError
@@ -25,7 +26,6 @@ from pcap_analyzer.report.common import QUESTION_TEXT
 from pcap_analyzer.verdict import DNS_TYPES, PORT_TYPES, QUESTIONS, SIGNATURE_TYPES
 
 REGISTRY = "pcap_analyzer/data/indicators.toml"
-RULES = REPO / "suricata_rules" / "fallback-channels.rules"
 DOCS = REPO / "docs" / "INDICATORS.md"
 
 
@@ -52,15 +52,7 @@ def zeek_emitted() -> dict[str, set[str]]:
 
 def suricata_rules() -> list[tuple[int, str, str, bool]]:
     """(sid, fallback_indicator, mitre_technique_id, alerting) of every rule."""
-    out = []
-    for line in RULES.read_text().splitlines():
-        if line.startswith("#") or not line.strip():
-            continue
-        sid = int(re.search(r"sid:(\d+);", line).group(1))
-        kind = re.search(r"fallback_indicator (\w+)", line)
-        technique = re.search(r"mitre_technique_id (T[\d.]+)", line)
-        out.append((sid, kind.group(1) if kind else "", technique.group(1) if technique else "", "noalert" not in line))
-    return out
+    return [(r.sid, r.indicator, r.technique, r.alerting) for r in rulefile.rules()]
 
 
 def problems(entry: registry.Indicator) -> list[str]:
@@ -76,10 +68,10 @@ def problems(entry: registry.Indicator) -> list[str]:
         module = importlib.import_module(f"pcap_analyzer.{entry.detector}")
         classes = [c for c in vars(module).values() if isinstance(c, type) and getattr(c, "name", None) == name]
         if entry.detector.startswith("detect."):
-            if not classes:
+            if detector_class(entry) is None:
                 out.append(f"{rel}: no detector class with name = \"{name}\"")
-            elif not set(classes) & {*PHASE_ONE, *PHASE_TWO}:
-                out.append(f"pcap_analyzer/detect/__init__.py: add {classes[0].__name__} to PHASE_ONE or PHASE_TWO")
+            elif getattr(detector_class(entry), "phase", 1) not in (1, 2):
+                out.append(f"{rel}: phase must be 1 (flows and names) or 2 (correlates phase one's indicators)")
         elif not classes and getattr(module, "KIND", None) != name:
             out.append(f"{rel}: declare KIND = \"{name}\" (or a class with name = \"{name}\")")
     # weight
@@ -149,7 +141,8 @@ def test_a_forgotten_piece_names_the_file_to_edit() -> None:
 
 
 def test_every_type_the_engines_emit_is_registered() -> None:
-    assert {kind for _, kind, _, _ in suricata_rules()} <= set(INDICATOR_TYPES), "suricata_rules/fallback-channels.rules"
+    kinds = {kind for _, kind, _, _ in suricata_rules() if kind}  # POLICY rules stand for no indicator type
+    assert kinds <= set(INDICATOR_TYPES), "suricata_rules/fallback-channels.rules"
     assert set(zeek_emitted()) <= set(INDICATOR_TYPES), "zeek_scripts/"
     labels = json.loads((REPO / "pcaps" / "labels.json").read_text())["captures"].values()
     used = {k for c in labels for h in c["hosts"].values() for k in (*h["indicators"], *h["absent"])}
@@ -157,6 +150,16 @@ def test_every_type_the_engines_emit_is_registered() -> None:
 
 
 # ---- what derives from it -----------------------------------------------------------------------------------
+
+def test_detectors_run_are_the_registry_s() -> None:
+    """detect.PHASE_ONE / PHASE_TWO are the registry's detect.* entries, each by its class's phase, in registry
+    order: no hand list to forget."""
+    mine = [e for e in registry.indicators() if e.detector.startswith("detect.")]
+    assert [c.name for c in (*PHASE_ONE, *PHASE_TWO)] == sorted(
+        (e.name for e in mine), key=lambda n: getattr(detector_class(registry.get(n)), "phase", 1))
+    assert {c.name for c in PHASE_TWO} == {"protocol_switch", "failed_then_fallback"}
+    assert len(PHASE_ONE) + len(PHASE_TWO) == len(mine) == 9
+
 
 def test_derived_groups_are_the_registry_flags() -> None:
     assert INDICATOR_TYPES == registry.names()
