@@ -331,7 +331,8 @@ def test_case(case: Case, runner: SuricataRunner) -> None:
     fired = {alert["alert"]["signature_id"] for alert in alerts}
     assert set(case.expect) <= fired, f"{case.about}\nmissing {sorted(set(case.expect) - fired)}; fired {sorted(fired)}"
     if case.absent == "all":
-        unexpected = {a["alert"]["signature_id"] for a in alerts if category_of(a["alert"]["signature"]) not in case.allow}
+        unexpected = {a["alert"]["signature_id"] for a in alerts
+                      if category_of(a["alert"]["signature"]) not in case.allow}
         assert unexpected == set(), f"{case.about}\nalerts on a capture that must stay silent: {sorted(unexpected)}"
     else:
         assert fired.isdisjoint(case.absent), f"{case.about}\nunexpected {sorted(fired & set(case.absent))}"
