@@ -269,6 +269,9 @@ def test_every_case_folder_is_complete() -> None:
         assert case.about and len(case.about.splitlines()) == 1, f"{case.folder}/README.md: one line"
         assert case.capture.partition(":")[0] in ("scenario", "shared", "crafted"), f"{case.folder}/test.yaml"
         assert set(case.allow) <= set(registry.rule_categories()), f"{case.folder}/test.yaml: allow"
+    own = {c.capture.rpartition("/")[2] for c in cases}
+    for case in cases:  # a capture left out of a pattern has a case of its own
+        assert set(case.skip) <= own, f"{case.folder}/test.yaml: skip {sorted(set(case.skip) - own)} has no case"
 
 
 def _suricata_check() -> str:
