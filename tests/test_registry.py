@@ -266,3 +266,18 @@ def test_a_malformed_registry_entry_is_one_line(monkeypatch: pytest.MonkeyPatch)
             registry._entry({**raw, **change}, questions)
     with pytest.raises(InputError, match=r"missing \['weight'\]"):
         registry._entry({k: v for k, v in raw.items() if k != "weight"}, questions)
+
+
+def test_rule_categories_are_a_closed_validated_set() -> None:
+    """[rule_categories]: UPPER_CASE names, each with classtypes, c2 and a description; a bad one is one line."""
+    categories = registry.rule_categories()
+    assert list(categories) == ["INFO", "POLICY", "NONSTANDARD_PORT", "TUNNEL", "C2_FALLBACK"]
+    assert categories["POLICY"].classtypes == {"policy-violation"} and not categories["POLICY"].c2
+    assert categories["C2_FALLBACK"].c2 and "command-and-control" in categories["C2_FALLBACK"].classtypes
+    good = {"classtypes": ["misc-activity"], "c2": False, "description": "d"}
+    for name, raw, message in [("hunting", good, "a category is UPPER_CASE"),
+                               ("X", {**good, "c2": "no"}, "c2 must be true or false"),
+                               ("X", {**good, "classtypes": []}, "classtypes must be a non-empty list"),
+                               ("X", {"classtypes": ["a"], "c2": False}, "needs exactly classtypes, c2 and description")]:
+        with pytest.raises(InputError, match=re.escape(message)):
+            registry._category(name, raw)
