@@ -288,6 +288,32 @@ def test_a_browser_fingerprint_links_nothing() -> None:
     assert links_of(ind) == ["fingerprint"] and ind.evidence["primary"]["kind"] == "tls_reset"
 
 
+IMPLANT_JA4 = "t13i040300_8f3a1a9d6b2c_0e5a2c4f1b77"
+
+
+def test_ja4_links_a_client_whose_ja3_changes_with_every_hello() -> None:
+    """A client that shuffles its extension order (as Chrome does since 110) has a new JA3 per hello but one JA4."""
+    def shuffled(flow, i):
+        flow.tls.ja3, flow.tls.ja4 = f"{i:032x}", IMPLANT_JA4
+        return flow
+
+    reset = [shuffled(hello_reset(C2, 100.0 + 10 * i), i) for i in range(3)]
+    odd = [shuffled(tls_with(BACKUP, 140.0 + 30 * i, "", port=8443), 10 + i) for i in range(3)]
+    names = [dns_flow(H, R, 50.0, "media.example", answers=[("media.example", "A", BACKUP)])]
+    (ind,) = pairs(names + reset + odd)
+    assert links_of(ind) == ["fingerprint"]
+    assert ind.evidence["link"][0]["detail"].startswith(f"JA4 {IMPLANT_JA4} on the failed attempts")
+    both = [hello_reset(C2, 100.0 + 10 * i) for i in range(3)] + [
+        tls_with(BACKUP, 140.0 + 30 * i, IMPLANT_JA3, port=8443) for i in range(3)]
+    for flow in both:
+        flow.tls.ja4 = IMPLANT_JA4
+    (ind,) = pairs(names + both)  # both match: the evidence names both
+    assert f"JA3 {IMPLANT_JA3} and JA4 {IMPLANT_JA4}" in ind.evidence["link"][0]["detail"]
+    common = [shuffled(tls_with(f"198.51.100.{70 + i}", 90.0 + 20 * i, "", f"site{i}.example"), 20 + i)
+              for i in range(5)]
+    assert pairs(names + reset + common + odd) == []  # a JA4 the host uses everywhere links nothing
+
+
 def test_the_same_client_and_cadence_count_on_a_standard_port() -> None:
     names = [dns_flow(H, R, 10.0, "cdn.other.example", answers=[("cdn.other.example", "A", BACKUP)])]
     reset = [hello_reset(C2, 100.0 + 60 * i, sni="c2.example", alert=49) for i in range(3)]
