@@ -182,6 +182,8 @@ class Flow:
     orig_later: bytes = b""
     resp_later: bytes = b""
     # Filled by dissect/
+    # the sizes of the client's retained UDP datagrams, in order (kept after compaction: detect/payload_shape.py)
+    orig_sizes: tuple[int, ...] = ()
     service: str = ""  # "dns", "tls", "ssh", "http", "quic", "icmp", "" when unknown
     expected_service: str = ""  # what the responder port implies ("" when the port implies nothing)
     dns: list[DnsMessage] = field(default_factory=list)

@@ -1339,6 +1339,95 @@ def beacon_scenarios() -> tuple[Scenario, ...]:
 SCENARIOS += beacon_scenarios()
 
 
+# ---------------------------------------------------------------------------------------------------------------
+# Payload shape (issue 9): a fallback linked only by the sizes of the implant's messages, and its coincidental twin
+# ---------------------------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ShapeVariant(PairingVariant):
+    """Message sizes: the failed channel's (cycled through ``attempts`` datagrams) and the later channel's."""
+
+    sizes: tuple[int, ...] = ()
+    later_sizes: tuple[int, ...] = ()
+
+
+def text_bytes(rng: random.Random, size: int) -> bytes:
+    """``size`` bytes of printable words, ending in CRLF (a log line, a chat message)."""
+    words = b" ".join(rng.choice((b"user", b"ok", b"join", b"level", b"msg", b"info", b"sync", b"id")) for _ in
+                      range(size))
+    return words[:max(size - 2, 0)] + b"\r\n"[:size]
+
+
+def build_payload_shape(cap: Capture, v: ShapeVariant) -> None:
+    """A UDP implant's reports and polls go unanswered (egress UDP blocked); it carries the same messages over TCP to
+    a server it resolved at start-up, one per connection behind a 2-byte length: linked only by the message sizes."""
+    rng = cap.rng
+    t = resolve(cap, v, v.t0, v.fallback_domain, [v.fallback])
+    t = browse_sites(cap, v, t + 200.0)
+    sport = cap.ephemeral()
+    for i in range(v.attempts):
+        cap.udp(t, v.host, v.primary, sport, v.primary_port, rng.randbytes(v.sizes[i % len(v.sizes)]))
+        t += cap.jitter(v.interval, 0.3)
+    t += cap.jitter(25.0, 0.2)
+    for size in v.later_sizes:
+        message = struct.pack("!H", size) + rng.randbytes(size)
+        cap.tcp_session(t, v.host, v.fallback, v.fallback_port, v.rtt,
+                        [(True, message), (False, rng.randbytes(rng.randint(16, 90)))])
+        t += cap.jitter(v.interval * 1.7, 0.4)
+
+
+def build_coincident_shape(cap: Capture, v: ShapeVariant) -> None:
+    """An app's log lines to a dead external collector go unanswered; later the user works in an unrelated text
+    protocol on an odd port (a game server's chat, resolved at start-up) whose messages happen to have one of those
+    sizes, or both among many others."""
+    rng = cap.rng
+    t = resolve(cap, v, v.t0, v.fallback_domain, [v.fallback])
+    t = browse_sites(cap, v, t + 200.0)
+    sport = cap.ephemeral()
+    for i in range(v.attempts):
+        cap.udp(t, v.host, v.primary, sport, v.primary_port, text_bytes(rng, v.sizes[i % len(v.sizes)]))
+        t += cap.jitter(v.interval, 0.3)
+    t += cap.jitter(25.0, 0.2)
+    pauses = (8.0, 141.0, 33.0, 11.0, 96.0, 64.0, 14.0, 185.0, 27.0, 51.0)  # a person at a keyboard: no period
+    for i, size in enumerate(v.later_sizes):
+        cap.tcp_session(t, v.host, v.fallback, v.fallback_port, v.rtt,
+                        [(True, text_bytes(rng, size)), (False, text_bytes(rng, rng.randint(20, 400)))])
+        t += cap.jitter(pauses[i % len(pauses)], 0.2)
+
+
+def shape_scenarios() -> tuple[Scenario, ...]:
+    SV, T = ShapeVariant, T0 + 5_000_000
+    return (
+        Scenario("fallback_payload_shape", "a UDP implant's reports and polls get no answer; the same messages (two "
+                 "sizes, now behind a 2-byte length) go over TCP on an odd port to a server resolved long before: "
+                 "linked only by payload shape", "escalate",
+                 ("failed_then_fallback", "nonstandard_port_encrypted"), (), build_payload_shape, {
+                     "a": SV(401, T, "10.41.0.41", "10.41.0.2", "198.51.100.41", "203.0.113.42", primary_port=9531,
+                             fallback_port=8089, fallback_domain="assets.pixel-vault.net", attempts=12,
+                             interval=15.0, sizes=(212, 36, 36, 36), later_sizes=(212, 36, 36, 212, 36, 36, 36),
+                             sites=(("www.example-news.com", "198.51.100.43"),)),
+                     "b": SV(402, T + 100_000, "192.168.41.14", "192.168.41.1", "203.0.113.51", "198.51.100.52",
+                             primary_port=6200, fallback_port=2087, fallback_domain="cdn.quickshare-drive.org",
+                             attempts=9, interval=22.0, sizes=(540, 96, 96), later_sizes=(540, 96, 96, 96, 540, 96),
+                             rtt=0.07, sites=(("docs.example.org", "203.0.113.53"),))}),
+        Scenario("benign_coincident_shape", "log lines to a dead external collector go unanswered; later an unrelated "
+                 "text protocol on an odd port carries messages of one of those sizes, or of both among many others: "
+                 "a coincidence, no fallback", "benign", (), CONFOUNDER_ABSENT, build_coincident_shape, {
+                     "a": SV(411, T + 200_000, "10.42.0.42", "10.42.0.2", "198.51.100.61", "203.0.113.62",
+                             primary_port=514, fallback_port=4000, fallback_domain="chat.retro-mud.net", attempts=8,
+                             interval=12.0, sizes=(120, 310), later_sizes=(121, 77, 450, 39, 260, 980, 64),
+                             sites=(("www.example-news.com", "198.51.100.63"),)),
+                     "b": SV(412, T + 300_000, "172.27.4.4", "172.27.0.2", "203.0.113.71", "198.51.100.72",
+                             primary_port=514, fallback_port=7777, fallback_domain="chat.hobby-net.org", attempts=6,
+                             interval=18.0, sizes=(120, 310),
+                             later_sizes=(118, 305, 700, 88, 1500, 640, 45, 900, 230, 77), rtt=0.06,
+                             sites=(("mail.example.org", "203.0.113.73"),))}),
+    )
+
+
+SCENARIOS += shape_scenarios()
+
+
 def demo_office() -> list[tuple[Variant, Callable[[Capture, Variant], None], dict[str, object]]]:
     """One office network: a host with the dynamic-DNS fallback, one SSH user on a high port, ordinary browsers."""
     t, resolver = T0 + 2_000_000, "192.168.10.2"

@@ -14,6 +14,7 @@ Each link is ``{"kind", "detail"}``; the pairing's confidence is ``1 - prod(1 - 
                    (the detail names each that matched);
 ``cadence``        the failed attempts and the fallback's connections repeat at the same interval;
 ``cycle``          failure -> fallback happened again and again (the primary is retried, fails, the fallback runs);
+``payload_shape``  the client's message sizes on the failed attempts recur on the fallback (detect/payload_shape.py);
 ``dga_survivor``   the fallback's peer is the one name that resolved at the end of a DGA burst;
 ``doh_takeover``   encrypted DNS to a public resolver (data/doh_resolvers.txt) right after the host's resolver failed
                    (unanswered, refused, SERVFAIL, sinkholed) and not used before.
@@ -35,6 +36,7 @@ from ..model import Flow
 from .base import DetectContext
 from .failures import DNS_KINDS, NAME_KINDS, Channel, is_sinkhole, registered_label
 from .index import DetectIndex, DnsLookup
+from .payload_shape import shape_link
 
 ENCRYPTED_DNS_PORTS = (443, 853)
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -186,6 +188,9 @@ def links(primary: Channel, whole: Channel, fallback: list[Flow], view: HostView
     cycles = _cycles(whole, fallback)
     if cycles >= fcfg["min_cycles"]:
         link("cycle", f"failure then fallback {cycles} times: the primary is retried, fails, the fallback runs")
+    shape = shape_link(primary, fallback, fcfg)
+    if shape:
+        link("payload_shape", shape)
     doh = _doh(primary, first, names, gap, view, ctx)
     if doh:
         link("doh_takeover", doh)
