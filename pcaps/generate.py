@@ -1428,6 +1428,74 @@ def shape_scenarios() -> tuple[Scenario, ...]:
 SCENARIOS += shape_scenarios()
 
 
+# ---------------------------------------------------------------------------------------------------------------
+# App twins that fail over (issue 9): push services, captive portals
+# ---------------------------------------------------------------------------------------------------------------
+
+def build_push_fallback(cap: Capture, v: Variant) -> None:
+    """A push client's persistent connection on its own port (APNs 5223, FCM 5228) times out at the firewall, so
+    it opens the documented fallback on 443 to the same service name and keeps it with heartbeats."""
+    t = resolve(cap, v, v.t0, v.domain, [v.primary, v.peer])
+    for _ in range(v.attempts):
+        t = cap.tcp_timeout(t, v.host, v.primary, v.primary_port, retries=2) + cap.jitter(3.0, 0.3)
+    heartbeats = [(i % 2 == 0, cap.rng.randint(40, 120)) for i in range(v.beacons)]
+    cap.tls_session(t, v.host, v.peer, 443, v.rtt, v.domain, heartbeats)
+
+
+def build_captive_portal(cap: Capture, v: PairingVariant) -> None:
+    """Guest Wi-Fi before login: the portal resets every HTTPS connection right after the ClientHello and answers
+    the OS connectivity check with a redirect; the user logs in on the portal (a new name on 443, same browser),
+    then the connectivity check succeeds and the sites that were reset work."""
+    rng = cap.rng
+    probe, portal = v.domain, v.fallback_domain
+    t = v.t0
+    for name, addr in v.sites:
+        t = resolve(cap, v, t, name, [addr])
+        for _ in range(v.attempts):
+            refused_after_hello(cap, t, v.host, addr, 443, v.rtt, tls_client_hello(rng, name))
+            t += cap.jitter(1.5, 0.3)
+    t = resolve(cap, v, t, probe, [v.primary])
+    redirect = (f"HTTP/1.1 302 Found\r\nLocation: https://{portal}/login?ssid=guest\r\nContent-Length: 0\r\n"
+                "Connection: close\r\n\r\n").encode()
+    t = cap.tcp_session(t, v.host, v.primary, 80, v.rtt, [(True, http_request("GET", probe, "/hotspot-detect.html",
+                                                                              v.agent)), (False, redirect)])
+    t = resolve(cap, v, t + 0.2, portal, [v.fallback])
+    t = cap.tls_session(t + 0.05, v.host, v.fallback, 443, v.rtt, portal,
+                        [(True, 420), (False, 9000), (True, 700), (False, 1200)]) + cap.jitter(20.0, 0.3)
+    ok = http_response(b"<HTML><HEAD><TITLE>Success</TITLE></HEAD><BODY>Success</BODY></HTML>")
+    t = cap.tcp_session(t, v.host, v.primary, 80, v.rtt, [(True, http_request("GET", probe, "/hotspot-detect.html",
+                                                                              v.agent)), (False, ok)])
+    for name, addr in v.sites:
+        t = browse(cap, v, t + cap.jitter(4.0, 0.3), addr, name)
+
+
+def app_failover_twins() -> tuple[Scenario, ...]:
+    PV, T = PairingVariant, T0 + 5_500_000
+    return (
+        Scenario("benign_push_fallback", "a push client's connections on its own port (APNs 5223, FCM 5228) time out, "
+                 "then it keeps its connection on 443 to the same service name: one service, no fallback", "benign",
+                 (), (*APP_ABSENT, "nonstandard_port_encrypted"), build_push_fallback, {
+                     "a": Variant(421, T, "10.43.0.43", "10.43.0.2", "198.51.100.81", "198.51.100.82",
+                                  primary_port=5223, domain="7-courier.push.apple.com", attempts=3, beacons=12),
+                     "b": Variant(422, T + 100_000, "192.168.43.43", "192.168.43.1", "203.0.113.83",
+                                  primary_port=5228, domain="mtalk.google.com", attempts=4, beacons=16, rtt=0.05)}),
+        Scenario("benign_captive_portal", "guest Wi-Fi before login: HTTPS reset right after the ClientHello, the "
+                 "connectivity check redirected; the user logs in on the portal (a new name on 443, the same "
+                 "browser), then the sites work", "benign", (), (*APP_ABSENT, "nonstandard_port_encrypted"),
+                 build_captive_portal, {
+                     "a": PV(431, T + 200_000, "10.44.0.44", "10.44.0.1", "198.51.100.91", "198.51.100.92",
+                             domain="captive.apple.com", fallback_domain="login.guest-wifi.example", attempts=2,
+                             sites=(("www.example-news.com", "198.51.100.93"), ("mail.example.org", "198.51.100.94"))),
+                     "b": PV(432, T + 300_000, "172.28.5.5", "172.28.0.1", "203.0.113.95", "203.0.113.96",
+                             domain="connectivitycheck.gstatic.com", fallback_domain="portal.hotel-stay.example",
+                             attempts=3, rtt=0.06, agent="Dalvik/2.1.0 (Linux; U; Android 13)",
+                             sites=(("docs.example.net", "203.0.113.97"),))}),
+    )
+
+
+SCENARIOS += app_failover_twins()
+
+
 def demo_office() -> list[tuple[Variant, Callable[[Capture, Variant], None], dict[str, object]]]:
     """One office network: a host with the dynamic-DNS fallback, one SSH user on a high port, ordinary browsers."""
     t, resolver = T0 + 2_000_000, "192.168.10.2"
