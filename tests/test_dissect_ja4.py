@@ -60,7 +60,8 @@ CAPTURES = ["apps/ndpi-anyconnect-vpn.pcap", "apps/ndpi-anydesk.pcapng", "apps/n
             "apps/ndpi-googledns_android10.pcap", "apps/ndpi-line.pcap", "apps/ndpi-netflix.pcap",
             "apps/ndpi-steam.pcapng", "apps/ndpi-whatsapp_login_call.pcap", "benign/zeek-tls-ssl.v3.pcap",
             "benign/zeek-tls-tls-1.2-stream-keylog.pcap", "malicious/ndpi-emotet.pcap"]
-_VERSION = {0x0304: "13", 0x0303: "12", 0x0302: "11", 0x0301: "10", 0x0300: "s3"}
+_VERSION = {0x0304: "13", 0x0303: "12", 0x0302: "11", 0x0301: "10", 0x0300: "s3", 0x0100: "s1", 0xFEFF: "d1",
+            0xFEFD: "d2", 0xFEFC: "d3"}
 
 
 def _ints(text: str) -> list[int]:
@@ -71,7 +72,7 @@ def _hashed(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:12] if text else "000000000000"
 
 
-def _by_hand(version: str, ciphers: str, exts: str, sig_lengths: str, sig_algs: str, versions: str, alpn: str,
+def _by_hand(transport: str, version: str, ciphers: str, exts: str, sig_lengths: str, sig_algs: str, versions: str, alpn: str,
              sni: str) -> str:
     """JA4 from tshark's values, step by step as the specification words it. tshark's sig_hash_alg holds the lists
     of signature_algorithms (13) and of delegated_credentials (34) one after the other: JA4 takes the first's."""
@@ -79,7 +80,7 @@ def _by_hand(version: str, ciphers: str, exts: str, sig_lengths: str, sig_algs: 
     ext_list = [e for e in _ints(exts) if e not in GREASES]
     offered = [v for v in _ints(versions) if v not in GREASES]
     first_alpn = alpn.split(",")[0]
-    head = (f"t{_VERSION.get(max(offered) if offered else int(version, 0), '00')}{'d' if sni else 'i'}"
+    head = (f"{transport}{_VERSION.get(max(offered) if offered else int(version, 0), '00')}{'d' if sni else 'i'}"
             f"{min(len(cipher_list), 99):02d}{min(len(ext_list), 99):02d}"
             f"{first_alpn[0] + first_alpn[-1] if first_alpn else '00'}")
     b = ",".join(sorted(f"{c:04x}" for c in cipher_list))
@@ -94,19 +95,21 @@ def _by_hand(version: str, ciphers: str, exts: str, sig_lengths: str, sig_algs: 
     return "_".join([head, _hashed(b), _hashed(c)])
 
 
-def _tshark_ja4(path: Path) -> dict[tuple[int, int], str]:
-    """JA4 by hand of every TLS ClientHello tshark decodes (SSLv2-format hellos left out: they carry no extensions
-    and the analyzer does not fingerprint them), by the flow's two ports."""
-    fields = ["tcp.srcport", "tcp.dstport", "tls.handshake.version", "tls.handshake.ciphersuite", "tls.handshake.extension.type",
-              "tls.handshake.sig_hash_alg_len", "tls.handshake.sig_hash_alg", "tls.handshake.extensions.supported_version",
-              "tls.handshake.extensions_alpn_str", "tls.handshake.extensions_server_name"]
-    out = subprocess.run(["tshark", "-r", str(path), "-Y", "tls.handshake.type == 1 && tcp && tls.record.version != 0x0002", "-T", "fields",
+def _tshark_ja4(path: Path, proto: str = "tls") -> dict[tuple[int, int], str]:
+    """JA4 by hand of every TLS (or DTLS) ClientHello tshark decodes (SSLv2-format hellos left out: they carry no
+    extensions and the analyzer does not fingerprint them), by the flow's two ports."""
+    l4 = "udp" if proto == "dtls" else "tcp"
+    fields = [f"{l4}.srcport", f"{l4}.dstport"] + [f"{proto}.handshake.{name}" for name in (
+        "version", "ciphersuite", "extension.type", "sig_hash_alg_len", "sig_hash_alg",
+        "extensions.supported_version", "extensions_alpn_str", "extensions_server_name")]
+    where = f"{proto}.handshake.type == 1 && {l4}" + (" && tls.record.version != 0x0002" if proto == "tls" else "")
+    out = subprocess.run(["tshark", "-r", str(path), "-Y", where, "-T", "fields",
                           "-E", "occurrence=a", "-E", "aggregator=,", *[x for f in fields for x in ("-e", f)]],
                          capture_output=True, text=True, timeout=60, check=True).stdout
     hellos: dict[tuple[int, int], str] = {}
     for line in out.splitlines():
         sport, dport, *values = line.split("\t")
-        hellos.setdefault((min(int(sport), int(dport)), max(int(sport), int(dport))), _by_hand(*values))
+        hellos.setdefault((min(int(sport), int(dport)), max(int(sport), int(dport))), _by_hand("d" if proto == "dtls" else "t", *values))
     return hellos
 
 
@@ -122,3 +125,13 @@ def test_ja4_of_real_client_hellos_matches_tsharks_fields(name, shared_pcaps):
     expected = _tshark_ja4(SHARED_PCAPS / name)
     ours = _our_ja4(SHARED_PCAPS / name)
     assert expected and {key: ours.get(key) for key in expected} == expected  # ours may see TLS on odd ports too
+
+
+def test_ja4_of_a_real_dtls_client_hello(shared_pcaps):
+    """AnyConnect's DTLS tunnel: Cisco's pre-RFC version 0x0100 ("s1" in the specification's table), one suite."""
+    if shutil.which("tshark") is None:
+        pytest.skip("tshark is not installed")
+    path = SHARED_PCAPS / "apps/ndpi-anyconnect-vpn.pcap"
+    ours = {(min(f.orig_p, f.resp_p), max(f.orig_p, f.resp_p)): f.app["ja4"] for f in annotated_capture(path)
+            if f.app is not None and f.app.get("ja4")}
+    assert ours == _tshark_ja4(path, "dtls") == {(443, 54107): "ds1i010000_2cfe23c976cf_000000000000"}

@@ -81,6 +81,8 @@ def fingerprints(flow: Flow) -> set[str]:
         out.add(f"ja3:{flow.tls.ja3}")
     if flow.tls is not None and flow.tls.ja4:
         out.add(f"ja4:{flow.tls.ja4}")
+    if flow.app is not None and flow.app.get("ja4"):
+        out.add(f"ja4:{flow.app['ja4']}")  # a DTLS client (dissect/dtls.py)
     out.update(f"ua:{m.user_agent}" for m in flow.http if m.is_request and m.user_agent)
     if flow.ssh_banners and (len(flow.ssh_banners) == 2 or flow.resp_bytes == 0):
         out.add(f"ssh:{flow.ssh_banners[0]}")

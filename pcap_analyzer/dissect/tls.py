@@ -196,6 +196,10 @@ def parse_client_hello(body: bytes, info: TlsInfo, transport: str = "t") -> None
     if size < 35:
         raise _Short
     pos = 35 + body[34]  # after version, random and session id
+    if transport == "d":  # DTLS: the HelloVerifyRequest cookie follows the session id
+        if pos >= size:
+            raise _Short
+        pos += 1 + body[pos]
     if pos + 2 > size:
         raise _Short
     suites_start = pos + 2
@@ -226,6 +230,16 @@ def parse_client_hello(body: bytes, info: TlsInfo, transport: str = "t") -> None
     info.ja4, info.ja4_raw = ja4(transport, legacy_version, suites, exts)
     if not info.version:
         info.version = version_name(max(offered))
+
+
+def client_hello_ja4(body: bytes, transport: str) -> str:
+    """JA4 of a ClientHello body carried by another transport (DTLS "d"); "" when it is cut or malformed."""
+    info = TlsInfo()
+    try:
+        parse_client_hello(body, info, transport)
+    except _Short:
+        return ""
+    return info.ja4
 
 
 def parse_server_hello(body: bytes, info: TlsInfo) -> None:
