@@ -81,23 +81,27 @@ CLIENT_CIPHERS = (0x1301, 0x1302, 0x1303, 0xC02B, 0xC02F, 0xC02C, 0xC030, 0xCCA9
 SIG_ALGS = (0x0403, 0x0804, 0x0401, 0x0503, 0x0805, 0x0501, 0x0806, 0x0601)
 
 
-def tls_client_hello(rng: random.Random, sni: str = "", alpn: tuple[str, ...] = ("h2", "http/1.1")) -> bytes:
-    """A TLS 1.3-capable ClientHello record (record version 1.0, as browsers send), with SNI when given."""
-    exts = b""
+def tls_client_hello(rng: random.Random, sni: str = "", alpn: tuple[str, ...] = ("h2", "http/1.1"),
+                     shuffle: bool = False) -> bytes:
+    """A TLS 1.3-capable ClientHello record (record version 1.0, as browsers send), with SNI when given;
+    ``shuffle``: the extensions in a random order, as Chrome sends them since version 110 (a new JA3 every time)."""
+    exts = []
     if sni:
         name = sni.encode()
-        exts += _tls_ext(0x0000, _vec16(_u8(0) + _vec16(name)))
-    exts += _tls_ext(0x0017, b"")  # extended_master_secret
-    exts += _tls_ext(0xFF01, b"\x00")  # renegotiation_info
-    exts += _tls_ext(0x000A, _vec16(b"".join(_u16(g) for g in (0x001D, 0x0017, 0x0018))))  # supported_groups
-    exts += _tls_ext(0x000B, _vec8(b"\x00"))  # ec_point_formats
+        exts.append(_tls_ext(0x0000, _vec16(_u8(0) + _vec16(name))))
+    exts.append(_tls_ext(0x0017, b""))  # extended_master_secret
+    exts.append(_tls_ext(0xFF01, b"\x00"))  # renegotiation_info
+    exts.append(_tls_ext(0x000A, _vec16(b"".join(_u16(g) for g in (0x001D, 0x0017, 0x0018)))))  # supported_groups
+    exts.append(_tls_ext(0x000B, _vec8(b"\x00")))  # ec_point_formats
     if alpn:
-        exts += _tls_ext(0x0010, _vec16(b"".join(_vec8(p.encode()) for p in alpn)))
-    exts += _tls_ext(0x000D, _vec16(b"".join(_u16(s) for s in SIG_ALGS)))
-    exts += _tls_ext(0x002B, _vec8(_u16(0x0304) + _u16(0x0303)))  # supported_versions
-    exts += _tls_ext(0x0033, _vec16(_u16(0x001D) + _vec16(rng.randbytes(32))))  # key_share x25519
+        exts.append(_tls_ext(0x0010, _vec16(b"".join(_vec8(p.encode()) for p in alpn))))
+    exts.append(_tls_ext(0x000D, _vec16(b"".join(_u16(s) for s in SIG_ALGS))))
+    exts.append(_tls_ext(0x002B, _vec8(_u16(0x0304) + _u16(0x0303))))  # supported_versions
+    exts.append(_tls_ext(0x0033, _vec16(_u16(0x001D) + _vec16(rng.randbytes(32)))))  # key_share x25519
+    if shuffle:
+        rng.shuffle(exts)
     body = (_u16(0x0303) + rng.randbytes(32) + _vec8(rng.randbytes(32))
-            + _vec16(b"".join(_u16(c) for c in CLIENT_CIPHERS)) + _vec8(b"\x00") + _vec16(exts))
+            + _vec16(b"".join(_u16(c) for c in CLIENT_CIPHERS)) + _vec8(b"\x00") + _vec16(b"".join(exts)))
     return _tls_record(0x16, b"\x01" + _u24(len(body)) + body, version=0x0301)
 
 
@@ -387,6 +391,7 @@ class Variant:
     host6: str = ""
     server6: str = ""
     agent: str = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/119.0"
+    shuffle: bool = False  # the implant's TLS library sends its ClientHello extensions in a random order
 
     @property
     def peer(self) -> str:
@@ -625,7 +630,7 @@ def tls_alert_record(description: int) -> bytes:
 def implant_tls(cap: Capture, v: Variant, t: float, peer: str, port: int, sni: str) -> float:
     """One implant check-in over TLS: its own ClientHello (no ALPN: another JA3 than the browsers')."""
     rng = cap.rng
-    exchanges = [(True, tls_client_hello(rng, sni, alpn=())), (False, tls_server_flight(rng)),
+    exchanges = [(True, tls_client_hello(rng, sni, alpn=(), shuffle=v.shuffle)), (False, tls_server_flight(rng)),
                  (True, tls_client_finish(rng)), (True, tls_app_data(rng, rng.randint(200, 700))),
                  (False, tls_app_data(rng, rng.randint(80, 1500)))]
     return cap.tcp_session(t, v.host, peer, port, v.rtt, exchanges)
@@ -757,6 +762,19 @@ def build_tls_alert_fingerprint(cap: Capture, v: PairingVariant) -> None:
                             tls_client_hello(cap.rng, v.domain, alpn=()), tls_alert_record(v.alert))
         t += cap.jitter(6.0, 0.4)
     check_ins(cap, v, t + cap.jitter(9.0, 0.2), v.fallback, v.fallback_port, v.fallback_domain, v.beacons)
+
+
+def build_tls_reset_ja4(cap: Capture, v: PairingVariant) -> None:
+    """An inline filter resets the implant's TLS right after its ClientHello; the implant then reaches a server it
+    had resolved long before, on an odd port. Its TLS library shuffles the extension order of every hello (a new
+    JA3 each time): linked only by JA4, which sorts them."""
+    t = resolve(cap, v, v.t0, v.fallback_domain, [v.fallback])
+    t = browse_sites(cap, v, t + 300.0)
+    for _ in range(v.attempts):
+        refused_after_hello(cap, t, v.host, v.primary, v.primary_port, v.rtt,
+                            tls_client_hello(cap.rng, v.domain, alpn=(), shuffle=True))
+        t += cap.jitter(7.0, 0.45)
+    check_ins(cap, v, t + cap.jitter(11.0, 0.2), v.fallback, v.fallback_port, v.fallback_domain, v.beacons)
 
 
 def tcp_prohibited6(cap: Capture, v: PairingVariant, t: float) -> float:
@@ -1340,7 +1358,8 @@ SCENARIOS += beacon_scenarios()
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# Payload shape (issue 9): a fallback linked only by the sizes of the implant's messages, and its coincidental twin
+# Payload shape (issue 9): a fallback linked only by the sizes of the implant's messages, and its coincidental twin;
+# a fallback linked only by JA4 (the implant's hellos shuffle their extensions, so JA3 changes every time)
 # ---------------------------------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -1422,6 +1441,18 @@ def shape_scenarios() -> tuple[Scenario, ...]:
                              interval=18.0, sizes=(120, 310),
                              later_sizes=(118, 305, 700, 88, 1500, 640, 45, 900, 230, 77), rtt=0.06,
                              sites=(("mail.example.org", "203.0.113.73"),))}),
+        Scenario("fallback_tls_reset_ja4", "an inline filter resets the implant's TLS right after its ClientHello; "
+                 "it then reaches a server resolved long before on an odd port. Its hellos shuffle their extension "
+                 "order (a new JA3 each time): linked only by JA4", "escalate",
+                 ("failed_then_fallback", "nonstandard_port_encrypted"), (), build_tls_reset_ja4, {
+                     "a": PairingVariant(441, T + 400_000, "10.45.0.45", "10.45.0.2", "198.51.100.141",
+                                         "203.0.113.142", fallback_port=8843, domain="gw.cloud-metrics.com",
+                                         fallback_domain="img.snapgallery.net", attempts=3, beacons=6, interval=35.0,
+                                         shuffle=True, sites=(("www.example-news.com", "198.51.100.143"),)),
+                     "b": PairingVariant(442, T + 500_000, "192.168.45.45", "192.168.45.1", "203.0.113.151",
+                                         "198.51.100.152", fallback_port=10443, domain="api.update-relay.org",
+                                         fallback_domain="files.docs-share.io", attempts=4, beacons=8, interval=50.0,
+                                         shuffle=True, rtt=0.08, sites=(("docs.example.org", "203.0.113.153"),))}),
     )
 
 

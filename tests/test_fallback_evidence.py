@@ -41,6 +41,7 @@ EXPECTED = {
     "fallback_prohibited_backup_name_b": ("servfail", "name_lineage"),
     "c2_fast_reconnect": ("tcp_refused", "hard_coded_ip"),
     "fallback_payload_shape": ("udp_unanswered", "payload_shape"),
+    "fallback_tls_reset_ja4": ("tls_reset", "fingerprint"),
 }
 
 
@@ -98,6 +99,17 @@ def test_a_fallback_linked_only_by_its_payload_shape(variant: str) -> None:
     assert (ind.evidence["primary"]["proto"], ind.evidence["fallback"]["proto"]) == ("udp", "tcp")
     assert ind.evidence["confidence"] == default_config()["detect"]["failed_fallback"]["link_weights"]["payload_shape"]
     assert fallbacks(SCENARIOS / f"benign_coincident_shape_{variant}.pcap") == []
+
+
+@pytest.mark.parametrize("variant", ["a", "b"])
+def test_a_fallback_linked_only_by_ja4(variant: str) -> None:
+    """The implant shuffles its ClientHello extensions: every hello has its own JA3, the JA4 (sorted) is one."""
+    hosts = analyze_capture(SCENARIOS / f"fallback_tls_reset_ja4_{variant}.pcap")
+    (ind,) = [i for h in hosts for i in h.indicators if i.type == "failed_then_fallback"]
+    assert [link["kind"] for link in ind.evidence["link"]] == ["fingerprint"]
+    assert ind.evidence["link"][0]["detail"].startswith("JA4 t13d1508") and "JA3" not in ind.evidence["link"][0]["detail"]
+    odd = [i for h in hosts for i in h.indicators if i.type == "nonstandard_port_encrypted"]
+    assert len({i.evidence["ja3"] for i in odd}) == len(odd) > 1 and len({i.evidence["ja4"] for i in odd}) == 1
 
 
 @pytest.mark.parametrize("path", shared_captures("apps"), ids=lambda p: p.name)
