@@ -14,7 +14,7 @@ from pcap_analyzer.config import default_config
 from pcap_analyzer.detect.failures import FAILURE_KINDS
 from pcap_analyzer.model import Indicator
 
-LINK_KINDS = set(default_config()["detect"]["failed_fallback"]["link_weights"])
+LINK_KINDS = set(default_config().detect.failed_fallback.link_weights)
 
 #: capture -> (how the primary failed, a link the pairing must show)
 EXPECTED = {
@@ -97,7 +97,7 @@ def test_a_fallback_linked_only_by_its_payload_shape(variant: str) -> None:
     assert [link["kind"] for link in ind.evidence["link"]] == ["payload_shape"]
     assert ind.evidence["link"][0]["detail"].startswith("client messages of ")
     assert (ind.evidence["primary"]["proto"], ind.evidence["fallback"]["proto"]) == ("udp", "tcp")
-    assert ind.evidence["confidence"] == default_config()["detect"]["failed_fallback"]["link_weights"]["payload_shape"]
+    assert ind.evidence["confidence"] == default_config().detect.failed_fallback.link_weights["payload_shape"]
     assert fallbacks(SCENARIOS / f"benign_coincident_shape_{variant}.pcap") == []
 
 

@@ -13,8 +13,7 @@ lookups) and proxy refusals carry the resolver's or the proxy's messages, not th
 """
 from __future__ import annotations
 
-from typing import Any
-
+from ..config_schema import FailedFallbackConfig
 from ..model import Flow
 from .failures import DNS_KINDS, Channel
 
@@ -26,11 +25,11 @@ def message_sizes(flow: Flow) -> list[int]:
     return [flow.orig_bytes] if flow.proto == "tcp" and flow.orig_bytes > 0 else []
 
 
-def _alike(a: int, b: int, fcfg: dict[str, Any]) -> bool:
-    return abs(a - b) <= max(float(fcfg["shape_tolerance_bytes"]), float(fcfg["shape_tolerance_ratio"]) * max(a, b))
+def _alike(a: int, b: int, fcfg: FailedFallbackConfig) -> bool:
+    return abs(a - b) <= max(fcfg.shape_tolerance_bytes, fcfg.shape_tolerance_ratio * max(a, b))
 
 
-def _distinct(sizes: list[int], fcfg: dict[str, Any]) -> list[int]:
+def _distinct(sizes: list[int], fcfg: FailedFallbackConfig) -> list[int]:
     """One size per run of alike sizes (the smallest of the run)."""
     out: list[int] = []
     for size in sorted(sizes):
@@ -39,7 +38,7 @@ def _distinct(sizes: list[int], fcfg: dict[str, Any]) -> list[int]:
     return out
 
 
-def shape_link(primary: Channel, fallback: list[Flow], fcfg: dict[str, Any]) -> str:
+def shape_link(primary: Channel, fallback: list[Flow], fcfg: FailedFallbackConfig) -> str:
     """Why the fallback's messages are the failed attempts' ("" when they are not, or cannot be told)."""
     if primary.service == "dns" or primary.kind in DNS_KINDS or primary.kind == "proxy_refused":
         return ""
@@ -48,9 +47,9 @@ def shape_link(primary: Channel, fallback: list[Flow], fcfg: dict[str, Any]) -> 
     if not before or not after:
         return ""
     matched = [size for size in _distinct(before, fcfg) if any(_alike(size, other, fcfg) for other in after)]
-    if len(matched) < int(fcfg["shape_min_sizes"]):
+    if len(matched) < fcfg.shape_min_sizes:
         return ""
-    share = float(fcfg["shape_min_share"])
+    share = fcfg.shape_min_share
     hits_before = sum(1 for size in before if any(_alike(size, m, fcfg) for m in matched))
     hits_after = sum(1 for size in after if any(_alike(size, m, fcfg) for m in matched))
     if hits_before < share * len(before) or hits_after < share * len(after):
