@@ -133,6 +133,8 @@ def flow_evidence(flow: Flow) -> dict:
     if flow.tls is not None:
         ev["sni"] = flow.tls.sni
         ev["ja3"] = flow.tls.ja3
+        if flow.tls.ja4:
+            ev["ja4"] = flow.tls.ja4
     if flow.ssh_banners:
         ev["ssh_banners"] = list(flow.ssh_banners)
     return ev
