@@ -30,6 +30,12 @@
 module FallbackChannels;
 
 export {
+	redef enum Notice::Type += {
+		## Failed attempts to one channel, then a working connection that is
+		## plausibly the same software's next attempt (failed_then_fallback).
+		Failed_Then_Fallback,
+	};
+
 	## A working attempt at most this long after a failure is a fallback.
 	option fallback_window: interval = 5min;
 
@@ -302,7 +308,7 @@ function links(fail: Attempt, fp: string, ok: Attempt, history: vector of
 	    || ok$target_port > 0
 	    || ( ! name_failure(fail) && port_to_count(fail$id$resp_p) == 53 ) )
 		return why;
-	if ( ! customary_port(ok$id$resp_p) )
+	if ( ! customary_port(ok$id$resp_p, ok$service) )
 		add why["nonstandard_port"];
 	# A hard-coded address (another one: the same server on a customary
 	# port is its other service) after the primary's address or name died.
@@ -362,9 +368,8 @@ function consider(fail: Attempt, ok: Attempt, history: vector of Attempt)
 		if ( w in strong_links )
 			confidence = "high";
 	report(Finding($ts=ok$ts, $uid=ok$uid, $id=ok$id,
-	    $community_id=ok$community_id, $indicator="failed_then_fallback",
-	    $note=Failed_Then_Fallback, $primary=describe(earliest),
-	    $fallback=describe(ok), $detail=fmt("%d failed attempts to %s (%s), then %s %.1fs after the last failure (%.1fs after the first); linked by %s; confidence %s",
+	    $community_id=ok$community_id, $note=Failed_Then_Fallback,
+	    $primary=describe(earliest), $fallback=describe(ok), $detail=fmt("%d failed attempts to %s (%s), then %s %.1fs after the last failure (%.1fs after the first); linked by %s; confidence %s",
 	    n, primary, join_string_set(kinds, ","), channel_of(ok),
 	    interval_to_double(ok$ts - latest$ts), interval_to_double(ok$ts -
 	    first), join_string_set(why, ","), confidence)));
@@ -421,9 +426,8 @@ function consider_dga(ok: Attempt, history: vector of Attempt)
 		return;
 	add paired[key];
 	report(Finding($ts=ok$ts, $uid=ok$uid, $id=ok$id,
-	    $community_id=ok$community_id, $indicator="failed_then_fallback",
-	    $note=Failed_Then_Fallback, $primary=fmt(
-	    "DGA burst of %d names (%s, ...) NXDOMAIN", |failed|,
+	    $community_id=ok$community_id, $note=Failed_Then_Fallback,
+	    $primary=fmt("DGA burst of %d names (%s, ...) NXDOMAIN", |failed|,
 	    join_string_vec(sample, ", ")), $fallback=describe(ok), $detail=fmt("%d random-looking names failed within %.1fs, then %s resolved and was used %.1fs after the last failure; linked by dga_burst; confidence high",
 	    |failed|, interval_to_double(last - first), ok$domain,
 	    interval_to_double(ok$ts - last))));
