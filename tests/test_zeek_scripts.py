@@ -316,13 +316,15 @@ def test_label_baselines_writes_what_is_missing_and_flags_a_wrong_baseline(tmp_p
     labels["captures"] = {k: v for k, v in labels["captures"].items() if k.startswith("demo_office")}
     (tmp_path / "labels.json").write_text(json.dumps(labels))
     script = [sys.executable, str(suite / "Scripts" / "label-baselines"), str(tmp_path / "labels.json")]
-    assert subprocess.run(script, capture_output=True, timeout=60).returncode == 1
-    assert subprocess.run([*script, "--write"], capture_output=True, timeout=60).returncode == 0
+    # The copied scripts read the indicator registry's notices from the repository.
+    env = {**os.environ, "INDICATOR_REGISTRY": str(REPO / "pcap_analyzer" / "data" / "indicators.toml")}
+    assert subprocess.run(script, capture_output=True, timeout=60, env=env).returncode == 1
+    assert subprocess.run([*script, "--write"], capture_output=True, timeout=60, env=env).returncode == 0
     written = (suite / "Baseline" / "tests.scenarios.demo_office" / "demo_office.out").read_text()
     assert written == (BTEST_DIR / "Baseline" / "tests.scenarios.demo_office" / "demo_office.out").read_text()
     assert "run-scenario demo_office.pcap" in (suite / "tests" / "scenarios" / "demo_office.zeek").read_text()
-    assert subprocess.run(script, capture_output=True, timeout=60).returncode == 0
+    assert subprocess.run(script, capture_output=True, timeout=60, env=env).returncode == 0
     (suite / "Baseline" / "tests.scenarios.demo_office" / "demo_office.out").write_text(
         written.replace("fallback.log=no notice.log=no", "fallback.log=yes notice.log=yes", 1))
-    wrong = subprocess.run(script, capture_output=True, text=True, timeout=60)
+    wrong = subprocess.run(script, capture_output=True, text=True, timeout=60, env=env)
     assert wrong.returncode == 1 and "differs from the labels" in wrong.stdout
