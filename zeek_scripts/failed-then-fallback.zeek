@@ -208,6 +208,13 @@ function name_failure(a: Attempt): bool
 	    || a$failure == "sinkholed";
 	}
 
+## The port an attempt's channel uses (for a proxy ``CONNECT``, the
+## requested one).
+function port_number(a: Attempt): count
+	{
+	return a$target_port > 0 ? a$target_port : port_to_count(a$id$resp_p);
+	}
+
 ## The channel an attempt used: the DNS name (or peer address) and port
 ## number, without transport, so QUIC and TLS to one service are one channel.
 function channel_of(a: Attempt): string
@@ -215,8 +222,7 @@ function channel_of(a: Attempt): string
 	local peer = a$domain != "" ? a$domain : cat(a$id$resp_h);
 	if ( name_failure(a) )
 		return peer;
-	local p = a$target_port > 0 ? a$target_port : port_to_count(a$id$resp_p);
-	return fmt("%s:%d", peer, p);
+	return fmt("%s:%d", peer, port_number(a));
 	}
 
 function describe(a: Attempt): string
@@ -323,6 +329,22 @@ function name_of(a: Attempt): string
 function direct(a: Attempt): bool
 	{
 	return ! is_internal(a$id$resp_h) && a$target_port == 0;
+	}
+
+## Whether *ok* reaches what *fail* tried to reach: the same address (not for
+## a failed lookup, whose connection is the resolver's, nor through a
+## proxy), or a name under the same registered domain.
+function same_target(fail: Attempt, ok: Attempt): bool
+	{
+	local name = name_of(ok);
+	if ( fail$domain != ""
+	    && name != ""
+	    && registered_domain(fail$domain) == registered_domain(name) )
+		return T;
+	return ! name_failure(fail)
+	    && fail$target_port == 0
+	    && ok$target_port == 0
+	    && ok$id$resp_h == fail$id$resp_h;
 	}
 
 ## Outside addresses the originator worked with that no lookup returned and
@@ -457,6 +479,15 @@ function consider(fail: Attempt, ok: Attempt, history: vector of Attempt)
 			}
 	local first = earliest$ts;
 	if ( n < min_failed_attempts || ok$ts - first < min_fallback_delay )
+		return;
+	# The same service again on the same customary port (another server of a
+	# CDN, the other address of one name): the failed channel's ordinary
+	# continuation, not a fallback.
+	if ( same_target(earliest, ok)
+	    && ! name_failure(earliest)
+	    && port_number(ok) == port_number(earliest)
+	    && customary_port(ok$id$resp_p, ok$service)
+	    && |ok$tags| == 0 )
 		return;
 	local gap = ok$ts - latest$ts;
 	local odd = anomalies(earliest, ok);
