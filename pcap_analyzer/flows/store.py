@@ -8,6 +8,7 @@ stored table has ``host`` (the internal host the flow is about; null when none) 
 """
 from __future__ import annotations
 
+import resource
 import zlib
 from collections.abc import Collection, Iterator, Sequence
 from pathlib import Path
@@ -41,7 +42,7 @@ class FlowStore:
     def __init__(self, directory: Path, buckets: int, flush_rows: int) -> None:
         self.directory = Path(directory)
         self.directory.mkdir(parents=True, exist_ok=True)
-        self.buckets = max(int(buckets), 1)
+        self.buckets = _open_files_for(max(int(buckets), 1))
         self.flush_rows = max(int(flush_rows), 1)
         self.rows = np.zeros(self.buckets, dtype=np.int64)  # flows written per bucket
         self._pending: list[pa.Table] = []
@@ -125,6 +126,20 @@ class FlowStore:
         """Every non-empty bucket's table, one at a time."""
         for b in np.flatnonzero(self.rows).tolist():
             yield _read_file(self.path(b))
+
+
+def _open_files_for(buckets: int, spare: int = 64) -> int:
+    """The bucket count to use: ``buckets``, each an open file while the capture is read; the soft limit on open
+    files is raised towards the hard one when needed, and the count lowered to what it allows."""
+    try:
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        if soft != resource.RLIM_INFINITY and soft < buckets + spare:
+            want = buckets + spare if hard == resource.RLIM_INFINITY else min(hard, buckets + spare)
+            resource.setrlimit(resource.RLIMIT_NOFILE, (want, hard))
+            soft = want
+    except (ValueError, OSError):
+        return min(buckets, 64)
+    return buckets if soft == resource.RLIM_INFINITY else max(1, min(buckets, soft - spare))
 
 
 def _read_file(path: Path) -> pa.Table:
