@@ -6,10 +6,14 @@ Usage:
     python bench/memory.py --quick                # curve 250k..2M packets and 1M short flows (about 2 minutes)
     python bench/memory.py --sizes 1000000,4000000 --flows 0
 
-Inputs (cached in bench/data/, written by make_capture's template stamping): ``short-<N>.pcap``, traffic of short
-flows at a FIXED rate, so the same number of flows is open at any time whatever the capture's length: per round
-150 DNS A and 150 AAAA lookups (2 packets each, to two internal resolvers), 20 NTP exchanges, 6 short TLS
-sessions (20 packets), {gap} us between packets. A capture of N packets then holds about N / 2.3 flows.
+Inputs (cached in bench/data/, written by make_capture's template stamping):
+
+* the curve: ``mixed-<N>.pcap`` (make_capture: TLS, HTTP, DNS, NTP, QUIC, ICMP flows of 2,000 internal hosts at a
+  FIXED rate of 50k packets/s, so the same number of flows is open at any time whatever the capture's length;
+  about 85k flows per 1M packets);
+* many flows: ``short-<N>f.pcap``, N short flows: per round 150 DNS A and 150 AAAA lookups (2 packets each, to two
+  internal resolvers), 20 NTP exchanges, 6 short TLS sessions (20 packets), {gap} us between packets (about 2.3
+  packets per flow).
 
 Each run is ``fallback-hunt analyze CAPTURE -o TMP --exit-zero`` in a child process (the CLI's own code path, the
 reports written), its peak RSS the child's ``ru_maxrss``. The child also notes the peak of each phase (Linux
@@ -48,6 +52,7 @@ FLAT = 1.3  # peak RSS of the curve's sizes within this factor once the concurre
 MANY_FLOWS = 5_000_000
 MANY_FLOWS_MB = 2048
 REFERENCE_MAX_FLOWS = 1_200_000  # the in-memory reference only up to here (it holds about 3-4 KB per flow)
+CURVE_REFERENCE_MAX_FLOWS = 500_000  # on the curve: enough to show its slope
 PNG = HERE / "memory-curve.png"
 __doc__ = __doc__.replace("{gap}", str(GAP_US))
 
@@ -69,14 +74,13 @@ def short_templates() -> list[make_capture.Template]:
     return out
 
 
-def ensure_short(packets: int | None = None, flows: int | None = None, force: bool = False) -> Path:
-    """bench/data/short-<N>.pcap (N packets) or short-<N>f.pcap (N whole flows), cached."""
-    name = f"short-{make_capture.label(packets)}.pcap" if flows is None else f"short-{make_capture.label(flows)}f.pcap"
-    path = make_capture.DATA / name
+def ensure_short(flows: int, force: bool = False) -> Path:
+    """bench/data/short-<N>f.pcap: N whole short flows, cached."""
+    path = make_capture.DATA / f"short-{make_capture.label(flows)}f.pcap"
 
     def write() -> None:
         with _gap(GAP_US):
-            make_capture.write_capture(path, packets, flows=flows, templates=short_templates())
+            make_capture.write_capture(path, None, flows=flows, templates=short_templates())
     return make_capture.cached(path, write, force)
 
 
@@ -181,24 +185,21 @@ def run_one(capture: Path, store: bool, packets: int, flows: int) -> Row:
     return Row(packets, flows, store, data["peak_mb"], data["cpu"], phases)
 
 
-def short_flows(packets: int) -> int:
-    return make_capture.flows_in(short_templates(), packets)
-
-
 def curve(sizes: tuple[int, ...], log: Callable[[str], None]) -> list[Row]:
     rows = []
+    templates = make_capture.build_templates(1)
     for packets in sizes:
-        capture = ensure_short(packets)
-        flows = short_flows(packets)
+        capture = make_capture.ensure_capture(packets)
+        flows = make_capture.flows_in(templates, packets)
         log(f"memory: {capture.name} ({flows:,} flows) ...")
         rows.append(run_one(capture, True, packets, flows))
-        if flows <= REFERENCE_MAX_FLOWS:
+        if flows <= CURVE_REFERENCE_MAX_FLOWS:
             rows.append(run_one(capture, False, packets, flows))
     return rows
 
 
 def many_flows(flows: int, log: Callable[[str], None]) -> list[Row]:
-    capture = ensure_short(flows=flows)
+    capture = ensure_short(flows)
     packets = make_capture.packets_for(short_templates(), flows)
     log(f"memory: {capture.name} ({flows:,} flows, {packets:,} packets) ...")
     rows = [run_one(capture, True, packets, flows)]
@@ -220,12 +221,10 @@ def table(rows: list[Row]) -> str:
 
 
 def judge_curve(rows: list[Row]) -> str:
-    """Flat within FLAT once the concurrent flows are reached: every size from the first one past one detection
-    group (``store_group_flows``) on."""
-    from pcap_analyzer.config import default_config
-    group = int(default_config()["pipeline"]["store_group_flows"])
+    """Flat within FLAT over the sizes from 1M packets on (the concurrent flows are reached within seconds of
+    traffic)."""
     stored = [r for r in rows if r.store]
-    past = [r for r in stored if r.flows >= group] or stored[-1:]
+    past = [r for r in stored if r.packets >= 1_000_000] or stored
     if not past:
         return "no run"
     ratio = max(r.peak_mb for r in past) / min(r.peak_mb for r in past)
@@ -251,7 +250,7 @@ def plot(rows: list[Row], path: Path = PNG) -> Path:
         pts = sorted((r.packets / 1e6, r.peak_mb) for r in rows if r.store is store)
         if pts:
             ax.plot([p[0] for p in pts], [p[1] for p in pts], style, label=label)
-    ax.set_xlabel("capture size, million packets (fixed rate: the same flows open at any time)")
+    ax.set_xlabel("capture size, million packets (mixed traffic at a fixed rate: the same flows open at any time)")
     ax.set_ylabel("peak RSS, MB")
     ax.set_xscale("log")
     ax.set_ylim(bottom=0)
@@ -271,7 +270,7 @@ def report(sizes: tuple[int, ...], flows: int,
     out = []
     if sizes:
         rows = curve(sizes, log)
-        out += ["memory curve (short flows at a fixed rate; phases: peak MB of each):", table(rows), judge_curve(rows),
+        out += ["memory curve (mixed traffic at a fixed rate; phases: peak MB of each):", table(rows), judge_curve(rows),
                 f"plot: {plot(rows).relative_to(REPO)}"]
     if flows:
         rows = many_flows(flows, log)
