@@ -29,8 +29,9 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from . import allowlist, detect, verdict
+from . import detect
 from .config import Config
+from .decide import allowlist, verdict
 from .detect.base import DetectContext, host_of, is_broadcast
 from .detect.index import add_resolved, build_index
 from .flows.arrow import from_table

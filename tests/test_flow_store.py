@@ -125,7 +125,7 @@ def test_facts_are_what_one_pass_over_every_flow_gives() -> None:
     from pcap_analyzer.detect.base import DetectContext
     from pcap_analyzer.detect.beaconing import capture_window
     from pcap_analyzer.detect.index import build_index
-    from pcap_analyzer.verdict import usage
+    from pcap_analyzer.decide.verdict import usage
 
     cfg = default_config()
     home = HomeNet(cfg["home_net"]["cidrs"])
