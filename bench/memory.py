@@ -169,8 +169,9 @@ class Row:
     phases: dict[str, float]
 
 
-def run_one(capture: Path, store: bool, packets: int, flows: int) -> Row:
-    """One child run of ``analyze`` (pinned to one core when possible)."""
+def run_one(capture: Path, store: bool, packets: int, flows: int,
+            log: Callable[[str], None] = lambda s: print(s, file=sys.stderr, flush=True)) -> Row:
+    """One child run of ``analyze``; its row is logged as soon as it is known."""
     with tempfile.TemporaryDirectory(prefix="fallback-hunt-bench-") as tmp:
         result = Path(tmp) / "result.json"
         cmd = [sys.executable, str(Path(__file__).resolve()), "--child", str(capture), "1" if store else "0",
@@ -182,7 +183,9 @@ def run_one(capture: Path, store: bool, packets: int, flows: int) -> Row:
         data = json.loads(result.read_text())
     phases = {k[:-3]: v for k, v in data.items() if k.endswith("_mb") and k != "peak_mb"}
     phases.update({k: v for k, v in data.items() if k in ("groups", "shown_flows", "hosts")})
-    return Row(packets, flows, store, data["peak_mb"], data["cpu"], phases)
+    row = Row(packets, flows, store, data["peak_mb"], data["cpu"], phases)
+    log(f"memory: {capture.name} {'store' if store else 'in-memory'}: {json.dumps(row.__dict__)}")
+    return row
 
 
 def curve(sizes: tuple[int, ...], log: Callable[[str], None]) -> list[Row]:
@@ -278,13 +281,38 @@ def report(sizes: tuple[int, ...], flows: int,
     return "\n".join(out)
 
 
+def rows_from_logs(paths: list[Path]) -> tuple[list[Row], list[Row]]:
+    """(curve rows, many-flows rows) from the "memory: NAME ENGINE: {...}" lines runs logged (runs of single sizes
+    in parallel processes, gathered afterwards)."""
+    curve_rows, many_rows = [], []
+    for path in paths:
+        for line in path.read_text().splitlines():
+            found = re.match(r"memory: (\S+) (?:store|in-memory): (\{.*\})$", line)
+            if found:
+                row = Row(**json.loads(found.group(2)))
+                (many_rows if found.group(1).startswith("short-") else curve_rows).append(row)
+    key = lambda r: (r.packets, not r.store)  # noqa: E731
+    return sorted(curve_rows, key=key), sorted(many_rows, key=key)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="fallback-hunt memory benchmarks")
     parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     parser.add_argument("--quick", action="store_true", help="small sizes (250k..2M packets, 1M flows)")
     parser.add_argument("--sizes", help="comma-separated packet counts of the curve (0: no curve)")
     parser.add_argument("--flows", type=int, help="short flows of the many-flows case (0: skip)")
+    parser.add_argument("--rows", nargs="+", type=Path, metavar="LOG",
+                        help="no run: tables, verdicts and the plot from the rows earlier runs logged on stderr")
     args = parser.parse_args(argv)
+    if args.rows:
+        curve_rows, many_rows = rows_from_logs(args.rows)
+        out = []
+        if curve_rows:
+            out += [table(curve_rows), judge_curve(curve_rows), f"plot: {plot(curve_rows).relative_to(REPO)}"]
+        if many_rows:
+            out += ["", table(many_rows), judge_many(many_rows)]
+        print("\n".join(out))
+        return 0
     if args.child:
         return child(Path(args.child[0]), args.child[1] == "1", Path(args.child[2]))
     sizes = (QUICK_CURVE if args.quick else CURVE) if args.sizes is None else tuple(

@@ -26,7 +26,7 @@ WHEN = datetime(2026, 1, 1, tzinfo=timezone.utc)
 def _sets() -> list[tuple[str, list[Path]]]:
     """Several captures analysed as one (many hosts, so many buckets and groups)."""
     out = [("scenarios", sorted(SCENARIOS.glob("*.pcap")))]
-    for corpus in ("malicious", "benign", "apps"):
+    for corpus in ("malicious", "benign"):
         found = sorted(p for p in (SHARED_PCAPS / corpus).glob("*") if p.suffix in (".pcap", ".pcapng", ".gz"))
         if found:
             out.append((corpus, found))
