@@ -81,13 +81,22 @@ class Facts:
         return self.last_ts - self.first_ts if self.flows else 0.0
 
 
-def analyze(read: Reader, cfg: Config, home: HomeNet, intel_db: object, allow: allowlist.Allowlist,
-            workdir: Path | None, flows_out: Path | None) -> Report:
-    """The Report of the captures ``read`` reads (inputs, hosts, the flows the reports show, suppressed)."""
+def bucket_count(cfg: Config, capture_bytes: int) -> int:
+    """Buckets for captures of ``capture_bytes`` bytes: one per ``store_bucket_capture_mb`` (a bucket stays a
+    fraction of a group however short the flows), at most ``store_buckets``; 0 MB: always ``store_buckets``."""
+    pcfg = cfg["pipeline"]
+    most, per = max(int(pcfg["store_buckets"]), 1), float(pcfg["store_bucket_capture_mb"]) * 2**20
+    return most if per <= 0 else max(1, min(most, math.ceil(capture_bytes / per)))
+
+
+def analyze(read: Reader, capture_bytes: int, cfg: Config, home: HomeNet, intel_db: object,
+            allow: allowlist.Allowlist, workdir: Path | None, flows_out: Path | None) -> Report:
+    """The Report of the captures ``read`` reads, ``capture_bytes`` in all (inputs, hosts, the flows the reports
+    show, suppressed)."""
     pcfg = cfg["pipeline"]
     out = FlowsOut(flows_out) if flows_out is not None else None
     with tempfile.TemporaryDirectory(prefix="fallback-hunt-flows-", dir=workdir) as tmp:
-        store = FlowStore(Path(tmp), int(pcfg["store_buckets"]), int(pcfg["store_flush_flows"]))
+        store = FlowStore(Path(tmp), bucket_count(cfg, capture_bytes), int(pcfg["store_flush_flows"]))
         facts = Facts()
         inputs = read(lambda batch: store.add(batch, facts.add(batch, home)))
         store.close()

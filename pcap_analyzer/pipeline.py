@@ -83,8 +83,9 @@ def _analyze(captures: Sequence[Path], cfg: Config, home: HomeNet, intel_path: P
 
     alone = logs is None and eve_path is None and not run_suricata and baseline_path is None
     if captures and alone and cfg["pipeline"]["stream"] and cfg["pipeline"]["store"]:  # captures alone: over the flow store, memory bounded
-        report = bounded.analyze(lambda sink: stream_flows(captures, cfg, sink, progress)[0], cfg, home, intel_db,
-                                 allow, workdir, flows_out)
+        report = bounded.analyze(lambda sink: stream_flows(captures, cfg, sink, progress)[0],
+                                 sum(p.stat().st_size for p in captures), cfg, home, intel_db, allow, workdir,
+                                 flows_out)
         report.notes[:0] = notes
         return report
     inputs, flow_list = flows_of(captures, logs, cfg, notes, progress)

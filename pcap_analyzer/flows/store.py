@@ -3,7 +3,8 @@
 A flow's bucket is a stable hash (CRC-32) of the host it is about, modulo the bucket count, so every flow of one
 host lands in one file: detection loads a group of buckets (a group of hosts with every flow of theirs) at a time,
 and memory holds that group, not every flow. Batches are gathered until ``flush_rows`` flows wait, then split by
-bucket and appended to the bucket files (Arrow IPC streams, LZ4-compressed). Besides FLOW_SCHEMA's columns a
+bucket and appended to the bucket files (Arrow IPC files, uncompressed: read back through a memory map without a
+copy, so a pass over a few columns, ``bounded.shown_flows``, touches only those). Besides FLOW_SCHEMA's columns a
 stored table has ``host`` (the internal host the flow is about; null when none) and ``bucket``.
 """
 from __future__ import annotations
@@ -21,7 +22,6 @@ from .arrow import FLOW_SCHEMA, to_table
 
 #: A stored table: a Flow per row, the host it is about and its bucket.
 STORE_SCHEMA = FLOW_SCHEMA.append(pa.field("host", pa.string())).append(pa.field("bucket", pa.int32()))
-_OPTIONS = pa.ipc.IpcWriteOptions(compression="lz4")
 
 
 def bucket_of(key: str, buckets: int) -> int:
@@ -47,7 +47,7 @@ class FlowStore:
         self.rows = np.zeros(self.buckets, dtype=np.int64)  # flows written per bucket
         self._pending: list[pa.Table] = []
         self._pending_rows = 0
-        self._writers: dict[int, pa.ipc.RecordBatchStreamWriter] = {}
+        self._writers: dict[int, pa.ipc.RecordBatchFileWriter] = {}
         self._bucket_cache: dict[str, int] = {}
 
     def path(self, bucket: int) -> Path:
@@ -87,7 +87,7 @@ class FlowStore:
             start += int(counts[b])
             writer = self._writers.get(b)
             if writer is None:
-                writer = self._writers[b] = pa.ipc.new_stream(str(self.path(b)), STORE_SCHEMA, options=_OPTIONS)
+                writer = self._writers[b] = pa.ipc.new_file(str(self.path(b)), STORE_SCHEMA)
             writer.write_table(part)
         self.rows += counts
 
@@ -143,5 +143,5 @@ def _open_files_for(buckets: int, spare: int = 64) -> int:
 
 
 def _read_file(path: Path) -> pa.Table:
-    with pa.memory_map(str(path)) as source:
-        return pa.ipc.open_stream(source).read_all()
+    """A bucket file's table, its buffers in the file's memory map (kept mapped while they are referenced)."""
+    return pa.ipc.open_file(pa.memory_map(str(path))).read_all()
