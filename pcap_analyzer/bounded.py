@@ -84,8 +84,8 @@ class Facts:
 def bucket_count(cfg: Config, capture_bytes: int) -> int:
     """Buckets for captures of ``capture_bytes`` bytes: one per ``store_bucket_capture_mb`` (a bucket stays a
     fraction of a group however short the flows), at most ``store_buckets``; 0 MB: always ``store_buckets``."""
-    pcfg = cfg["pipeline"]
-    most, per = max(int(pcfg["store_buckets"]), 1), float(pcfg["store_bucket_capture_mb"]) * 2**20
+    pcfg = cfg.pipeline
+    most, per = max(pcfg.store_buckets, 1), pcfg.store_bucket_capture_mb * 2**20
     return most if per <= 0 else max(1, min(most, math.ceil(capture_bytes / per)))
 
 
@@ -93,10 +93,10 @@ def analyze(read: Reader, capture_bytes: int, cfg: Config, home: HomeNet, intel_
             allow: allowlist.Allowlist, workdir: Path | None, flows_out: Path | None) -> Report:
     """The Report of the captures ``read`` reads, ``capture_bytes`` in all (inputs, hosts, the flows the reports
     show, suppressed)."""
-    pcfg = cfg["pipeline"]
+    pcfg = cfg.pipeline
     out = FlowsOut(flows_out) if flows_out is not None else None
     with tempfile.TemporaryDirectory(prefix="fallback-hunt-flows-", dir=workdir) as tmp:
-        store = FlowStore(Path(tmp), bucket_count(cfg, capture_bytes), int(pcfg["store_flush_flows"]))
+        store = FlowStore(Path(tmp), bucket_count(cfg, capture_bytes), pcfg.store_flush_flows)
         facts = Facts()
         inputs = read(lambda batch: store.add(batch, facts.add(batch, home)))
         store.close()
@@ -106,7 +106,7 @@ def analyze(read: Reader, capture_bytes: int, cfg: Config, home: HomeNet, intel_
             hosts_of[bucket_of(host, store.buckets)].append(host)
         reports: list[HostReport] = []
         suppressed: list[dict] = []
-        for group in store.groups(int(pcfg["store_group_flows"]), also=hosts_of.keys()):
+        for group in store.groups(pcfg.store_group_flows, also=hosts_of.keys()):
             table = store.read(group)
             if out is not None:
                 out.write(table)

@@ -57,7 +57,7 @@ def analyze(
     With no capture, the flows come from the Zeek logs (sensor-only mode). ``flows_out``: a directory to keep
     every flow in as conn.log-like Parquet (flows/parquet.py).
     """
-    allow = allowlist.load(allowlist_path, cfg["allowlist"]["use_default"] if use_default_allowlist is None
+    allow = allowlist.load(allowlist_path, cfg.allowlist.use_default if use_default_allowlist is None
                            else use_default_allowlist)
     with gc_paused(), warnings.catch_warnings(record=True) as caught:  # gc: see gcpause
         warnings.simplefilter("default")  # each library warning once per place, into the notes, not on stderr
@@ -82,7 +82,7 @@ def _analyze(captures: Sequence[Path], cfg: Config, home: HomeNet, intel_path: P
     alerts = suricata.read_eve(eve_path, notes, slim=True) if eve_path else []
 
     alone = logs is None and eve_path is None and not run_suricata and baseline_path is None
-    if captures and alone and cfg["pipeline"]["stream"] and cfg["pipeline"]["store"]:  # captures alone: over the flow store, memory bounded
+    if captures and alone and cfg.pipeline.stream and cfg.pipeline.store:  # over the flow store, memory bounded
         report = bounded.analyze(lambda sink: stream_flows(captures, cfg, sink, progress)[0],
                                  sum(p.stat().st_size for p in captures), cfg, home, intel_db, allow, workdir,
                                  flows_out)
@@ -156,8 +156,8 @@ def stream_flows(captures: Sequence[Path], cfg: Config, sink: Callable[[list[Flo
     """Read the captures into one flow table; streamed (the default), every batch of flows that are over goes to
     ``sink`` annotated and compacted (batches in no global order), and the second item is None; not streamed, no
     batch goes to ``sink`` and the second item is every annotated flow, sorted by start time."""
-    stream = bool(cfg["pipeline"]["stream"])
-    batch_flows = max(int(cfg["pipeline"]["annotate_batch"]), 1)
+    stream = cfg.pipeline.stream
+    batch_flows = max(cfg.pipeline.annotate_batch, 1)
     table = flows.FlowTable(cfg)
     inputs = []
     waiting: list[Flow] = []  # over, not annotated yet

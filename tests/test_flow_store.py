@@ -12,7 +12,7 @@ import duckdb
 import pytest
 
 from conftest import REPO, SCENARIOS, SHARED_PCAPS
-from pcap_analyzer.config import default_config
+from pcap_analyzer.config import default_config, override
 from pcap_analyzer.flows.store import FlowStore, bucket_of
 from pcap_analyzer.homenet import HomeNet
 from pcap_analyzer.pipeline import analyze, read_flows
@@ -34,9 +34,8 @@ def _sets() -> list[tuple[str, list[Path]]]:
 
 
 def _run(captures: list[Path], **pipeline: object):
-    cfg = default_config()
-    cfg["pipeline"].update(pipeline)
-    report = analyze(captures, cfg, HomeNet(cfg["home_net"]["cidrs"]))
+    cfg = override(default_config(), {"pipeline": pipeline})
+    report = analyze(captures, cfg, HomeNet(cfg.home_net.cidrs))
     return report, report_json(report, WHEN), render_html(report, cfg, WHEN)
 
 
@@ -128,7 +127,7 @@ def test_facts_are_what_one_pass_over_every_flow_gives() -> None:
     from pcap_analyzer.decide.verdict import usage
 
     cfg = default_config()
-    home = HomeNet(cfg["home_net"]["cidrs"])
+    home = HomeNet(cfg.home_net.cidrs)
     flow_list = read_flows(sorted(SCENARIOS.glob("fallback_*.pcap")), cfg)[1]
     facts = Facts()
     for start in range(0, len(flow_list), 5):

@@ -27,8 +27,8 @@ CONN_COLUMNS: tuple[tuple[str, str | None], ...] = (
 #: the analyzer's columns after them, as stored
 ANALYZER_COLUMNS: tuple[str, ...] = (
     "host", "last_ts", "expected_service", "ip_ver", "fragments", "retransmits", "orig_payload_seen",
-    "resp_payload_seen", "icmp_errors", "dns", "tls", "ssh_banners", "http", "quic", "icmp", "app", "orig_measures",
-    "resp_measures", "orig_later_measures", "resp_later_measures", "zeek_uids",
+    "resp_payload_seen", "orig_sizes", "icmp_errors", "dns", "tls", "ssh_banners", "http", "quic", "icmp", "app",
+    "orig_measures", "resp_measures", "orig_later_measures", "resp_later_measures", "zeek_uids",
 )
 
 
