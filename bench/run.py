@@ -22,6 +22,9 @@ Stages:
   dpkt      (d) reference: a plain dpkt loop parsing ts, addresses, ports, flags, payload length
   suricata  (e) Suricata 7 with no rules (-S /dev/null) and with suricata_rules/fallback-channels.rules
   zeek      (f) zeeklogs reading a 1M-line conn.log and joining it to the capture's flows on community_id
+  memory    (h) peak RSS against capture size at a fixed rate of short flows (a curve, with a PNG), and a capture of
+                many short flows, beside the same runs holding every flow in memory (bench/memory.py); quick sizes
+                unless --memory-full (1M..20M packets, 5M flows)
   hostile   (g) "hostile scale": fallback-hunt analyze on 1k/4k/12k hosts on one pattern and 2k/20k/200k EVE
                 alerts (one per host): peak RSS and report sizes, and their growth per 1,000 (bench/hostile_inputs.py)
 """
@@ -45,6 +48,7 @@ REPO = HERE.parent
 sys.path.insert(0, str(HERE))
 
 import hostile_inputs  # noqa: E402
+import memory  # noqa: E402
 import make_capture  # noqa: E402  (bench/ is not a package)
 
 RULES_DIR = REPO / "suricata_rules"
@@ -455,13 +459,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     parser.add_argument("--no-4m", action="store_true", help="skip the 4M-packet captures")
     parser.add_argument("--only", default="", help="comma-separated stages (default all): flows, dissect, analyze, "
-                        "dpkt, suricata, zeek, inspect, hostile")
+                        "dpkt, suricata, zeek, inspect, hostile, memory")
     parser.add_argument("--packets", type=int, default=1_000_000, help="size of the main capture (default 1M)")
+    parser.add_argument("--memory-full", action="store_true",
+                        help="memory stage: the curve from 1M to 20M packets and 5M short flows (minutes)")
     args = parser.parse_args(argv)
     if args.child:
         return child_main(args.child[0], args.child[1:])
 
-    known = ("flows", "dissect", "analyze", "dpkt", "suricata", "zeek", "inspect", "hostile")
+    known = ("flows", "dissect", "analyze", "dpkt", "suricata", "zeek", "inspect", "hostile", "memory")
     stages = set(filter(None, args.only.split(","))) or set(known)
     if not stages <= set(known):
         parser.error(f"--only: unknown stage(s) {', '.join(sorted(stages - set(known)))}; known: {', '.join(known)}")
@@ -506,6 +512,10 @@ def main(argv: list[str] | None = None) -> int:
     if "hostile" in stages:  # many hosts on one pattern, many EVE alerts: RSS and report size (issue 13)
         print("running hostile scale ...", file=sys.stderr, flush=True)
         hostile = hostile_inputs.scale_table(hostile_inputs.scale_rows(make_capture.DATA, measure))
+    memory_text = None
+    if "memory" in stages:
+        memory_text = memory.report(memory.CURVE if args.memory_full else memory.QUICK_CURVE,
+                                    memory.MANY_FLOWS if args.memory_full else 1_000_000)
     judge(results)
     ordered = list(results.values())
     print(f"\nfallback-hunt benchmarks, each stage in a child pinned to core {sorted(one_core() or [])}.\n"
@@ -519,6 +529,8 @@ def main(argv: list[str] | None = None) -> int:
         print("\n".join(extra))
     if hostile is not None:
         print("\n" + hostile)
+    if memory_text is not None:
+        print("\n" + memory_text)
     return 0
 
 

@@ -89,6 +89,9 @@ def build_parser() -> Parser:
                          help="also write the findings as NDJSON events with ECS field names, for a SIEM")
     analyze.add_argument("--log-format", choices=("tsv", "json"), default="tsv",
                          help="fallback.log as Zeek TSV (default) or Zeek JSON (LogAscii::use_json)")
+    analyze.add_argument("--flows-out", type=Path, metavar="DIR",
+                         help="also keep every flow as Parquet in DIR, conn.log columns first (query it with DuckDB, "
+                              "pandas or Spark)")
     analyze.add_argument("--top", type=int, metavar="N", help="hosts listed on stdout (default: [report] top)")
     analyze.add_argument("--exit-zero", action="store_true", help="exit 0 even when a host escalates (errors: 2)")
     contain_cmd.add_allowlist_options(analyze)
@@ -229,7 +232,8 @@ def run_analyze(args: argparse.Namespace) -> int:
                                       eve_path=args.eve, run_suricata=args.suricata, baseline_path=args.baseline,
                                       progress=None if args.quiet or not sys.stderr.isatty() else progress,
                                       allowlist_path=args.allowlist, sid_base=args.sid_base,
-                                      use_default_allowlist=False if args.no_default_allowlist else None)
+                                      use_default_allowlist=False if args.no_default_allowlist else None,
+                                      flows_out=args.flows_out)
         finally:
             progress.done()
         with warnings.catch_warnings():  # the analysis' warnings are in the notes; writing has nothing to add

@@ -61,6 +61,11 @@ class FlowsConfig:
 class PipelineConfig:
     stream: bool
     annotate_batch: NonNegInt
+    store: bool
+    store_buckets: Count
+    store_bucket_capture_mb: NonNeg
+    store_group_flows: Count
+    store_flush_flows: Count
 
 
 @dataclass(frozen=True)
