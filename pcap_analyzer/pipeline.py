@@ -27,6 +27,8 @@ from .baseline.store import open_store
 from .detect.base import DetectContext
 from .homenet import HomeNet
 from .model import CaptureInfo, Flow, Report
+from .parallel.engine import Options as ParallelOptions
+from .parallel.sources import is_url
 
 #: Called with (capture path, packets read from it so far) after every chunk.
 Progress = Callable[[str, int], None]
@@ -46,6 +48,7 @@ def analyze(
     allowlist_path: Path | None = None,
     use_default_allowlist: bool | None = None,
     sid_base: int | None = None,
+    parallel: ParallelOptions | None = None,
 ) -> Report:
     """Analyse captures and/or Zeek logs (and optionally Suricata alerts) into a Report.
 
@@ -57,7 +60,7 @@ def analyze(
     with gc_paused(), warnings.catch_warnings(record=True) as caught:  # gc: see gcpause
         warnings.simplefilter("default")  # each library warning once per place, into the notes, not on stderr
         report = _analyze(captures, cfg, home, intel_path, zeek_dir, eve_path, run_suricata, workdir, progress,
-                          baseline_path, allow)
+                          baseline_path, allow, parallel)
         contained = containment.containment(report.hosts, home, cfg, tuple(allow.entries), sid_base)
     report.suppressed += contained.pop("suppressed")
     report.notes += [*contained["notes"], *validate.warning_notes(caught)]
@@ -67,7 +70,8 @@ def analyze(
 
 def _analyze(captures: Sequence[Path], cfg: Config, home: HomeNet, intel_path: Path | None, zeek_dir: Path | None,
              eve_path: Path | None, run_suricata: bool, workdir: Path | None, progress: Progress | None,
-             baseline_path: Path | None = None, allow: allowlist.Allowlist | None = None) -> Report:
+             baseline_path: Path | None = None, allow: allowlist.Allowlist | None = None,
+             parallel: ParallelOptions | None = None) -> Report:
     allow = allow or allowlist.Allowlist()
     notes: list[str] = allow.notes()
     intel_db = intel.load_intel(intel_path) if intel_path else None
@@ -75,7 +79,7 @@ def _analyze(captures: Sequence[Path], cfg: Config, home: HomeNet, intel_path: P
     notes += logs.notes if logs is not None else []
     alerts = suricata.read_eve(eve_path, notes, slim=True) if eve_path else []
 
-    inputs, flow_list = flows_of(captures, logs, cfg, notes, progress)
+    inputs, flow_list = flows_of(captures, logs, cfg, notes, progress, parallel)
     if eve_path is not None:
         notes.append(sensor.eve_join_note(alerts, flow_list, cfg))
     ctx = DetectContext(flow_list, home, cfg, intel_db)
@@ -101,10 +105,11 @@ def _analyze(captures: Sequence[Path], cfg: Config, home: HomeNet, intel_path: P
 
 
 def flows_of(captures: Sequence[Path], logs: zeeklogs.ZeekLogs | None, cfg: Config, notes: list[str],
-             progress: Progress | None = None) -> tuple[list[CaptureInfo], list[Flow]]:
+             progress: Progress | None = None, parallel: ParallelOptions | None = None
+             ) -> tuple[list[CaptureInfo], list[Flow]]:
     """The annotated flows of the captures (Zeek uids attached when logs are given), or, with no capture, of the
     Zeek logs alone (sensor-only mode)."""
-    inputs, flow_list = read_flows(captures, cfg, progress)
+    inputs, flow_list = read_flows(captures, cfg, progress, parallel)
     if logs is not None and not captures:
         flow_list = zeeklogs.flows_from_logs(logs, cfg)
         notes.append(f"sensor-only mode: {len(flow_list)} connections from the Zeek logs in {logs.directory}")
@@ -115,13 +120,18 @@ def flows_of(captures: Sequence[Path], logs: zeeklogs.ZeekLogs | None, cfg: Conf
     return inputs, flow_list
 
 
-def read_flows(captures: Sequence[Path], cfg: Config, progress: Progress | None = None
-               ) -> tuple[list[CaptureInfo], list[Flow]]:
+def read_flows(captures: Sequence[Path], cfg: Config, progress: Progress | None = None,
+               parallel: ParallelOptions | None = None) -> tuple[list[CaptureInfo], list[Flow]]:
     """Read every capture into one flow table (a connection may span files); one CaptureInfo per capture.
 
     The flows come back annotated (dissect + measures), sorted by start time; streamed (the default), each was
-    annotated and compacted as soon as it was over.
+    annotated and compacted as soon as it was over.  With ``parallel`` workers or a scheduler (or a capture given
+    by URL), Dask tasks read them, with the same result (parallel/).
     """
+    if parallel is not None and (parallel.distributed or any(is_url(c) for c in captures)):
+        from .parallel import read  # Dask is imported only there
+
+        return read.read_flows(captures, cfg, parallel, progress)
     with gc_paused():
         return _read_flows(captures, cfg, progress)
 
