@@ -53,8 +53,8 @@ def read_flows(captures: Sequence[str | Path], cfg: Config, options: Options, pr
 def read_on(eng: Inline | Dask, names: list[str], segments: list[plan.Segment], cfg: Config,
             progress: Progress | None = None) -> tuple[list[CaptureInfo], list[Flow]]:
     """Read ``segments`` of the captures ``names`` on ``eng``."""
-    digests = [eng.submit(sha256_of, name) for name in names]
     tasks = [eng.submit(read_segment, seg, cfg) for seg in segments]
+    digests = [eng.submit(sha256_of, name) for name in names]  # after the reads: they wait on no digest
     parts = [eng.split(t, 2) for t in tasks]
     results: list[SegmentResult] = eng.gather([p[0] for p in parts])
     eng.release(tasks)

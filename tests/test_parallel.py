@@ -1,0 +1,153 @@
+"""The parallel read (--workers N / --scheduler ADDRESS): a capture cut into byte ranges, several captures at once,
+on a real multi-process Dask cluster, gives the serial run's flows and reports."""
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import socket
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from clirun import assert_one_error_line, run_cli
+from conftest import SCENARIOS
+from pcap_analyzer import pipeline
+from pcap_analyzer.config import load_config
+from pcap_analyzer.homenet import HomeNet
+from pcap_analyzer.parallel import plan, read, segment, stitch
+from pcap_analyzer.parallel.engine import Inline, Options
+from pcap_analyzer.report.json_report import report_json
+
+CAPTURES = sorted(SCENARIOS.glob("*.pcap"))
+SMALL_RANGES = "[reader]\nchunk_packets = 16\n[parallel]\nsplit_bytes = 1\n"
+GENERATED = datetime(2026, 1, 1, tzinfo=timezone.utc)
+
+
+@pytest.fixture(scope="module")
+def small_ranges(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A config that cuts every capture into ranges of one 16-packet chunk (many boundaries to stitch)."""
+    path = tmp_path_factory.mktemp("cfg") / "small-ranges.toml"
+    path.write_text(SMALL_RANGES)
+    return path
+
+
+def report_doc(report) -> dict:
+    return report_json(report, GENERATED)
+
+
+def test_ranges_stitch_back_to_the_serial_flows_of_every_capture(small_ranges: Path) -> None:
+    """Every scenario capture (read together, as one analysis) cut at every chunk: the flows and capture details
+    equal the serial read's, and the cuts really cut flows (stitched keys, replayed from several ranges)."""
+    cfg = load_config(small_ranges)
+    names = [str(p) for p in CAPTURES]
+    segments = plan.plan(names, cfg, 1)
+    assert len(segments) > 10 * len(names)  # many ranges per capture
+    assert sum(s.source.endswith("demo_office.pcap") for s in segments) > 30
+    serial_infos, serial_flows = pipeline.read_flows(CAPTURES, cfg)
+    infos, flows = read.read_on(Inline(), names, segments, cfg)
+    assert [dataclasses.asdict(i) for i in infos] == [dataclasses.asdict(i) for i in serial_infos]
+    assert flows == serial_flows
+    results = [segment.read_segment(s, cfg)[0] for s in segments[:40]]
+    hashes, cids = stitch.linked_keys(results)
+    assert len(cids) > 5 and hashes.dtype == np.uint64
+    crossing = [f for f in serial_flows if f.community_id in cids]
+    assert crossing and max(f.orig_pkts + f.resp_pkts for f in crossing) > 16  # longer than one range
+
+
+def test_a_range_reads_the_chunks_the_serial_read_has_there(small_ranges: Path) -> None:
+    """The cuts are the serial read's chunk boundaries: the ranges' chunk drain times, in order, are the whole
+    file's."""
+    cfg = load_config(small_ranges)
+    capture = str(SCENARIOS / "demo_office.pcap")
+    whole = segment.read_segment(plan.Segment(0, capture), cfg)[0]
+    ranges = [segment.read_segment(s, cfg)[0] for s in plan.plan([capture], cfg, 1)]
+    assert len(ranges) > 2
+    assert [t for r in ranges for t in r.nows] == whole.nows
+    assert sum(r.info.packets for r in ranges) == whole.info.packets == 577
+
+
+def local_cluster(workers: int):
+    import dask
+    from distributed import LocalCluster
+
+    with dask.config.set({"distributed.worker.multiprocessing-method": "fork"}):
+        return LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
+                            memory_limit=0, silence_logs=logging.ERROR)
+
+
+def test_a_local_cluster_of_four_processes_on_sixteen_captures(small_ranges: Path, tmp_path: Path) -> None:
+    """16 captures on a LocalCluster of 4 worker processes, through --scheduler: the report equals the serial
+    one; the scheduler's task stream (saved as HTML) shows the reads, the cut-out packets and the digests."""
+    from dask.utils import key_split
+    from distributed import Client, get_task_stream
+
+    cfg = load_config(small_ranges)
+    captures = CAPTURES[:16]
+    home = HomeNet(cfg["home_net"]["cidrs"])
+    serial = pipeline.analyze(captures, cfg, home)
+    stream_file = tmp_path / "task-stream.html"
+    with local_cluster(4) as cluster, Client(cluster) as client:
+        assert len(client.nthreads()) == 4
+        with get_task_stream(client, plot="save", filename=str(stream_file)) as stream:
+            parallel = pipeline.analyze(captures, cfg, home, parallel=Options(scheduler=cluster.scheduler_address))
+        workers = {t["worker"] for t in stream.data}
+    assert report_doc(parallel) == report_doc(serial)
+    assert parallel.flows == serial.flows
+    names = {key_split(t["key"]) for t in stream.data}
+    assert {"read_segment", "select", "sha256_of"} <= names
+    assert len(workers) > 1  # the work was spread
+    assert stream_file.stat().st_size > 10_000 and b"bokeh" in stream_file.read_bytes()
+
+
+def test_workers_flag_runs_an_embedded_cluster_with_the_serial_reports(small_ranges: Path, tmp_path: Path) -> None:
+    """`analyze --workers 2` (the embedded LocalCluster) writes the reports the serial run writes."""
+    captures = [SCENARIOS / "demo_office.pcap", SCENARIOS / "fallback_icmp_tunnel_a.pcap"]
+    serial = run_cli("analyze", *captures, "-o", tmp_path / "serial", "--config", small_ranges, "--exit-zero")
+    two = run_cli("analyze", *captures, "-o", tmp_path / "two", "--config", small_ranges, "--exit-zero",
+                  "--workers", "2")
+    assert serial.returncode == two.returncode == 0, two.stderr
+    assert two.stdout.replace("/two/", "/serial/") == serial.stdout
+    docs = [json.loads((tmp_path / d / "report.json").read_text()) for d in ("serial", "two")]
+    for doc in docs:
+        doc.pop("generated")
+    assert docs[0] == docs[1]
+    logs = [[line for line in (tmp_path / d / "fallback.log").read_text().splitlines()
+             if not line.startswith(("#open", "#close"))] for d in ("serial", "two")]
+    assert logs[0] == logs[1] and len(logs[0]) > 10
+
+
+def test_a_capture_given_as_a_url_is_read_by_the_same_tasks(tmp_path: Path) -> None:
+    """A file:// URL is read through fsspec (the same tasks, in this process for one worker): the same report."""
+    capture = SCENARIOS / "demo_office.pcap"
+    by_path = run_cli("analyze", capture, "-o", tmp_path / "path", "--exit-zero")
+    by_url = run_cli("analyze", f"file://{capture}", "-o", tmp_path / "url", "--exit-zero")
+    assert by_url.returncode == by_path.returncode == 0, by_url.stderr
+    docs = [json.loads((tmp_path / d / "report.json").read_text()) for d in ("path", "url")]
+    assert docs[1]["inputs"][0]["path"] == f"file://{capture}"
+    assert docs[1]["inputs"][0]["sha256"] == docs[0]["inputs"][0]["sha256"]
+    for doc in docs:
+        doc.pop("generated"), doc.pop("inputs")
+    assert docs[0] == docs[1]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.parametrize("args, said", [
+    (["--scheduler", f"tcp://127.0.0.1:{free_port()}"], "--scheduler tcp://127.0.0.1:"),
+    (["nosuchproto://bucket/x.pcap"], "nosuchproto://bucket/x.pcap"),
+    ([f"file://{SCENARIOS}/no-such.pcap"], "no such file"),
+    (["--workers", "0"], "--workers"),
+])
+def test_bad_scheduler_or_url_is_one_line(args: list[str], said: str, tmp_path: Path) -> None:
+    cfg = tmp_path / "quick.toml"
+    cfg.write_text("[parallel]\nconnect_timeout = 1.0\n")
+    captures = [] if any("://" in a and not a.startswith("tcp") for a in args) else [SCENARIOS / "demo_office.pcap"]
+    proc = run_cli("analyze", *captures, *args, "-o", tmp_path / "out", "--config", cfg, timeout=60)
+    assert said in assert_one_error_line(proc)
