@@ -44,6 +44,7 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(HERE))
 
+import cores  # noqa: E402
 import hostile_inputs  # noqa: E402
 import make_capture  # noqa: E402  (bench/ is not a package)
 
@@ -453,13 +454,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     parser.add_argument("--no-4m", action="store_true", help="skip the 4M-packet captures")
     parser.add_argument("--only", default="", help="comma-separated stages (default all): flows, dissect, analyze, "
-                        "dpkt, suricata, zeek, inspect, hostile")
+                        "dpkt, suricata, zeek, inspect, hostile, cores")
     parser.add_argument("--packets", type=int, default=1_000_000, help="size of the main capture (default 1M)")
     args = parser.parse_args(argv)
     if args.child:
         return child_main(args.child[0], args.child[1:])
 
-    known = ("flows", "dissect", "analyze", "dpkt", "suricata", "zeek", "inspect", "hostile")
+    known = ("flows", "dissect", "analyze", "dpkt", "suricata", "zeek", "inspect", "hostile", "cores")
     stages = set(filter(None, args.only.split(","))) or set(known)
     if not stages <= set(known):
         parser.error(f"--only: unknown stage(s) {', '.join(sorted(stages - set(known)))}; known: {', '.join(known)}")
@@ -504,6 +505,10 @@ def main(argv: list[str] | None = None) -> int:
     if "hostile" in stages:  # many hosts on one pattern, many EVE alerts: RSS and report size (issue 13)
         print("running hostile scale ...", file=sys.stderr, flush=True)
         hostile = hostile_inputs.scale_table(hostile_inputs.scale_rows(make_capture.DATA, measure))
+    speedup = None
+    if "cores" in stages:  # --workers 2 against serial, both cores, wall-clock (bench/cores.py)
+        print("running cores ...", file=sys.stderr, flush=True)
+        speedup = cores.cores_table(capture)
     judge(results)
     ordered = list(results.values())
     print(f"\nfallback-hunt benchmarks, each stage in a child pinned to core {sorted(one_core() or [])}.\n"
@@ -517,6 +522,8 @@ def main(argv: list[str] | None = None) -> int:
         print("\n".join(extra))
     if hostile is not None:
         print("\n" + hostile)
+    if speedup is not None:
+        print("\ncores (bench/cores.py: wall seconds, not pinned, best of 2 alternating runs):\n" + speedup)
     return 0
 
 

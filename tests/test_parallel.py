@@ -151,3 +151,88 @@ def test_bad_scheduler_or_url_is_one_line(args: list[str], said: str, tmp_path: 
     captures = [] if any("://" in a and not a.startswith("tcp") for a in args) else [SCENARIOS / "demo_office.pcap"]
     proc = run_cli("analyze", *captures, *args, "-o", tmp_path / "out", "--config", cfg, timeout=60)
     assert said in assert_one_error_line(proc)
+
+
+def as_json_lines(tsv: Path, out: Path) -> None:
+    """A Zeek TSV log rewritten as Zeek JSON lines (LogAscii::use_json): typed values, unset fields left out."""
+    fields: list[str] = []
+    types: list[str] = []
+    lines = []
+    for line in tsv.read_text().splitlines():
+        if line.startswith("#fields"):
+            fields = line.split("\t")[1:]
+        elif line.startswith("#types"):
+            types = line.split("\t")[1:]
+        elif line and not line.startswith("#"):
+            row = {}
+            for name, kind, value in zip(fields, types, line.split("\t")):
+                if value == "-":
+                    continue
+                row[name] = (float(value) if kind in ("time", "interval") else int(value) if kind in ("port", "count")
+                             else value == "T" if kind == "bool" else value.split(",") if kind.startswith("vector")
+                             else value)
+            lines.append(json.dumps(row))
+    out.write_text("\n".join(lines) + "\n")
+
+
+def days_of_logs(root: Path, scratch: Path) -> int:
+    """Zeek's archive layout: a day of rotated TSV .gz logs, a day of rotated JSON logs, and the current logs of a
+    real capture at the top; returns the conn.log rows written."""
+    import gzip
+    import shutil
+
+    from zeekday import Conn, write_day
+
+    conns = [Conn("10.1.0.5", "203.0.113.7", 443, name="cdn.example.com"),
+             Conn("10.1.0.9", "198.51.100.4", 8443, service="-", state="S0"),
+             Conn("10.1.0.9", "198.51.100.5", 443, name="upd.duckdns.org")]
+    rows = 0
+    for day, kind in ((0, "tsv.gz"), (1, "json")):
+        made = write_day(scratch / f"day{day}", day, conns, repeat=6)
+        target = root / f"2026-01-0{day + 1}"
+        target.mkdir(parents=True)
+        for name in ("conn", "dns", "ssl"):
+            rotated = target / f"{name}.00:00:00-01:00:00.log"
+            if kind == "json":
+                as_json_lines(made / f"{name}.log", rotated)
+            else:
+                with (made / f"{name}.log").open("rb") as src, gzip.open(f"{rotated}.gz", "wb") as dst:
+                    shutil.copyfileobj(src, dst)
+        rows += sum(1 for line in (made / "conn.log").read_text().splitlines() if not line.startswith("#"))
+    today = Path(__file__).resolve().parents[1].parent / "shared" / "zeek-logs" / "ndpi-dns-tunnel-iodine"
+    if today.is_dir():
+        for log in today.glob("*.log"):
+            shutil.copy(log, root / log.name)
+        rows += sum(1 for line in (root / "conn.log").read_text().splitlines() if not line.startswith("#"))
+    return rows
+
+
+def test_sensor_only_days_of_rotated_logs_as_a_dask_dataframe(tmp_path: Path) -> None:
+    """Sensor-only mode over days of rotated Zeek logs (TSV .gz, JSON, plain), read as Dask dataframes by a
+    2-worker cluster: the report equals the serial sensor-only run, and every file's connections are in it."""
+    rows = days_of_logs(tmp_path / "logs", tmp_path / "scratch")
+    cfg = load_config(None)
+    home = HomeNet(cfg["home_net"]["cidrs"])
+    serial = pipeline.analyze([], cfg, home, zeek_dir=tmp_path / "logs")
+    parallel = pipeline.analyze([], cfg, home, zeek_dir=tmp_path / "logs", parallel=Options(workers=2))
+    assert report_doc(parallel) == report_doc(serial)
+    assert parallel.flows == serial.flows and len(parallel.flows) == rows
+    assert f"sensor-only mode: {rows} connections" in " ".join(parallel.notes)
+    read = {Path(log.path).name for log in parallel.logs}
+    assert {"conn.00:00:00-01:00:00.log.gz", "conn.00:00:00-01:00:00.log", "conn.log"} <= read
+    assert {f.orig_h for f in parallel.flows} >= {"10.1.0.5", "10.1.0.9"}
+    assert any(h.indicators for h in parallel.hosts)
+
+
+def test_sensor_only_notes_of_a_damaged_rotated_log_come_back_from_the_workers(tmp_path: Path) -> None:
+    """A rotated log with a misshapen line: the worker's note of the line skipped reaches the report, as serially."""
+    days_of_logs(tmp_path / "logs", tmp_path / "scratch")
+    conn = tmp_path / "logs" / "conn.log"
+    lines = conn.read_text().splitlines()
+    conn.write_text("\n".join([*lines[:9], "only\ttwo fields", *lines[9:]]) + "\n")
+    cfg = load_config(None)
+    home = HomeNet(cfg["home_net"]["cidrs"])
+    serial = pipeline.analyze([], cfg, home, zeek_dir=tmp_path / "logs")
+    parallel = pipeline.analyze([], cfg, home, zeek_dir=tmp_path / "logs", parallel=Options(workers=2))
+    assert report_doc(parallel) == report_doc(serial)
+    assert any("1 line" in n and "conn.log" in n for n in parallel.notes), parallel.notes

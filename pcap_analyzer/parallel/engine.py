@@ -4,8 +4,9 @@ Dask imported).  The reader submits the same tasks to all three."""
 from __future__ import annotations
 
 import operator
+import warnings
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -75,14 +76,37 @@ class Dask:
             f.release()
 
 
+class Session:
+    """The engine of one analysis for ``options``: the Dask client is made on first use (``dask``), so a run that
+    finds one segment to read starts no cluster, and closed when the analysis ends."""
+
+    def __init__(self, options: Options, cfg: Config, stack: ExitStack) -> None:
+        self.options, self.cfg, self._stack = options, cfg, stack
+        self._dask: Dask | None = None
+
+    @property
+    def dask(self) -> Dask:
+        if self._dask is None:
+            self._dask = Dask(self._stack.enter_context(client(self.options, self.cfg)))
+        return self._dask
+
+    @property
+    def workers(self) -> int:
+        return self.dask.workers if self.options.scheduler is not None else self.options.workers
+
+
 @contextmanager
-def engine(options: Options, cfg: Config) -> Iterator[Inline | Dask]:
-    """The engine of ``options``: Inline for one local worker, else a Dask client (closed on the way out)."""
-    if not options.distributed:
-        yield Inline()
+def session(options: Options | None, cfg: Config) -> Iterator[Session | None]:
+    """A Session for ``options`` with workers or a scheduler; None for the serial run."""
+    if options is None or not options.distributed:
+        yield None
         return
-    with client(options, cfg) as c:
-        yield Dask(c)
+    # the cluster's own warnings (sockets it leaves to the collector, its modules' notices) are no finding: kept out
+    # of the report's notes, which record the analysis' warnings (the analysis restores the filters at its end)
+    warnings.filterwarnings("ignore", category=ResourceWarning)
+    warnings.filterwarnings("ignore", module=r"(dask|distributed|tornado|bokeh)(\.|$)")
+    with ExitStack() as stack:
+        yield Session(options, cfg, stack)
 
 
 @contextmanager

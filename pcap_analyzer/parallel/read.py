@@ -17,7 +17,7 @@ from ..config import Config
 from ..errors import InputError
 from ..model import CaptureInfo, Flow
 from . import codec, plan, sources, stitch
-from .engine import Dask, Inline, Options, engine
+from .engine import Dask, Inline, Session
 from .segment import SegmentResult, read_segment, select
 
 Progress = Callable[[str, int], None]
@@ -32,22 +32,19 @@ def sha256_of(source: str) -> str:
             raise InputError(f"{source}: cannot read for its SHA-256: {exc.strerror or exc}") from None
 
 
-def read_flows(captures: Sequence[str | Path], cfg: Config, options: Options, progress: Progress | None = None
-               ) -> tuple[list[CaptureInfo], list[Flow]]:
-    """``pipeline.read_flows`` with ``options``' workers or scheduler: one CaptureInfo per capture; the annotated
-    flows sorted by start time.  The embedded cluster starts only when there is more than one segment to read."""
+def read_flows(captures: Sequence[str | Path], cfg: Config, session: Session | None,
+               progress: Progress | None = None) -> tuple[list[CaptureInfo], list[Flow]]:
+    """``pipeline.read_flows`` on the session's workers or scheduler (in this process without one: captures given
+    by URL): one CaptureInfo per capture; the annotated flows sorted by start time.  The embedded cluster starts
+    only when there is more than one segment to read."""
     names = [str(c) for c in captures]
     for name in names:
         if sources.is_url(name):
             sources.check(name)
-    if options.scheduler is None:
-        segments = plan.plan(names, cfg, options.workers)
-        if len(segments) < 2:
-            return read_on(Inline(), names, segments, cfg, progress)
-    with engine(options, cfg) as eng:
-        if options.scheduler is not None:
-            segments = plan.plan(names, cfg, eng.workers)
-        return read_on(eng, names, segments, cfg, progress)
+    segments = plan.plan(names, cfg, session.workers if session is not None else 1)
+    if session is None or (len(segments) < 2 and session.options.scheduler is None):
+        return read_on(Inline(), names, segments, cfg, progress)
+    return read_on(session.dask, names, segments, cfg, progress)
 
 
 def read_on(eng: Inline | Dask, names: list[str], segments: list[plan.Segment], cfg: Config,
