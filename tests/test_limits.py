@@ -14,7 +14,9 @@ from pathlib import Path
 import pytest
 from conftest import SCENARIOS
 
-from pcap_analyzer import limits, reader, suricata
+from pcap_analyzer import limits
+from pcap_analyzer.capture import reader
+from pcap_analyzer.sources import suricata
 from pcap_analyzer.config import default_config
 from pcap_analyzer.errors import InputError
 from pcap_analyzer.model import CaptureInfo
