@@ -12,11 +12,11 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
-from .. import reader
+from ..capture import reader
 from ..config import Config
 from ..limits import GZIP_MAGIC, limits_of
 from ..model import CaptureInfo
-from ..slowpath import SUPPORTED_LINKTYPES
+from ..capture.linktypes import SUPPORTED_LINKTYPES
 from . import sources
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .. import digest
+from ..capture import digest
 from ..config import Config
 from ..errors import InputError
 from ..model import CaptureInfo, Flow

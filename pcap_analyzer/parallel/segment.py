@@ -11,7 +11,8 @@ from dataclasses import dataclass, field, fields
 import numpy as np
 import pyarrow as pa
 
-from .. import decode, pipeline, reader
+from .. import pipeline
+from ..capture import decode, reader
 from ..community_id import community_ids_batch
 from ..config import Config
 from ..flows import FlowTable
@@ -22,7 +23,7 @@ from ..flows.icmp import ICMP_ERRORS, ICMP_HDR, quoted_key
 from ..gcpause import gc_paused
 from ..limits import limits_of
 from ..model import CaptureInfo, Flow, PacketBatch
-from ..slowpath import RecordIndex
+from ..capture.slowpath import RecordIndex
 from . import codec, sources
 from .plan import Segment
 

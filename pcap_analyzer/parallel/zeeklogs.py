@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .. import zeeklogs
+from ..sources import zeeklogs
 from .engine import Session
 
 
