@@ -22,7 +22,7 @@ from pcap_analyzer.parallel.engine import Inline, Options
 from pcap_analyzer.report.json_report import report_json
 
 CAPTURES = sorted(SCENARIOS.glob("*.pcap"))
-SMALL_RANGES = "[reader]\nchunk_packets = 16\n[parallel]\nsplit_bytes = 1\n"
+SMALL_RANGES = "[reader]\nchunk_packets = 16\n[parallel]\nsplit_bytes = 1\ncluster_min_bytes = 0\n"
 GENERATED = datetime(2026, 1, 1, tzinfo=timezone.utc)
 
 
@@ -78,22 +78,31 @@ def local_cluster(workers: int):
                             memory_limit=0, silence_logs=logging.ERROR)
 
 
-def test_a_local_cluster_of_four_processes_on_sixteen_captures(small_ranges: Path, tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def cluster():
+    """A LocalCluster of 4 worker processes (one thread each) and a client of the test's own."""
+    from distributed import Client
+
+    with local_cluster(4) as running, Client(running) as client:
+        assert len(client.nthreads()) == 4
+        yield running, client
+
+
+def test_a_local_cluster_of_four_processes_on_sixteen_captures(cluster, small_ranges: Path, tmp_path: Path) -> None:
     """16 captures on a LocalCluster of 4 worker processes, through --scheduler: the report equals the serial
     one; the scheduler's task stream (saved as HTML) shows the reads, the cut-out packets and the digests."""
     from dask.utils import key_split
-    from distributed import Client, get_task_stream
+    from distributed import get_task_stream
 
     cfg = load_config(small_ranges)
     captures = CAPTURES[:16]
     home = HomeNet(cfg["home_net"]["cidrs"])
     serial = pipeline.analyze(captures, cfg, home)
     stream_file = tmp_path / "task-stream.html"
-    with local_cluster(4) as cluster, Client(cluster) as client:
-        assert len(client.nthreads()) == 4
-        with get_task_stream(client, plot="save", filename=str(stream_file)) as stream:
-            parallel = pipeline.analyze(captures, cfg, home, parallel=Options(scheduler=cluster.scheduler_address))
-        workers = {t["worker"] for t in stream.data}
+    running, client = cluster
+    with get_task_stream(client, plot="save", filename=str(stream_file)) as stream:
+        parallel = pipeline.analyze(captures, cfg, home, parallel=Options(scheduler=running.scheduler_address))
+    workers = {t["worker"] for t in stream.data}
     assert report_doc(parallel) == report_doc(serial)
     assert parallel.flows == serial.flows
     names = {key_split(t["key"]) for t in stream.data}
@@ -207,14 +216,29 @@ def days_of_logs(root: Path, scratch: Path) -> int:
     return rows
 
 
-def test_sensor_only_days_of_rotated_logs_as_a_dask_dataframe(tmp_path: Path) -> None:
-    """Sensor-only mode over days of rotated Zeek logs (TSV .gz, JSON, plain), read as Dask dataframes by a
-    2-worker cluster: the report equals the serial sensor-only run, and every file's connections are in it."""
+def on_cluster(cluster, logs: Path):
+    """The sensor-only Report of ``logs`` read on ``cluster``, and the names of the tasks that ran."""
+    from dask.utils import key_split
+    from distributed import get_task_stream
+
+    cfg = load_config(None)
+    running, client = cluster
+    with get_task_stream(client) as stream:
+        report = pipeline.analyze([], cfg, HomeNet(cfg["home_net"]["cidrs"]), zeek_dir=logs,
+                                  parallel=Options(scheduler=running.scheduler_address))
+    return report, {key_split(t["key"]) for t in stream.data}
+
+
+def test_sensor_only_days_of_rotated_logs_as_a_dask_dataframe(cluster, tmp_path: Path) -> None:
+    """Sensor-only mode over days of rotated Zeek logs (TSV .gz, JSON, plain), read as Dask dataframes on the
+    cluster (zat on the workers): the report equals the serial sensor-only run, and every file's connections are
+    in it."""
     rows = days_of_logs(tmp_path / "logs", tmp_path / "scratch")
     cfg = load_config(None)
     home = HomeNet(cfg["home_net"]["cidrs"])
     serial = pipeline.analyze([], cfg, home, zeek_dir=tmp_path / "logs")
-    parallel = pipeline.analyze([], cfg, home, zeek_dir=tmp_path / "logs", parallel=Options(workers=2))
+    parallel, tasks = on_cluster(cluster, tmp_path / "logs")
+    assert "read_log" in tasks
     assert report_doc(parallel) == report_doc(serial)
     assert parallel.flows == serial.flows and len(parallel.flows) == rows
     assert f"sensor-only mode: {rows} connections" in " ".join(parallel.notes)
@@ -224,7 +248,7 @@ def test_sensor_only_days_of_rotated_logs_as_a_dask_dataframe(tmp_path: Path) ->
     assert any(h.indicators for h in parallel.hosts)
 
 
-def test_sensor_only_notes_of_a_damaged_rotated_log_come_back_from_the_workers(tmp_path: Path) -> None:
+def test_sensor_only_notes_of_a_damaged_rotated_log_come_back_from_the_workers(cluster, tmp_path: Path) -> None:
     """A rotated log with a misshapen line: the worker's note of the line skipped reaches the report, as serially."""
     days_of_logs(tmp_path / "logs", tmp_path / "scratch")
     conn = tmp_path / "logs" / "conn.log"
@@ -233,6 +257,7 @@ def test_sensor_only_notes_of_a_damaged_rotated_log_come_back_from_the_workers(t
     cfg = load_config(None)
     home = HomeNet(cfg["home_net"]["cidrs"])
     serial = pipeline.analyze([], cfg, home, zeek_dir=tmp_path / "logs")
-    parallel = pipeline.analyze([], cfg, home, zeek_dir=tmp_path / "logs", parallel=Options(workers=2))
+    parallel, tasks = on_cluster(cluster, tmp_path / "logs")
+    assert "read_log" in tasks
     assert report_doc(parallel) == report_doc(serial)
     assert any("1 line" in n and "conn.log" in n for n in parallel.notes), parallel.notes

@@ -102,6 +102,18 @@ def cut(bounds: list[tuple[int, int, int]], target: int, max_records: float) -> 
     return spans
 
 
+def input_bytes(captures: list[str]) -> float:
+    """The size of the captures (a remote URL counts as infinitely large: it is worth a cluster)."""
+    total = 0.0
+    for source in captures:
+        path = sources.local_path(source)
+        try:
+            total += path.stat().st_size if path is not None else math.inf
+        except OSError:
+            pass  # the task says what is wrong with it
+    return total
+
+
 def merge_infos(parts: list[CaptureInfo]) -> CaptureInfo:
     """One capture's CaptureInfo from those of its ranges (in order)."""
     info = CaptureInfo(path=parts[0].path)

@@ -36,14 +36,15 @@ def read_flows(captures: Sequence[str | Path], cfg: Config, session: Session | N
                progress: Progress | None = None) -> tuple[list[CaptureInfo], list[Flow]]:
     """``pipeline.read_flows`` on the session's workers or scheduler (in this process without one: captures given
     by URL): one CaptureInfo per capture; the annotated flows sorted by start time.  The embedded cluster starts
-    only when there is more than one segment to read."""
+    only when there is more than one segment and at least ``[parallel] cluster_min_bytes`` to read."""
     names = [str(c) for c in captures]
     for name in names:
         if sources.is_url(name):
             sources.check(name)
     segments = plan.plan(names, cfg, session.workers if session is not None else 1)
-    if session is None or (len(segments) < 2 and session.options.scheduler is None):
-        return read_on(Inline(), names, segments, cfg, progress)
+    if session is None or (session.options.scheduler is None and (
+            len(segments) < 2 or plan.input_bytes(names) < int(cfg["parallel"]["cluster_min_bytes"]))):
+        return read_on(Inline(), names, segments, cfg, progress)  # too little to read to gain from a cluster
     return read_on(session.dask, names, segments, cfg, progress)
 
 
