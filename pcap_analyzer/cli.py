@@ -94,10 +94,11 @@ def build_parser() -> Parser:
                          help="fallback.log as Zeek TSV (default) or Zeek JSON (LogAscii::use_json)")
     analyze.add_argument("--top", type=int, metavar="N", help="hosts listed on stdout (default: [report] top)")
     analyze.add_argument("--exit-zero", action="store_true", help="exit 0 even when a host escalates (errors: 2)")
-    analyze.add_argument("--workers", type=positive_int, default=1, metavar="N",
-                         help="read with N worker processes (an embedded Dask cluster; default 1: this process)")
-    analyze.add_argument("--scheduler", metavar="ADDRESS",
-                         help="read on the Dask cluster of this scheduler (tcp://host:8786) instead")
+    engine = analyze.add_mutually_exclusive_group()
+    engine.add_argument("--workers", type=positive_int, default=1, metavar="N",
+                        help="read with N worker processes (an embedded Dask cluster; default 1: this process)")
+    engine.add_argument("--scheduler", metavar="ADDRESS",
+                        help="read on the Dask cluster of this scheduler (tcp://host:8786) instead")
     contain_cmd.add_allowlist_options(analyze)
     contain_cmd.add_parser(commands)
     extract.add_command(commands)

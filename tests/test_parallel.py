@@ -153,6 +153,7 @@ def free_port() -> int:
     (["nosuchproto://bucket/x.pcap"], "nosuchproto://bucket/x.pcap"),
     ([f"file://{SCENARIOS}/no-such.pcap"], "no such file"),
     (["--workers", "0"], "--workers"),
+    (["--workers", "2", "--scheduler", "tcp://127.0.0.1:8786"], "not allowed with argument"),
 ])
 def test_bad_scheduler_or_url_is_one_line(args: list[str], said: str, tmp_path: Path) -> None:
     cfg = tmp_path / "quick.toml"
