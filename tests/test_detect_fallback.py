@@ -145,7 +145,7 @@ def test_an_address_literal_in_host_or_sni_is_still_a_bare_ip() -> None:
 
 # --- causal pairing: how channels fail, why a fallback belongs to a failure ---------------------------------------
 
-from pcap_analyzer.config import default_config  # noqa: E402
+from pcap_analyzer.config import default_config, override  # noqa: E402
 from pcap_analyzer.detect.failures import failure_kind, is_sinkhole  # noqa: E402
 from pcap_analyzer.model import HttpInfo, TlsInfo  # noqa: E402
 
@@ -210,7 +210,7 @@ def test_sinkhole_answers_are_the_shipped_list_plus_the_configured_one() -> None
     for address in ("0.0.0.0", "127.0.0.1", "127.0.0.53", "::", "::1", "146.112.61.105", "::ffff:146.112.61.107"):
         assert is_sinkhole(address, cfg), address
     assert not is_sinkhole("198.51.100.7", cfg) and not is_sinkhole("not an address", cfg)
-    cfg["detect"]["failed_fallback"]["extra_sinkholes"] = ["198.51.100.0/28"]
+    cfg = override(cfg, {"detect": {"failed_fallback": {"extra_sinkholes": ["198.51.100.0/28"]}}})
     assert is_sinkhole("198.51.100.7", cfg)
 
 
@@ -242,8 +242,7 @@ def test_internal_services_are_no_primaries_unless_configured() -> None:
     printer = [failed(H, "10.0.0.20", 9100, 100.0 + 5 * i, state="REJ") for i in range(3)]
     flows = printer + [tls_flow(H, BACKUP, ts=120.0)]
     assert pairs(flows) == []
-    cfg = default_config()
-    cfg["detect"]["failed_fallback"]["internal_primaries"] = True
+    cfg = override(default_config(), {"detect": {"failed_fallback": {"internal_primaries": True}}})
     (ind,) = pairs(flows, cfg)
     assert ind.evidence["primary"]["peer"] == "10.0.0.20" and links_of(ind) == ["hard_coded_ip"]
     local = [dns_flow(H, R, 100.0 + i, "printer.corp", rcode="NXDOMAIN") for i in range(3)]

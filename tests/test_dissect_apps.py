@@ -130,7 +130,7 @@ def test_what_the_dissectors_read() -> None:
 def test_no_app_protocol_where_there_is_none(name: str) -> None:
     """QUIC short headers, SSDP, LAN discovery broadcasts (Dropbox, Spotify "SpotUdp"), SMB and NetBIOS are none of
     the application protocols (they once passed for OpenVPN resets)."""
-    classes = default_config()["apps"]["classes"]
+    classes = default_config().apps.classes
     assert {f.service for f in annotated(name)} & set(classes) == set()
 
 

@@ -14,7 +14,7 @@ from pcap_analyzer.config import default_config
 from pcap_analyzer.detect.failures import FAILURE_KINDS
 from pcap_analyzer.model import Indicator
 
-LINK_KINDS = set(default_config()["detect"]["failed_fallback"]["link_weights"])
+LINK_KINDS = set(default_config().detect.failed_fallback.link_weights)
 
 #: capture -> (how the primary failed, a link the pairing must show)
 EXPECTED = {

@@ -96,7 +96,7 @@ def test_a_local_cluster_of_four_processes_on_sixteen_captures(cluster, small_ra
 
     cfg = load_config(small_ranges)
     captures = CAPTURES[:16]
-    home = HomeNet(cfg["home_net"]["cidrs"])
+    home = HomeNet(cfg.home_net.cidrs)
     serial = pipeline.analyze(captures, cfg, home)
     stream_file = tmp_path / "task-stream.html"
     running, client = cluster
@@ -225,7 +225,7 @@ def on_cluster(cluster, logs: Path):
     cfg = load_config(None)
     running, client = cluster
     with get_task_stream(client) as stream:
-        report = pipeline.analyze([], cfg, HomeNet(cfg["home_net"]["cidrs"]), zeek_dir=logs,
+        report = pipeline.analyze([], cfg, HomeNet(cfg.home_net.cidrs), zeek_dir=logs,
                                   parallel=Options(scheduler=running.scheduler_address))
     return report, {key_split(t["key"]) for t in stream.data}
 
@@ -236,7 +236,7 @@ def test_sensor_only_days_of_rotated_logs_as_a_dask_dataframe(cluster, tmp_path:
     in it."""
     rows = days_of_logs(tmp_path / "logs", tmp_path / "scratch")
     cfg = load_config(None)
-    home = HomeNet(cfg["home_net"]["cidrs"])
+    home = HomeNet(cfg.home_net.cidrs)
     serial = pipeline.analyze([], cfg, home, zeek_dir=tmp_path / "logs")
     parallel, tasks = on_cluster(cluster, tmp_path / "logs")
     assert "read_log" in tasks
@@ -256,7 +256,7 @@ def test_sensor_only_notes_of_a_damaged_rotated_log_come_back_from_the_workers(c
     lines = conn.read_text().splitlines()
     conn.write_text("\n".join([*lines[:9], "only\ttwo fields", *lines[9:]]) + "\n")
     cfg = load_config(None)
-    home = HomeNet(cfg["home_net"]["cidrs"])
+    home = HomeNet(cfg.home_net.cidrs)
     serial = pipeline.analyze([], cfg, home, zeek_dir=tmp_path / "logs")
     parallel, tasks = on_cluster(cluster, tmp_path / "logs")
     assert "read_log" in tasks

@@ -84,7 +84,7 @@ def problems(entry: registry.Indicator) -> list[str]:
         elif not classes and getattr(module, "KIND", None) != name:
             out.append(f"{rel}: declare KIND = \"{name}\" (or a class with name = \"{name}\")")
     # weight
-    if not entry.weight > 0 or default_config()["verdict"]["weights"].get(name) != entry.weight:
+    if not entry.weight > 0 or default_config().verdict.weights.get(name) != entry.weight:
         out.append(f"{REGISTRY}: {name} needs a weight > 0 (and it must reach [verdict] weights)")
     # question
     if entry.question not in QUESTIONS and not registry.is_none(entry.question):
@@ -200,19 +200,19 @@ def test_containment_main_type_follows_registry_order() -> None:
 
 
 def test_config_weights_come_from_the_registry_and_can_be_overridden(tmp_path: Path) -> None:
-    verdict = default_config()["verdict"]
-    assert verdict["weights"] == {e.name: e.weight for e in registry.indicators()}
-    assert verdict["evasive"] == list(registry.with_flag("evasive"))
-    assert verdict["always_escalate"] == ["failed_then_fallback", "icmp_tunnel"]
+    verdict = default_config().verdict
+    assert verdict.weights == {e.name: e.weight for e in registry.indicators()}
+    assert verdict.evasive == registry.with_flag("evasive")
+    assert verdict.always_escalate == ("failed_then_fallback", "icmp_tunnel")
     toml = (REPO / "pcap_analyzer" / "data" / "default_config.toml").read_text()
     section = toml.split("\n[verdict]\n")[1].split("\n[")[0]
     assert not re.search(r"^(weights|evasive|always_escalate)\s*=", section, re.M), "the registry holds them, once"
     user = tmp_path / "my.toml"
     user.write_text("[verdict.weights]\ndns_tunnel = 30.0\n[verdict]\nalways_escalate = [\"icmp_tunnel\"]\n")
     cfg = load_config(user)
-    assert cfg["verdict"]["weights"]["dns_tunnel"] == 30.0
-    assert cfg["verdict"]["weights"]["dynamic_dns"] == registry.get("dynamic_dns").weight
-    assert cfg["verdict"]["always_escalate"] == ["icmp_tunnel"]
+    assert cfg.verdict.weights["dns_tunnel"] == 30.0
+    assert cfg.verdict.weights["dynamic_dns"] == registry.get("dynamic_dns").weight
+    assert cfg.verdict.always_escalate == ("icmp_tunnel",)
 
 
 @pytest.mark.parametrize(("text", "message"), [

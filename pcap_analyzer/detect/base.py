@@ -52,23 +52,23 @@ def channel(flow: Flow) -> tuple[str, int, str]:
 
 def family(service: str, cfg: Config) -> str:
     """Service family: QUIC, TLS and HTTP are all "web"; other services are their own family."""
-    return cfg["detect"]["service_family"].get(service, service)
+    return cfg.detect.service_family.get(service, service)
 
 
 def looks_random(flow: Flow, cfg: Config) -> bool:
     """Either direction's retained payload looks uniformly random (encrypted or compressed): its head, or the sample
     of the rest of its life (a channel that idled before it carried data)."""
-    dcfg = cfg["detect"]
+    dcfg = cfg.detect
     for m in (flow.orig_measures, flow.resp_measures, flow.orig_later_measures, flow.resp_later_measures):
-        if m is not None and m.nbytes >= dcfg["random_min_bytes"] and (
-                m.entropy >= dcfg["random_entropy"] or m.chi2_p >= dcfg["random_chi2_p"]):
+        if m is not None and m.nbytes >= dcfg.random_min_bytes and (
+                m.entropy >= dcfg.random_entropy or m.chi2_p >= dcfg.random_chi2_p):
             return True
     return False
 
 
 def is_encrypted(flow: Flow, cfg: Config) -> bool:
     """An encrypted protocol recognised from payload, or unrecognised payload that looks random."""
-    if flow.service in cfg["detect"]["encrypted_services"]:
+    if flow.service in cfg.detect.encrypted_services:
         return True
     return not flow.service and looks_random(flow, cfg)
 
@@ -80,7 +80,7 @@ def is_failed(flow: Flow, cfg: Config) -> bool:
     if flow.icmp_errors:
         return True
     if flow.proto == "tcp":
-        return flow.conn_state in cfg["detect"]["failed_tcp_states"]
+        return flow.conn_state in cfg.detect.failed_tcp_states
     if flow.proto == "udp":
         return flow.orig_pkts > 0 and flow.resp_pkts == 0
     return False

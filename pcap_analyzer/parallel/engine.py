@@ -118,9 +118,9 @@ def client(options: Options, cfg: Config) -> Iterator[Any]:
 
     from distributed import Client, LocalCluster
 
-    settings = cfg["parallel"]
-    timeout = float(settings["connect_timeout"])
-    with dask.config.set({"distributed.worker.multiprocessing-method": str(settings["start_method"]),
+    settings = cfg.parallel
+    timeout = settings.connect_timeout
+    with dask.config.set({"distributed.worker.multiprocessing-method": settings.start_method,
                           "distributed.comm.timeouts.connect": f"{timeout}s",
                           "distributed.admin.system-monitor.gil.enabled": False}):
         if options.scheduler is not None:

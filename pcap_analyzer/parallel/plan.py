@@ -32,7 +32,7 @@ class Segment:
 
 def plan(captures: list[str], cfg: Config, workers: int) -> list[Segment]:
     """The segments of every capture, in capture order (then byte order)."""
-    split = int(cfg["parallel"]["split_bytes"])
+    split = cfg.parallel.split_bytes
     out: list[Segment] = []
     for i, source in enumerate(captures):
         path = sources.local_path(source)

@@ -43,7 +43,7 @@ def read_flows(captures: Sequence[str | Path], cfg: Config, session: Session | N
             sources.check(name)
     segments = plan.plan(names, cfg, session.workers if session is not None else 1)
     if session is None or (session.options.scheduler is None and (
-            len(segments) < 2 or plan.input_bytes(names) < int(cfg["parallel"]["cluster_min_bytes"]))):
+            len(segments) < 2 or plan.input_bytes(names) < cfg.parallel.cluster_min_bytes)):
         return read_on(Inline(), names, segments, cfg, progress)  # too little to read to gain from a cluster
     return read_on(session.dask, names, segments, cfg, progress)
 

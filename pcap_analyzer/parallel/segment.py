@@ -66,8 +66,8 @@ def read_segment(seg: Segment, cfg: Config) -> tuple[SegmentResult, KeyIndex]:
 
 
 def _read_segment(seg: Segment, path, cfg: Config) -> tuple[SegmentResult, KeyIndex]:
-    stream = bool(cfg["pipeline"]["stream"])
-    batch_flows = max(int(cfg["pipeline"]["annotate_batch"]), 1)
+    stream = cfg.pipeline.stream
+    batch_flows = max(cfg.pipeline.annotate_batch, 1)
     info = CaptureInfo(path=seg.source)
     index = KeyIndex(seg)
     table = FlowTable(cfg)

@@ -36,7 +36,7 @@ def replay(results: list[SegmentResult], parts: list[dict[int, PacketBatch]], ci
            ) -> list[Flow]:
     """The flows of the linked keys (``cids``) from their packets ``parts`` (per segment: chunk number -> batch),
     annotated as the serial read annotates them."""
-    stream = bool(cfg["pipeline"]["stream"])
+    stream = cfg.pipeline.stream
     table = FlowTable(cfg)
     made: list[Flow] = []
     for r, chunks in zip(results, parts):

@@ -35,7 +35,7 @@ def frame_reader(session: Session) -> zeeklogs.FrameReader:
         from dask import delayed
 
         size = sum(p.stat().st_size for paths in files.values() for p in paths)
-        if session.options.scheduler is None and size < int(session.cfg["parallel"]["cluster_min_bytes"]):
+        if session.options.scheduler is None and size < session.cfg.parallel.cluster_min_bytes:
             return zeeklogs.frames_of(files)  # too little to read to gain from a cluster
         names = [name for name, paths in files.items() if paths]
         client = session.dask.client
