@@ -217,17 +217,21 @@ def days_of_logs(root: Path, scratch: Path) -> int:
     return rows
 
 
-def on_cluster(cluster, logs: Path):
-    """The sensor-only Report of ``logs`` read on ``cluster``, and the names of the tasks that ran."""
+def serial_and_on_cluster(cluster, logs: Path):
+    """The sensor-only Reports of ``logs`` read serially and on ``cluster`` (its workers ran zat: read_log tasks),
+    the same but for the time they were made."""
     from dask.utils import key_split
     from distributed import get_task_stream
 
     cfg = load_config(None)
+    home = HomeNet(cfg.home_net.cidrs)
+    serial = pipeline.analyze([], cfg, home, zeek_dir=logs)
     running, client = cluster
     with get_task_stream(client) as stream:
-        report = pipeline.analyze([], cfg, HomeNet(cfg.home_net.cidrs), zeek_dir=logs,
-                                  parallel=Options(scheduler=running.scheduler_address))
-    return report, {key_split(t["key"]) for t in stream.data}
+        report = pipeline.analyze([], cfg, home, zeek_dir=logs, parallel=Options(scheduler=running.scheduler_address))
+    assert "read_log" in {key_split(t["key"]) for t in stream.data}
+    assert report_doc(report) == report_doc(serial)
+    return serial, report
 
 
 def test_sensor_only_days_of_rotated_logs_as_a_dask_dataframe(cluster, tmp_path: Path) -> None:
@@ -235,12 +239,7 @@ def test_sensor_only_days_of_rotated_logs_as_a_dask_dataframe(cluster, tmp_path:
     cluster (zat on the workers): the report equals the serial sensor-only run, and every file's connections are
     in it."""
     rows = days_of_logs(tmp_path / "logs", tmp_path / "scratch")
-    cfg = load_config(None)
-    home = HomeNet(cfg.home_net.cidrs)
-    serial = pipeline.analyze([], cfg, home, zeek_dir=tmp_path / "logs")
-    parallel, tasks = on_cluster(cluster, tmp_path / "logs")
-    assert "read_log" in tasks
-    assert report_doc(parallel) == report_doc(serial)
+    serial, parallel = serial_and_on_cluster(cluster, tmp_path / "logs")
     assert parallel.flows == serial.flows and len(parallel.flows) == rows
     assert f"sensor-only mode: {rows} connections" in " ".join(parallel.notes)
     read = {Path(log.path).name for log in parallel.logs}
@@ -255,12 +254,7 @@ def test_sensor_only_notes_of_a_damaged_rotated_log_come_back_from_the_workers(c
     conn = tmp_path / "logs" / "conn.log"
     lines = conn.read_text().splitlines()
     conn.write_text("\n".join([*lines[:9], "only\ttwo fields", *lines[9:]]) + "\n")
-    cfg = load_config(None)
-    home = HomeNet(cfg.home_net.cidrs)
-    serial = pipeline.analyze([], cfg, home, zeek_dir=tmp_path / "logs")
-    parallel, tasks = on_cluster(cluster, tmp_path / "logs")
-    assert "read_log" in tasks
-    assert report_doc(parallel) == report_doc(serial)
+    _, parallel = serial_and_on_cluster(cluster, tmp_path / "logs")
     assert any("1 line" in n and "conn.log" in n for n in parallel.notes), parallel.notes
 
 
