@@ -5,16 +5,19 @@ types (``dns``, ``http``: lists of structs; ``tls``, ``icmp``, the four ``*_meas
 flow store and ``--flows-out`` can be read by DuckDB, pandas or Spark without this package. Two open-ended dicts
 (``quic``, ``app``: whatever a dissector read) are JSON text.
 
-Columns are built field by field from Python lists (one ``pa.array`` call per column, structs from their child
-arrays), not row by row from dicts: the codec is a small share of the pipeline (``bench``).
+Columns are built field by field, never row by row from dicts: a struct column from one array per field, a list
+of structs from the offsets of the lists and the struct array of all their items; read back the same way (one
+Python list per field, objects made from their rows). So the codec stays a small share of the pipeline.
 """
 from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import fields
+from operator import attrgetter
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 
 from ..gcpause import gc_paused
@@ -60,98 +63,87 @@ FLOW_SCHEMA = pa.schema([
 
 assert FLOW_SCHEMA.names == [f.name for f in fields(Flow)], "FLOW_SCHEMA must follow model.Flow"
 
-_PLAIN = {f.name for f in FLOW_SCHEMA if not pa.types.is_nested(f.type)} - {"quic", "app"}
-_STRUCTS: dict[str, type] = {"tls": TlsInfo, "icmp": IcmpInfo, **{name: ChannelMeasures for name in _MEASURE_FIELDS}}
+#: The Python type of each struct's values: a model dataclass (fields in the struct's order) or a tuple.
+_MAKERS: dict[pa.DataType, Callable[..., Any]] = {
+    _DNS: DnsMessage, _HTTP: HttpInfo, _TLS: TlsInfo, _ICMP: IcmpInfo, _MEASURES: ChannelMeasures,
+    _ANSWER: lambda *row: row, _DATAGRAM_TS: lambda *row: row, _ICMP_ERROR: lambda *row: row,
+}
+for _typ, _make in _MAKERS.items():
+    assert not isinstance(_make, type) or [f.name for f in _typ] == [f.name for f in fields(_make)], _make
+_JSON = ("quic", "app")
 
 
 def to_table(flow_list: Sequence[Flow]) -> pa.Table:
     """The flows as one Arrow table of FLOW_SCHEMA, in their order."""
     with gc_paused():
-        return _to_table(flow_list)
+        columns = []
+        for f in FLOW_SCHEMA:
+            values = list(map(attrgetter(f.name), flow_list))
+            if f.name in _JSON:
+                values = [None if v is None else json.dumps(v) for v in values]
+            columns.append(_encode(values, f.type))
+        return pa.Table.from_arrays(columns, schema=FLOW_SCHEMA)
 
 
-def _to_table(flow_list: Sequence[Flow]) -> pa.Table:
-    columns = []
-    for f in FLOW_SCHEMA:
-        name, typ = f.name, f.type
-        values = [getattr(flow, name) for flow in flow_list]
-        if name in _PLAIN:
-            columns.append(pa.array(values, type=typ))
-        elif name in ("quic", "app"):
-            columns.append(pa.array([None if v is None else json.dumps(v) for v in values], type=typ))
-        elif name in _STRUCTS:
-            columns.append(_struct_array(values, typ))
-        else:
-            columns.append(_list_array(name, values, typ))
-    return pa.Table.from_arrays(columns, schema=FLOW_SCHEMA)
-
-
-def _struct_array(values: list[Any], typ: pa.StructType) -> pa.Array:
-    """A nullable struct column from dataclass objects (or None), built from one child array per field."""
-    mask = pa.array([v is None for v in values], type=pa.bool_())
-    children = []
-    for child in typ:
-        attr = child.name
-        children.append(pa.array([None if v is None else getattr(v, attr) for v in values], type=child.type))
-    return pa.StructArray.from_arrays(children, fields=list(typ), mask=mask)
-
-
-def _dns_row(m: DnsMessage) -> dict[str, Any]:
-    return {"ts": m.ts, "is_response": m.is_response, "trans_id": m.trans_id, "qname": m.qname, "qtype": m.qtype,
-            "qtype_name": m.qtype_name, "rcode": m.rcode, "rcode_name": m.rcode_name,
-            "answers": [{"rrname": a[0], "type": a[1], "rdata": a[2]} for a in m.answers]}
-
-
-def _http_row(h: HttpInfo) -> dict[str, Any]:
-    return {"ts": h.ts, "is_request": h.is_request, "method": h.method, "uri": h.uri, "host": h.host,
-            "user_agent": h.user_agent, "status": h.status, "version": h.version}
-
-
-#: List columns whose items are not plain values: how one item becomes an Arrow struct value.
-_ITEM_ROWS: dict[str, Callable[[Any], Any]] = {
-    "dns": _dns_row, "http": _http_row,
-    "datagram_ts": lambda t: {"ts": t[0], "from_orig": t[1]},
-    "icmp_errors": lambda t: {"ts": t[0], "reporter": t[1], "type": t[2], "code": t[3]},
-}
-
-
-def _list_array(name: str, values: list[list[Any]], typ: pa.ListType) -> pa.Array:
-    row = _ITEM_ROWS.get(name)
-    if row is not None:  # most flows have none: convert only the non-empty lists
-        values = [[row(item) for item in v] if v else v for v in values]
+def _encode(values: list[Any], typ: pa.DataType) -> pa.Array:
+    """An Arrow array of ``typ`` from Python values: structs from dataclass objects or tuples (or None), lists of
+    structs through their offsets and the struct array of every item."""
+    if pa.types.is_nested(typ) and not any(values):  # no flow has this part (most columns of most batches)
+        if pa.types.is_struct(typ):
+            return pa.nulls(len(values), type=typ)
+        empty = pa.array(np.zeros(len(values) + 1, dtype=np.int32))
+        return pa.ListArray.from_arrays(empty, pa.array([], type=typ.value_type), type=typ)
+    if pa.types.is_struct(typ):
+        nulls = [v is None for v in values]
+        present = [v for v in values if v is not None]
+        by_position = bool(present) and isinstance(present[0], tuple)
+        children = []
+        for k, child in enumerate(typ):
+            get = (lambda v, k=k: v[k]) if by_position else attrgetter(child.name)
+            children.append(_encode([None if v is None else get(v) for v in values] if any(nulls)
+                                    else list(map(get, values)), child.type))
+        mask = pa.array(nulls, type=pa.bool_()) if any(nulls) else None
+        return pa.StructArray.from_arrays(children, fields=list(typ), mask=mask)
+    if pa.types.is_list(typ) and pa.types.is_struct(typ.value_type):
+        offsets = np.zeros(len(values) + 1, dtype=np.int32)
+        np.cumsum(np.fromiter(map(len, values), dtype=np.int32, count=len(values)), out=offsets[1:])
+        items = _encode([item for v in values for item in v], typ.value_type)
+        return pa.ListArray.from_arrays(pa.array(offsets), items, type=typ)
     return pa.array(values, type=typ)
 
 
 def from_table(table: pa.Table) -> list[Flow]:
-    """The Flow records of a table written by ``to_table`` (any column order; FLOW_SCHEMA's columns)."""
+    """The Flow records of a table written by ``to_table`` (any column order; FLOW_SCHEMA's columns; other
+    columns ignored)."""
     with gc_paused():  # many small acyclic objects (gcpause)
-        return _from_table(table)
+        columns = []
+        for f in FLOW_SCHEMA:
+            values = _decode(table.column(f.name).combine_chunks(), f.type)
+            if f.name in _JSON:
+                values = [None if v is None else json.loads(v) for v in values]
+            columns.append(values)
+        return [Flow(*row) for row in zip(*columns)]  # FLOW_SCHEMA follows Flow's field order
 
 
-def _from_table(table: pa.Table) -> list[Flow]:
-    n = table.num_rows
-    columns: dict[str, list[Any]] = {}
-    for f in FLOW_SCHEMA:
-        col = table.column(f.name)
-        if col.null_count == n and n:
-            columns[f.name] = [None] * n
-            continue
-        values = col.to_pylist()
-        if f.name in ("quic", "app"):
-            values = [None if v is None else json.loads(v) for v in values]
-        elif f.name in _STRUCTS:
-            cls = _STRUCTS[f.name]
-            values = [None if v is None else cls(**v) for v in values]
-        elif f.name in _LIST_ITEMS:
-            item = _LIST_ITEMS[f.name]
-            values = [[item(d) for d in v] if v else [] for v in values]
-        columns[f.name] = values
-    return [Flow(*row) for row in zip(*columns.values())]  # FLOW_SCHEMA follows Flow's field order
-
-
-_LIST_ITEMS: dict[str, Callable[[dict[str, Any]], Any]] = {
-    "dns": lambda d: DnsMessage(**{**d, "answers": [(a["rrname"], a["type"], a["rdata"]) for a in d["answers"]]}),
-    "http": lambda d: HttpInfo(**d),
-    "datagram_ts": lambda d: (d["ts"], d["from_orig"]),
-    "icmp_errors": lambda d: (d["ts"], d["reporter"], d["type"], d["code"]),
-}
+def _decode(arr: pa.Array, typ: pa.DataType) -> list[Any]:
+    """Python values of an array ``_encode`` made (structs back to their dataclass or tuple, lists to lists)."""
+    n = len(arr)
+    if pa.types.is_struct(typ):
+        if arr.null_count == n:
+            return [None] * n
+        make = _MAKERS[typ]
+        children = [_decode(arr.field(k), child.type) for k, child in enumerate(typ)]
+        rows = [make(*row) for row in zip(*children)]
+        if arr.null_count:
+            rows = [None if null else row for row, null in zip(rows, arr.is_null().to_pylist())]
+        return rows
+    if pa.types.is_list(typ):
+        offsets = arr.offsets.to_numpy()
+        if offsets[-1] == offsets[0]:
+            return [[] for _ in range(n)]
+        if not pa.types.is_struct(typ.value_type):
+            return arr.to_pylist()
+        items = _decode(arr.values.slice(int(offsets[0]), int(offsets[-1] - offsets[0])), typ.value_type)
+        bounds = (offsets - offsets[0]).tolist()
+        return [items[a:b] for a, b in zip(bounds, bounds[1:])]
+    return arr.to_pylist()
