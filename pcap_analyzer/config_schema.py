@@ -168,6 +168,10 @@ class FailedFallbackConfig:
     cadence_min_intervals: Count
     cadence_min_interval: NonNeg
     min_cycles: Count
+    shape_tolerance_bytes: NonNeg
+    shape_tolerance_ratio: Fraction
+    shape_min_sizes: Count
+    shape_min_share: Fraction
     doh_window: NonNeg
     doh_triggers: tuple[Name, ...]
     extra_doh_resolvers: tuple[Name, ...]

@@ -23,6 +23,7 @@ class DetectContext:
 class Detector(Protocol):
     #: the indicator type it emits (model.INDICATOR_TYPES)
     name: str
+    #: optional class attribute: 2 for a correlator that reads phase one's indicators (detect/__init__.py); 1 if absent
 
     def run(self, ctx: DetectContext) -> list[Indicator]: ...
 
@@ -132,6 +133,8 @@ def flow_evidence(flow: Flow) -> dict:
     if flow.tls is not None:
         ev["sni"] = flow.tls.sni
         ev["ja3"] = flow.tls.ja3
+        if flow.tls.ja4:
+            ev["ja4"] = flow.tls.ja4
     if flow.ssh_banners:
         ev["ssh_banners"] = list(flow.ssh_banners)
     return ev

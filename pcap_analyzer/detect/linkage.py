@@ -10,9 +10,11 @@ Each link is ``{"kind", "detail"}``; the pairing's confidence is ``1 - prod(1 - 
                    name kept failing (name lineage by time: weaker than by shape);
 ``hard_coded_ip``  an address no lookup returned, right after the primary's address or name died, on a host that
                    otherwise talks to (almost) no bare addresses;
-``fingerprint``    the same JA3, HTTP User-Agent or SSH client banner before and after, and rare on the host;
+``fingerprint``    the same JA3 or JA4, HTTP User-Agent or SSH client banner before and after, and rare on the host
+                   (the detail names each that matched);
 ``cadence``        the failed attempts and the fallback's connections repeat at the same interval;
 ``cycle``          failure -> fallback happened again and again (the primary is retried, fails, the fallback runs);
+``payload_shape``  the client's message sizes on the failed attempts recur on the fallback (detect/payload_shape.py);
 ``dga_survivor``   the fallback's peer is the one name that resolved at the end of a DGA burst;
 ``doh_takeover``   encrypted DNS to a public resolver (data/doh_resolvers.txt) right after the host's resolver failed
                    (unanswered, refused, SERVFAIL, sinkholed) and not used before.
@@ -35,6 +37,7 @@ from ..model import Flow
 from .base import DetectContext
 from .failures import DNS_KINDS, NAME_KINDS, Channel, is_sinkhole, registered_label
 from .index import DetectIndex, DnsLookup
+from .payload_shape import shape_link
 
 ENCRYPTED_DNS_PORTS = (443, 853)
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -69,11 +72,18 @@ def doh_resolver(address: str, names: frozenset[str], cfg: Config) -> str:
     return ""
 
 
+FINGERPRINT_LABELS = {"ja3": "JA3", "ja4": "JA4", "ua": "User-Agent", "ssh": "SSH client banner"}
+
+
 def fingerprints(flow: Flow) -> set[str]:
-    """The client's fingerprints on a flow: "ja3:<md5>", "ua:<User-Agent>", "ssh:<client banner>"."""
+    """The client's fingerprints on a flow: "ja3:<md5>", "ja4:<JA4>", "ua:<User-Agent>", "ssh:<client banner>"."""
     out = set()
     if flow.tls is not None and flow.tls.ja3:
         out.add(f"ja3:{flow.tls.ja3}")
+    if flow.tls is not None and flow.tls.ja4:
+        out.add(f"ja4:{flow.tls.ja4}")
+    if flow.app is not None and flow.app.get("ja4"):
+        out.add(f"ja4:{flow.app['ja4']}")  # a DTLS client (dissect/dtls.py)
     out.update(f"ua:{m.user_agent}" for m in flow.http if m.is_request and m.user_agent)
     if flow.ssh_banners and (len(flow.ssh_banners) == 2 or flow.resp_bytes == 0):
         out.add(f"ssh:{flow.ssh_banners[0]}")
@@ -172,21 +182,18 @@ def links(primary: Channel, whole: Channel, fallback: list[Flow], view: HostView
         died = "address" if primary_bare else f"name {primary.domain or primary.peer}"
         link("hard_coded_ip", f"{first.resp_h} (no lookup returned it) {gap:.1f} s after the {died} died "
                               f"({primary.kind}){near}; the host talks to {len(view.bare_ip_peers)} such address(es)")
-    shared = _fingerprints_of(primary) & set().union(*(fingerprints(f) for f in fallback))
-    for fp in sorted(shared):
-        others = view.fingerprint_peers.get(fp, set()) - {primary.peer, first.resp_h}
-        if len(others) <= fcfg.fingerprint_max_peers:
-            kind, _, value = fp.partition(":")
-            label = {"ja3": "JA3", "ua": "User-Agent", "ssh": "SSH client banner"}[kind]
-            link("fingerprint", f"{label} {value} on the failed attempts and on the fallback "
-                                f"({len(others)} other peer(s) of the host)")
-            break
+    fingerprint = _fingerprint(primary, first, fallback, view, fcfg)
+    if fingerprint:
+        link("fingerprint", fingerprint)
     cadence = _cadence(whole, fallback, fcfg)
     if cadence:
         link("cadence", cadence)
     cycles = _cycles(whole, fallback)
     if cycles >= fcfg.min_cycles:
         link("cycle", f"failure then fallback {cycles} times: the primary is retried, fails, the fallback runs")
+    shape = shape_link(primary, fallback, fcfg)
+    if shape:
+        link("payload_shape", shape)
     doh = _doh(primary, first, names, gap, view, ctx)
     if doh:
         link("doh_takeover", doh)
@@ -241,6 +248,25 @@ def _adjacent_lookup(primary: Channel, first: Flow, names: frozenset[str], view:
                     f"{primary.peer} ({primary.kind}), the first new name after it")
         return ""
     return ""
+
+
+def _fingerprint(primary: Channel, first: Flow, fallback: list[Flow], view: HostView,
+                 fcfg: FailedFallbackConfig) -> str:
+    """The client fingerprints (JA3, JA4, User-Agent, SSH banner) seen on the failed attempts and on the fallback
+    that the host uses with at most fingerprint_max_peers other peers; either TLS fingerprint counts (JA4 survives
+    the extension-order shuffling that changes JA3). "" when none."""
+    shared = _fingerprints_of(primary) & set().union(*(fingerprints(f) for f in fallback))
+    rare: list[tuple[str, str, int]] = []
+    for fp in sorted(shared):
+        others = view.fingerprint_peers.get(fp, set()) - {primary.peer, first.resp_h}
+        if len(others) <= fcfg.fingerprint_max_peers:
+            kind, _, value = fp.partition(":")
+            rare.append((FINGERPRINT_LABELS[kind], value, len(others)))
+    if not rare:
+        return ""
+    named = " and ".join(f"{label} {value}" for label, value, _ in rare)
+    return (f"{named} on the failed attempts and on the fallback ({max(n for *_, n in rare)} other peer(s) of the "
+            f"host)")
 
 
 def _fingerprints_of(primary: Channel) -> set[str]:
