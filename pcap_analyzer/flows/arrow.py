@@ -31,6 +31,7 @@ _HTTP = pa.struct([("ts", pa.float64()), ("is_request", pa.bool_()), ("method", 
                    ("host", pa.string()), ("user_agent", pa.string()), ("status", pa.int32()),
                    ("version", pa.string())])
 _TLS = pa.struct([("version", pa.string()), ("sni", pa.string()), ("ja3", pa.string()), ("ja3_string", pa.string()),
+                  ("ja4", pa.string()), ("ja4_raw", pa.string()),
                   ("client_hello", pa.bool_()), ("server_hello", pa.bool_()), ("alpn", pa.list_(pa.string())),
                   ("server_alert", pa.int32())])
 _ICMP = pa.struct([("echo_requests", pa.int64()), ("echo_replies", pa.int64()),
@@ -53,7 +54,7 @@ FLOW_SCHEMA = pa.schema([
     ("orig_sample", pa.binary()), ("resp_sample", pa.binary()),
     ("orig_datagrams", pa.list_(pa.binary())), ("resp_datagrams", pa.list_(pa.binary())),
     ("datagram_ts", pa.list_(_DATAGRAM_TS)), ("icmp_errors", pa.list_(_ICMP_ERROR)),
-    ("orig_later", pa.binary()), ("resp_later", pa.binary()),
+    ("orig_later", pa.binary()), ("resp_later", pa.binary()), ("orig_sizes", pa.list_(pa.int32())),
     ("service", pa.string()), ("expected_service", pa.string()),
     ("dns", pa.list_(_DNS)), ("tls", _TLS), ("ssh_banners", pa.list_(pa.string())), ("http", pa.list_(_HTTP)),
     ("quic", pa.string()), ("icmp", _ICMP), ("app", pa.string()),
@@ -71,6 +72,7 @@ _MAKERS: dict[pa.DataType, Callable[..., Any]] = {
 for _typ, _make in _MAKERS.items():
     assert not isinstance(_make, type) or [f.name for f in _typ] == [f.name for f in fields(_make)], _make
 _JSON = ("quic", "app")
+_TUPLES = ("orig_sizes",)  # list columns that are tuples in Flow
 
 
 def to_table(flow_list: Sequence[Flow]) -> pa.Table:
@@ -121,6 +123,8 @@ def from_table(table: pa.Table) -> list[Flow]:
             values = _decode(table.column(f.name).combine_chunks(), f.type)
             if f.name in _JSON:
                 values = [None if v is None else json.loads(v) for v in values]
+            elif f.name in _TUPLES:
+                values = list(map(tuple, values))
             columns.append(values)
         return [Flow(*row) for row in zip(*columns)]  # FLOW_SCHEMA follows Flow's field order
 
