@@ -47,6 +47,7 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(HERE))
 
+import cores  # noqa: E402
 import hostile_inputs  # noqa: E402
 import memory  # noqa: E402
 import make_capture  # noqa: E402  (bench/ is not a package)
@@ -459,7 +460,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     parser.add_argument("--no-4m", action="store_true", help="skip the 4M-packet captures")
     parser.add_argument("--only", default="", help="comma-separated stages (default all): flows, dissect, analyze, "
-                        "dpkt, suricata, zeek, inspect, hostile, memory")
+                        "dpkt, suricata, zeek, inspect, hostile, memory, cores")
     parser.add_argument("--packets", type=int, default=1_000_000, help="size of the main capture (default 1M)")
     parser.add_argument("--memory-full", action="store_true",
                         help="memory stage: the curve from 1M to 20M packets and 5M short flows (minutes)")
@@ -467,7 +468,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.child:
         return child_main(args.child[0], args.child[1:])
 
-    known = ("flows", "dissect", "analyze", "dpkt", "suricata", "zeek", "inspect", "hostile", "memory")
+    known = ("flows", "dissect", "analyze", "dpkt", "suricata", "zeek", "inspect", "hostile", "memory", "cores")
     stages = set(filter(None, args.only.split(","))) or set(known)
     if not stages <= set(known):
         parser.error(f"--only: unknown stage(s) {', '.join(sorted(stages - set(known)))}; known: {', '.join(known)}")
@@ -516,6 +517,10 @@ def main(argv: list[str] | None = None) -> int:
     if "memory" in stages:
         memory_text = memory.report(memory.CURVE if args.memory_full else memory.QUICK_CURVE,
                                     memory.MANY_FLOWS if args.memory_full else 1_000_000)
+    speedup = None
+    if "cores" in stages:  # --workers 2 against serial, both cores, wall-clock (bench/cores.py)
+        print("running cores ...", file=sys.stderr, flush=True)
+        speedup = cores.cores_table(capture)
     judge(results)
     ordered = list(results.values())
     print(f"\nfallback-hunt benchmarks, each stage in a child pinned to core {sorted(one_core() or [])}.\n"
@@ -531,6 +536,8 @@ def main(argv: list[str] | None = None) -> int:
         print("\n" + hostile)
     if memory_text is not None:
         print("\n" + memory_text)
+    if speedup is not None:
+        print("\ncores (bench/cores.py: wall seconds, not pinned, best of 2 alternating runs):\n" + speedup)
     return 0
 
 

@@ -69,6 +69,14 @@ class PipelineConfig:
 
 
 @dataclass(frozen=True)
+class ParallelConfig:
+    split_bytes: Count
+    cluster_min_bytes: NonNegInt
+    connect_timeout: Seconds
+    start_method: Annotated[str, Text(r"fork|forkserver|spawn", '"fork", "forkserver" or "spawn"')]
+
+
+@dataclass(frozen=True)
 class PortsConfig:
     expected: Annotated[FrozenMap[str, Name], PORT_KEYS]
 
@@ -351,6 +359,7 @@ class Config:
     reader: ReaderConfig
     flows: FlowsConfig
     pipeline: PipelineConfig
+    parallel: ParallelConfig
     ports: PortsConfig
     dissect: DissectConfig
     measures: MeasuresConfig
