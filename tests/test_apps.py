@@ -35,13 +35,7 @@ POLICY_TOOLS = {
     "ndpi-bittorrent": ("bittorrent", "P2P"),
 }
 #: not reached yet, each for a stated reason (strict: the day one passes, the suite says so and it leaves the list)
-PENDING = {
-    "ndpi-anyconnect-vpn": "the AnyConnect tunnel itself is recognised (DTLS without SRTP keys, Cisco's pre-RFC DTLS "
-                           "version, on udp/443: class VPN), but the same host also runs Code42 CrashPlan backup: "
-                           "mutual TLS without SNI to tcp/4287 (server and client certificates O=Code42), an "
-                           "unidentified TLS app on an unregistered port, so the host is not capped as a VPN user; "
-                           "nothing in that flow's protocol names a tool class, only its vendor's port would",
-}
+PENDING: dict[str, str] = {}
 APP_CAPTURES = shared_captures("apps")
 
 

@@ -23,6 +23,7 @@ class DetectContext:
 class Detector(Protocol):
     #: the indicator type it emits (model.INDICATOR_TYPES)
     name: str
+    #: optional class attribute: 2 for a correlator that reads phase one's indicators (detect/__init__.py); 1 if absent
 
     def run(self, ctx: DetectContext) -> list[Indicator]: ...
 

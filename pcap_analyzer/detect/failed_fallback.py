@@ -44,6 +44,7 @@ ANOMALY_TYPES = with_flag("anomaly")  # data/indicators.toml
 
 class FailedFallback:
     name = "failed_then_fallback"
+    phase = 2  # correlates phase one's indicators (detect/__init__.py)
 
     def run(self, ctx: DetectContext) -> list[Indicator]:
         index = get_index(ctx)

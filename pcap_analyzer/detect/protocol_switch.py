@@ -59,6 +59,7 @@ def side(flow: Flow, fam: str, last_ts: float) -> dict:
 
 class ProtocolSwitch:
     name = "protocol_switch"
+    phase = 2  # correlates phase one's indicators (detect/__init__.py)
 
     def run(self, ctx: DetectContext) -> list[Indicator]:
         window = ctx.cfg.detect.protocol_switch.window
