@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import secrets
 from collections.abc import Iterable
 from datetime import datetime, timezone
@@ -54,6 +55,19 @@ def hex_escape(char: str) -> str:
     return "".join(f"\\x{b:02x}" for b in char.encode("utf-8", "surrogatepass"))
 
 
+def hex_match(match: re.Match[str]) -> str:
+    """``hex_escape`` of a regex match (for ``Pattern.sub``: one pass over the text, not one call per character)."""
+    return hex_escape(match.group())
+
+
+_SURROGATES = re.compile("[\ud800-\udfff]")
+
+
+def escape_surrogates(text: str) -> str:
+    """Bytes that were not valid UTF-8 (lone surrogates, kept by surrogateescape) as ``\\xHH``; the rest as is."""
+    return _SURROGATES.sub(hex_match, text) if _SURROGATES.search(text) else text
+
+
 def escape_text(text: str) -> str:
     """Characters that are not printable (controls, bidi overrides, invalid bytes...) as ``\\xHH``, for display."""
     return text if text.isprintable() else "".join(c if c.isprintable() else hex_escape(c) for c in text)
@@ -65,7 +79,9 @@ def shorten(text: str, limit: int) -> str:
 
 def display(value: Any, limit: int) -> str:
     """Any (possibly attacker-controlled) value as one safe, bounded line of text for a person to read."""
-    return shorten(escape_text(str(value)), limit)
+    text = str(value)
+    # escaping only lengthens, character by character: the first limit + 1 characters decide the cut text
+    return shorten(escape_text(text[: limit + 1] if limit >= 0 else text), limit)
 
 
 def iso_time(ts: Any) -> str:
