@@ -112,8 +112,9 @@ def test_heavy_evidence_renders_capped_rows(browser, pages):
     seconds, got = checked(browser, pages["heavy"])
     print(f"heavy evidence: {size / 1e6:.2f} MB of HTML, load event after {seconds:.2f} s in Chromium")
     assert size < 5_000_000 and seconds < 2.0 and got["hosts"] == 100 and got["dangling"] == 0
-    rows = browser.evaluate("[...document.querySelectorAll('details.host')].map(d => { const h = [...d.querySelectorAll("
-                            "'h3')].find(e => e.textContent === 'Evidence'); const t = h.nextElementSibling; "
-                            "return [t.querySelectorAll('tr').length - 1, t.nextElementSibling.textContent]; })")
+    rows = browser.evaluate("[...document.querySelectorAll('details.host')].map(d => { const h = [...d."
+                            "querySelectorAll('h3')].find(e => e.textContent === 'Evidence'); const t = h."
+                            "nextElementSibling; return [t.querySelectorAll('tr').length - 1, "
+                            "t.nextElementSibling.textContent]; })")
     assert len(rows) == 100
     assert all(n == cap and more == f"{1002 - cap} more indicators in report.json." for n, more in rows)

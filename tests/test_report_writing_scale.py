@@ -16,6 +16,7 @@ import pytest
 from synthetic_report import big_report, report
 
 from pcap_analyzer.config import default_config
+from pcap_analyzer.report import common
 from pcap_analyzer.report import html as html_report
 from pcap_analyzer.report import json_report, json_stream
 from pcap_analyzer.report.common import display, escape_surrogates, escape_text, hex_escape, shorten
@@ -124,7 +125,11 @@ def test_one_walk_encoder_writes_what_json_dumps_writes(seed):
                 json_report.plain(value), indent=2, allow_nan=False) + "\n"
 
 
-@pytest.mark.parametrize("make", [report, big_report], ids=["small", "big"])
+def scaled_report():
+    return big_report(tunnel_hosts=6, other_hosts=2, benign_hosts=30, extra=20)
+
+
+@pytest.mark.parametrize("make", [report, scaled_report], ids=["small", "scaled"])
 def test_report_text_is_byte_identical_to_the_indented_dump(make):
     rep = make()
     text = "".join(json_report.report_text(rep, GENERATED))
@@ -134,7 +139,7 @@ def test_report_text_is_byte_identical_to_the_indented_dump(make):
 
 def test_report_tree_is_built_once_and_never_copied(tmp_path, monkeypatch):
     """write_json builds each host entry once and streams it: no plain() copy of the tree, no second build."""
-    rep = big_report()
+    rep = scaled_report()
     built, copied = [], []
     host_json, plain = json_report.host_json, json_report.plain
 
@@ -159,21 +164,26 @@ def test_report_tree_is_built_once_and_never_copied(tmp_path, monkeypatch):
 
 # -- report.html: rows per host are capped, whatever the evidence ----------------------------------------------
 
-def rendered_cells(rep) -> tuple[str, int]:
-    """The page and how many values went through the escaper (its work)."""
+def counted(module, name: str, run) -> tuple[object, int]:
+    """``run()``'s result and how many times it called ``module.name``."""
     calls = 0
-    real = html_report.display
+    real = getattr(module, name)
 
-    def counting(value, limit):
+    def counting(*args):
         nonlocal calls
         calls += 1
-        return real(value, limit)
+        return real(*args)
 
-    html_report.display = counting
+    setattr(module, name, counting)
     try:
-        return html_report.render_html(rep, CFG, GENERATED), calls
+        return run(), calls
     finally:
-        html_report.display = real
+        setattr(module, name, real)
+
+
+def rendered_cells(rep) -> tuple[str, int]:
+    """The page and how many values went through the escaper (its work)."""
+    return counted(html_report, "display", lambda: html_report.render_html(rep, CFG, GENERATED))
 
 
 def test_html_rows_are_capped_and_say_how_many_more():
@@ -200,3 +210,57 @@ def test_containment_lines_by_word_match_the_per_host_scan():
     for peers in ({"198.51.100.3"}, {"5.evil.example", "198.51.100.6"}, {"nothing"}, set(), {"any", "x"}):
         assert index.mentioning(peers) == [(s, line) for s, line in lines
                                            if peers & set(re.split(r"[^\w.:-]+", line))]
+
+
+# -- an indicator's details are made only as far as they are shown ---------------------------------------------
+
+def old_human(key, value) -> str:
+    if isinstance(value, dict):
+        return "(" + ", ".join(f"{k} {old_human(str(k), v)}" for k, v in value.items()
+                               if v not in ("", None, [], {})) + ")"
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return ", ".join(old_human(key, v) for v in value)
+    if (key == "ts" or key.endswith("_ts")) and isinstance(value, (int, float)) and not isinstance(value, bool):
+        return common.iso_time(value)
+    return str(value)
+
+
+def old_evidence_text(evidence) -> str:
+    return "; ".join(f"{k}={old_human(str(k), v)}" for k, v in evidence.items() if v not in ("", None, [], {}))
+
+
+def evidences(seed: int) -> list[dict]:
+    rng = random.Random(seed)
+    words = ["", " ", ";", "; ", "x" * 30, "evil.example", "b\u00fccher", 1_700_000_000.25, 7, True, None, [], {}]
+
+    def make(depth: int):
+        roll = rng.random()
+        if depth > 2 or roll < 0.5:
+            return rng.choice(words)
+        if roll < 0.75:
+            return [make(depth + 1) for _ in range(rng.randint(0, 12))]
+        return {rng.choice(["ts", "peer", "a b", "last_ts", "n"]): make(depth + 1) for _ in range(rng.randint(0, 5))}
+
+    return [{rng.choice(["ts", "zone", "connections", "x", "first_ts"]) + str(k): make(0)
+             for k in range(rng.randint(0, 6))} for _ in range(150)]
+
+
+@pytest.mark.parametrize("limit", [0, 1, 40, 401])
+def test_bounded_evidence_text_cuts_as_the_whole_text_does(limit):
+    for evidence in evidences(limit):
+        whole = old_evidence_text(evidence)
+        assert common.evidence_text(evidence) == whole
+        start = common.evidence_text(evidence, limit)
+        assert whole.startswith(start) and (start == whole or len(start.rstrip("; ")) > limit)
+        assert shorten(start, limit) == shorten(whole, limit)
+        assert display(start.strip("; "), limit - 1 if limit else 0) == display(whole.strip("; "),
+                                                                                limit - 1 if limit else 0)
+
+
+def test_details_of_huge_evidence_are_made_only_as_far_as_shown():
+    connections = [{"peer": f"192.0.2.{k % 250}", "port": 443, "ts": 1_700_000_000.0 + k} for k in range(100_000)]
+    evidence = {"zone": "duckdns.org", "connections": connections}
+    start, made = counted(common, "_human_scalar", lambda: common.evidence_text(evidence, 400))
+    assert made < 100  # a few connections' worth, not 300,000 values
+    head = {"zone": "duckdns.org", "connections": connections[:50]}  # the start of the whole text, made the old way
+    assert old_evidence_text(head).startswith(start) and len(start) > 400

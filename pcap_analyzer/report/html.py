@@ -381,17 +381,20 @@ def _channel_words(channel: dict[str, Any]) -> str:
     return f"{words}, {channel['domain']}" if channel.get("domain") else words
 
 
-def _details(evidence: dict[str, Any]) -> str:
-    """Evidence in words: the primary/fallback channels first, then the other values."""
+def _details(evidence: dict[str, Any], limit: int) -> str:
+    """Evidence in words: the primary/fallback channels first, then the other values; made only as far as the first
+    ``limit`` characters need (see ``evidence_text``)."""
     sides = {k: v for k, v in evidence.items() if k in ("primary", "fallback") and isinstance(v, dict)}
     rest = {k: v for k, v in evidence.items() if k not in sides}
-    return "; ".join([*(f"{k}: {_channel_words(v)}" for k, v in sides.items()), evidence_text(rest)]).strip("; ")
+    return "; ".join([*(f"{k}: {_channel_words(v)}" for k, v in sides.items()),
+                      evidence_text(rest, limit)]).strip("; ")
 
 
 def _evidence_html(host: HostReport, cfg: Config, captures: list[str]) -> str:
     """The indicators, each with the ``inspect`` command of its flow (when the report was made from captures)."""
     rc = cfg["report"]
     inds = sorted(host.indicators, key=lambda i: i.ts)
+    shown = rc["max_text"] * 2  # characters of an indicator's details
 
     def dive(i: Indicator) -> str:
         if not captures or not i.community_id:
@@ -404,7 +407,7 @@ def _evidence_html(host: HostReport, cfg: Config, captures: list[str]) -> str:
         f"<td class=\"mono\">{_cut(i.peer, rc['max_text'])}</td>"
         f"<td>{'' if i.port is None else _t(i.port, 8)}/{_t(i.proto, 10)}</td>"
         f"<td class=\"mono\">{_t(i.community_id, 40)}</td>"
-        f"<td class=\"mono\">{_t(_details(i.evidence), rc['max_text'] * 2)}{dive(i)}</td></tr>"
+        f"<td class=\"mono\">{_t(_details(i.evidence, shown + 1), shown)}{dive(i)}</td></tr>"
         for i in inds[: rc["html_max_evidence"]]
     ]
     return _capped_table(["time", "indicator", "source", "peer", "port", "community id", "details"], rows,

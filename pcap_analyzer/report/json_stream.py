@@ -16,6 +16,7 @@ INDENT = 2
 _float_repr = float.__repr__
 _int_repr = int.__repr__
 _isfinite = math.isfinite
+_STR = {str}
 
 
 def _scalar(value: Any) -> str | None:
@@ -42,7 +43,7 @@ def _write(value: Any, level: int, out: list[str], plain: Callable[[Any], Any]) 
     if text is not None:
         out.append(text)
     elif isinstance(value, dict):
-        if not all(type(k) is str for k in value):  # plain's key rules (str(k); the last of equal keys wins)
+        if not set(map(type, value)) <= _STR:  # plain's key rules for other keys: str(k), the last of equal ones wins
             value = {str(k): v for k, v in value.items()}
         _members([encode_basestring_ascii(k) + ": " for k in value], list(value.values()), "{}", level, out, plain)
     elif isinstance(value, (list, tuple)):
@@ -97,7 +98,7 @@ def dumps(value: Any, plain: Callable[[Any], Any]) -> str:
 
 def chunks(doc: dict[str, Any], plain: Callable[[Any], Any]) -> Iterator[str]:
     """The text of ``doc`` (a dict; see ``dumps``) and a newline, in pieces: one per element of a top-level list."""
-    if not all(type(k) is str for k in doc):
+    if not set(map(type, doc)) <= _STR:
         doc = {str(k): v for k, v in doc.items()}
     if not doc:
         yield "{}\n"

@@ -107,7 +107,7 @@ def indicator_row(ind: Indicator, index: dict, max_text: int) -> dict[str, Any]:
         "indicator": ind.type,
         "primary": channel_text(primary, failed=isinstance(fallback, dict)),
         "fallback": channel_text(fallback) if isinstance(fallback, dict) else "",
-        "detail": shorten(evidence_text(rest), max_text),
+        "detail": shorten(evidence_text(rest, max_text), max_text),
     }
 
 
