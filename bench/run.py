@@ -13,7 +13,7 @@ exist yet prints "n/a (not built yet)".  Inputs are written once by bench/make_c
 
 Stages:
   flows     (a) reader.read_capture + flows.FlowTable, 1M packets and 4M packets of the SAME flows (longer ones);
-                its details also give the CPU of the capture's SHA-256 (digest.py, which the pipeline runs on a
+                its details also give the CPU of the capture's SHA-256 (capture/digest.py, which the pipeline runs on a
                 worker thread beside the read) and the rate the stage would have with it
   dissect   (b) the streamed read of pipeline.read_flows: (a) + FlowTable.drain + dissect + measures + compaction;
                 1M packets, 4M packets of the same flows (RSS must stay flat), and the flow-heavy 4M capture
@@ -89,7 +89,8 @@ class Result:
 # ---------------------------------------------------------------------------------------------------------------
 
 def _read_flows(capture: Path, cfg: dict) -> tuple[int, list]:
-    from pcap_analyzer import flows, reader
+    from pcap_analyzer import flows
+    from pcap_analyzer.capture import reader
     from pcap_analyzer.gcpause import gc_paused
     from pcap_analyzer.model import CaptureInfo
 
@@ -104,7 +105,7 @@ def _read_flows(capture: Path, cfg: dict) -> tuple[int, list]:
 def child_flows(capture: Path) -> dict:
     """(a), and beside it what the capture's SHA-256 costs (``digest.file_sha256``: the pipeline runs it on a worker
     thread while it reads; here it is timed on its own, after the read)."""
-    from pcap_analyzer import digest
+    from pcap_analyzer.capture import digest
     from pcap_analyzer.config import load_config
 
     cfg = load_config()
@@ -132,7 +133,8 @@ def child_dissect(capture: Path) -> dict:
     that are over are dissected, measured and compacted as the capture is read)."""
     import resource
 
-    from pcap_analyzer import dissect, measures, pipeline
+    from pcap_analyzer import dissect, pipeline
+    from pcap_analyzer.measures import measures
     from pcap_analyzer.config import load_config
 
     cfg = load_config()
@@ -200,7 +202,7 @@ def child_zeek(capture: Path, log_dir: Path) -> dict:
         joined = len(ids.merge(conn[["community_id", "uid"]], on="community_id"))
         how = "zat LogToDataFrame + pandas merge"
     else:
-        from pcap_analyzer import zeeklogs
+        from pcap_analyzer.sources import zeeklogs
 
         logs = zeeklogs.read_logs(log_dir)
         read = time.process_time() - start
@@ -252,15 +254,15 @@ CHILD_STAGES = {"flows": child_flows, "dissect": child_dissect, "dpkt": child_dp
                 "reports": child_reports}
 #: what each stage needs from the package ("module:attribute")
 NEEDS = {
-    "flows": ("pcap_analyzer.reader:read_capture", "pcap_analyzer.flows:FlowTable"),
-    "dissect": ("pcap_analyzer.reader:read_capture", "pcap_analyzer.flows:FlowTable",
-                "pcap_analyzer.dissect:annotate_all", "pcap_analyzer.measures:annotate_all",
+    "flows": ("pcap_analyzer.capture.reader:read_capture", "pcap_analyzer.flows:FlowTable"),
+    "dissect": ("pcap_analyzer.capture.reader:read_capture", "pcap_analyzer.flows:FlowTable",
+                "pcap_analyzer.dissect:annotate_all", "pcap_analyzer.measures.measures:annotate_all",
                 "pcap_analyzer.pipeline:read_flows"),
     "analyze": ("pcap_analyzer.cli:main", "pcap_analyzer.pipeline:analyze"),
     "dpkt": (),
     "reports": ("pcap_analyzer.cli:write_reports", "pcap_analyzer.pipeline:analyze"),
-    "zeek": ("pcap_analyzer.reader:read_capture", "pcap_analyzer.flows:FlowTable"),
-    "zeeklogs": ("pcap_analyzer.zeeklogs:read_logs", "pcap_analyzer.zeeklogs:attach_uids"),
+    "zeek": ("pcap_analyzer.capture.reader:read_capture", "pcap_analyzer.flows:FlowTable"),
+    "zeeklogs": ("pcap_analyzer.sources.zeeklogs:read_logs", "pcap_analyzer.sources.zeeklogs:attach_uids"),
 }
 
 

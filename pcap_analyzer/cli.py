@@ -25,8 +25,8 @@ from .report.events import write_events
 from .report.html import write_html
 from .report.json_report import write_json
 from .report.summary import summary_text
-from .report.zeeklog import write_fallback_log
-from .suricata import CAPTURE_MAGIC
+from .report.fallback_log import write_fallback_log
+from .sources.suricata import CAPTURE_MAGIC
 
 PROG = "fallback-hunt"
 EXIT_CLEAN, EXIT_ESCALATED, EXIT_ERROR = 0, 1, 2

@@ -21,13 +21,14 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from . import allowlist, allowlist_export, containment, suricata
+from .decide import allowlist, allowlist_export, containment
+from .sources import suricata
 from .config import Config, load_config
 from .errors import InputError
 from .homenet import HomeNet
 from .model import VERDICTS, HostReport, Indicator
 from .report.common import atomic_write, display, ordered_hosts, verdict_counts
-from .verdict import judge
+from .decide.verdict import judge
 
 ARTIFACTS = ("containment.rules", "containment.nft", "intel.dat", "blocklist.txt", "allowlist.dat",
              "threshold.config", "report.allowlisted.json")

@@ -20,14 +20,15 @@ from typing import Any
 
 import numpy as np
 
-from . import decode, pipeline, reader
+from .capture import decode, reader
+from . import pipeline
 from .config import Config, load_config
 from .errors import InputError
 from .homenet import HomeNet
 from .model import CaptureInfo, Flow, PacketBatch
 from .pivot import evidence_keys
 from .report.json_report import host_json
-from .slowpath import RecordIndex
+from .capture.slowpath import RecordIndex
 
 LINKTYPE_ETHERNET = 1
 PCAP_MAGIC_US = 0xA1B2C3D4

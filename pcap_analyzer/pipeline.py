@@ -17,8 +17,11 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from . import (allowlist, containment, detect, digest, dissect, flows, intel, measures, reader, sensor, suricata,
-               validate, verdict, zeeklogs)
+from . import detect, dissect, flows, validate
+from .capture import digest, reader
+from .decide import allowlist, containment, verdict
+from .measures import measures
+from .sources import intel, sensor, suricata, zeeklogs
 from .config import Config
 from .gcpause import gc_paused
 from .baseline.deviation import deviations, weigh

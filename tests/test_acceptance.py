@@ -11,7 +11,7 @@ import pytest
 from conftest import SCENARIOS, SHARED_PCAPS, SHARED_ZEEK_LOGS, shared_captures
 
 from pcap_analyzer.config import default_config
-from pcap_analyzer.containment import containment
+from pcap_analyzer.decide.containment import containment
 from pcap_analyzer.homenet import HomeNet
 from pcap_analyzer.model import HostReport
 
@@ -32,7 +32,10 @@ def analyze_capture(path: Path) -> tuple[HostReport, ...]:
 
 
 def _steps(path: Path, cfg: dict, home: HomeNet) -> list[HostReport]:
-    from pcap_analyzer import detect, dissect, flows, measures, reader, verdict
+    from pcap_analyzer import detect, dissect, flows
+    from pcap_analyzer.measures import measures
+    from pcap_analyzer.capture import reader
+    from pcap_analyzer.decide import verdict
     from pcap_analyzer.detect.base import DetectContext
     from pcap_analyzer.model import CaptureInfo
 

@@ -14,11 +14,12 @@ import pytest
 from clirun import assert_one_error_line, assert_schema_valid, run_cli
 from conftest import REPO, SCENARIOS
 
-from pcap_analyzer import allowlist, allowlist_export, feeds
+from pcap_analyzer.decide import allowlist, allowlist_export
+from pcap_analyzer import feeds
 from pcap_analyzer.errors import InputError
 from pcap_analyzer.homenet import HomeNet
 from pcap_analyzer.model import Indicator
-from pcap_analyzer.suricata import rules_path
+from pcap_analyzer.sources.suricata import rules_path
 
 DEMO = SCENARIOS / "demo_office.pcap"
 

@@ -16,7 +16,7 @@ from pcap_analyzer.detect.nonstandard_port import NonstandardPort
 from pcap_analyzer.detect.port_mismatch import PortMismatch
 from pcap_analyzer.detect.protocol_switch import ProtocolSwitch
 from pcap_analyzer.model import Flow
-from pcap_analyzer.verdict import build_hosts, indicator_app_class
+from pcap_analyzer.decide.verdict import build_hosts, indicator_app_class
 
 CFG = default_config()
 EXPECTED = apps.expected_ports(CFG)

@@ -18,7 +18,7 @@ from conftest import SCENARIOS, SHARED_ZEEK_LOGS, shared_captures, zeek_log_rows
 
 from pcap_analyzer import __version__, cli, pipeline
 from pcap_analyzer.cli import ProgressLine, main
-from pcap_analyzer.report.zeeklog import FIELDS
+from pcap_analyzer.report.fallback_log import FIELDS
 
 SCHEMA = json.loads(resources.files("pcap_analyzer").joinpath("data/report.schema.json").read_text())
 MALICIOUS = shared_captures("malicious")

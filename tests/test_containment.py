@@ -13,7 +13,7 @@ from clirun import assert_one_error_line, run_cli
 from conftest import SCENARIOS
 
 from pcap_analyzer.config import default_config
-from pcap_analyzer.containment import containment, never_block
+from pcap_analyzer.decide.containment import containment, never_block
 from pcap_analyzer.model import HostReport, Indicator
 
 NEVER = ("google.com", "microsoft.com", "amazonaws.com", "duckdns.org", "github.com", "office365.com")

@@ -12,7 +12,7 @@ from pcap_analyzer.detect import run_all
 from pcap_analyzer.detect.beacon_score import bowley_skew, score_series
 from pcap_analyzer.detect.beaconing import Beaconing
 from pcap_analyzer.config import default_config
-from pcap_analyzer.verdict import build_hosts
+from pcap_analyzer.decide.verdict import build_hosts
 
 H, C2 = "10.0.0.5", "198.51.100.23"
 BCFG = default_config()["detect"]["beaconing"]

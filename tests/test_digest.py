@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from conftest import SCENARIOS
-from pcap_analyzer import digest, pipeline
+from pcap_analyzer.capture import digest
+from pcap_analyzer import pipeline
 from pcap_analyzer.config import load_config
 from pcap_analyzer.errors import InputError
 

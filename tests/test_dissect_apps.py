@@ -10,7 +10,8 @@ import subprocess
 import pytest
 from conftest import SHARED_PCAPS
 
-from pcap_analyzer import dissect, flows, reader
+from pcap_analyzer import dissect, flows
+from pcap_analyzer.capture import reader
 from pcap_analyzer.config import default_config
 from pcap_analyzer.model import CaptureInfo, Flow
 

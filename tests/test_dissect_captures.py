@@ -10,7 +10,8 @@ import dpkt
 import pytest
 
 from conftest import SHARED_PCAPS, shared_captures, zeek_log_rows
-from pcap_analyzer import dissect, measures
+from pcap_analyzer import dissect
+from pcap_analyzer.measures import measures
 from pcap_analyzer.config import default_config
 from pcap_analyzer.dissect.dns import parse_dns, parse_dns_stream
 from pcap_analyzer.model import Flow

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from pcap_analyzer.domains import base_domain, is_public_suffix, suffix_list, suffix_match
+from pcap_analyzer.measures.domains import base_domain, is_public_suffix, suffix_list, suffix_match
 
 
 @pytest.mark.parametrize("name, expected", [

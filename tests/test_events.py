@@ -14,7 +14,7 @@ from pcap_analyzer import attack
 from pcap_analyzer.config import default_config
 from pcap_analyzer.model import INDICATOR_TYPES, Indicator
 from pcap_analyzer.report.events import events
-from pcap_analyzer.report.zeeklog import FIELDS, fallback_log_json
+from pcap_analyzer.report.fallback_log import FIELDS, fallback_log_json
 
 REPO = Path(__file__).resolve().parents[1]
 DEMO = REPO / "pcaps" / "demo_office.pcap"

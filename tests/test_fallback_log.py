@@ -11,7 +11,7 @@ from zat.log_to_dataframe import LogToDataFrame
 
 from pcap_analyzer.config import default_config
 from pcap_analyzer.model import Flow, HostReport, Indicator, Report
-from pcap_analyzer.report.zeeklog import FIELDS, fallback_log, write_fallback_log, zeek_escape
+from pcap_analyzer.report.fallback_log import FIELDS, fallback_log, write_fallback_log, zeek_escape
 
 CFG = default_config()
 NAMES = [name for name, _ in FIELDS]

@@ -11,7 +11,7 @@ from test_flows import CLIENT, SERVER, flows_of, handshake, pkt
 
 from pcap_analyzer.config import load_config
 from pcap_analyzer.flows.retain import later_stride
-from pcap_analyzer.measures import annotate_all
+from pcap_analyzer.measures.measures import annotate_all
 
 
 def idle_then_active(idle: int = 60, active: int = 500, seed: int = 5) -> list[dict]:

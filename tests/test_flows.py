@@ -18,7 +18,7 @@ from pcap_analyzer.config import load_config
 from pcap_analyzer.errors import InputError
 from pcap_analyzer.flows import FlowTable
 from pcap_analyzer.model import CaptureInfo, Flow, PacketBatch
-from pcap_analyzer.reader import read_capture
+from pcap_analyzer.capture.reader import read_capture
 
 FLAGS = {"F": 0x01, "S": 0x02, "R": 0x04, "P": 0x08, "A": 0x10}
 CLIENT, SERVER, ROUTER = "10.0.0.1", "93.184.216.34", "10.0.0.254"

@@ -8,7 +8,7 @@ from test_detect_helpers import context, dns_flow, make_flow, tls_flow
 
 from pcap_analyzer.detect.intel_match import IntelMatch
 from pcap_analyzer.errors import InputError
-from pcap_analyzer.intel import load_intel
+from pcap_analyzer.sources.intel import load_intel
 
 ZEEK = ("#separator \\x09\n#fields\tindicator\tindicator_type\tmeta.source\tmeta.desc\n"
         "198.51.100.23\tIntel::ADDR\tfeed-a\tknown C2\n"

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from pcap_analyzer.errors import InputError
-from pcap_analyzer.intel import load_intel
+from pcap_analyzer.sources.intel import load_intel
 from pcap_analyzer.prefixes import PrefixTable, parse_network
 
 

@@ -7,7 +7,7 @@ import os
 import numpy as np
 import pytest
 
-from pcap_analyzer import measures
+from pcap_analyzer.measures import measures
 from pcap_analyzer.config import default_config
 from pcap_analyzer.model import Flow
 

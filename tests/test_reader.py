@@ -21,11 +21,11 @@ from scapy.layers.l2 import Dot1AD, Dot1Q, Ether
 from scapy.layers.ppp import PPP, PPPoE
 
 from conftest import SHARED_ZEEK_LOGS, shared_captures, zeek_log_rows
-from pcap_analyzer import decode
+from pcap_analyzer.capture import decode
 from pcap_analyzer.config import load_config
 from pcap_analyzer.model import CaptureInfo
-from pcap_analyzer.reader import read_capture
-from pcap_analyzer.slowpath import COLUMNS, read_capture_slow
+from pcap_analyzer.capture.reader import read_capture
+from pcap_analyzer.capture.slowpath import COLUMNS
 
 TS0 = 1_700_000_000
 
@@ -43,8 +43,7 @@ def read_all(path: Path, cfg: dict[str, Any] | None = None,
     """Concatenated columns, per-row payload bytes, the CaptureInfo and the number of batches."""
     cfg = cfg or load_config()
     info = CaptureInfo(str(path))
-    reader = read_capture if fast else read_capture_slow
-    batches = list(reader(path, cfg, info))
+    batches = list(read_capture(path, cfg, info, fast=fast))
     cols = {name: np.concatenate([getattr(b, name) for b in batches]) if batches else np.zeros(0, dtype)
             for name, dtype in COLUMNS}
     payloads = [b.payload(i) for b in batches for i in range(len(b))]
@@ -508,7 +507,7 @@ def test_pcapng_binary_timestamp_resolution_and_shared_capture(tmp_path: Path) -
 
 
 def test_decode_chunk_sends_records_of_another_link_type_to_the_slow_path(tmp_path: Path) -> None:
-    from pcap_analyzer.slowpath import RecordIndex, decode_records
+    from pcap_analyzer.capture.slowpath import RecordIndex, decode_records
     ips = ip_packets()
     frames = [ether(ip) if i % 2 else sll(ip) for i, ip in enumerate(ips)]
     blob = np.frombuffer(b"".join(frames), dtype=np.uint8)

@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO
-from pcap_analyzer import attack, containment, registry
+from pcap_analyzer import attack, registry
+from pcap_analyzer.decide import containment
 from pcap_analyzer.config import default_config, load_config
 from pcap_analyzer.detect import PHASE_ONE, PHASE_TWO
 from pcap_analyzer.detect.failed_fallback import ANOMALY_TYPES
@@ -22,7 +23,7 @@ from pcap_analyzer.errors import InputError
 from pcap_analyzer.model import INDICATOR_TYPES
 from pcap_analyzer.report import patterns
 from pcap_analyzer.report.common import QUESTION_TEXT
-from pcap_analyzer.verdict import DNS_TYPES, PORT_TYPES, QUESTIONS, SIGNATURE_TYPES
+from pcap_analyzer.decide.verdict import DNS_TYPES, PORT_TYPES, QUESTIONS, SIGNATURE_TYPES
 
 REGISTRY = "pcap_analyzer/data/indicators.toml"
 RULES = REPO / "suricata_rules" / "fallback-channels.rules"

@@ -20,7 +20,7 @@ from pcap_analyzer.report import common
 from pcap_analyzer.report import html as html_report
 from pcap_analyzer.report import json_report, json_stream
 from pcap_analyzer.report.common import display, escape_surrogates, escape_text, hex_escape, shorten
-from pcap_analyzer.report.zeeklog import zeek_escape
+from pcap_analyzer.report.fallback_log import zeek_escape
 
 CFG = default_config()
 GENERATED = datetime(2026, 12, 6, 1, 0, tzinfo=timezone.utc)

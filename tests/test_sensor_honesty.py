@@ -118,7 +118,7 @@ def test_corroboration_keeps_the_analyzers_narrative(tmp_path: Path) -> None:
 def test_zeek_and_suricata_corroboration_is_added_to_the_reason() -> None:
     from pcap_analyzer.config import default_config
     from pcap_analyzer.model import HostReport, Indicator
-    from pcap_analyzer.verdict import judge
+    from pcap_analyzer.decide.verdict import judge
 
     evidence = {"primary": {"peer": "192.0.2.1", "port": 443, "proto": "tcp", "service": "tls", "attempts": 3,
                             "state": "S0"},

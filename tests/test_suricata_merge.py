@@ -1,4 +1,5 @@
-"""pcap_analyzer.suricata: finding and running Suricata, reading EVE, and joining alerts to the analyzer's flows."""
+"""pcap_analyzer.sources.suricata: finding and running Suricata, reading EVE, and joining alerts to the analyzer's
+flows."""
 from __future__ import annotations
 
 import copy
@@ -11,7 +12,9 @@ from typing import Any
 import pytest
 
 from conftest import SCENARIOS
-from pcap_analyzer import flows, reader, suricata
+from pcap_analyzer import flows
+from pcap_analyzer.capture import reader
+from pcap_analyzer.sources import suricata
 from pcap_analyzer.config import load_config
 from pcap_analyzer.errors import InputError
 from pcap_analyzer.homenet import HomeNet

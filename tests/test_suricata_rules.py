@@ -23,7 +23,8 @@ import pytest
 from scapy.all import DNS, DNSQR, ICMP, IP, TCP, UDP, Ether, Packet, Raw, wrpcap
 
 from conftest import REPO, SCENARIOS, SHARED_PCAPS, shared_captures
-from pcap_analyzer import feeds, suricata
+from pcap_analyzer import feeds
+from pcap_analyzer.sources import suricata
 from pcap_analyzer.config import load_config
 from pcap_analyzer.homenet import HomeNet
 from pcap_analyzer.model import INDICATOR_TYPES
@@ -212,7 +213,7 @@ CASE_PARAMS = [pytest.param(case, id=test_id) for raw in load_cases() for test_i
 
 
 class SuricataRunner:
-    """Runs Suricata (through pcap_analyzer.suricata) once per capture and remembers the alerts."""
+    """Runs Suricata (through pcap_analyzer.sources.suricata) once per capture and remembers the alerts."""
 
     def __init__(self, workdir: Path) -> None:
         self.workdir = workdir

@@ -9,11 +9,11 @@ import pytest
 from test_detect_helpers import context, dns_flow, failed, make_flow, tls_flow
 
 from pcap_analyzer.config import default_config
-from pcap_analyzer.containment import containment
+from pcap_analyzer.decide.containment import containment
 from pcap_analyzer.detect import run_all
-from pcap_analyzer.intel import load_intel
+from pcap_analyzer.sources.intel import load_intel
 from pcap_analyzer.model import Indicator
-from pcap_analyzer.verdict import QUESTIONS, build_hosts
+from pcap_analyzer.decide.verdict import QUESTIONS, build_hosts
 
 CONTAINMENT_SID_BASE = default_config()["containment"]["sid_base"]
 
@@ -138,7 +138,7 @@ def test_intel_match_escalates_only_over_an_alternate_channel(tmp_path: Path) ->
 def test_a_brief_unidentified_udp_exchange_is_a_lead_and_a_lasting_one_is_not() -> None:
     from pcap_analyzer.config import default_config
     from pcap_analyzer.model import Indicator
-    from pcap_analyzer.verdict import is_lead
+    from pcap_analyzer.decide.verdict import is_lead
 
     cfg = default_config()
 

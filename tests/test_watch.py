@@ -169,7 +169,7 @@ def test_watch_follows_a_live_eve_file_too(tmp_path: Path) -> None:
     from conftest import SCENARIOS
     from pcap_analyzer.config import default_config
     from pcap_analyzer.homenet import HomeNet
-    from pcap_analyzer.suricata import run_suricata
+    from pcap_analyzer.sources.suricata import run_suricata
 
     source = RUNS / "demo_office"
     if shutil.which("suricata") is None or not (source / "conn.log").is_file():

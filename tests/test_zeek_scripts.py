@@ -15,7 +15,7 @@ import pytest
 from conftest import REPO, SHARED_PCAPS
 from pcap_analyzer import registry
 from pcap_analyzer.model import INDICATOR_TYPES
-from pcap_analyzer.report.zeeklog import FIELDS
+from pcap_analyzer.report.fallback_log import FIELDS
 
 ZEEK_SCRIPT = Path(sys.executable).with_name("zeek-script")
 SCRIPTS = REPO / "zeek_scripts"

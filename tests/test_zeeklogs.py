@@ -1,5 +1,5 @@
-"""Zeek logs through zat (pcap_analyzer.zeeklogs): real Zeek 7 logs of the shared captures, JSON and .gz variants,
-hostile field values, the join to the analyzer's flows, Zeek findings as indicators and sensor-only flows."""
+"""Zeek logs through zat (pcap_analyzer.sources.zeeklogs): real Zeek 7 logs of the shared captures, JSON and .gz
+variants, hostile field values, the join to the analyzer's flows, Zeek findings as indicators and sensor-only flows."""
 from __future__ import annotations
 
 import gzip
@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from conftest import SHARED_PCAPS, SHARED_ZEEK_LOGS
-from pcap_analyzer import zeeklogs
+from pcap_analyzer.sources import zeeklogs
 from pcap_analyzer.config import load_config
 from pcap_analyzer.errors import InputError
 from pcap_analyzer.homenet import HomeNet
@@ -111,7 +111,7 @@ def test_sensor_only_flows_carry_dns_and_tls_from_the_logs() -> None:
 
 
 def analyzer_flows(capture: Path) -> list[Flow]:
-    reader = pytest.importorskip("pcap_analyzer.reader")
+    reader = pytest.importorskip("pcap_analyzer.capture.reader")
     flows_mod = pytest.importorskip("pcap_analyzer.flows")
     table = flows_mod.FlowTable(CFG)
     for batch in reader.read_capture(capture, CFG, CaptureInfo(str(capture))):

@@ -6,7 +6,8 @@ import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
-from .. import pipeline, zeeklogs
+from .. import pipeline
+from ..sources import zeeklogs
 from ..config import load_config
 from ..detect.base import DetectContext
 from ..errors import InputError

@@ -7,7 +7,7 @@ from functools import lru_cache
 
 from ..config import Config
 from ..detect.dyndns import provider_zones
-from ..domains import suffix_match
+from ..measures.domains import suffix_match
 from ..model import Indicator
 from .observe import HostObservations, zone_of
 from .store import BaselineStore

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from ..detect.base import DetectContext, is_failed
 from ..detect.index import get_index
-from ..domains import base_domain
+from ..measures.domains import base_domain
 from ..homenet import is_ip
 from ..model import Flow
 

@@ -16,7 +16,7 @@ from collections import defaultdict
 from typing import Any
 
 from .. import apps
-from ..domains import suffix_match
+from ..measures.domains import suffix_match
 from ..model import Flow
 from .base import DetectContext, host_of
 from .index import get_index, told_names

@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from ..domains import suffix_match
+from ..measures.domains import suffix_match
 from ..model import Flow, Indicator
 from .base import DetectContext, channel, indicator, is_broadcast, is_failed
 from .beacon_score import BeaconScore, score_series

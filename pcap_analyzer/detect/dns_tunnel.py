@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 
 from ..config import Config
-from ..domains import base_domain, suffix_match
-from ..measures import entropy, name_measures
+from ..measures.domains import base_domain, suffix_match
+from ..measures.measures import entropy, name_measures
 from ..model import Indicator
 from .base import DetectContext, indicator, is_broadcast
 from .index import DnsLookup, get_index

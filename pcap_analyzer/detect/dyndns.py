@@ -4,7 +4,7 @@ from __future__ import annotations
 from functools import lru_cache, partial
 from importlib import resources
 
-from ..domains import suffix_match
+from ..measures.domains import suffix_match
 from ..model import Flow, Indicator
 from .base import DetectContext, add_connection, indicator
 from .index import get_index

@@ -26,7 +26,7 @@ from collections import defaultdict
 from typing import Any
 
 from ..apps import same_service
-from ..domains import base_domain
+from ..measures.domains import base_domain
 from ..model import Flow, Indicator
 from ..registry import with_flag
 from .app_context import ordinary_app

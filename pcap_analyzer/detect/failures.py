@@ -24,7 +24,7 @@ from importlib import resources
 from typing import Any
 
 from ..config import Config
-from ..domains import base_domain, suffix_match
+from ..measures.domains import base_domain, suffix_match
 from ..homenet import is_ip
 from ..model import Flow
 from .base import DetectContext, attempts, is_broadcast, is_failed

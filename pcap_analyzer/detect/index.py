@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from ..domains import base_domain, is_public_suffix
+from ..measures.domains import base_domain, is_public_suffix
 from ..homenet import is_ip
 from ..model import DnsMessage, Flow
 from .base import DetectContext, host_of, is_broadcast

@@ -28,7 +28,7 @@ from typing import Any
 
 from ..config import Config
 from .. import feeds
-from ..domains import base_domain, suffix_match
+from ..measures.domains import base_domain, suffix_match
 from ..homenet import is_ip
 from ..model import Flow
 from .base import DetectContext

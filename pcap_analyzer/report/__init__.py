@@ -1,1 +1,1 @@
-"""Report writers: report.json (json_report), fallback.log (zeeklog), report.html (html), stdout text (summary)."""
+"""Report writers: report.json (json_report), fallback.log (fallback_log), report.html (html), stdout text (summary)."""

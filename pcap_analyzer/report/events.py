@@ -20,7 +20,7 @@ from ..config import Config
 from ..homenet import is_ip
 from ..model import Flow, HostReport, Indicator, Report
 from ..pivot import bpf_filter, display_filter
-from ..verdict import describe
+from ..decide.verdict import describe
 from .common import (
     atomic_write, escape_surrogates, evidence_text, flow_index, indicator_flow, iso_time, ordered_hosts,
 )

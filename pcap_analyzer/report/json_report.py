@@ -9,7 +9,7 @@ from typing import Any
 
 from .. import __version__
 from ..model import CaptureInfo, Flow, HostReport, LogInfo, Report
-from ..patterns import host_groups, pattern_groups
+from ..decide.patterns import host_groups, pattern_groups
 from ..pivot import evidence_flows, evidence_keys, pivot
 from . import json_stream
 from .common import QUESTIONS, answer, atomic_write, flow_index, ordered_hosts, verdict_counts

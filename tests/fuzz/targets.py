@@ -13,7 +13,10 @@ import warnings
 from collections.abc import Callable
 from pathlib import Path
 
-from pcap_analyzer import config, dissect, flows, measures, reader, suricata, zeeklogs
+from pcap_analyzer import config, dissect, flows
+from pcap_analyzer.measures import measures
+from pcap_analyzer.capture import reader
+from pcap_analyzer.sources import suricata, zeeklogs
 from pcap_analyzer.config import default_config
 from pcap_analyzer.errors import InputError
 from pcap_analyzer.homenet import HomeNet

@@ -18,11 +18,12 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-from . import allowlist, allowlist_export, suricata
-from .config import Config, default_config
-from .errors import InputError
-from .homenet import HomeNet, is_ip
-from .model import INDICATOR_TYPES, HostReport, Indicator
+from . import allowlist, allowlist_export
+from ..sources import suricata
+from ..config import Config, default_config
+from ..errors import InputError
+from ..homenet import HomeNet, is_ip
+from ..model import INDICATOR_TYPES, HostReport, Indicator
 
 ZEEK_INTEL_HEADER = "#fields\tindicator\tindicator_type\tmeta.source\tmeta.desc"
 SOURCE = "fallback-hunt"

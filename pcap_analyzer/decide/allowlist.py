@@ -24,9 +24,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from .errors import InputError
-from .homenet import is_ip
-from .model import INDICATOR_TYPES, Indicator
+from ..errors import InputError
+from ..homenet import is_ip
+from ..model import INDICATOR_TYPES, Indicator
 
 DEFAULT_FILE = "data/allowlist_default.txt"
 NEVER_BLOCK_FILE = "data/never_block.txt"

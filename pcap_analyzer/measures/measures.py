@@ -17,10 +17,10 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .config import Config
-from .dissect.icmp import ICMP_PROTO, echo_payloads
+from ..config import Config
+from ..dissect.icmp import ICMP_PROTO, echo_payloads
 from .domains import base_domain
-from .model import ChannelMeasures, Flow
+from ..model import ChannelMeasures, Flow
 
 _DF = 255  # chi-square degrees of freedom: 256 byte values - 1
 _WH_MEAN = 1.0 - 2.0 / (9.0 * _DF)

@@ -28,11 +28,12 @@ from typing import BinaryIO, Callable, Iterator
 import numpy as np
 
 from . import decode
-from .config import Config
-from .errors import InputError
-from .limits import GZIP_MAGIC, NONE as NO_LIMITS, Limits, gunzip, limits_of
-from .model import CaptureInfo, PacketBatch
-from .slowpath import SUPPORTED_LINKTYPES, RecordIndex, decode_records
+from ..config import Config
+from ..errors import InputError
+from ..limits import GZIP_MAGIC, NONE as NO_LIMITS, Limits, gunzip, limits_of
+from ..model import CaptureInfo, PacketBatch
+from .linktypes import SUPPORTED_LINKTYPES
+from .slowpath import RecordIndex, decode_records
 
 PCAPNG_MAGIC = b"\x0a\x0d\x0d\x0a"
 #: classic pcap magic (as read little-endian) -> (byte order of the file, nanosecond timestamps)
@@ -78,7 +79,7 @@ def read_capture(path: str | Path, cfg: Config, info: CaptureInfo, *, fast: bool
                  decoder: Decoder | None = None) -> Iterator[PacketBatch]:
     """Yield PacketBatch chunks of the capture at ``path``; fill ``info`` as they go (complete at the end).
 
-    ``fast=False`` decodes every packet with dpkt (``slowpath.read_capture_slow``), for reference and tests.
+    ``fast=False`` decodes every packet with dpkt (``slowpath.decode_records``), for reference and tests.
     ``decoder`` replaces the decoder (e.g. one that also keeps each chunk's RecordIndex, to cut packets out).
     """
     path = Path(path)

@@ -16,7 +16,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
-from .errors import InputError
+from ..errors import InputError
 
 #: Bytes hashed per step: large, so the worker needs the GIL rarely, small enough that the pages it maps and then
 #: drops stay few.

@@ -6,10 +6,10 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .domains import suffix_match
-from .errors import InputError
-from .prefixes import PrefixTable, network_text, parse_network
-from .validate import quote
+from ..measures.domains import suffix_match
+from ..errors import InputError
+from ..prefixes import PrefixTable, network_text, parse_network
+from ..validate import quote
 
 _DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?\.)+[a-z0-9-]{2,63}$")
 #: Zeek Intel::Type values we can match on flows; others (URL, EMAIL, FILE_HASH...) are skipped.

@@ -19,15 +19,15 @@ from collections import Counter, defaultdict
 from typing import Any
 
 from . import patterns
-from .apps import is_policy_class
-from .config import Config
-from .detect.base import DetectContext, channel, family
-from .detect.failed_fallback import failed_channels
-from .detect.index import DetectIndex, get_index
-from .model import Flow, HostReport, Indicator
-from .registry import QUESTIONS as QUESTIONS  # the answers' keys, re-exported
-from .registry import for_question, with_flag
-from .report.common import iso_time
+from ..apps import is_policy_class
+from ..config import Config
+from ..detect.base import DetectContext, channel, family
+from ..detect.failed_fallback import failed_channels
+from ..detect.index import DetectIndex, get_index
+from ..model import Flow, HostReport, Indicator
+from ..registry import QUESTIONS as QUESTIONS  # the answers' keys, re-exported
+from ..registry import for_question, with_flag
+from ..report.common import iso_time
 
 #: the types each answer lists as evidence, strongest first (data/indicators.toml: question)
 PORT_TYPES = for_question("nonstandard_ports")

@@ -2,7 +2,8 @@
 
 ``decode_packet(buf, linktype)`` turns one captured frame into one ``PacketBatch`` row (offsets relative to the
 frame).  ``decode_records`` decodes a chunk of records (a ``RecordIndex``) into a ``PacketBatch`` that way.
-``read_capture_slow`` reads a whole capture this way (pcap or pcapng); file formats themselves live in ``reader.py``.
+``reader.read_capture(..., fast=False)`` reads a whole capture this way; file formats live in ``reader.py``, the
+link-type and header constants in ``linktypes.py``.
 
 Row conventions (the vectorised path in ``decode.py`` follows exactly the same rules):
 
@@ -29,86 +30,23 @@ from __future__ import annotations
 
 import struct
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import dpkt
 import numpy as np
 
-from .config import Config
-from .model import CaptureInfo, PacketBatch
-
-
-# Link-layer types (LINKTYPE_* values as they appear in capture files).
-LINKTYPE_NULL = 0
-LINKTYPE_ETHERNET = 1
-LINKTYPE_RAW_BSD = (12, 14)
-LINKTYPE_RAW = 101
-LINKTYPE_LOOP = 108
-LINKTYPE_LINUX_SLL = 113
-LINKTYPE_IPV4 = 228
-LINKTYPE_IPV6 = 229
-LINKTYPE_LINUX_SLL2 = 276
-RAW_LINKTYPES = frozenset((*LINKTYPE_RAW_BSD, LINKTYPE_RAW, LINKTYPE_IPV4, LINKTYPE_IPV6))
-NULL_LINKTYPES = frozenset((LINKTYPE_NULL, LINKTYPE_LOOP))
-SUPPORTED_LINKTYPES = frozenset(
-    (LINKTYPE_ETHERNET, LINKTYPE_LINUX_SLL, LINKTYPE_LINUX_SLL2, *RAW_LINKTYPES, *NULL_LINKTYPES)
+from ..model import PacketBatch
+from .linktypes import (
+    AF_INET, AF_INET6, ERSPAN2_HDR, ERSPAN3_HDR, ERSPAN3_SUBHDR, ETHERTYPE_IPV4, ETHERTYPE_IPV6,
+    ETHERTYPE_PPPOE_SESSION, ETH_HDR, GRE_PROTOS_ARUBA, GRE_PROTO_ERSPAN2, GRE_PROTO_ERSPAN3, GRE_PROTO_TEB,
+    ICMP_HDR, IPPROTO_GRE, IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_IPIP, IPPROTO_IPV6, IPPROTO_TCP, IPPROTO_UDP,
+    IPV4_MAPPED, IPV6_AH, IPV6_EXT_HEADERS, IPV6_EXT_MIN, IPV6_FRAGMENT, IPV6_HDR, LINKTYPE_ETHERNET,
+    LINKTYPE_LINUX_SLL, LINKTYPE_LINUX_SLL2, LLC_SNAP, LLC_SNAP_HDR, MAX_ENCAPSULATION, NULL_HDR, NULL_LINKTYPES,
+    PPPOE_HDR, PPP_IPV4, PPP_IPV6, RAW_LINKTYPES, SLL2_HDR, SLL_HDR, TCP_FLAGS_MASK, TCP_HDR, UDP_HDR,
+    VLAN_ETHERTYPES, VLAN_TAG, WLAN_ADDR4, WLAN_DS_BITS, WLAN_HDR, WLAN_HTC, WLAN_ORDER, WLAN_PROTECTED, WLAN_QOS,
+    WLAN_SUBTYPE_QOS, WLAN_TYPE_DATA,
 )
 
-ETH_HDR = 14
-SLL_HDR = 16
-SLL2_HDR = 20
-NULL_HDR = 4
-VLAN_TAG = 4
-ETHERTYPE_IPV4 = 0x0800
-ETHERTYPE_IPV6 = 0x86DD
-ETHERTYPE_PPPOE_SESSION = 0x8864
-VLAN_ETHERTYPES = frozenset((0x8100, 0x88A8, 0x9100))
-PPPOE_HDR = 6
-PPP_IPV4 = 0x0021
-PPP_IPV6 = 0x0057
-AF_INET = 2
-AF_INET6 = frozenset((24, 28, 30))
-
-IPPROTO_ICMP = 1
-IPPROTO_IPIP = 4
-IPPROTO_TCP = 6
-IPPROTO_UDP = 17
-IPPROTO_IPV6 = 41
-IPPROTO_GRE = 47
-IPPROTO_ICMPV6 = 58
-IPV6_HOPOPTS, IPV6_ROUTING, IPV6_FRAGMENT, IPV6_AH, IPV6_DSTOPTS = 0, 43, 44, 51, 60
-IPV6_EXT_HEADERS = frozenset((IPV6_HOPOPTS, IPV6_ROUTING, IPV6_FRAGMENT, IPV6_AH, IPV6_DSTOPTS))
-IPV6_HDR = 40
-IPV6_EXT_MIN = 8
-TCP_HDR = 20
-TCP_FLAGS_MASK = 0xFF  # CWR..FIN; the NS bit does not fit the uint8 column
-UDP_HDR = 8
-ICMP_HDR = 8
-
-GRE_PROTO_TEB = 0x6558
-GRE_PROTO_ERSPAN2 = 0x88BE
-GRE_PROTO_ERSPAN3 = 0x22EB
-ERSPAN2_HDR = 8
-ERSPAN3_HDR = 12
-ERSPAN3_SUBHDR = 8
-#: Aruba access points tunnel 802.11 frames in GRE with these protocol types (as Zeek registers them).
-GRE_PROTOS_ARUBA = frozenset(range(0x8200, 0x8300, 0x10))
-WLAN_HDR = 24
-WLAN_ADDR4 = 6
-WLAN_QOS = 2
-WLAN_HTC = 4
-WLAN_TYPE_DATA = 2
-WLAN_SUBTYPE_QOS = 0x80
-WLAN_PROTECTED = 0x40
-WLAN_ORDER = 0x80
-WLAN_DS_BITS = 0x03
-LLC_SNAP = b"\xaa\xaa\x03"
-LLC_SNAP_HDR = 8
-#: Encapsulations followed before giving up (a hostile capture could nest them forever).
-MAX_ENCAPSULATION = 4
-
-IPV4_MAPPED = 0x0000FFFF00000000
 
 #: PacketBatch columns and their dtypes, in model order (``data`` excluded).
 COLUMNS: tuple[tuple[str, Any], ...] = (
@@ -347,9 +285,3 @@ def wlan_data(buf: bytes, off: int) -> tuple[int, int]:
         return 0, 0
     return snap + LLC_SNAP_HDR, struct.unpack_from("!H", buf, snap + 6)[0]
 
-
-def read_capture_slow(path: str | Path, cfg: Config, info: CaptureInfo) -> Iterator[PacketBatch]:
-    """Read a capture decoding every packet with dpkt (same output as ``reader.read_capture``)."""
-    from .reader import read_capture  # file formats live in reader.py, which imports this module
-
-    return read_capture(path, cfg, info, fast=False)

@@ -22,12 +22,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from .community_id import ICMP, ICMP6, icmp_ports
-from .config import Config
-from . import limits, validate
-from .errors import InputError
-from .homenet import HomeNet
-from .model import INDICATOR_TYPES, Flow, Indicator
+from ..community_id import ICMP, ICMP6, icmp_ports
+from ..config import Config
+from .. import limits, validate
+from ..errors import InputError
+from ..homenet import HomeNet
+from ..model import INDICATOR_TYPES, Flow, Indicator
 
 RULES_FILE = "fallback-channels.rules"
 CONFIG_FILE = "suricata.yaml"
@@ -51,7 +51,7 @@ def rules_dir() -> Path:
     candidates = []
     if os.environ.get(RULES_ENV):
         candidates.append(Path(os.environ[RULES_ENV]))
-    candidates.append(Path(__file__).resolve().parents[1] / "suricata_rules")
+    candidates.append(Path(__file__).resolve().parents[2] / "suricata_rules")
     candidates.append(Path(sys.prefix) / "share" / "fallback-hunt" / "suricata_rules")
     for folder in candidates:
         if (folder / RULES_FILE).is_file() and (folder / CONFIG_FILE).is_file():

@@ -27,12 +27,12 @@ import pandas as pd
 from zat.json_log_to_dataframe import JSONLogToDataFrame
 from zat.log_to_dataframe import LogToDataFrame
 
-from .config import Config, default_config
-from . import validate
-from .errors import InputError
-from .limits import NONE as NO_LIMITS, gunzip, is_gzip
-from .homenet import HomeNet
-from .model import INDICATOR_TYPES, DnsMessage, Flow, IcmpInfo, Indicator, TlsInfo
+from ..config import Config, default_config
+from .. import validate
+from ..errors import InputError
+from ..limits import NONE as NO_LIMITS, gunzip, is_gzip
+from ..homenet import HomeNet
+from ..model import INDICATOR_TYPES, DnsMessage, Flow, IcmpInfo, Indicator, TlsInfo
 
 ID_COLUMNS = ["id.orig_h", "id.orig_p", "id.resp_h", "id.resp_p"]
 

@@ -13,8 +13,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .model import HostReport
-from .report.patterns import group_hosts  # the one host grouping of every report
+from ..model import HostReport
+from ..report.patterns import group_hosts  # the one host grouping of every report
 
 Signature = tuple[Any, ...]
 

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from .allowlist import Entry
-from .homenet import HomeNet
+from ..homenet import HomeNet
 
 
 def zeek_input(entries: Iterable[Entry]) -> str:

@@ -16,8 +16,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from .config import Config
-from .model import Flow, HostReport, LogInfo
+from ..config import Config
+from ..model import Flow, HostReport, LogInfo
 from .suricata import FlowIndex, alert_time
 from .zeeklogs import COLUMNS, ZeekLogs, log_files
 
