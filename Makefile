@@ -50,7 +50,7 @@ DIST    ?= dist
 rules-dist:
 	@mkdir -p $(DIST)
 	@tar -C suricata_rules --transform 's,^,rules/,' -czf $(DIST)/fallback-hunt-rules.tar.gz \
-	  fallback-channels.rules dyndns-providers.lst
+	  fallback-channels.rules dyndns-providers.lst app-vendor-domains.lst
 	@echo "$(DIST)/fallback-hunt-rules.tar.gz"
 
 scenarios: setup

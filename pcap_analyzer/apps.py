@@ -70,17 +70,17 @@ def port_entries(proto: str, port: int) -> tuple[PortEntry, ...]:
 def expected_ports(cfg: Config) -> dict[str, str]:
     """[ports] expected, extended by the data file's ``expect`` entries (the config wins where both name a port)."""
     out = {f"{e.proto}/{e.first}": e.services[0] for e in _data()[0] if e.expect and e.width == 1}
-    out.update(cfg["ports"]["expected"])
+    out.update(cfg.ports.expected)
     return out
 
 
 def standard_encrypted_ports(cfg: Config) -> frozenset[str]:
     """[detect] standard_encrypted_ports, extended by the data file's single ports registered for an encrypted
     protocol the dissectors name (TLS, DTLS: 5061 sips, 5349 turns, 5223 APNs...), not for a policy-class tool."""
-    encrypted = set(cfg["detect"]["encrypted_services"]) | {"dtls"}
+    encrypted = set(cfg.detect.encrypted_services) | {"dtls"}
     extra = {f"{e.proto}/{e.first}" for e in _data()[0]
              if e.width == 1 and encrypted & set(e.services) and not is_policy_class(e.app_class, cfg)}
-    return frozenset(cfg["detect"]["standard_encrypted_ports"]) | extra
+    return frozenset(cfg.detect.standard_encrypted_ports) | extra
 
 
 def customary(flow: Flow, cfg: Config, service: str | None = None,
@@ -97,7 +97,7 @@ def customary(flow: Flow, cfg: Config, service: str | None = None,
         if service and service in entry.services:
             return entry
         if (not service and "" in entry.services and entry.encrypted
-                and entry.width <= cfg["apps"]["max_unrecognised_range"]):
+                and entry.width <= cfg.apps.max_unrecognised_range):
             return entry
     for entry in port_entries(flow.proto, flow.resp_p):
         if entry.encrypted and entry.domains and linked is not None and linked(entry):
@@ -108,19 +108,19 @@ def customary(flow: Flow, cfg: Config, service: str | None = None,
 def app_class(flow: Flow, cfg: Config, service: str | None = None) -> str:
     """The tool class of the flow's protocol ("" when nothing is known): [apps] classes by service, plain DTLS
     (no SRTP keys) as [apps] dtls_without_srtp, else the class of the customary-port entry."""
-    acfg = cfg["apps"]
+    acfg = cfg.apps
     service = flow.service if service is None else service
     if service == "dtls" and flow.app is not None and not flow.app.get("srtp", False):
-        return str(acfg["dtls_without_srtp"])
-    if service in acfg["classes"]:
-        return str(acfg["classes"][service])
+        return acfg.dtls_without_srtp
+    if service in acfg.classes:
+        return acfg.classes[service]
     entry = customary(flow, cfg, service)
     return entry.app_class if entry is not None else ""
 
 
 def is_policy_class(app_cls: str, cfg: Config) -> bool:
     """VPN, remote access, P2P...: tools whose use is a policy question for the analyst, not a C2 sign."""
-    return app_cls in cfg["apps"]["policy_classes"]
+    return app_cls in cfg.apps.policy_classes
 
 
 def ordinary_app(flow: Flow, cfg: Config, service: str | None = None) -> bool:
@@ -130,13 +130,13 @@ def ordinary_app(flow: Flow, cfg: Config, service: str | None = None) -> bool:
     service = flow.service if service is None else service
     if not service:
         return False
-    acfg = cfg["apps"]
+    acfg = cfg.apps
     cls = app_class(flow, cfg, service)
-    if cls not in acfg["ordinary_classes"]:
+    if cls not in acfg.ordinary_classes:
         return False
     if customary(flow, cfg, service) is not None:
         return True
-    return cls in acfg["dynamic_port_classes"] and flow.resp_p >= acfg["min_app_port"]
+    return cls in acfg.dynamic_port_classes and flow.resp_p >= acfg.min_app_port
 
 
 def same_service(a: str, b: str) -> bool:

@@ -14,12 +14,11 @@ from typing import NoReturn, TextIO
 from . import __version__, atomic, contain_cmd, deepdive, extract, pipeline, signals, validate
 from .baseline import command as baseline_command
 from .watch import command as watch_command
-from .config import Config, load_config
+from .config import Config, load_config, override
 from .errors import InputError
 from .gcpause import gc_paused
 from .homenet import HomeNet
 from .model import Report
-from .pivot import check_links
 from .report.common import OUTPUT_NAMES, escape_text, flow_index
 from .report.events import write_events
 from .report.html import write_html
@@ -136,7 +135,7 @@ def write_reports(report: Report, cfg: Config, outputs: Sequence[Path], log_form
         raise InputError(f"cannot create output directory {json_path.parent}: {exc.strerror or exc}") from None
     index = flow_index(report.flows)  # built once for the three writers
     atomic.write_all([
-        (json_path, lambda p: write_json(report, p, int(cfg["report"]["max_host_details"]), index)),
+        (json_path, lambda p: write_json(report, p, cfg.report.max_host_details, index)),
         (log_path, lambda p: write_fallback_log(report, cfg, p, log_format, index)),
         (html_path, lambda p: write_html(report, cfg, p, index)),
     ])
@@ -220,12 +219,11 @@ def run_analyze(args: argparse.Namespace) -> int:
     outputs = checked_outputs(args)
     cfg = load_config(args.config)
     if args.no_limits:
-        cfg["limits"]["enabled"] = False
-    check_links(cfg["report"]["links"])
+        cfg = override(cfg, {"limits": {"enabled": False}})
     if args.top is not None:
-        cfg["report"]["top"] = max(args.top, 0)
-    home = HomeNet.parse(args.home_net) if args.home_net is not None else HomeNet(cfg["home_net"]["cidrs"])
-    progress = ProgressLine(sys.stderr, cfg["report"]["progress_min_bytes"])
+        cfg = override(cfg, {"report": {"top": max(args.top, 0)}})
+    home = HomeNet.parse(args.home_net) if args.home_net is not None else HomeNet(cfg.home_net.cidrs)
+    progress = ProgressLine(sys.stderr, cfg.report.progress_min_bytes)
     with gc_paused():  # the flows are held to the end: the collector would only rescan them (see gcpause)
         try:
             report = pipeline.analyze(args.captures, cfg, home, intel_path=args.intel, zeek_dir=args.zeek_logs,

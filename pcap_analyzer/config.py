@@ -1,48 +1,44 @@
-"""Tunables: one documented TOML file (data/default_config.toml), optionally overlaid by the user's --config."""
+"""Tunables: one documented TOML file (data/default_config.toml), optionally overlaid by the user's --config, built
+into the typed, frozen ``Config`` of config_schema (``cfg.detect.beaconing.min_score``).
+
+Any problem (an unknown key, a wrong type, a value out of its range) is an InputError of one line naming the key.
+"""
 from __future__ import annotations
 
-import copy
 import tomllib
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from . import registry, validate
+from .config_schema import Config
+from .conftypes import MISSING, build, plain
 from .errors import InputError
 
-Config = dict[str, Any]
+__all__ = ["Config", "default_config", "default_table", "load_config", "override", "plain"]
 
 
-def default_config() -> Config:
+def default_table() -> dict[str, Any]:
+    """The defaults as plain TOML data: data/default_config.toml, plus the [verdict] settings of the registry."""
     text = resources.files("pcap_analyzer").joinpath("data/default_config.toml").read_text(encoding="utf-8")
-    cfg = tomllib.loads(text)
-    verdict = cfg["verdict"]  # what the indicator registry holds (data/indicators.toml)
+    table = tomllib.loads(text)
+    verdict = table["verdict"]  # what the indicator registry holds (data/indicators.toml)
     verdict["weights"] = registry.default_weights()
     verdict["evasive"] = list(registry.with_flag("evasive"))
     verdict["always_escalate"] = list(registry.with_flag("always_escalate"))
-    return cfg
+    return table
 
 
-def _overlay(base: Config, extra: Config, where: str) -> None:
-    for key, value in extra.items():
-        if f"{where}{key}" in validate.MAP_TABLES and isinstance(value, dict):
-            base[key] = {**base.get(key, {}), **value}  # a map table: new keys welcome (checked by validate)
-            continue
-        if key not in base:
-            raise InputError(f"config: unknown setting '{where}{key}'")
-        if isinstance(base[key], dict):
-            if not isinstance(value, dict):
-                raise InputError(f"config: '{where}{key}' must be a table")
-            if not base[key]:  # a table empty by default is free-form (names of the user's choosing)
-                base[key] = value
-                continue
-            _overlay(base[key], value, f"{where}{key}.")
-        else:
-            if isinstance(base[key], bool) != isinstance(value, bool) or (
-                isinstance(base[key], (int, float)) and not isinstance(value, (int, float))
-            ) or (isinstance(base[key], (str, list)) and type(value) is not type(base[key])):
-                raise InputError(f"config: '{where}{key}' has the wrong type ({type(value).__name__})")
-            base[key] = value
+@lru_cache(maxsize=1)
+def default_config() -> Config:
+    """The defaults, typed (one shared instance: a Config is frozen)."""
+    return build(Config, default_table(), MISSING, "")
+
+
+def override(cfg: Config, changes: dict[str, Any]) -> Config:
+    """``cfg`` with ``changes`` (TOML-shaped: ``{"report": {"top": 3}}``) applied and checked like a --config file."""
+    return build(Config, plain(cfg), changes, "")
 
 
 def load_config(path: str | Path | None = None) -> Config:
@@ -60,13 +56,4 @@ def load_config(path: str | Path | None = None) -> Config:
         raise InputError(f"config: {path} is not valid TOML: {validate.quote(exc)}") from None
     except RecursionError:
         raise InputError(f"config: {path} nests arrays or tables too deeply") from None
-    merged = copy.deepcopy(cfg)
-    _overlay(merged, user, "")
-    for key in ("weights", "evasive", "always_escalate"):  # indicator types: the registry's only
-        unknown = sorted(set(merged["verdict"][key]) - set(registry.names()))
-        if unknown:
-            raise InputError(f"config: 'verdict.{key}' names unknown indicator type {unknown[0]!r}")
-    problem = validate.config_problem(merged, cfg)
-    if problem:
-        raise InputError(f"config: {problem}")
-    return merged
+    return override(cfg, user)

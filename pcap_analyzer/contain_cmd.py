@@ -130,10 +130,10 @@ def run(args: argparse.Namespace) -> int:
         raise InputError(f"report {args.report}: no such file")
     outputs = _outputs(args.outdir, args.report)
     cfg = load_config(args.config)
-    home = HomeNet.parse(args.home_net) if args.home_net is not None else HomeNet(cfg["home_net"]["cidrs"])
+    home = HomeNet.parse(args.home_net) if args.home_net is not None else HomeNet(cfg.home_net.cidrs)
     doc = read_report(args.report)
     hosts = hosts_from(doc, args.report)
-    allow = allowlist.load(args.allowlist, cfg["allowlist"]["use_default"] and not args.no_default_allowlist)
+    allow = allowlist.load(args.allowlist, cfg.allowlist.use_default and not args.no_default_allowlist)
     suppressed, changes = reapply(hosts, allow, cfg)
     contained = containment.containment(hosts, home, cfg, tuple(allow.entries), args.sid_base, args.verdict)
     suppressed += contained.pop("suppressed")
@@ -179,7 +179,7 @@ def _hosts_json(doc: dict[str, Any], hosts: list[HostReport]) -> list[dict[str, 
 
 def _summary(hosts: list[HostReport], contained: dict[str, Any], suppressed: list[dict[str, Any]],
              notes: list[str], outputs: dict[str, Path], cfg: Config) -> str:
-    limit = cfg["report"]["max_text"]
+    limit = cfg.report.max_text
     counts = verdict_counts(hosts)
     rules = contained["suricata_rules"].count("\n")
     first, last = contained["sid_range"]

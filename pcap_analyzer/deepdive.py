@@ -9,7 +9,6 @@ the payload the analyzer retained, with the entropy of each block.
 from __future__ import annotations
 
 import argparse
-import copy
 import html
 import shutil
 import subprocess
@@ -24,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from . import extract, pipeline
-from .config import Config, load_config
+from .config import Config, load_config, override
 from .errors import InputError
 from .homenet import HomeNet
 from .model import Flow
@@ -330,14 +329,13 @@ def run(args: argparse.Namespace, check_path: Callable[[Path, str], None]) -> st
     if args.max_flows < 1 or args.max_packets < 1:
         raise InputError("--max-flows and --max-packets must be at least 1")
     cfg = load_config(args.config)
-    home = HomeNet.parse(args.home_net) if args.home_net is not None else HomeNet(cfg["home_net"]["cidrs"])
+    home = HomeNet.parse(args.home_net) if args.home_net is not None else HomeNet(cfg.home_net.cidrs)
     flows = select(args, cfg, home)
     if not flows:
         raise InputError("no flow matches the selection")
     shown = flows[: args.max_flows]
     packets = extract.cut(args.captures, cfg, shown)
-    whole = copy.deepcopy(cfg)
-    whole["pipeline"]["stream"] = False  # keep the retained payload of the cut flows for the hex view
+    whole = override(cfg, {"pipeline": {"stream": False}})  # keep the cut flows' retained payload for the hex view
     with tempfile.TemporaryDirectory(prefix="fallback-hunt-inspect-") as tmp:
         cut = Path(tmp) / "flows.pcap"
         linktypes = {p.linktype for p in packets}
@@ -349,7 +347,7 @@ def run(args: argparse.Namespace, check_path: Callable[[Path, str], None]) -> st
         mine = [p for p in dissected if _same_flow(p, flow)]
         retained = kept.get(flow.community_id or flow.uid)
         dives.append(FlowDive(flow, mine, payloads(retained) if retained is not None else []))
-    limit = int(cfg["report"]["max_text"])
+    limit = cfg.report.max_text
     lines = [f"fallback-hunt inspect: {len(shown)} of {len(flows)} selected flow(s); tshark read "
              f"{len(dissected)} cut packet(s), not the whole capture"]
     for dive in dives:

@@ -83,7 +83,7 @@ def run(args: argparse.Namespace, check_path: Any) -> tuple[int, int, Path]:
         if not _is_ip(ip):
             raise InputError(f"--host {ip}: not an IP address")
     cfg = load_config(args.config)
-    home = HomeNet.parse(args.home_net) if args.home_net is not None else HomeNet(cfg["home_net"]["cidrs"])
+    home = HomeNet.parse(args.home_net) if args.home_net is not None else HomeNet(cfg.home_net.cidrs)
     flows = select_flows(args, cfg, home)
     if not flows:
         raise InputError("no flow matches the selection; nothing written")

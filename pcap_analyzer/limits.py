@@ -17,9 +17,12 @@ import math
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 from .errors import InputError
+
+if TYPE_CHECKING:
+    from .config import Config
 
 GZIP_MAGIC = b"\x1f\x8b"
 COPY_BUFFER = 1 << 20
@@ -36,18 +39,13 @@ class Limits:
 NONE = Limits()
 
 
-def limits_of(cfg: dict[str, Any]) -> Limits:
-    """The ``[limits]`` section as Limits (all off when ``enabled = false``)."""
-    section = cfg.get("limits", {})
-    if not section.get("enabled", True):
+def limits_of(cfg: Config) -> Limits:
+    """The ``[limits]`` section as Limits (all off when ``enabled = false``; config_schema checks the ranges)."""
+    section = cfg.limits
+    if not section.enabled:
         return NONE
-    values = {}
-    for key in ("max_decompressed_bytes", "max_gzip_ratio", "ratio_after_bytes", "max_records"):
-        value = section.get(key)
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0 or math.isinf(value):
-            raise InputError(f"config: limits.{key} must be a positive number (got {str(value)[:50]})")
-        values[key] = value
-    return Limits(**values)
+    return Limits(max_decompressed_bytes=section.max_decompressed_bytes, max_gzip_ratio=section.max_gzip_ratio,
+                  ratio_after_bytes=section.ratio_after_bytes, max_records=section.max_records)
 
 
 def is_gzip(path: str | Path) -> bool:

@@ -102,6 +102,8 @@ class TlsInfo:
     sni: str = ""
     ja3: str = ""  # md5 hex
     ja3_string: str = ""
+    ja4: str = ""  # FoxIO JA4 (dissect/ja4.py), e.g. "t13d1516h2_8daaf6152771_e5627efa2ab1"
+    ja4_raw: str = ""  # JA4_r: the same with the sorted lists unhashed
     client_hello: bool = False
     server_hello: bool = False
     alpn: list[str] = field(default_factory=list)
@@ -180,6 +182,8 @@ class Flow:
     orig_later: bytes = b""
     resp_later: bytes = b""
     # Filled by dissect/
+    # the sizes of the client's retained UDP datagrams, in order (kept after compaction: detect/payload_shape.py)
+    orig_sizes: tuple[int, ...] = ()
     service: str = ""  # "dns", "tls", "ssh", "http", "quic", "icmp", "" when unknown
     expected_service: str = ""  # what the responder port implies ("" when the port implies nothing)
     dns: list[DnsMessage] = field(default_factory=list)

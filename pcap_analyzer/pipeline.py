@@ -55,7 +55,7 @@ def analyze(
     The small inputs (intel, Zeek logs, EVE) are read first, so a bad one fails before the captures are read.
     With no capture, the flows come from the Zeek logs (sensor-only mode).
     """
-    allow = allowlist.load(allowlist_path, cfg["allowlist"]["use_default"] if use_default_allowlist is None
+    allow = allowlist.load(allowlist_path, cfg.allowlist.use_default if use_default_allowlist is None
                            else use_default_allowlist)
     with gc_paused(), warnings.catch_warnings(record=True) as caught:  # gc: see gcpause
         warnings.simplefilter("default")  # each library warning once per place, into the notes, not on stderr
@@ -131,8 +131,8 @@ def read_flows(captures: Sequence[Path], cfg: Config, progress: Progress | None 
 
 def _read_flows(captures: Sequence[Path], cfg: Config, progress: Progress | None) -> tuple[list[CaptureInfo],
                                                                                           list[Flow]]:
-    stream = bool(cfg["pipeline"]["stream"])
-    batch_flows = max(int(cfg["pipeline"]["annotate_batch"]), 1)
+    stream = cfg.pipeline.stream
+    batch_flows = max(cfg.pipeline.annotate_batch, 1)
     table = flows.FlowTable(cfg)
     inputs = []
     done: list[Flow] = []  # annotated and compacted

@@ -13,7 +13,6 @@ from collections.abc import Sequence
 from typing import Any
 from urllib.parse import quote
 
-from .errors import InputError
 from .model import Flow
 
 L4 = {"tcp": "tcp", "udp": "udp"}
@@ -99,13 +98,6 @@ def evidence_flows(keys: set[str], index: dict[str, Flow]) -> list[Flow]:
     """The flows ``keys`` name in a flow index (uid or Community ID -> flow), each once, in time order."""
     found = {id(f): f for f in (index.get(k) for k in keys) if f is not None}
     return sorted(found.values(), key=lambda f: (f.ts, f.uid))
-
-
-def check_links(templates: Any) -> None:
-    """``[report] links`` must map names to http(s) URL templates (checked before any capture is read)."""
-    for name, template in (templates or {}).items():
-        if not isinstance(template, str) or not template.startswith(("https://", "http://", "zui://")):
-            raise InputError(f"config: report.links.{name} must be an http(s) or zui URL template (a string)")
 
 
 def links(community_id: str, templates: dict[str, str]) -> list[tuple[str, str]]:

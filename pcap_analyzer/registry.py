@@ -97,12 +97,33 @@ def _entry(raw: dict[str, Any], questions: dict[str, str]) -> Indicator:
                      scenario=raw["scenario"], rank=raw["rank"], pattern=raw["pattern"])
 
 
+@dataclass(frozen=True)
+class RuleCategory:
+    """One category of the Suricata rules' messages ("FALLBACK-HUNT <name> ...")."""
+
+    name: str
+    classtypes: frozenset[str]
+    c2: bool
+    description: str
+
+
+def _category(name: str, raw: dict[str, Any]) -> RuleCategory:
+    where = f"{REGISTRY_FILE} [rule_categories.{name}]"
+    if not re.fullmatch(r"[A-Z][A-Z0-9_]*", name):
+        raise InputError(f"{where}: a category is UPPER_CASE")
+    if set(raw) != {"classtypes", "c2", "description"}:
+        raise InputError(f"{where}: needs exactly classtypes, c2 and description")
+    if not raw["classtypes"] or not all(isinstance(c, str) and c for c in raw["classtypes"]):
+        raise InputError(f"{where}: classtypes must be a non-empty list of classtype names")
+    if not isinstance(raw["c2"], bool):
+        raise InputError(f"{where}: c2 must be true or false")
+    return RuleCategory(name, frozenset(raw["classtypes"]), raw["c2"], str(raw["description"]))
+
+
 @lru_cache(maxsize=1)
 def _load() -> tuple[dict[str, str], tuple[Indicator, ...]]:
-    text = resources.files("pcap_analyzer").joinpath(REGISTRY_FILE).read_text(encoding="utf-8")
-    data = tomllib.loads(text)
-    questions = dict(data["questions"])
-    entries = tuple(_entry(raw, questions) for raw in data["indicator"])
+    questions = dict(_raw()["questions"])
+    entries = tuple(_entry(raw, questions) for raw in _raw()["indicator"])
     names = [e.name for e in entries]
     if len(set(names)) != len(names):
         raise InputError(f"{REGISTRY_FILE}: an indicator is listed twice")
@@ -110,6 +131,17 @@ def _load() -> tuple[dict[str, str], tuple[Indicator, ...]]:
     if len(set(ranks)) != len(ranks):
         raise InputError(f"{REGISTRY_FILE}: two indicators have the same rank")
     return questions, entries
+
+
+@lru_cache(maxsize=1)
+def _raw() -> dict[str, Any]:
+    return tomllib.loads(resources.files("pcap_analyzer").joinpath(REGISTRY_FILE).read_text(encoding="utf-8"))
+
+
+@lru_cache(maxsize=1)
+def rule_categories() -> dict[str, RuleCategory]:
+    """The closed set of Suricata msg categories, by name, in the registry's order."""
+    return {name: _category(name, raw) for name, raw in _raw().get("rule_categories", {}).items()}
 
 
 def questions() -> dict[str, str]:

@@ -7,8 +7,6 @@ signature_id").  Only a file with no usable line at all, after bad ones, is an e
 """
 from __future__ import annotations
 
-import math
-import re
 import sys
 from collections import Counter
 from typing import Any
@@ -112,65 +110,3 @@ def slim_alert(event: dict[str, Any]) -> dict[str, Any]:
                     and isinstance(queries[0].get("rrname"), str):
                 out[key] = {"query": [{"rrname": queries[0]["rrname"][:253]}]}
     return out
-
-
-# ---- the config ------------------------------------------------------------------------------------------------
-
-#: Tables whose keys are data (an operator adds entries), with the type of their values.
-MAP_TABLES: dict[str, type | tuple[type, ...]] = {
-    "ports.expected": str, "detect.service_family": str, "zeek.service_names": str, "verdict.weights": (int, float),
-}
-#: Lists that are empty by default, with the type of their items.
-LIST_ITEMS: dict[str, type] = {"detect.dyndns.extra_zones": str}
-_PORT_KEY = re.compile(r"^(tcp|udp)/(\d{1,5})$")
-
-
-def _number_problem(key: str, value: Any) -> str | None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return None
-    if isinstance(value, float) and not math.isfinite(value):
-        return f"must be a finite number (got {value})"
-    if value < 0:
-        return f"must not be negative (got {value})"
-    name = key.rsplit(".", 1)[-1]
-    if ("timeout" in name or "inactivity" in name) and value == 0:
-        return "must be greater than 0"
-    return None
-
-
-def config_problem(cfg: dict[str, Any], defaults: dict[str, Any], where: str = "") -> str | None:
-    """The first problem of a merged config, as "'key' problem" (None when it is sound): item types of lists, the
-    keys and values of map tables, numbers finite and not negative (timeouts above 0)."""
-    for key, value in cfg.items():
-        name = f"{where}{key}"
-        default = defaults.get(key)
-        if name in MAP_TABLES:
-            wanted = MAP_TABLES[name]
-            for k, v in value.items():
-                if isinstance(v, bool) or not isinstance(v, wanted):
-                    return f"'{name}.{quote(k, 60)}' has the wrong type ({type(v).__name__})"
-                problem = _number_problem(f"{name}.{k}", v)
-                if problem:
-                    return f"'{name}.{quote(k, 60)}' {problem}"
-                port = _PORT_KEY.match(k) if name == "ports.expected" else True
-                if not port or (port is not True and int(port.group(2)) > 65535):
-                    return f"'{name}' key '{quote(k, 60)}' is not \"tcp/PORT\" or \"udp/PORT\""
-        elif isinstance(value, dict):
-            problem = config_problem(value, default if isinstance(default, dict) else {}, f"{name}.")
-            if problem:
-                return problem
-        elif isinstance(value, list):
-            item = LIST_ITEMS.get(name) or (type(default[0]) if isinstance(default, list) and default else None)
-            for v in value:
-                if item is not None and (type(v) is not item and not (item is float and type(v) is int)):
-                    return f"'{name}' holds a {type(v).__name__} where a list of {item.__name__} is expected"
-                problem = _number_problem(name, v)
-                if problem:
-                    return f"'{name}' item {problem}"
-        else:
-            if isinstance(default, int) and not isinstance(default, bool) and isinstance(value, float):
-                return f"'{name}' must be a whole number (got {value})"
-            problem = _number_problem(name, value)
-            if problem:
-                return f"'{name}' {problem}"
-    return None

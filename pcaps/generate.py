@@ -81,23 +81,27 @@ CLIENT_CIPHERS = (0x1301, 0x1302, 0x1303, 0xC02B, 0xC02F, 0xC02C, 0xC030, 0xCCA9
 SIG_ALGS = (0x0403, 0x0804, 0x0401, 0x0503, 0x0805, 0x0501, 0x0806, 0x0601)
 
 
-def tls_client_hello(rng: random.Random, sni: str = "", alpn: tuple[str, ...] = ("h2", "http/1.1")) -> bytes:
-    """A TLS 1.3-capable ClientHello record (record version 1.0, as browsers send), with SNI when given."""
-    exts = b""
+def tls_client_hello(rng: random.Random, sni: str = "", alpn: tuple[str, ...] = ("h2", "http/1.1"),
+                     shuffle: bool = False) -> bytes:
+    """A TLS 1.3-capable ClientHello record (record version 1.0, as browsers send), with SNI when given;
+    ``shuffle``: the extensions in a random order, as Chrome sends them since version 110 (a new JA3 every time)."""
+    exts = []
     if sni:
         name = sni.encode()
-        exts += _tls_ext(0x0000, _vec16(_u8(0) + _vec16(name)))
-    exts += _tls_ext(0x0017, b"")  # extended_master_secret
-    exts += _tls_ext(0xFF01, b"\x00")  # renegotiation_info
-    exts += _tls_ext(0x000A, _vec16(b"".join(_u16(g) for g in (0x001D, 0x0017, 0x0018))))  # supported_groups
-    exts += _tls_ext(0x000B, _vec8(b"\x00"))  # ec_point_formats
+        exts.append(_tls_ext(0x0000, _vec16(_u8(0) + _vec16(name))))
+    exts.append(_tls_ext(0x0017, b""))  # extended_master_secret
+    exts.append(_tls_ext(0xFF01, b"\x00"))  # renegotiation_info
+    exts.append(_tls_ext(0x000A, _vec16(b"".join(_u16(g) for g in (0x001D, 0x0017, 0x0018)))))  # supported_groups
+    exts.append(_tls_ext(0x000B, _vec8(b"\x00")))  # ec_point_formats
     if alpn:
-        exts += _tls_ext(0x0010, _vec16(b"".join(_vec8(p.encode()) for p in alpn)))
-    exts += _tls_ext(0x000D, _vec16(b"".join(_u16(s) for s in SIG_ALGS)))
-    exts += _tls_ext(0x002B, _vec8(_u16(0x0304) + _u16(0x0303)))  # supported_versions
-    exts += _tls_ext(0x0033, _vec16(_u16(0x001D) + _vec16(rng.randbytes(32))))  # key_share x25519
+        exts.append(_tls_ext(0x0010, _vec16(b"".join(_vec8(p.encode()) for p in alpn))))
+    exts.append(_tls_ext(0x000D, _vec16(b"".join(_u16(s) for s in SIG_ALGS))))
+    exts.append(_tls_ext(0x002B, _vec8(_u16(0x0304) + _u16(0x0303))))  # supported_versions
+    exts.append(_tls_ext(0x0033, _vec16(_u16(0x001D) + _vec16(rng.randbytes(32)))))  # key_share x25519
+    if shuffle:
+        rng.shuffle(exts)
     body = (_u16(0x0303) + rng.randbytes(32) + _vec8(rng.randbytes(32))
-            + _vec16(b"".join(_u16(c) for c in CLIENT_CIPHERS)) + _vec8(b"\x00") + _vec16(exts))
+            + _vec16(b"".join(_u16(c) for c in CLIENT_CIPHERS)) + _vec8(b"\x00") + _vec16(b"".join(exts)))
     return _tls_record(0x16, b"\x01" + _u24(len(body)) + body, version=0x0301)
 
 
@@ -387,6 +391,7 @@ class Variant:
     host6: str = ""
     server6: str = ""
     agent: str = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/119.0"
+    shuffle: bool = False  # the implant's TLS library sends its ClientHello extensions in a random order
 
     @property
     def peer(self) -> str:
@@ -625,7 +630,7 @@ def tls_alert_record(description: int) -> bytes:
 def implant_tls(cap: Capture, v: Variant, t: float, peer: str, port: int, sni: str) -> float:
     """One implant check-in over TLS: its own ClientHello (no ALPN: another JA3 than the browsers')."""
     rng = cap.rng
-    exchanges = [(True, tls_client_hello(rng, sni, alpn=())), (False, tls_server_flight(rng)),
+    exchanges = [(True, tls_client_hello(rng, sni, alpn=(), shuffle=v.shuffle)), (False, tls_server_flight(rng)),
                  (True, tls_client_finish(rng)), (True, tls_app_data(rng, rng.randint(200, 700))),
                  (False, tls_app_data(rng, rng.randint(80, 1500)))]
     return cap.tcp_session(t, v.host, peer, port, v.rtt, exchanges)
@@ -757,6 +762,19 @@ def build_tls_alert_fingerprint(cap: Capture, v: PairingVariant) -> None:
                             tls_client_hello(cap.rng, v.domain, alpn=()), tls_alert_record(v.alert))
         t += cap.jitter(6.0, 0.4)
     check_ins(cap, v, t + cap.jitter(9.0, 0.2), v.fallback, v.fallback_port, v.fallback_domain, v.beacons)
+
+
+def build_tls_reset_ja4(cap: Capture, v: PairingVariant) -> None:
+    """An inline filter resets the implant's TLS right after its ClientHello; the implant then reaches a server it
+    had resolved long before, on an odd port. Its TLS library shuffles the extension order of every hello (a new
+    JA3 each time): linked only by JA4, which sorts them."""
+    t = resolve(cap, v, v.t0, v.fallback_domain, [v.fallback])
+    t = browse_sites(cap, v, t + 300.0)
+    for _ in range(v.attempts):
+        refused_after_hello(cap, t, v.host, v.primary, v.primary_port, v.rtt,
+                            tls_client_hello(cap.rng, v.domain, alpn=(), shuffle=True))
+        t += cap.jitter(7.0, 0.45)
+    check_ins(cap, v, t + cap.jitter(11.0, 0.2), v.fallback, v.fallback_port, v.fallback_domain, v.beacons)
 
 
 def tcp_prohibited6(cap: Capture, v: PairingVariant, t: float) -> float:
@@ -1337,6 +1355,176 @@ def beacon_scenarios() -> tuple[Scenario, ...]:
 
 
 SCENARIOS += beacon_scenarios()
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Payload shape (issue 9): a fallback linked only by the sizes of the implant's messages, and its coincidental twin;
+# a fallback linked only by JA4 (the implant's hellos shuffle their extensions, so JA3 changes every time)
+# ---------------------------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ShapeVariant(PairingVariant):
+    """Message sizes: the failed channel's (cycled through ``attempts`` datagrams) and the later channel's."""
+
+    sizes: tuple[int, ...] = ()
+    later_sizes: tuple[int, ...] = ()
+
+
+def text_bytes(rng: random.Random, size: int) -> bytes:
+    """``size`` bytes of printable words, ending in CRLF (a log line, a chat message)."""
+    words = b" ".join(rng.choice((b"user", b"ok", b"join", b"level", b"msg", b"info", b"sync", b"id")) for _ in
+                      range(size))
+    return words[:max(size - 2, 0)] + b"\r\n"[:size]
+
+
+def build_payload_shape(cap: Capture, v: ShapeVariant) -> None:
+    """A UDP implant's reports and polls go unanswered (egress UDP blocked); it carries the same messages over TCP to
+    a server it resolved at start-up, one per connection behind a 2-byte length: linked only by the message sizes."""
+    rng = cap.rng
+    t = resolve(cap, v, v.t0, v.fallback_domain, [v.fallback])
+    t = browse_sites(cap, v, t + 200.0)
+    sport = cap.ephemeral()
+    for i in range(v.attempts):
+        cap.udp(t, v.host, v.primary, sport, v.primary_port, rng.randbytes(v.sizes[i % len(v.sizes)]))
+        t += cap.jitter(v.interval, 0.3)
+    t += cap.jitter(25.0, 0.2)
+    for size in v.later_sizes:
+        message = struct.pack("!H", size) + rng.randbytes(size)
+        cap.tcp_session(t, v.host, v.fallback, v.fallback_port, v.rtt,
+                        [(True, message), (False, rng.randbytes(rng.randint(16, 90)))])
+        t += cap.jitter(v.interval * 1.7, 0.4)
+
+
+def build_coincident_shape(cap: Capture, v: ShapeVariant) -> None:
+    """An app's log lines to a dead external collector go unanswered; later the user works in an unrelated text
+    protocol on an odd port (a game server's chat, resolved at start-up) whose messages happen to have one of those
+    sizes, or both among many others."""
+    rng = cap.rng
+    t = resolve(cap, v, v.t0, v.fallback_domain, [v.fallback])
+    t = browse_sites(cap, v, t + 200.0)
+    sport = cap.ephemeral()
+    for i in range(v.attempts):
+        cap.udp(t, v.host, v.primary, sport, v.primary_port, text_bytes(rng, v.sizes[i % len(v.sizes)]))
+        t += cap.jitter(v.interval, 0.3)
+    t += cap.jitter(25.0, 0.2)
+    pauses = (8.0, 141.0, 33.0, 11.0, 96.0, 64.0, 14.0, 185.0, 27.0, 51.0)  # a person at a keyboard: no period
+    for i, size in enumerate(v.later_sizes):
+        cap.tcp_session(t, v.host, v.fallback, v.fallback_port, v.rtt,
+                        [(True, text_bytes(rng, size)), (False, text_bytes(rng, rng.randint(20, 400)))])
+        t += cap.jitter(pauses[i % len(pauses)], 0.2)
+
+
+def shape_scenarios() -> tuple[Scenario, ...]:
+    SV, T = ShapeVariant, T0 + 5_000_000
+    return (
+        Scenario("fallback_payload_shape", "a UDP implant's reports and polls get no answer; the same messages (two "
+                 "sizes, now behind a 2-byte length) go over TCP on an odd port to a server resolved long before: "
+                 "linked only by payload shape", "escalate",
+                 ("failed_then_fallback", "nonstandard_port_encrypted"), (), build_payload_shape, {
+                     "a": SV(401, T, "10.41.0.41", "10.41.0.2", "198.51.100.41", "203.0.113.42", primary_port=9531,
+                             fallback_port=8089, fallback_domain="assets.pixel-vault.net", attempts=12,
+                             interval=15.0, sizes=(212, 36, 36, 36), later_sizes=(212, 36, 36, 212, 36, 36, 36),
+                             sites=(("www.example-news.com", "198.51.100.43"),)),
+                     "b": SV(402, T + 100_000, "192.168.41.14", "192.168.41.1", "203.0.113.51", "198.51.100.52",
+                             primary_port=6200, fallback_port=2087, fallback_domain="cdn.quickshare-drive.org",
+                             attempts=9, interval=22.0, sizes=(540, 96, 96), later_sizes=(540, 96, 96, 96, 540, 96),
+                             rtt=0.07, sites=(("docs.example.org", "203.0.113.53"),))}),
+        Scenario("benign_coincident_shape", "log lines to a dead external collector go unanswered; later an unrelated "
+                 "text protocol on an odd port carries messages of one of those sizes, or of both among many others: "
+                 "a coincidence, no fallback", "benign", (), CONFOUNDER_ABSENT, build_coincident_shape, {
+                     "a": SV(411, T + 200_000, "10.42.0.42", "10.42.0.2", "198.51.100.61", "203.0.113.62",
+                             primary_port=514, fallback_port=4000, fallback_domain="chat.retro-mud.net", attempts=8,
+                             interval=12.0, sizes=(120, 310), later_sizes=(121, 77, 450, 39, 260, 980, 64),
+                             sites=(("www.example-news.com", "198.51.100.63"),)),
+                     "b": SV(412, T + 300_000, "172.27.4.4", "172.27.0.2", "203.0.113.71", "198.51.100.72",
+                             primary_port=514, fallback_port=7777, fallback_domain="chat.hobby-net.org", attempts=6,
+                             interval=18.0, sizes=(120, 310),
+                             later_sizes=(118, 305, 700, 88, 1500, 640, 45, 900, 230, 77), rtt=0.06,
+                             sites=(("mail.example.org", "203.0.113.73"),))}),
+        Scenario("fallback_tls_reset_ja4", "an inline filter resets the implant's TLS right after its ClientHello; "
+                 "it then reaches a server resolved long before on an odd port. Its hellos shuffle their extension "
+                 "order (a new JA3 each time): linked only by JA4", "escalate",
+                 ("failed_then_fallback", "nonstandard_port_encrypted"), (), build_tls_reset_ja4, {
+                     "a": PairingVariant(441, T + 400_000, "10.45.0.45", "10.45.0.2", "198.51.100.141",
+                                         "203.0.113.142", fallback_port=8843, domain="gw.cloud-metrics.com",
+                                         fallback_domain="img.snapgallery.net", attempts=3, beacons=6, interval=35.0,
+                                         shuffle=True, sites=(("www.example-news.com", "198.51.100.143"),)),
+                     "b": PairingVariant(442, T + 500_000, "192.168.45.45", "192.168.45.1", "203.0.113.151",
+                                         "198.51.100.152", fallback_port=10443, domain="api.update-relay.org",
+                                         fallback_domain="files.docs-share.io", attempts=4, beacons=8, interval=50.0,
+                                         shuffle=True, rtt=0.08, sites=(("docs.example.org", "203.0.113.153"),))}),
+    )
+
+
+SCENARIOS += shape_scenarios()
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# App twins that fail over (issue 9): push services, captive portals
+# ---------------------------------------------------------------------------------------------------------------
+
+def build_push_fallback(cap: Capture, v: Variant) -> None:
+    """A push client's persistent connection on its own port (APNs 5223, FCM 5228) times out at the firewall, so
+    it opens the documented fallback on 443 to the same service name and keeps it with heartbeats."""
+    t = resolve(cap, v, v.t0, v.domain, [v.primary, v.peer])
+    for _ in range(v.attempts):
+        t = cap.tcp_timeout(t, v.host, v.primary, v.primary_port, retries=2) + cap.jitter(3.0, 0.3)
+    heartbeats = [(i % 2 == 0, cap.rng.randint(40, 120)) for i in range(v.beacons)]
+    cap.tls_session(t, v.host, v.peer, 443, v.rtt, v.domain, heartbeats)
+
+
+def build_captive_portal(cap: Capture, v: PairingVariant) -> None:
+    """Guest Wi-Fi before login: the portal resets every HTTPS connection right after the ClientHello and answers
+    the OS connectivity check with a redirect; the user logs in on the portal (a new name on 443, same browser),
+    then the connectivity check succeeds and the sites that were reset work."""
+    rng = cap.rng
+    probe, portal = v.domain, v.fallback_domain
+    t = v.t0
+    for name, addr in v.sites:
+        t = resolve(cap, v, t, name, [addr])
+        for _ in range(v.attempts):
+            refused_after_hello(cap, t, v.host, addr, 443, v.rtt, tls_client_hello(rng, name))
+            t += cap.jitter(1.5, 0.3)
+    t = resolve(cap, v, t, probe, [v.primary])
+    redirect = (f"HTTP/1.1 302 Found\r\nLocation: https://{portal}/login?ssid=guest\r\nContent-Length: 0\r\n"
+                "Connection: close\r\n\r\n").encode()
+    t = cap.tcp_session(t, v.host, v.primary, 80, v.rtt, [(True, http_request("GET", probe, "/hotspot-detect.html",
+                                                                              v.agent)), (False, redirect)])
+    t = resolve(cap, v, t + 0.2, portal, [v.fallback])
+    t = cap.tls_session(t + 0.05, v.host, v.fallback, 443, v.rtt, portal,
+                        [(True, 420), (False, 9000), (True, 700), (False, 1200)]) + cap.jitter(20.0, 0.3)
+    ok = http_response(b"<HTML><HEAD><TITLE>Success</TITLE></HEAD><BODY>Success</BODY></HTML>")
+    t = cap.tcp_session(t, v.host, v.primary, 80, v.rtt, [(True, http_request("GET", probe, "/hotspot-detect.html",
+                                                                              v.agent)), (False, ok)])
+    for name, addr in v.sites:
+        t = browse(cap, v, t + cap.jitter(4.0, 0.3), addr, name)
+
+
+def app_failover_twins() -> tuple[Scenario, ...]:
+    PV, T = PairingVariant, T0 + 5_500_000
+    return (
+        Scenario("benign_push_fallback", "a push client's connections on its own port (APNs 5223, FCM 5228) time out, "
+                 "then it keeps its connection on 443 to the same service name: one service, no fallback", "benign",
+                 (), (*APP_ABSENT, "nonstandard_port_encrypted"), build_push_fallback, {
+                     "a": Variant(421, T, "10.43.0.43", "10.43.0.2", "198.51.100.81", "198.51.100.82",
+                                  primary_port=5223, domain="7-courier.push.apple.com", attempts=3, beacons=12),
+                     "b": Variant(422, T + 100_000, "192.168.43.43", "192.168.43.1", "203.0.113.83",
+                                  primary_port=5228, domain="mtalk.google.com", attempts=4, beacons=16, rtt=0.05)}),
+        Scenario("benign_captive_portal", "guest Wi-Fi before login: HTTPS reset right after the ClientHello, the "
+                 "connectivity check redirected; the user logs in on the portal (a new name on 443, the same "
+                 "browser), then the sites work", "benign", (), (*APP_ABSENT, "nonstandard_port_encrypted"),
+                 build_captive_portal, {
+                     "a": PV(431, T + 200_000, "10.44.0.44", "10.44.0.1", "198.51.100.91", "198.51.100.92",
+                             domain="captive.apple.com", fallback_domain="login.guest-wifi.example", attempts=2,
+                             sites=(("www.example-news.com", "198.51.100.93"), ("mail.example.org", "198.51.100.94"))),
+                     "b": PV(432, T + 300_000, "172.28.5.5", "172.28.0.1", "203.0.113.95", "203.0.113.96",
+                             domain="connectivitycheck.gstatic.com", fallback_domain="portal.hotel-stay.example",
+                             attempts=3, rtt=0.06, agent="Dalvik/2.1.0 (Linux; U; Android 13)",
+                             sites=(("docs.example.net", "203.0.113.97"),))}),
+    )
+
+
+SCENARIOS += app_failover_twins()
 
 
 def demo_office() -> list[tuple[Variant, Callable[[Capture, Variant], None], dict[str, object]]]:

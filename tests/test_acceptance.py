@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from conftest import SCENARIOS, SHARED_PCAPS, SHARED_ZEEK_LOGS, shared_captures
 
-from pcap_analyzer.config import default_config
+from pcap_analyzer.config import default_config, override
 from pcap_analyzer.decide.containment import containment
 from pcap_analyzer.homenet import HomeNet
 from pcap_analyzer.model import HostReport
@@ -23,7 +23,7 @@ def analyze_capture(path: Path) -> tuple[HostReport, ...]:
     """The whole analysis of one capture with the default config: pipeline.analyze, or (while the pipeline cannot
     be imported) the same steps in order."""
     cfg = default_config()
-    home = HomeNet(cfg["home_net"]["cidrs"])
+    home = HomeNet(cfg.home_net.cidrs)
     try:
         from pcap_analyzer.pipeline import analyze
     except ImportError:
@@ -150,7 +150,7 @@ def analyze_logs(folder: Path) -> tuple[HostReport, ...]:
     from pcap_analyzer.pipeline import analyze
 
     cfg = default_config()
-    return tuple(analyze([], cfg, HomeNet(cfg["home_net"]["cidrs"]), zeek_dir=folder).hosts)
+    return tuple(analyze([], cfg, HomeNet(cfg.home_net.cidrs), zeek_dir=folder).hosts)
 
 
 @pytest.mark.parametrize("folder", zeek_log_dirs("benign"), ids=lambda p: p.name)
@@ -212,12 +212,11 @@ def _run(captures: list[Path], stream: bool, chunk: int | None = None, zeek_dir:
     from pcap_analyzer.report.html import render_html
     from pcap_analyzer.report.json_report import report_json
 
-    cfg = default_config()
-    cfg["pipeline"] = {"stream": stream, "annotate_batch": 3}  # tiny batches: many annotate + compact rounds
-    if chunk:
-        cfg["reader"]["chunk_packets"] = chunk  # many chunks: drain() after each
+    cfg = override(default_config(), {"pipeline": {"stream": stream, "annotate_batch": 3}})  # tiny batches: many
+    if chunk:  # annotate + compact rounds
+        cfg = override(cfg, {"reader": {"chunk_packets": chunk}})  # many chunks: drain() after each
     try:
-        report = analyze(captures, cfg, HomeNet(cfg["home_net"]["cidrs"]), zeek_dir=zeek_dir)
+        report = analyze(captures, cfg, HomeNet(cfg.home_net.cidrs), zeek_dir=zeek_dir)
     except InputError as exc:
         return None, None, None, str(exc)
     when = datetime(2026, 1, 1, tzinfo=timezone.utc)
@@ -258,8 +257,7 @@ def test_streamed_pipeline_across_captures_and_payload_dropped() -> None:
     for order in (captures, captures[::-1]):
         assert _run(order, stream=True, chunk=50)[:3] == _run(order, stream=False)[:3]
     captures = captures[:4]
-    cfg = default_config()
-    cfg["pipeline"] = {"stream": True, "annotate_batch": 2}
+    cfg = override(default_config(), {"pipeline": {"stream": True, "annotate_batch": 2}})
     _, flows = read_flows(captures, cfg)
     assert flows and not any(f.orig_sample or f.resp_sample or f.orig_datagrams or f.resp_datagrams or f.datagram_ts
                              for f in flows)

@@ -35,10 +35,7 @@ POLICY_TOOLS = {
     "ndpi-bittorrent": ("bittorrent", "P2P"),
 }
 #: not reached yet, each for a stated reason (strict: the day one passes, the suite says so and it leaves the list)
-PENDING = {
-    "ndpi-anyconnect-vpn": "no longer escalates (causal pairing), but TLS without SNI to 8.37.96.194:4287 is "
-                           "reported without the VPN class, so the host is not capped as a policy tool",
-}
+PENDING: dict[str, str] = {}
 APP_CAPTURES = shared_captures("apps")
 
 

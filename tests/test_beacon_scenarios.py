@@ -21,7 +21,7 @@ def test_idle_then_active_tunnel_is_measured_on_its_active_part(capture: str, ho
     ev = ind.evidence
     assert ind.port == port
     assert ev["orig_entropy"] < 4.0 and ev["resp_entropy"] < 4.0  # the keepalives filled both heads
-    assert ev["orig_later_entropy"] > CFG["detect"]["random_entropy"]  # the sample past the head: random bytes
+    assert ev["orig_later_entropy"] > CFG.detect.random_entropy  # the sample past the head: random bytes
 
 
 @pytest.mark.parametrize("capture, host, old, new", [
@@ -35,7 +35,7 @@ def test_sub_five_second_loop_is_a_beacon_that_moved(capture: str, host: str, ol
     assert len(working) == 1 and len(failed) == 1  # the refused attempts are timed apart from the working loop
     for ind in beacons:
         assert ind.evidence["median_interval"] < 5.0
-        assert ind.evidence["score"] >= ind.evidence["threshold"] == CFG["detect"]["beaconing"]["min_score"]
+        assert ind.evidence["score"] >= ind.evidence["threshold"] == CFG.detect.beaconing.min_score
         assert set(ind.evidence["components"]) == {"dispersion", "skew", "size", "count", "coverage"}
     target = working[0].evidence["reappeared_on"]
     assert (target["peer"], target["port"]) == new and target["gap"] > 0
@@ -51,7 +51,7 @@ def test_cleartext_heartbeat_on_an_odd_port(capture: str, host: str, port: int) 
     (ind,) = _only(capture, host, "beaconing")
     ev = ind.evidence
     assert ev["cleartext"] is True and ev["port"] == port and ev["service"] == ""
-    assert ev["printable"] >= CFG["detect"]["beaconing"]["cleartext_printable"]
+    assert ev["printable"] >= CFG.detect.beaconing.cleartext_printable
     assert ev["components"]["dispersion"] > 0.9 and ev["components"]["size"] > 0.9
     assert hosts_by_ip(SCENARIOS / capture)[host].verdict == "investigate"
 

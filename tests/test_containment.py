@@ -78,7 +78,7 @@ def test_rule_cap_is_shared_between_addresses_and_names_and_noted(tmp_path: Path
              for i in range(1900)]
     out = containment(hosts)
     rules = out["suricata_rules"].splitlines()
-    cap = default_config()["containment"]["max_rules"]
+    cap = default_config().containment.max_rules
     assert len(rules) == cap
     sids = [int(m) for m in re.findall(r"sid:(\d+);", out["suricata_rules"])]
     assert sids == list(range(out["sid_range"][0], out["sid_range"][0] + cap))

@@ -26,7 +26,7 @@ def test_suricata_update_takes_the_ruleset_as_a_local_source(tmp_path: Path) -> 
     dist = tmp_path / "fallback-hunt-rules.tar.gz"
     (tmp_path / "update.yaml").write_text("sources: []\n")
     (tmp_path / "disable.conf").write_text("re:sid:[0-9]+\n")  # only our rules enabled (not Suricata's own)
-    (tmp_path / "enable.conf").write_text("re:fallback_indicator\n")
+    (tmp_path / "enable.conf").write_text("re:fallback_indicator\nre:tool_class\n")  # POLICY rules name a tool class
     base = ["suricata-update", "-D", str(tmp_path / "data"), "-c", str(tmp_path / "update.yaml")]
     subprocess.run([*base, "add-source", "fallback-hunt", f"file://{dist}"], check=True, capture_output=True)
     out = tmp_path / "rules"
@@ -35,7 +35,8 @@ def test_suricata_update_takes_the_ruleset_as_a_local_source(tmp_path: Path) -> 
                            "--no-reload", "--no-test", "-o", str(out)], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     written = (out / "suricata.rules").read_text()
-    ours = [ln for ln in written.splitlines() if ln.startswith("alert") and "fallback_indicator" in ln]
+    ours = [ln for ln in written.splitlines()
+            if ln.startswith("alert") and ("fallback_indicator" in ln or "tool_class" in ln)]
     shipped = [ln for ln in (RULES / "fallback-channels.rules").read_text().splitlines() if ln.startswith("alert")]
     assert len(ours) == len(shipped)
     assert any(p.is_file() for p in (out / "datasets").iterdir()), "the dataset file came along"

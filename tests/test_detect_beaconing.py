@@ -11,11 +11,11 @@ from test_detect_helpers import TEXT, context, dns_flow, failed, make_flow, tls_
 from pcap_analyzer.detect import run_all
 from pcap_analyzer.detect.beacon_score import bowley_skew, score_series
 from pcap_analyzer.detect.beaconing import Beaconing
-from pcap_analyzer.config import default_config
+from pcap_analyzer.config import default_config, override
 from pcap_analyzer.decide.verdict import build_hosts
 
 H, C2 = "10.0.0.5", "198.51.100.23"
-BCFG = default_config()["detect"]["beaconing"]
+BCFG = default_config().detect.beaconing
 
 
 def checkins(times, port=8443, peer=C2, **kw):
@@ -33,7 +33,7 @@ def test_regular_check_ins_fire_with_every_score_component() -> None:
     assert ev["components"]["dispersion"] > 0.95 and ev["components"]["size"] == 1.0
     assert ev["components"]["count"] == 0.7  # 7 intervals of the 10 that score fully
     assert ev["components"]["coverage"] == 1.0  # the beacon is all the capture holds
-    assert ev["threshold"] == BCFG["min_score"] <= ev["score"] <= 1.0
+    assert ev["threshold"] == BCFG.min_score <= ev["score"] <= 1.0
     assert ev["internal"] is False and "in_verdict" not in ev and "cleartext" not in ev
 
 
@@ -41,7 +41,7 @@ def test_jittered_beacon_scores_lower_but_fires_and_poisson_traffic_does_not() -
     rng = random.Random(3)
     jittered = np.cumsum([60.0 * rng.uniform(0.8, 1.2) for _ in range(12)])
     score = score_series(jittered, np.full(12, 900.0), float(jittered[-1] - jittered[0]), BCFG)
-    assert 0.8 < score.components["dispersion"] < 0.97 and score.score >= BCFG["min_score"]
+    assert 0.8 < score.components["dispersion"] < 0.97 and score.score >= BCFG.min_score
     poisson = np.cumsum([rng.expovariate(1 / 60.0) for _ in range(40)])
     score = score_series(poisson, np.full(40, 900.0), float(poisson[-1] - poisson[0]), BCFG)
     assert score.components["dispersion"] < 0.5 < score.components["size"]  # equal sizes cannot make it a beacon
@@ -78,8 +78,7 @@ def test_known_periodic_services_do_not_count() -> None:
                          answers=[("edr.sentinelone.net", "A", "198.51.100.77")])]
     edr = checkins([1.0 + 20.0 * i for i in range(10)], port=443, peer="198.51.100.77")
     assert Beaconing().run(context(ntp + ncsi + push + resolved + edr)) == []
-    cfg = default_config()
-    cfg["detect"]["beaconing"]["extra_periodic"] = ["tcp/8443"]
+    cfg = override(default_config(), {"detect": {"beaconing": {"extra_periodic": ["tcp/8443"]}}})
     assert Beaconing().run(context(checkins([30.0 * i for i in range(10)]), cfg=cfg)) == []
 
 
@@ -91,12 +90,11 @@ def test_internal_channels_are_evidence_but_not_verdict() -> None:
     (host,) = [h for h in build_hosts([ind], ctx) if h.ip == H]
     assert host.verdict == "benign" and host.indicators == [ind] and "informational" in host.reasons[0]
     assert host.score == 0.0
-    cfg = default_config()
-    cfg["detect"]["beaconing"]["internal_in_verdict"] = True
+    cfg = override(default_config(), {"detect": {"beaconing": {"internal_in_verdict": True}}})
     ctx = context(internal, cfg=cfg)
     (ind,) = Beaconing().run(ctx)
     assert "in_verdict" not in ind.evidence
-    assert [h.score for h in build_hosts([ind], ctx) if h.ip == H] == [cfg["verdict"]["weights"]["beaconing"]]
+    assert [h.score for h in build_hosts([ind], ctx) if h.ip == H] == [cfg.verdict.weights["beaconing"]]
 
 
 def test_a_lone_encrypted_heartbeat_is_a_lead_and_counts_with_other_indicators() -> None:

@@ -145,7 +145,7 @@ def test_an_address_literal_in_host_or_sni_is_still_a_bare_ip() -> None:
 
 # --- causal pairing: how channels fail, why a fallback belongs to a failure ---------------------------------------
 
-from pcap_analyzer.config import default_config  # noqa: E402
+from pcap_analyzer.config import default_config, override  # noqa: E402
 from pcap_analyzer.detect.failures import failure_kind, is_sinkhole  # noqa: E402
 from pcap_analyzer.model import HttpInfo, TlsInfo  # noqa: E402
 
@@ -210,7 +210,7 @@ def test_sinkhole_answers_are_the_shipped_list_plus_the_configured_one() -> None
     for address in ("0.0.0.0", "127.0.0.1", "127.0.0.53", "::", "::1", "146.112.61.105", "::ffff:146.112.61.107"):
         assert is_sinkhole(address, cfg), address
     assert not is_sinkhole("198.51.100.7", cfg) and not is_sinkhole("not an address", cfg)
-    cfg["detect"]["failed_fallback"]["extra_sinkholes"] = ["198.51.100.0/28"]
+    cfg = override(cfg, {"detect": {"failed_fallback": {"extra_sinkholes": ["198.51.100.0/28"]}}})
     assert is_sinkhole("198.51.100.7", cfg)
 
 
@@ -242,8 +242,7 @@ def test_internal_services_are_no_primaries_unless_configured() -> None:
     printer = [failed(H, "10.0.0.20", 9100, 100.0 + 5 * i, state="REJ") for i in range(3)]
     flows = printer + [tls_flow(H, BACKUP, ts=120.0)]
     assert pairs(flows) == []
-    cfg = default_config()
-    cfg["detect"]["failed_fallback"]["internal_primaries"] = True
+    cfg = override(default_config(), {"detect": {"failed_fallback": {"internal_primaries": True}}})
     (ind,) = pairs(flows, cfg)
     assert ind.evidence["primary"]["peer"] == "10.0.0.20" and links_of(ind) == ["hard_coded_ip"]
     local = [dns_flow(H, R, 100.0 + i, "printer.corp", rcode="NXDOMAIN") for i in range(3)]
@@ -286,6 +285,70 @@ def test_a_browser_fingerprint_links_nothing() -> None:
     reset = [hello_reset(C2, 100.0 + 10 * i, sni="blocked.example") for i in range(3)]
     (ind,) = pairs(names + reset + browsing + implant)
     assert links_of(ind) == ["fingerprint"] and ind.evidence["primary"]["kind"] == "tls_reset"
+
+
+IMPLANT_JA4 = "t13i040300_8f3a1a9d6b2c_0e5a2c4f1b77"
+
+
+def test_ja4_links_a_client_whose_ja3_changes_with_every_hello() -> None:
+    """A client that shuffles its extension order (as Chrome does since 110) has a new JA3 per hello but one JA4."""
+    def shuffled(flow, i):
+        flow.tls.ja3, flow.tls.ja4 = f"{i:032x}", IMPLANT_JA4
+        return flow
+
+    reset = [shuffled(hello_reset(C2, 100.0 + 10 * i), i) for i in range(3)]
+    odd = [shuffled(tls_with(BACKUP, 140.0 + 30 * i, "", port=8443), 10 + i) for i in range(3)]
+    names = [dns_flow(H, R, 50.0, "media.example", answers=[("media.example", "A", BACKUP)])]
+    (ind,) = pairs(names + reset + odd)
+    assert links_of(ind) == ["fingerprint"]
+    assert ind.evidence["link"][0]["detail"].startswith(f"JA4 {IMPLANT_JA4} on the failed attempts")
+    both = [hello_reset(C2, 100.0 + 10 * i) for i in range(3)] + [
+        tls_with(BACKUP, 140.0 + 30 * i, IMPLANT_JA3, port=8443) for i in range(3)]
+    for flow in both:
+        flow.tls.ja4 = IMPLANT_JA4
+    (ind,) = pairs(names + both)  # both match: the evidence names both
+    assert f"JA3 {IMPLANT_JA3} and JA4 {IMPLANT_JA4}" in ind.evidence["link"][0]["detail"]
+    common = [shuffled(tls_with(f"198.51.100.{70 + i}", 90.0 + 20 * i, "", f"site{i}.example"), 20 + i)
+              for i in range(5)]
+    assert pairs(names + reset + common + odd) == []  # a JA4 the host uses everywhere links nothing
+
+
+def udp_unanswered(peer: str, ts: float, sizes: tuple[int, ...], port: int = 9531):
+    """A UDP client whose datagrams (of these sizes) get no answer."""
+    return make_flow(H, peer, port, "udp", ts=ts, dur=10.0 * len(sizes), state="S0", orig_pkts=len(sizes),
+                     resp_pkts=0, orig_bytes=sum(sizes), resp_bytes=0, orig_sizes=sizes, orig_measures=RANDOM)
+
+
+def stream(peer: str, ts: float, size: int, port: int = 8089):
+    """One TCP connection on an odd port carrying one client message of ``size`` bytes (random-looking)."""
+    return make_flow(H, peer, port, ts=ts, orig_bytes=size, resp_bytes=64, orig_measures=RANDOM,
+                     resp_measures=RANDOM)
+
+
+def test_the_same_message_sizes_over_another_transport_link_by_payload_shape() -> None:
+    names = [dns_flow(H, R, 10.0, "media.example", answers=[("media.example", "A", BACKUP)])]
+    primary = [udp_unanswered(C2, 100.0, (212, 36, 36, 36, 212, 36, 36, 36))]
+    after = [stream(BACKUP, 200.0 + t, size) for t, size in ((0, 214), (17, 38), (41, 38), (52, 214), (90, 38))]
+    (ind,) = pairs(names + primary + after)
+    assert links_of(ind) == ["payload_shape"] and ind.evidence["primary"]["kind"] == "udp_unanswered"
+    assert ind.evidence["link"][0]["detail"] == ("client messages of 36, 212 bytes: 8 of the 8 failed attempts' "
+                                                 "messages and 5 of the fallback's 5")
+    assert ind.evidence["confidence"] == 0.5
+
+
+def test_coincident_message_sizes_link_nothing() -> None:
+    names = [dns_flow(H, R, 10.0, "media.example", answers=[("media.example", "A", BACKUP)])]
+    one_size = [udp_unanswered(C2, 100.0, (48,) * 6)]  # a single size alike is a coincidence
+    after = [stream(BACKUP, 200.0 + 23 * i, size) for i, size in enumerate((48, 48, 48, 48))]
+    assert pairs(names + one_size + after) == []
+    two_sizes = [udp_unanswered(C2, 100.0, (120, 310, 120, 310))]
+    spread = [stream(BACKUP, 200.0 + 23 * i, size)  # two sizes recur once among many: a spread, not a shape
+              for i, size in enumerate((118, 305, 700, 88, 1500, 640, 45, 900, 230, 77))]
+    assert pairs(names + two_sizes + spread) == []
+    shaped = [stream(BACKUP, 200.0 + 23 * i, size) for i, size in enumerate((122, 312, 121, 308, 700))]
+    assert links_of(pairs(names + two_sizes + shaped)[0]) == ["payload_shape"]  # the same messages: linked
+    refused = [failed(H, C2, 9531, 100.0 + 10 * i, proto="udp", orig_bytes=0) for i in range(3)]
+    assert pairs(names + refused + after) == []  # no payload before: no shape to compare
 
 
 def test_the_same_client_and_cadence_count_on_a_standard_port() -> None:

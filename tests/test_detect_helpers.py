@@ -30,7 +30,7 @@ def make_flow(orig: str, resp: str, port: int, proto: str = "tcp", ts: float = 1
         # retained payload stands for itself (its measures are given); Zeek-log flows pass orig_sample=b""
         "orig_sample": b"\x16" * 64 if working and proto == "tcp" else b"",
         "orig_datagrams": [b"\x16" * 64] if working and proto != "tcp" else [],
-        "expected_service": cfg["ports"]["expected"].get(f"{proto}/{port}", ""),
+        "expected_service": cfg.ports.expected.get(f"{proto}/{port}", ""),
     }
     defaults.update(kw)
     return Flow(uid=f"C{n}", ts=ts, last_ts=ts + dur, proto=proto, orig_h=orig, resp_h=resp,
@@ -71,7 +71,7 @@ def echo_flow(host: str, peer: str, ts: float, echoes: int, sizes: list[int], ip
 
 def context(flows: list[Flow], intel: Any = None, cfg: Config | None = None) -> DetectContext:
     cfg = cfg or default_config()
-    return DetectContext(flows, HomeNet(cfg["home_net"]["cidrs"]), cfg, intel)
+    return DetectContext(flows, HomeNet(cfg.home_net.cidrs), cfg, intel)
 
 
 # --- tests of base.py / index.py ------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ import functools
 import random
 import shutil
 import subprocess
+from pathlib import Path
 
 import pytest
 from conftest import SHARED_PCAPS
@@ -19,12 +20,16 @@ APPS = SHARED_PCAPS / "apps"
 Conversation = frozenset[tuple[str, int]]
 
 
-@functools.lru_cache(maxsize=None)
 def annotated(name: str) -> tuple[Flow, ...]:
     """The capture's flows as the analyzer's reader, flow table and dissectors leave them."""
-    path = APPS / name
+    return annotated_capture(APPS / name)
+
+
+@functools.lru_cache(maxsize=None)
+def annotated_capture(path: Path) -> tuple[Flow, ...]:
+    """annotated() of any shared capture."""
     if not path.is_file():
-        pytest.skip(f"{path} is not present (../shared/pcaps/apps/)")
+        pytest.skip(f"{path} is not present (../shared/pcaps/)")
     cfg = default_config()
     table = flows.FlowTable(cfg)
     for batch in reader.read_capture(path, cfg, CaptureInfo(path=str(path))):
@@ -130,7 +135,7 @@ def test_what_the_dissectors_read() -> None:
 def test_no_app_protocol_where_there_is_none(name: str) -> None:
     """QUIC short headers, SSDP, LAN discovery broadcasts (Dropbox, Spotify "SpotUdp"), SMB and NetBIOS are none of
     the application protocols (they once passed for OpenVPN resets)."""
-    classes = default_config()["apps"]["classes"]
+    classes = default_config().apps.classes
     assert {f.service for f in annotated(name)} & set(classes) == set()
 
 

@@ -70,7 +70,7 @@ def test_smtp_and_ftp_by_greeting():
 def test_random_bytes_are_unknown_on_any_port():
     for port in (80, 443, 22, 53, 8080):
         flow = _tcp(port, os.urandom(1000), os.urandom(1000))
-        assert flow.service == "" and flow.expected_service == CFG["ports"]["expected"][f"tcp/{port}"]
+        assert flow.service == "" and flow.expected_service == CFG.ports.expected[f"tcp/{port}"]
     assert _dgram("udp", 443, [os.urandom(1200) for _ in range(4)], []).service == ""
 
 

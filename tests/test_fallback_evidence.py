@@ -14,7 +14,7 @@ from pcap_analyzer.config import default_config
 from pcap_analyzer.detect.failures import FAILURE_KINDS
 from pcap_analyzer.model import Indicator
 
-LINK_KINDS = set(default_config()["detect"]["failed_fallback"]["link_weights"])
+LINK_KINDS = set(default_config().detect.failed_fallback.link_weights)
 
 #: capture -> (how the primary failed, a link the pairing must show)
 EXPECTED = {
@@ -40,6 +40,8 @@ EXPECTED = {
     "fallback_prohibited_backup_name_a": ("icmp_prohibited", "name_lineage"),
     "fallback_prohibited_backup_name_b": ("servfail", "name_lineage"),
     "c2_fast_reconnect": ("tcp_refused", "hard_coded_ip"),
+    "fallback_payload_shape": ("udp_unanswered", "payload_shape"),
+    "fallback_tls_reset_ja4": ("tls_reset", "fingerprint"),
 }
 
 
@@ -85,6 +87,29 @@ def test_labelled_pairings_show_their_failure_kind_and_link(capture: str, label:
         shown = [(i.evidence["primary"]["kind"], i.evidence["link"]) for i in mine]
         assert any(ind.evidence["primary"]["kind"] == kind and link in [lk["kind"] for lk in ind.evidence["link"]]
                    for ind in mine), f"{capture} {host}: {shown}"
+
+
+@pytest.mark.parametrize("variant", ["a", "b"])
+def test_a_fallback_linked_only_by_its_payload_shape(variant: str) -> None:
+    """Another peer, name, transport and cadence: only the implant's message sizes tie the TCP channel to the UDP
+    one that got no answer (its twin, benign_coincident_shape, has sizes alike by chance and does not pair)."""
+    ((_, ind),) = fallbacks(SCENARIOS / f"fallback_payload_shape_{variant}.pcap")
+    assert [link["kind"] for link in ind.evidence["link"]] == ["payload_shape"]
+    assert ind.evidence["link"][0]["detail"].startswith("client messages of ")
+    assert (ind.evidence["primary"]["proto"], ind.evidence["fallback"]["proto"]) == ("udp", "tcp")
+    assert ind.evidence["confidence"] == default_config().detect.failed_fallback.link_weights["payload_shape"]
+    assert fallbacks(SCENARIOS / f"benign_coincident_shape_{variant}.pcap") == []
+
+
+@pytest.mark.parametrize("variant", ["a", "b"])
+def test_a_fallback_linked_only_by_ja4(variant: str) -> None:
+    """The implant shuffles its ClientHello extensions: every hello has its own JA3, the JA4 (sorted) is one."""
+    hosts = analyze_capture(SCENARIOS / f"fallback_tls_reset_ja4_{variant}.pcap")
+    (ind,) = [i for h in hosts for i in h.indicators if i.type == "failed_then_fallback"]
+    assert [link["kind"] for link in ind.evidence["link"]] == ["fingerprint"]
+    assert ind.evidence["link"][0]["detail"].startswith("JA4 t13d1508") and "JA3" not in ind.evidence["link"][0]["detail"]
+    odd = [i for h in hosts for i in h.indicators if i.type == "nonstandard_port_encrypted"]
+    assert len({i.evidence["ja3"] for i in odd}) == len(odd) > 1 and len({i.evidence["ja4"] for i in odd}) == 1
 
 
 @pytest.mark.parametrize("path", shared_captures("apps"), ids=lambda p: p.name)

@@ -2,14 +2,13 @@
 what the measures read for a channel that idles before it carries data."""
 from __future__ import annotations
 
-import copy
 import random
 
 import numpy as np
 import pytest
 from test_flows import CLIENT, SERVER, flows_of, handshake, pkt
 
-from pcap_analyzer.config import load_config
+from pcap_analyzer.config import load_config, override
 from pcap_analyzer.flows.retain import later_stride
 from pcap_analyzer.measures.measures import annotate_all
 
@@ -41,7 +40,7 @@ def test_stride_keeps_at_most_the_limit() -> None:
 def test_idle_then_active_channel_is_measured_on_its_active_part() -> None:
     cfg = load_config()
     (flow,) = flows_of(idle_then_active(), cfg)
-    assert len(flow.orig_sample) == cfg["flows"]["sample_bytes"] and flow.orig_sample.startswith(b"KEEPALIVE")
+    assert len(flow.orig_sample) == cfg.flows.sample_bytes and flow.orig_sample.startswith(b"KEEPALIVE")
     # 8 keepalives and 500 records past the head: every 64th of them (8 at most), all 200-byte records
     assert len(flow.orig_later) == 7 * 200 and flow.orig_later.count(b"KEEPALIVE") == 0
     annotate_all([flow], cfg)
@@ -59,13 +58,13 @@ def test_sample_does_not_depend_on_chunking(chunk: int) -> None:
 
 
 def test_flows_within_the_head_are_unchanged_and_the_sample_is_bounded() -> None:
-    cfg = copy.deepcopy(load_config())
+    cfg = load_config()
     (short,) = flows_of(idle_then_active(idle=10, active=5), cfg)
     assert short.orig_later == b"" and short.resp_later == b""
-    cfg["flows"].update(later_samples=4, later_sample_bytes=10)
+    cfg = override(cfg, {"flows": {"later_samples": 4, "later_sample_bytes": 10}})
     (flow,) = flows_of(idle_then_active(idle=60, active=3000), cfg)
     assert len(flow.orig_later) == 2 * 10  # 3008 packets past the head: every 1024th (512th would keep 5)
-    cfg["flows"]["later_samples"] = 0
+    cfg = override(cfg, {"flows": {"later_samples": 0}})
     (off,) = flows_of(idle_then_active(), cfg)
     assert off.orig_later == b""
 
@@ -76,7 +75,7 @@ def test_udp_datagrams_past_the_head_are_sampled_too() -> None:
     keepalive = [pkt(1.0 + i, CLIENT, SERVER, 17, 5000, 40404, payload=b"\x00" * 12) for i in range(70)]
     tunnel = [pkt(80.0 + i / 10, CLIENT, SERVER, 17, 5000, 40404, payload=rng.randbytes(300)) for i in range(200)]
     (flow,) = flows_of(keepalive + tunnel, cfg)
-    assert len(flow.orig_datagrams) == cfg["flows"]["max_datagrams"]
+    assert len(flow.orig_datagrams) == cfg.flows.max_datagrams
     assert len(flow.orig_later) == 6 * 300  # 206 datagrams past the head: every 32nd, all tunnel datagrams
     annotate_all([flow], cfg)
     assert flow.orig_measures.entropy < 1.0 and flow.orig_later_measures.entropy > 7.0

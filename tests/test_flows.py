@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import collections
-import copy
 import dataclasses
 import ipaddress
 import struct
@@ -14,7 +13,7 @@ import pytest
 
 from conftest import SHARED_ZEEK_LOGS, shared_captures, zeek_log_rows
 from pcap_analyzer.community_id import community_id_v1
-from pcap_analyzer.config import load_config
+from pcap_analyzer.config import Config, load_config, override
 from pcap_analyzer.errors import InputError
 from pcap_analyzer.flows import FlowTable
 from pcap_analyzer.model import CaptureInfo, Flow, PacketBatch
@@ -180,7 +179,7 @@ def test_retransmitted_data_is_T_and_not_sampled_twice() -> None:
 
 def test_tcp_idle_timeout_splits() -> None:
     cfg = load_config()
-    gap = cfg["flows"]["tcp_inactivity"] + 1
+    gap = cfg.flows.tcp_inactivity + 1
     packets = handshake(1.0, 40009)
     packets += [pkt(1.03 + gap, CLIENT, SERVER, 6, 40009, 80, "PA", 1001, 5001, b"late")]
     a, b = flows_of(packets, cfg)
@@ -190,7 +189,7 @@ def test_tcp_idle_timeout_splits() -> None:
 # ---- UDP, ICMP, other protocols -------------------------------------------------------------------------------------
 def test_udp_idle_split_and_flip() -> None:
     cfg = load_config()
-    gap = cfg["flows"]["udp_inactivity"] + 1
+    gap = cfg.flows.udp_inactivity + 1
     packets = [pkt(1.0, CLIENT, SERVER, 17, 5000, 9999, payload=b"a"),
                pkt(1.1, SERVER, CLIENT, 17, 9999, 5000, payload=b"bb"),
                pkt(1.0 + gap, CLIENT, SERVER, 17, 5000, 9999, payload=b"c"),
@@ -209,7 +208,7 @@ def test_a_clock_stepped_back_splits_and_chunking_does_not_matter() -> None:
     """A packet stamped more than a timeout before its predecessor (a capture clock stepped back, captures
     concatenated out of order) starts a new flow, in one chunk or many; small reordering does not split."""
     cfg = load_config()
-    back = cfg["flows"]["udp_inactivity"] * 100
+    back = cfg.flows.udp_inactivity * 100
     t0 = 50_000.0
     packets = [pkt(t0, CLIENT, SERVER, 17, 10500, 500, payload=b"q1"), pkt(t0 + 0.05, SERVER, CLIENT, 17, 500, 10500,
                                                                          payload=b"r1"),
@@ -258,8 +257,7 @@ def test_ipv6_and_non_first_fragments() -> None:
 
 # ---- bounded retention ----------------------------------------------------------------------------------------------
 def test_retention_is_bounded() -> None:
-    cfg = copy.deepcopy(load_config())
-    cfg["flows"].update(sample_bytes=10, max_datagrams=2, max_dns_messages=5)
+    cfg = override(load_config(), {"flows": {"sample_bytes": 10, "max_datagrams": 2, "max_dns_messages": 5}})
     udp = [pkt(1.0 + i, CLIENT, SERVER, 17, 6000, 7000, payload=b"%d" % i) for i in range(6)]
     dns = [pkt(1.0 + i, CLIENT, SERVER, 17, 6001, 53, payload=b"q%d" % i) for i in range(8)]
     tcp = handshake(1.0) + [pkt(1.1 + i, CLIENT, SERVER, 6, 40000, 80, "PA", 1001 + 4 * i, 5001, b"abcd")
@@ -279,15 +277,13 @@ def test_hostile_flow_cannot_grow_history_or_errors() -> None:
     errors = [pkt(2.0 + i / 1000, ROUTER, SERVER, 1, 3, 1, payload=quoted) for i in range(500)]
     tcp = next(f for f in flows_of(resets + errors, cfg) if f.proto == "tcp")
     assert tcp.resp_pkts == 500 and tcp.history.startswith("^rr")  # a RST from port 80 first: flipped
-    assert len(tcp.history) == cfg["flows"]["max_history"]
-    assert len(tcp.icmp_errors) == cfg["flows"]["max_datagrams"]
+    assert len(tcp.history) == cfg.flows.max_history
+    assert len(tcp.icmp_errors) == cfg.flows.max_datagrams
 
 
 def test_bad_config_is_input_error() -> None:
-    cfg = copy.deepcopy(load_config())
-    del cfg["flows"]["sample_bytes"]
-    with pytest.raises(InputError):
-        FlowTable(cfg)
+    with pytest.raises(InputError, match="'flows.sample_bytes' has the wrong type"):
+        override(load_config(), {"flows": {"sample_bytes": "4096"}})
 
 
 def _as_dicts(flows: list[Flow]) -> list[dict[str, Any]]:
@@ -381,13 +377,12 @@ def test_history_differs_only_by_letters_we_skip(zeek_pairs: list[tuple[str, dic
 def test_chunk_size_independence_real_capture(shared_pcaps: Path) -> None:
     capture = shared_pcaps / "benign" / "zeek-http-bro.org.pcap"
     cfg = load_config()
-    small = copy.deepcopy(cfg)
-    small["reader"]["chunk_packets"] = 7
+    small = override(cfg, {"reader": {"chunk_packets": 7}})
     assert _as_dicts(_read_flows(capture, small)) == _as_dicts(_read_flows(capture, cfg))
 
 
 # ---- drain: finished flows leave the table early ------------------------------------------------------------------
-def _drained_flows(capture: Path, cfg: dict[str, Any]) -> tuple[list[Flow], int]:
+def _drained_flows(capture: Path, cfg: Config) -> tuple[list[Flow], int]:
     """Flows of ``capture`` as drain() after every batch plus finish() hand them out; also how many drain gave."""
     table = FlowTable(cfg)
     out: list[Flow] = []
@@ -404,16 +399,14 @@ def _by_start(flows: list[Flow]) -> list[dict[str, Any]]:
 
 @pytest.mark.parametrize("capture", shared_captures("benign") + shared_captures("malicious"), ids=lambda p: p.name)
 def test_drain_then_finish_equals_finish(capture: Path) -> None:
-    cfg = copy.deepcopy(load_config())
-    cfg["reader"]["chunk_packets"] = 50
+    cfg = override(load_config(), {"reader": {"chunk_packets": 50}})
     flows, _ = _drained_flows(capture, cfg)
     assert _by_start(flows) == _as_dicts(_read_flows(capture, cfg))
     assert len({f.uid for f in flows}) == len(flows)
 
 
 def test_drain_hands_out_flows_early_on_real_captures(shared_pcaps: Path) -> None:
-    cfg = copy.deepcopy(load_config())
-    cfg["reader"]["chunk_packets"] = 50
+    cfg = override(load_config(), {"reader": {"chunk_packets": 50}})
     drained = sum(_drained_flows(capture, cfg)[1] for capture in shared_captures("benign"))
     assert drained > 100
 
@@ -428,8 +421,8 @@ def test_drain_gives_closed_idle_and_timed_out_flows_only() -> None:
                     + handshake(2.0, cport=40003)))  # established, quiet
     assert table.drain() == []
     assert [f.orig_p for f in table.drain(now=1.09 + grace + 0.01)] == [40001]
-    assert [f.orig_p for f in table.drain(now=2.0 + cfg["flows"]["tcp_attempt_timeout"] + grace + 0.01)] == [40002]
-    assert [f.orig_p for f in table.drain(now=1.5 + cfg["flows"]["udp_inactivity"] + 0.01)] == [5000]
+    assert [f.orig_p for f in table.drain(now=2.0 + cfg.flows.tcp_attempt_timeout + grace + 0.01)] == [40002]
+    assert [f.orig_p for f in table.drain(now=1.5 + cfg.flows.udp_inactivity + 0.01)] == [5000]
     (rest,) = table.finish()
     assert (rest.orig_p, rest.conn_state) == (40003, "S1")
     assert table.finish() == []

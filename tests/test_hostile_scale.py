@@ -23,7 +23,7 @@ def _report(tmp_path: Path, hosts: int = 0, alerts: int = 0, max_hosts: int = 10
     cap = hostile_inputs.pattern_capture(tmp_path / f"c{hosts}.pcap", hosts or 4)
     eve = hostile_inputs.eve_file(tmp_path / f"e{alerts}.json", alerts) if alerts else None
     cfg = default_config()
-    report = analyze([cap], cfg, HomeNet(cfg["home_net"]["cidrs"]), eve_path=eve)
+    report = analyze([cap], cfg, HomeNet(cfg.home_net.cidrs), eve_path=eve)
     return report_json(report, max_hosts=max_hosts)
 
 
@@ -31,7 +31,7 @@ def test_hosts_on_one_pattern_are_one_group_listed_once(tmp_path: Path) -> None:
     doc = _report(tmp_path, hosts=300, max_hosts=100)
     (group,) = [g for g in doc["patterns"] if g["signature"] == f"peer {hostile_inputs.NAME}"]
     assert group["count"] == 300 and len(group["members"]) == len(set(group["members"])) == 300
-    cap = default_config()["report"]["max_same_pattern_hosts"]
+    cap = default_config().report.max_same_pattern_hosts
     for host in doc["hosts"]:
         assert group["id"] in host["patterns"]
         assert 0 < len(host["same_pattern_hosts"]) <= cap and host["ip"] not in host["same_pattern_hosts"]

@@ -17,7 +17,7 @@ from conftest import SCENARIOS
 from pcap_analyzer import limits
 from pcap_analyzer.capture import reader
 from pcap_analyzer.sources import suricata
-from pcap_analyzer.config import default_config
+from pcap_analyzer.config import default_config, override
 from pcap_analyzer.errors import InputError
 from pcap_analyzer.model import CaptureInfo
 
@@ -65,23 +65,22 @@ def test_large_non_ip_records_keep_memory_flat(tmp_path: Path) -> None:
 
 
 def test_record_limit_gives_a_partial_report(tmp_path: Path) -> None:
-    cfg = default_config()
-    cfg["limits"]["max_records"] = 10
+    cfg = override(default_config(), {"limits": {"max_records": 10}})
     info = CaptureInfo(path="x")
     capture = SCENARIOS / "demo_office.pcap"
     batches = list(reader.read_capture(capture, cfg, info))
     assert sum(len(b) for b in batches) == info.packets == 10
     assert any("max_records" in w for w in info.warnings)
-    cfg["limits"]["enabled"] = False
+    cfg = override(cfg, {"limits": {"enabled": False}})
     assert sum(len(b) for b in reader.read_capture(capture, cfg, CaptureInfo(path="x"))) > 10
 
 
-@pytest.mark.parametrize("bad", [-1, 0, float("nan"), float("inf"), "10", True])
-def test_limits_must_be_positive_numbers(bad: object) -> None:
-    cfg = default_config()
-    cfg["limits"]["max_records"] = bad
-    with pytest.raises(InputError, match="limits.max_records must be a positive number"):
-        limits.limits_of(cfg)
+@pytest.mark.parametrize("bad, problem", [(-1, "must be at least 1"), (0, "must be at least 1"),
+                                          (float("nan"), "must be a finite"), (float("inf"), "must be a finite"),
+                                          ("10", "has the wrong type"), (True, "has the wrong type")])
+def test_limits_must_be_positive_numbers(bad: object, problem: str) -> None:
+    with pytest.raises(InputError, match=f"'limits.max_records' {problem}"):
+        override(default_config(), {"limits": {"max_records": bad}})
 
 
 def test_suricata_unpacks_gzip_by_its_magic_bytes_not_its_name(tmp_path: Path) -> None:

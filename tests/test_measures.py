@@ -88,7 +88,7 @@ def _flow(proto: str, **kw) -> Flow:
 
 def test_annotate_flows():
     cfg = default_config()
-    minimum = cfg["measures"]["min_bytes"]
+    minimum = cfg.measures.min_bytes
     tcp = _flow("tcp", orig_sample=os.urandom(2000), resp_sample=b"x" * (minimum - 1))
     udp = _flow("udp", orig_datagrams=[b"ab" * 20, b"cd" * 20])
     echo = bytes([8, 0, 0, 0, 0, 1, 0, 1]) + TEXT[:100]

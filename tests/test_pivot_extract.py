@@ -28,7 +28,7 @@ needs_tcpdump = pytest.mark.skipif(shutil.which("tcpdump") is None,
 
 
 def analysed(path: Path):
-    return pipeline.analyze([path], CFG, HomeNet(CFG["home_net"]["cidrs"]))
+    return pipeline.analyze([path], CFG, HomeNet(CFG.home_net.cidrs))
 
 
 def tshark_frames(path: Path, dfilter: str) -> list[tuple[str, str]]:

@@ -1,7 +1,6 @@
 """Capture reader: vectorised path == dpkt slow path, agreement with plain dpkt and Zeek, synthetic link types."""
 from __future__ import annotations
 
-import copy
 import gzip
 import ipaddress
 import struct
@@ -22,7 +21,7 @@ from scapy.layers.ppp import PPP, PPPoE
 
 from conftest import SHARED_ZEEK_LOGS, shared_captures, zeek_log_rows
 from pcap_analyzer.capture import decode
-from pcap_analyzer.config import load_config
+from pcap_analyzer.config import Config, load_config, override
 from pcap_analyzer.model import CaptureInfo
 from pcap_analyzer.capture.reader import read_capture
 from pcap_analyzer.capture.slowpath import COLUMNS
@@ -32,10 +31,8 @@ TS0 = 1_700_000_000
 # ---------------------------------------------------------------- helpers
 
 
-def cfg_with(**reader: Any) -> dict[str, Any]:
-    cfg = copy.deepcopy(load_config())
-    cfg["reader"].update(reader)
-    return cfg
+def cfg_with(**reader: Any) -> Config:
+    return override(load_config(), {"reader": reader})
 
 
 def read_all(path: Path, cfg: dict[str, Any] | None = None,

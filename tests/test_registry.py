@@ -12,11 +12,12 @@ from pathlib import Path
 
 import pytest
 
+import rulefile
 from conftest import REPO
 from pcap_analyzer import attack, registry
 from pcap_analyzer.decide import containment
 from pcap_analyzer.config import default_config, load_config
-from pcap_analyzer.detect import PHASE_ONE, PHASE_TWO
+from pcap_analyzer.detect import PHASE_ONE, PHASE_TWO, detector_class
 from pcap_analyzer.detect.failed_fallback import ANOMALY_TYPES
 from pcap_analyzer.detect.protocol_switch import TUNNEL_TYPES
 from pcap_analyzer.errors import InputError
@@ -26,8 +27,18 @@ from pcap_analyzer.report.common import QUESTION_TEXT
 from pcap_analyzer.decide.verdict import DNS_TYPES, PORT_TYPES, QUESTIONS, SIGNATURE_TYPES
 
 REGISTRY = "pcap_analyzer/data/indicators.toml"
-RULES = REPO / "suricata_rules" / "fallback-channels.rules"
 DOCS = REPO / "docs" / "INDICATORS.md"
+
+
+#: The types this file pins by name; a type added later joins every derived group by its registry entry alone,
+#: so adding one needs no edit here (docs/ADDING_AN_INDICATOR.md).
+KNOWN_TYPES = ("failed_then_fallback", "dynamic_dns", "nonstandard_port_encrypted", "protocol_switch",
+               "protocol_port_mismatch", "dns_tunnel", "icmp_tunnel", "beaconing", "intel_match", "baseline_deviation")
+
+
+def known(types) -> tuple[str, ...]:
+    """``types`` restricted to KNOWN_TYPES, in its order."""
+    return tuple(t for t in types if t in KNOWN_TYPES)
 
 
 def zeek_notices() -> set[str]:
@@ -53,15 +64,7 @@ def zeek_emitted() -> dict[str, set[str]]:
 
 def suricata_rules() -> list[tuple[int, str, str, bool]]:
     """(sid, fallback_indicator, mitre_technique_id, alerting) of every rule."""
-    out = []
-    for line in RULES.read_text().splitlines():
-        if line.startswith("#") or not line.strip():
-            continue
-        sid = int(re.search(r"sid:(\d+);", line).group(1))
-        kind = re.search(r"fallback_indicator (\w+)", line)
-        technique = re.search(r"mitre_technique_id (T[\d.]+)", line)
-        out.append((sid, kind.group(1) if kind else "", technique.group(1) if technique else "", "noalert" not in line))
-    return out
+    return [(r.sid, r.indicator, r.technique, r.alerting) for r in rulefile.rules()]
 
 
 def problems(entry: registry.Indicator) -> list[str]:
@@ -77,14 +80,14 @@ def problems(entry: registry.Indicator) -> list[str]:
         module = importlib.import_module(f"pcap_analyzer.{entry.detector}")
         classes = [c for c in vars(module).values() if isinstance(c, type) and getattr(c, "name", None) == name]
         if entry.detector.startswith("detect."):
-            if not classes:
+            if detector_class(entry) is None:
                 out.append(f"{rel}: no detector class with name = \"{name}\"")
-            elif not set(classes) & {*PHASE_ONE, *PHASE_TWO}:
-                out.append(f"pcap_analyzer/detect/__init__.py: add {classes[0].__name__} to PHASE_ONE or PHASE_TWO")
+            elif getattr(detector_class(entry), "phase", 1) not in (1, 2):
+                out.append(f"{rel}: phase must be 1 (flows and names) or 2 (correlates phase one's indicators)")
         elif not classes and getattr(module, "KIND", None) != name:
             out.append(f"{rel}: declare KIND = \"{name}\" (or a class with name = \"{name}\")")
     # weight
-    if not entry.weight > 0 or default_config()["verdict"]["weights"].get(name) != entry.weight:
+    if not entry.weight > 0 or default_config().verdict.weights.get(name) != entry.weight:
         out.append(f"{REGISTRY}: {name} needs a weight > 0 (and it must reach [verdict] weights)")
     # question
     if entry.question not in QUESTIONS and not registry.is_none(entry.question):
@@ -150,7 +153,8 @@ def test_a_forgotten_piece_names_the_file_to_edit() -> None:
 
 
 def test_every_type_the_engines_emit_is_registered() -> None:
-    assert {kind for _, kind, _, _ in suricata_rules()} <= set(INDICATOR_TYPES), "suricata_rules/fallback-channels.rules"
+    kinds = {kind for _, kind, _, _ in suricata_rules() if kind}  # POLICY rules stand for no indicator type
+    assert kinds <= set(INDICATOR_TYPES), "suricata_rules/fallback-channels.rules"
     assert set(zeek_emitted()) <= set(INDICATOR_TYPES), "zeek_scripts/"
     labels = json.loads((REPO / "pcaps" / "labels.json").read_text())["captures"].values()
     used = {k for c in labels for h in c["hosts"].values() for k in (*h["indicators"], *h["absent"])}
@@ -159,16 +163,33 @@ def test_every_type_the_engines_emit_is_registered() -> None:
 
 # ---- what derives from it -----------------------------------------------------------------------------------
 
+def test_detectors_run_are_the_registry_s() -> None:
+    """detect.PHASE_ONE / PHASE_TWO are the registry's detect.* entries, each by its class's phase, in registry
+    order: no hand list to forget."""
+    mine = [e for e in registry.indicators() if e.detector.startswith("detect.")]
+    assert [c.name for c in (*PHASE_ONE, *PHASE_TWO)] == sorted(
+        (e.name for e in mine), key=lambda n: getattr(detector_class(registry.get(n)), "phase", 1))
+    assert known(c.name for c in PHASE_TWO) == ("failed_then_fallback", "protocol_switch")
+    assert known(c.name for c in PHASE_ONE) == ("dynamic_dns", "nonstandard_port_encrypted", "protocol_port_mismatch",
+                                                "dns_tunnel", "icmp_tunnel", "beaconing", "intel_match")
+    assert len(PHASE_ONE) + len(PHASE_TWO) == len(mine)
+
+
 def test_derived_groups_are_the_registry_flags() -> None:
+    """Each group is the registry's (a new type joins by its entry alone); the known types' places are pinned."""
     assert INDICATOR_TYPES == registry.names()
     assert ANOMALY_TYPES == registry.with_flag("anomaly")
-    assert set(ANOMALY_TYPES) == {"nonstandard_port_encrypted", "protocol_port_mismatch", "dns_tunnel", "icmp_tunnel",
-                                  "dynamic_dns", "intel_match"}
-    assert TUNNEL_TYPES == ("dns_tunnel", "icmp_tunnel")
-    assert SIGNATURE_TYPES == ("failed_then_fallback", "nonstandard_port_encrypted", "protocol_port_mismatch",
-                               "beaconing")
-    assert PORT_TYPES == ("nonstandard_port_encrypted", "protocol_port_mismatch")
-    assert DNS_TYPES == ("dns_tunnel", "dynamic_dns")  # strongest evidence first
+    assert TUNNEL_TYPES == registry.with_flag("tunnel")
+    assert SIGNATURE_TYPES == registry.with_flag("signature")
+    assert PORT_TYPES == registry.for_question("nonstandard_ports")
+    assert DNS_TYPES == registry.for_question("unusual_dns")
+    assert set(known(ANOMALY_TYPES)) == {"nonstandard_port_encrypted", "protocol_port_mismatch", "dns_tunnel",
+                                         "icmp_tunnel", "dynamic_dns", "intel_match"}
+    assert known(TUNNEL_TYPES) == ("dns_tunnel", "icmp_tunnel")
+    assert known(SIGNATURE_TYPES) == ("failed_then_fallback", "nonstandard_port_encrypted", "protocol_port_mismatch",
+                                      "beaconing")
+    assert known(PORT_TYPES) == ("nonstandard_port_encrypted", "protocol_port_mismatch")
+    assert known(DNS_TYPES) == ("dns_tunnel", "dynamic_dns")  # strongest evidence first
     assert QUESTIONS == tuple(QUESTION_TEXT) == ("nonstandard_ports", "protocol_switch", "unusual_dns",
                                                  "fail_then_resume")
 
@@ -187,9 +208,10 @@ def test_schema_enum_is_the_registry_in_order() -> None:
 
 
 def test_report_patterns_follow_the_registry_ranks() -> None:
-    assert patterns.MAIN_ORDER == ("dns_tunnel", "icmp_tunnel", "failed_then_fallback", "intel_match", "dynamic_dns",
-                                   "protocol_switch", "nonstandard_port_encrypted", "protocol_port_mismatch",
-                                   "beaconing", "baseline_deviation")
+    assert patterns.MAIN_ORDER == tuple(sorted(registry.names(), key=lambda n: registry.get(n).rank))
+    assert known(patterns.MAIN_ORDER) == ("dns_tunnel", "icmp_tunnel", "failed_then_fallback", "intel_match",
+                                          "dynamic_dns", "protocol_switch", "nonstandard_port_encrypted",
+                                          "protocol_port_mismatch", "beaconing", "baseline_deviation")
     assert set(patterns.LABELS) == set(registry.names())
     assert patterns.LABELS["dns_tunnel"].format("t.example") == "DNS tunnel under t.example"
 
@@ -200,19 +222,19 @@ def test_containment_main_type_follows_registry_order() -> None:
 
 
 def test_config_weights_come_from_the_registry_and_can_be_overridden(tmp_path: Path) -> None:
-    verdict = default_config()["verdict"]
-    assert verdict["weights"] == {e.name: e.weight for e in registry.indicators()}
-    assert verdict["evasive"] == list(registry.with_flag("evasive"))
-    assert verdict["always_escalate"] == ["failed_then_fallback", "icmp_tunnel"]
+    verdict = default_config().verdict
+    assert verdict.weights == {e.name: e.weight for e in registry.indicators()}
+    assert verdict.evasive == registry.with_flag("evasive")
+    assert verdict.always_escalate == ("failed_then_fallback", "icmp_tunnel")
     toml = (REPO / "pcap_analyzer" / "data" / "default_config.toml").read_text()
     section = toml.split("\n[verdict]\n")[1].split("\n[")[0]
     assert not re.search(r"^(weights|evasive|always_escalate)\s*=", section, re.M), "the registry holds them, once"
     user = tmp_path / "my.toml"
     user.write_text("[verdict.weights]\ndns_tunnel = 30.0\n[verdict]\nalways_escalate = [\"icmp_tunnel\"]\n")
     cfg = load_config(user)
-    assert cfg["verdict"]["weights"]["dns_tunnel"] == 30.0
-    assert cfg["verdict"]["weights"]["dynamic_dns"] == registry.get("dynamic_dns").weight
-    assert cfg["verdict"]["always_escalate"] == ["icmp_tunnel"]
+    assert cfg.verdict.weights["dns_tunnel"] == 30.0
+    assert cfg.verdict.weights["dynamic_dns"] == registry.get("dynamic_dns").weight
+    assert cfg.verdict.always_escalate == ("icmp_tunnel",)
 
 
 @pytest.mark.parametrize(("text", "message"), [
@@ -244,3 +266,18 @@ def test_a_malformed_registry_entry_is_one_line(monkeypatch: pytest.MonkeyPatch)
             registry._entry({**raw, **change}, questions)
     with pytest.raises(InputError, match=r"missing \['weight'\]"):
         registry._entry({k: v for k, v in raw.items() if k != "weight"}, questions)
+
+
+def test_rule_categories_are_a_closed_validated_set() -> None:
+    """[rule_categories]: UPPER_CASE names, each with classtypes, c2 and a description; a bad one is one line."""
+    categories = registry.rule_categories()
+    assert list(categories) == ["INFO", "POLICY", "NONSTANDARD_PORT", "TUNNEL", "C2_FALLBACK"]
+    assert categories["POLICY"].classtypes == {"policy-violation"} and not categories["POLICY"].c2
+    assert categories["C2_FALLBACK"].c2 and "command-and-control" in categories["C2_FALLBACK"].classtypes
+    good = {"classtypes": ["misc-activity"], "c2": False, "description": "d"}
+    for name, raw, message in [("hunting", good, "a category is UPPER_CASE"),
+                               ("X", {**good, "c2": "no"}, "c2 must be true or false"),
+                               ("X", {**good, "classtypes": []}, "classtypes must be a non-empty list"),
+                               ("X", {"classtypes": ["a"], "c2": False}, "needs exactly classtypes, c2 and description")]:
+        with pytest.raises(InputError, match=re.escape(message)):
+            registry._category(name, raw)

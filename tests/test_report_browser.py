@@ -107,7 +107,7 @@ def test_sixty_escalated_hosts_from_a_real_analysis(browser, pages):
 def test_heavy_evidence_renders_capped_rows(browser, pages):
     """100 escalated hosts with 1,002 indicators and 1,000 bullets per question each: every host shows the capped
     rows and says how many more are in report.json; the page stays small and loads fast."""
-    cap = default_config()["report"]["html_max_evidence"]
+    cap = default_config().report.html_max_evidence
     size = pages["heavy"].stat().st_size
     seconds, got = checked(browser, pages["heavy"])
     print(f"heavy evidence: {size / 1e6:.2f} MB of HTML, load event after {seconds:.2f} s in Chromium")

@@ -1,14 +1,13 @@
 """report.html: self-contained, nothing executable from attacker strings, and the case is on the page."""
 from __future__ import annotations
 
-import copy
 import re
 from html.parser import HTMLParser
 
 import pytest
 from synthetic_report import EVIL_QNAME, EVIL_SNI, LONG_LABEL, big_report, report
 
-from pcap_analyzer.config import default_config
+from pcap_analyzer.config import default_config, override
 from pcap_analyzer.model import Report
 from pcap_analyzer.report.common import QUESTION_TEXT, escape_text
 from pcap_analyzer.report.html import RED, GREEN, render_html, write_html
@@ -144,16 +143,16 @@ def test_toc_anchors_and_grouped_rows(big_page):
 
 def test_long_lists_are_capped(big_page):
     text = " ".join(parse(big_page).text)
-    assert f"{150 - CFG['report']['html_max_items']} more in report.json" in text  # 150 bullets per question
+    assert f"{150 - CFG.report.html_max_items} more in report.json" in text  # 150 bullets per question
     assert "and 44 more" in text  # 56 same-pattern hosts, 12 named
-    assert f"{152 - CFG['report']['html_max_evidence']} more indicators in report.json" in text
+    assert f"{152 - CFG.report.html_max_evidence} more indicators in report.json" in text
 
 
 def test_entropy_chart_shows_the_most_random_first():
     rep = big_report(tunnel_hosts=1, other_hosts=0, benign_hosts=0, extra=30)
     page = render_html(rep, CFG)
     chart = page[page.index("Payload entropy"):]
-    values = [float(v) for v in re.findall(r"out (\d\.\d\d) \(", chart)][: CFG["report"]["html_max_flows"]]
+    values = [float(v) for v in re.findall(r"out (\d\.\d\d) \(", chart)][: CFG.report.html_max_flows]
     assert values == sorted(values, reverse=True) and values[0] == 7.9
 
 
@@ -170,8 +169,8 @@ def test_names_wrap_or_truncate_with_a_css_tooltip(big_page):
 
 def test_packet_filters_and_configured_links(page_text):
     assert "src host 10.0.0.5 and src port 41000" in page_text and "tcp.srcport == 41000" in page_text
-    cfg = copy.deepcopy(CFG)
-    cfg["report"]["links"] = {"Arkime": "https://arkime.example/sessions?expression=communityId=={community_id}"}
+    cfg = override(CFG, {"report": {"links": {
+        "Arkime": "https://arkime.example/sessions?expression=communityId=={community_id}"}}})
     page = parse(render_html(report(), cfg))
     links = [dict(a)["href"] for tag, a in page.tags if tag == "a" and dict(a)["href"].startswith("https:")]
     assert "https://arkime.example/sessions?expression=communityId==1%3Atls%3D" in links

@@ -80,4 +80,4 @@ def test_schema_rejects_what_it_should(validator):
 def test_plain_leaves_json_values_alone():
     value = {"a": [1, 2.5, "x", None, True], "b": {"c": "d"}}
     assert plain(value) == value
-    assert default_config()["report"]["max_text"] > 0
+    assert default_config().report.max_text > 0

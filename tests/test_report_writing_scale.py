@@ -187,7 +187,7 @@ def rendered_cells(rep) -> tuple[str, int]:
 
 
 def test_html_rows_are_capped_and_say_how_many_more():
-    rc = CFG["report"]
+    rc = CFG.report
     small, small_work = rendered_cells(big_report(tunnel_hosts=3, other_hosts=1, benign_hosts=5, extra=40))
     large, large_work = rendered_cells(big_report(tunnel_hosts=3, other_hosts=1, benign_hosts=5, extra=2000))
     # 50x the evidence per host, about the same number of values rendered (timeline labels placed where they fit)
@@ -195,11 +195,11 @@ def test_html_rows_are_capped_and_say_how_many_more():
     for page, extra in ((small, 40), (large, 2000)):
         for host in page.split('<details class="host"')[1:]:
             evidence = host[host.index("<h3>Evidence</h3>"):host.index("<h3>Packets</h3>")]
-            assert evidence.count("<tr>") == 1 + rc["html_max_evidence"]  # the header and the capped rows
-            assert f"{extra + 2 - rc['html_max_evidence']} more indicators in report.json." in evidence
+            assert evidence.count("<tr>") == 1 + rc.html_max_evidence  # the header and the capped rows
+            assert f"{extra + 2 - rc.html_max_evidence} more indicators in report.json." in evidence
             answers = host[host.index("<h3>The four questions</h3>"):host.index("<h3>Evidence</h3>")]
-            assert re.findall(r"<li>", answers).count("<li>") <= 4 * rc["html_max_items"]
-            assert f"{extra - rc['html_max_items']} more in report.json" in answers
+            assert re.findall(r"<li>", answers).count("<li>") <= 4 * rc.html_max_items
+            assert f"{extra - rc.html_max_items} more in report.json" in answers
 
 
 def test_containment_lines_by_word_match_the_per_host_scan():

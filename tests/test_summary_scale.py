@@ -16,7 +16,7 @@ CFG = default_config()
 def test_top_n_then_counts_by_pattern():
     lines = summary_text(big_report(), CFG, [Path("out/report.json")]).splitlines()
     hosts = [line for line in lines if line.startswith("  ESCALATE")]
-    assert len(hosts) == CFG["report"]["top"] == 10
+    assert len(hosts) == CFG.report.top == 10
     assert "  ... and 50 more host(s) to look at (report.html groups them):" in lines
     assert any(line.split() == ["47", "escalate", "DNS", "tunnel", "under", "example.net"] for line in lines)
     assert len(lines) < 20

@@ -1,29 +1,33 @@
-"""suricata_rules/ proven in real Suricata 7: the ruleset loads, suricata-check finds nothing to warn about, and
-every case in tests/suricata/cases.json alerts (or stays silent) as specified.
+"""suricata_rules/ proven in real Suricata 7: the ruleset loads, suricata-check finds nothing to warn about, every
+rule's msg has a category of the registry's closed set, and every case under tests/suricata/cases/ alerts (or
+stays silent) as its test.yaml says.
 
 One Suricata run per capture, cached for the session; a case lists the SIDs that must alert and those that must not.
 Captures come from the scenario corpus (pcaps/), the shared real captures (../shared/pcaps) and, for behaviour
-neither corpus has, small captures built here with scapy.
+neither corpus has, small captures a case's packets.py builds with scapy.
 """
 from __future__ import annotations
 
 import base64
+import dataclasses
+import importlib.util
 import json
 import os
 import re
 import shutil
-import struct
 import subprocess
 import sys
-from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-from scapy.all import DNS, DNSQR, ICMP, IP, TCP, UDP, Ether, Packet, Raw, wrpcap
+import yaml
+from scapy.all import Packet, wrpcap
 
+import rulefile
 from conftest import REPO, SCENARIOS, SHARED_PCAPS, shared_captures
-from pcap_analyzer import feeds
+from pcap_analyzer import feeds, registry
 from pcap_analyzer.sources import suricata
 from pcap_analyzer.config import load_config
 from pcap_analyzer.homenet import HomeNet
@@ -33,180 +37,82 @@ pytestmark = pytest.mark.suricata
 NO_SURICATA = "the suricata binary is not installed"
 needs_suricata = pytest.mark.skipif(not suricata.available(), reason=NO_SURICATA)
 
-CASES_FILE = REPO / "tests" / "suricata" / "cases.json"
+SURICATA_TESTS = REPO / "tests" / "suricata"
+CASES_DIR = SURICATA_TESTS / "cases"
 RULES_DIR = REPO / "suricata_rules"
 SID_BLOCK = range(1008000, 1008100)
 ET_SEVERITIES = {"Informational", "Minor", "Major", "Critical"}
+#: metadata tool_class of POLICY rules: the policy classes of [apps] (VPN, remote access, P2P)
+POLICY_TOOL_CLASSES = {"VPN", "remote_access", "P2P"}
 
 
-# ---- crafted captures (behaviour neither corpus has) ---------------------------------------------------------
+# ---- the cases: one folder each, as suricata-verify lays its tests out ------------------------------------------
 
-CLIENT, SERVER, INTERNAL_SERVER, RESOLVER = "10.77.0.5", "198.51.100.200", "10.77.0.80", "10.77.0.1"
+@dataclass(frozen=True)
+class Case:
+    """tests/suricata/cases/<name>/: test.yaml (capture, home-net, expect, absent, allow), README.md (what it shows)
+    and, for a crafted capture, packets.py (``packets()`` builds it with tests/suricata/craft.py)."""
 
+    name: str
+    folder: Path
+    capture: str  # "scenario:<pcaps/ file>", "shared:<kind>/<file>", "crafted" (packets.py)
+    expect: tuple[int, ...]  # SIDs that must alert
+    absent: tuple[int, ...] | str  # SIDs that must not, or "all": no alert (but those of the `allow` categories)
+    allow: tuple[str, ...] = ()  # with absent "all": msg categories whose alerts may appear (POLICY on apps)
+    home_net: tuple[str, ...] = ()
+    skip: tuple[str, ...] = ()  # with a capture pattern: the file names left to cases of their own
 
-def _stamp(packets: list[Packet], t0: float = 1_700_000_000.0, step: float = 0.01) -> list[Packet]:
-    for i, p in enumerate(packets):
-        p.time = t0 + i * step
-    return packets
-
-
-def tcp_session(client: str, server: str, sport: int, dport: int, exchanges: list[tuple[bytes, bytes]]
-                ) -> list[Packet]:
-    """A complete TCP connection: handshake, (request, response) exchanges each acked, FIN teardown."""
-    def seg(src: str, dst: str, sp: int, dp: int, flags: str, seq: int, ack: int, data: bytes = b"") -> Packet:
-        return Ether() / IP(src=src, dst=dst) / TCP(sport=sp, dport=dp, flags=flags, seq=seq, ack=ack) / Raw(data)
-
-    c_seq, s_seq = 1000, 5000
-    out = [seg(client, server, sport, dport, "S", c_seq, 0),
-           seg(server, client, dport, sport, "SA", s_seq, c_seq + 1)]
-    c_seq, s_seq = c_seq + 1, s_seq + 1
-    out.append(seg(client, server, sport, dport, "A", c_seq, s_seq))
-    for request, response in exchanges:
-        if request:
-            out.append(seg(client, server, sport, dport, "PA", c_seq, s_seq, request))
-            c_seq += len(request)
-            out.append(seg(server, client, dport, sport, "A", s_seq, c_seq))
-        if response:
-            out.append(seg(server, client, dport, sport, "PA", s_seq, c_seq, response))
-            s_seq += len(response)
-            out.append(seg(client, server, sport, dport, "A", c_seq, s_seq))
-    out += [seg(client, server, sport, dport, "FA", c_seq, s_seq),
-            seg(server, client, dport, sport, "FA", s_seq, c_seq + 1),
-            seg(client, server, sport, dport, "A", c_seq + 1, s_seq + 1)]
-    return out
+    @property
+    def about(self) -> str:
+        return (self.folder / "README.md").read_text(encoding="utf-8").strip()
 
 
-def client_hello(sni: str) -> bytes:
-    """A TLS 1.2-framed ClientHello with SNI and supported_versions (1.3, 1.2)."""
-    name = sni.encode()
-    sni_ext = struct.pack("!HHHBH", 0, len(name) + 5, len(name) + 3, 0, len(name)) + name
-    versions = struct.pack("!HHB", 43, 5, 4) + b"\x03\x04\x03\x03"
-    extensions = sni_ext + versions
-    body = (b"\x03\x03" + bytes(32) + b"\x00" + struct.pack("!H", 4) + b"\x13\x01\xc0\x2f" + b"\x01\x00"
-            + struct.pack("!H", len(extensions)) + extensions)
-    handshake = b"\x01" + len(body).to_bytes(3, "big") + body
-    return b"\x16\x03\x01" + struct.pack("!H", len(handshake)) + handshake
+CASE_KEYS = {"capture", "expect", "absent", "allow", "home-net", "skip"}
 
 
-def dns_query(src: str, sport: int, name: str, qtype: str = "A") -> Packet:
-    return Ether() / IP(src=src, dst=RESOLVER) / UDP(sport=sport, dport=53) / DNS(id=sport, rd=1, qd=DNSQR(qname=name, qtype=qtype))
+def load_case(folder: Path) -> Case:
+    spec = yaml.safe_load((folder / "test.yaml").read_text(encoding="utf-8"))
+    where = f"{folder.relative_to(REPO)}/test.yaml"
+    assert isinstance(spec, dict) and set(spec) <= CASE_KEYS and {"capture", "expect", "absent"} <= set(spec), (
+        f"{where}: keys are {sorted(CASE_KEYS)} (capture, expect and absent required)")
+    assert (folder / "README.md").is_file(), f"{folder.relative_to(REPO)}/README.md: say what the case shows"
+    assert spec["capture"] != "crafted" or (folder / "packets.py").is_file(), f"{where}: crafted needs packets.py"
+    absent = spec["absent"] if spec["absent"] == "all" else tuple(spec["absent"])
+    assert not spec.get("allow") or absent == "all", f"{where}: allow goes with absent: all"
+    return Case(folder.name, folder, spec["capture"], tuple(spec["expect"]), absent, tuple(spec.get("allow") or ()),
+                tuple(spec.get("home-net") or ()), tuple(spec.get("skip") or ()))
 
 
-def crafted_udp53_non_dns() -> list[Packet]:
-    """Random bytes both ways on 53/udp to an external host: not DNS."""
-    blobs = [bytes((i * 37 + j * 11) % 256 for j in range(96)) for i in range(6)]
-    out = []
-    for i, blob in enumerate(blobs):
-        out.append(Ether() / IP(src=CLIENT, dst=SERVER) / UDP(sport=41000, dport=53) / Raw(blob))
-        out.append(Ether() / IP(src=SERVER, dst=CLIENT) / UDP(sport=53, dport=41000) / Raw(blob[::-1]))
-    return out
+def load_cases() -> list[Case]:
+    return [load_case(test_yaml.parent) for test_yaml in sorted(CASES_DIR.glob("*/test.yaml"))]
 
 
-SSH_EXCHANGE = [(b"SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n", b"SSH-2.0-OpenSSH_8.9p1 Ubuntu-3\r\n")]
+def expand(case: Case) -> list[tuple[str, Case]]:
+    """(test id, case) per capture; a capture ending in "*" (shared:benign/*, scenario:benign_*) stands for every
+    capture it matches."""
+    kind, _, name = case.capture.partition(":")
+    if not name.endswith("*"):
+        return [(case.name, case)]
+    if kind == "shared":
+        found = [f"shared:{p.parent.name}/{p.name}" for p in shared_captures(name.split("/")[0])
+                 if p.match(name.split("/", 1)[1]) and p.name not in case.skip]
+    else:
+        found = [f"scenario:{p.name}" for p in sorted(SCENARIOS.glob(name)) if p.name not in case.skip]
+    return [(f"{case.name}:{capture.partition(':')[2]}", dataclasses.replace(case, capture=capture))
+            for capture in found]
 
 
-def crafted_ssh_to_443_outbound() -> list[Packet]:
-    return tcp_session(CLIENT, SERVER, 50500, 443, SSH_EXCHANGE)
-
-
-def crafted_ssh_to_443_internal() -> list[Packet]:
-    """sslh-style SSH on 443 of an internal server: an admin practice, not an outbound channel."""
-    return tcp_session(CLIENT, INTERNAL_SERVER, 50501, 443, SSH_EXCHANGE)
-
-
-def crafted_tls_internal_odd_port() -> list[Packet]:
-    """TLS to an internal service on 9443 (consoles, NAS, hypervisors): not an outbound channel."""
-    return tcp_session(CLIENT, INTERNAL_SERVER, 50502, 9443, [(client_hello("console.corp.example"), b"")])
-
-
-def crafted_tls_outbound_odd_port() -> list[Packet]:
-    """The same ClientHello to an external host on 9443: an encrypted channel on a port that is not TLS's."""
-    return tcp_session(CLIENT, SERVER, 50503, 9443, [(client_hello("cdn.example.net"), b"")])
-
-
-def crafted_dyndns_mixed_case() -> list[Packet]:
-    return [dns_query(CLIENT, 42000, "Home-Lab.DuckDNS.org")]
-
-
-def crafted_dyndns_lookalikes() -> list[Packet]:
-    """The provider's own apex and a look-alike registered domain are not dynamic-DNS host names."""
-    return [dns_query(CLIENT, 42001, "duckdns.org"), dns_query(CLIENT, 42002, "www.notduckdns.org"),
-            dns_query(CLIENT, 42003, "ddns.net.example.com")]
-
-
-def crafted_dyndns_three_label_zones() -> list[Packet]:
-    """Hosts under zones of three labels (1008019): a Brazilian provider, a .co.uk one and a tool's dyn zone."""
-    return [dns_query(CLIENT, 42010, "casa.ddns.com.br"), dns_query(CLIENT, 42011, "cam1.No-IP.co.uk"),
-            dns_query(CLIENT, 42012, "x.dyn.addr.tools")]
-
-
-def crafted_dyndns_three_label_lookalikes() -> list[Packet]:
-    """A three-label zone's own apex, a sibling under the same public suffix and a name under a covered zone's
-    parent only: none is a host under a listed three-label zone; x.y.freedns.afraid.org alerts once (1008010)."""
-    return [dns_query(CLIENT, 42013, "ddns.com.br"), dns_query(CLIENT, 42014, "www.shop.com.br"),
-            dns_query(CLIENT, 42015, "a.b.example.co.uk"), dns_query(CLIENT, 42016, "x.y.freedns.afraid.org")]
-
-
-def crafted_mtu_pings() -> list[Packet]:
-    """`ping -l 1400` (Windows default: 4 echoes): a path-MTU check, not a tunnel."""
-    out = []
-    for seq in range(4):
-        out.append(Ether() / IP(src=CLIENT, dst=SERVER) / ICMP(type=8, id=1, seq=seq) / Raw(bytes(1400)))
-        out.append(Ether() / IP(src=SERVER, dst=CLIENT) / ICMP(type=0, id=1, seq=seq) / Raw(bytes(1400)))
-    return out
-
-
-def crafted_few_txt_lookups() -> list[Packet]:
-    """A mail client's SPF / DKIM / DMARC lookups: a few TXT queries are ordinary."""
-    names = ["example.com", "selector1._domainkey.example.com", "_dmarc.example.com", "example.org", "_dmarc.example.org"]
-    return [dns_query(CLIENT, 43000 + i, name, "TXT") for i, name in enumerate(names)]
-
-
-def crafted_syn_retry_then_same_port() -> list[Packet]:
-    """A lost SYN retried, then the same HTTPS connection works: transient loss, no fallback."""
-    session = tcp_session(CLIENT, SERVER, 50600, 443, [(client_hello("www.example.com"), b"")])
-    return [session[0].copy()] + session
-
-
-def unreachable(code: int, quoted: Packet) -> Packet:
-    """ICMP destination unreachable from a router, quoting the client's packet."""
-    return Ether() / IP(src="192.0.2.1", dst=CLIENT) / ICMP(type=3, code=code) / IP(src=CLIENT, dst=SERVER) / quoted
-
-
-ODD_PORT_SESSION = [(b"\x00" * 64, b"\x01" * 64)]
-
-
-def crafted_benign_icmp_errors_then_odd_port() -> list[Packet]:
-    """ICMP port unreachable for a UDP (NTP) query and "fragmentation needed" (path MTU discovery) are not failed
-    connection attempts: a later connection to an uncommon port is no fallback."""
-    errors = [unreachable(3, UDP(sport=123, dport=123)), unreachable(4, TCP(sport=50700, dport=443, flags="A"))]
-    return errors + tcp_session(CLIENT, SERVER, 50701, 4455, ODD_PORT_SESSION)
-
-
-def crafted_host_unreachable_then_odd_port() -> list[Packet]:
-    """The contrast: a TCP attempt answered by "host unreachable", then a channel on an uncommon port."""
-    return [unreachable(1, TCP(sport=50702, dport=443, flags="S"))] + tcp_session(CLIENT, SERVER, 50703, 4455,
-                                                                                  ODD_PORT_SESSION)
-
-
-CRAFTED: dict[str, Callable[[], list[Packet]]] = {
-    name.removeprefix("crafted_"): fn for name, fn in globals().items() if name.startswith("crafted_") and callable(fn)
-}
-
-
-# ---- running Suricata once per capture -----------------------------------------------------------------------
-
-def load_cases() -> list[dict[str, Any]]:
-    return json.loads(CASES_FILE.read_text(encoding="utf-8"))["cases"]
-
-
-def expand(case: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
-    """(test id, case) per capture; 'shared:benign/*' stands for every benign shared capture."""
-    kind, _, name = case["capture"].partition(":")
-    if kind == "shared" and name.endswith("/*"):
-        return [(f"shared:{p.parent.name}/{p.name}", {**case, "capture": f"shared:{p.parent.name}/{p.name}"})
-                for p in shared_captures(name[:-2])]
-    return [(case["capture"], case)]
+def crafted_packets(case: Case) -> list[Packet]:
+    """The case's packets.py, imported from its folder (it builds with tests/suricata/craft.py)."""
+    if str(SURICATA_TESTS) not in sys.path:
+        sys.path.insert(0, str(SURICATA_TESTS))
+    spec = importlib.util.spec_from_file_location(f"suricata_case_{case.name.replace('-', '_')}",
+                                                  case.folder / "packets.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    from craft import stamp  # noqa: PLC0415 (tests/suricata is on the path only now)
+    return stamp(module.packets())
 
 
 CASE_PARAMS = [pytest.param(case, id=test_id) for raw in load_cases() for test_id, case in expand(raw)]
@@ -220,28 +126,28 @@ class SuricataRunner:
         self.cfg = load_config()
         self.cache: dict[tuple[str, tuple[str, ...]], list[dict[str, Any]]] = {}
 
-    def capture_path(self, spec: str) -> Path:
-        kind, _, name = spec.partition(":")
+    def capture_path(self, case: Case) -> Path:
+        kind, _, name = case.capture.partition(":")
         if kind == "scenario":
             path = SCENARIOS / name
         elif kind == "shared":
             path = SHARED_PCAPS / name
         elif kind == "crafted":
-            path = self.workdir / f"crafted-{name}.pcap"
+            path = self.workdir / f"crafted-{case.name}.pcap"
             if not path.exists():
-                wrpcap(str(path), _stamp(CRAFTED[name]()))
+                wrpcap(str(path), crafted_packets(case))
         else:
-            raise ValueError(f"unknown capture kind in {spec}")
+            raise ValueError(f"{case.folder}/test.yaml: unknown capture kind in {case.capture}")
         if not path.is_file():
             pytest.skip(f"{path} is not present")
         return path
 
-    def alerts(self, spec: str, home_net: list[str] | None = None) -> list[dict[str, Any]]:
-        key = (spec, tuple(home_net or ()))
+    def alerts(self, case: Case) -> list[dict[str, Any]]:
+        key = (case.capture if case.capture != "crafted" else f"crafted:{case.name}", case.home_net)
         if key not in self.cache:
-            capture = self.capture_path(spec)
+            capture = self.capture_path(case)
             outdir = self.workdir / f"run-{len(self.cache):03d}"
-            home = HomeNet(home_net) if home_net else None
+            home = HomeNet(list(case.home_net)) if case.home_net else None
             self.cache[key] = suricata.read_eve(suricata.run_suricata([capture], outdir, self.cfg, home))
         return self.cache[key]
 
@@ -290,14 +196,82 @@ def test_sids_in_documented_block(engine_rules: list[dict[str, Any]]) -> None:
     sids = [rule["id"] for rule in engine_rules]
     assert len(sids) == len(set(sids)) >= 20
     assert all(sid in SID_BLOCK for sid in sids)
-    assert all(rule["msg"].startswith("FALLBACK-HUNT ") for rule in engine_rules)
+    assert sorted(sids) == sorted(r.sid for r in rulefile.rules()), "Suricata parses every rule the file holds"
+    assert {r["id"]: r["msg"] for r in engine_rules} == {r.sid: r.msg for r in rulefile.rules()}
+
+
+# ---- one closed set of msg categories (pcap_analyzer/data/indicators.toml [rule_categories]) -----------------
+
+MSG = re.compile(r"FALLBACK-HUNT (?P<category>\S+) (?P<protocol>[A-Z0-9]+) \S.*")
+CATEGORIES_AT = "pcap_analyzer/data/indicators.toml [rule_categories]"
+
+
+def category_of(msg: str) -> str:
+    found = MSG.fullmatch(msg)
+    return found.group("category") if found else ""
+
+
+def category_problems(rules: list[rulefile.Rule]) -> list[str]:
+    """What breaks the closed set of categories, one line per rule naming its SID and the file to edit."""
+    categories = registry.rule_categories()
+    out = []
+    for rule in rules:
+        category = category_of(rule.msg)
+        where = f"SID {rule.sid} in {rulefile.RULES_REL}"
+        if category not in categories:
+            out.append(f"{where}: msg \"{rule.msg}\" must read \"FALLBACK-HUNT <CATEGORY> <PROTOCOL> ...\" with a "
+                       f"category of {list(categories)} (edit the msg, or add the category to {CATEGORIES_AT})")
+        elif rule.classtype not in categories[category].classtypes:
+            out.append(f"{where}: classtype {rule.classtype} is not one of {category}'s "
+                       f"{sorted(categories[category].classtypes)} (edit the rule, or {CATEGORIES_AT})")
+        elif (category == "POLICY") == bool(rule.indicator):
+            out.append(f"{where}: a POLICY rule names a tool class (metadata tool_class) and no fallback_indicator; "
+                       f"every other rule names its fallback_indicator")
+    return out
+
+
+def test_every_msg_has_a_category_of_the_registry() -> None:
+    problems = category_problems(rulefile.rules())
+    assert not problems, "\n".join(problems)
+    used = {category_of(r.msg) for r in rulefile.rules()}
+    assert used == set(registry.rule_categories()), "every category is used (drop an unused one from the registry)"
+
+
+def test_a_msg_outside_the_categories_names_its_sid_and_file() -> None:
+    good = next(r for r in rulefile.rules() if r.sid == 1008020)
+    bad = [rulefile.parse_line(good.text.replace("FALLBACK-HUNT NONSTANDARD_PORT", "FALLBACK-HUNT HUNTING")),
+           rulefile.parse_line(good.text.replace("FALLBACK-HUNT NONSTANDARD_PORT TLS", "FALLBACK-HUNT TLS")),
+           rulefile.parse_line(good.text.replace("classtype:bad-unknown", "classtype:policy-violation")),
+           rulefile.parse_line(good.text.replace("FALLBACK-HUNT NONSTANDARD_PORT", "FALLBACK-HUNT POLICY")
+                               .replace("classtype:bad-unknown", "classtype:policy-violation"))]
+    found = category_problems(bad)
+    assert len(found) == 4
+    assert all(line.startswith("SID 1008020 in suricata_rules/fallback-channels.rules: ") for line in found)
+    assert "'HUNTING'" not in found[0] and "category of ['INFO'" in found[0] and CATEGORIES_AT in found[0]
+    assert "classtype policy-violation is not one of NONSTANDARD_PORT's" in found[2]
+    assert "POLICY rule names a tool class" in found[3]
 
 
 def test_every_alerting_rule_has_a_positive_case(engine_rules: list[dict[str, Any]]) -> None:
     alerting = {rule["id"] for rule in engine_rules if "noalert" not in rule["flags"]}
-    expected = {sid for case in load_cases() for sid in case["expect"]}
-    assert alerting - expected == set(), "rules without a positive case"
+    expected = {sid for case in load_cases() for sid in case.expect}
+    assert alerting - expected == set(), "rules without a positive case (add a folder under tests/suricata/cases/)"
     assert expected - alerting == set(), "cases expect SIDs that are not alerting rules"
+
+
+def test_every_case_folder_is_complete() -> None:
+    """Each folder has test.yaml and a README line; a crafted one its packets.py; names are unique per folder."""
+    cases = load_cases()
+    assert len(cases) >= 50 and len({c.name for c in cases}) == len(cases)
+    assert sorted(p.name for p in CASES_DIR.iterdir() if p.is_dir()) == [c.name for c in cases], (
+        "a folder under tests/suricata/cases/ without test.yaml")
+    for case in cases:
+        assert case.about and len(case.about.splitlines()) == 1, f"{case.folder}/README.md: one line"
+        assert case.capture.partition(":")[0] in ("scenario", "shared", "crafted"), f"{case.folder}/test.yaml"
+        assert set(case.allow) <= set(registry.rule_categories()), f"{case.folder}/test.yaml: allow"
+    own = {c.capture.rpartition("/")[2] for c in cases}
+    for case in cases:  # a capture left out of a pattern has a case of its own
+        assert set(case.skip) <= own, f"{case.folder}/test.yaml: skip {sorted(set(case.skip) - own)} has no case"
 
 
 def _suricata_check() -> str:
@@ -333,23 +307,51 @@ def test_dyndns_dataset_is_the_feed() -> None:
     assert {"afraid.org", "synology.me", "myqnapcloud.com", "ddns.com.br", "dyn.addr.tools"} <= set(encoded)
 
 
+def _header_ports(sid: int) -> str:
+    rule = next(r for r in rulefile.rules() if r.sid == sid)
+    return rule.text.split(" (", 1)[0].split()[-1]
+
+
+def test_tls_port_lists_are_the_app_knowledge() -> None:
+    """make feeds writes 1008020's and 1008023's ports from service_ports.toml and the default config: customary
+    TLS ports (implicit TLS, STARTTLS, push, a backup vendor's 4287), VPN / remote-access / P2P ports (POLICY's) and
+    vendor ports that need the vendor's names are out of 1008020; 1008023 holds the last ones."""
+    generic, vendor = _header_ports(1008020), _header_ports(1008023)
+    assert generic.startswith("![") and vendor.startswith("[")
+    spans = [tuple(int(p) for p in s.split(":")) for s in re.findall(r"\d+(?::\d+)?", generic)]
+    listed = {port for port in range(1, 65536) if any(s[0] <= port <= s[-1] for s in spans)}
+    assert {443, 465, 587, 993, 5223, 4287, 8443, 7070, 1194, 8080, 27038} <= listed
+    assert not {22, 80, 4444, 9443} & listed  # SSH's port, HTTP's, and odd ones stay TLS on a port not TLS's
+    assert set(re.findall(r"\d+(?::\d+)?", vendor)) == {"5060", "5795:5847", "8080", "27015:27050"}
+    names = [base64.b64decode(line).decode() for line in (RULES_DIR / "app-vendor-domains.lst").read_text().split()]
+    assert names[0].startswith("# generated by make feeds") and {"speedtest.net", "steampowered.com"} <= set(names)
+
+
 # ---- the cases ----------------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("case", CASE_PARAMS)
-def test_case(case: dict[str, Any], runner: SuricataRunner) -> None:
-    alerts = runner.alerts(case["capture"], case.get("home_net"))
+def test_case(case: Case, runner: SuricataRunner) -> None:
+    alerts = runner.alerts(case)
     fired = {alert["alert"]["signature_id"] for alert in alerts}
-    assert set(case["expect"]) <= fired, f"missing {sorted(set(case['expect']) - fired)}; fired {sorted(fired)}"
-    if case["absent"] == "all":
-        assert fired == set(), f"alerts on a capture that must stay silent: {sorted(fired)}"
+    assert set(case.expect) <= fired, f"{case.about}\nmissing {sorted(set(case.expect) - fired)}; fired {sorted(fired)}"
+    if case.absent == "all":
+        unexpected = {a["alert"]["signature_id"] for a in alerts
+                      if category_of(a["alert"]["signature"]) not in case.allow}
+        assert unexpected == set(), f"{case.about}\nalerts on a capture that must stay silent: {sorted(unexpected)}"
     else:
-        assert fired.isdisjoint(case["absent"]), f"unexpected {sorted(fired & set(case['absent']))}"
+        assert fired.isdisjoint(case.absent), f"{case.about}\nunexpected {sorted(fired & set(case.absent))}"
     for alert in alerts:  # what Suricata itself parsed out of each rule that fired
         meta = alert["alert"]["metadata"]
+        category = category_of(alert["alert"]["signature"])
         assert alert["alert"]["signature_id"] in SID_BLOCK
-        assert meta["fallback_indicator"][0] in INDICATOR_TYPES
-        assert meta["mitre_tactic_id"] == ["TA0011"]
-        assert re.fullmatch(r"T1\d{3}", meta["mitre_technique_id"][0])
+        assert category in registry.rule_categories()
+        if category == "POLICY":  # a tool class, a policy question: no indicator type, never a C2 classtype
+            assert meta["tool_class"][0] in POLICY_TOOL_CLASSES and "fallback_indicator" not in meta
+            assert alert["alert"]["category"] == "Potential Corporate Privacy Violation"
+        else:
+            assert meta["fallback_indicator"][0] in INDICATOR_TYPES
+            assert meta["mitre_tactic_id"] == ["TA0011"]
+            assert re.fullmatch(r"T1\d{3}", meta["mitre_technique_id"][0])
         assert meta["signature_severity"][0] in ET_SEVERITIES
         assert meta["created_at"] and meta["updated_at"]
         assert alert["community_id"].startswith("1:")

@@ -15,7 +15,7 @@ from pcap_analyzer.sources.intel import load_intel
 from pcap_analyzer.model import Indicator
 from pcap_analyzer.decide.verdict import QUESTIONS, build_hosts
 
-CONTAINMENT_SID_BASE = default_config()["containment"]["sid_base"]
+CONTAINMENT_SID_BASE = default_config().containment.sid_base
 
 C2 = "198.51.100.23"
 
@@ -73,8 +73,8 @@ def test_corroborating_sources_add_a_bonus_but_never_a_second_type() -> None:
     portless = Indicator("protocol_port_mismatch", "10.0.0.5", ssh.ts, C2, None, "", source="zeek")
     corroborated = hosts_of([ssh], [same, twice, portless])["10.0.0.5"]  # same peer: no second channel
     assert corroborated.verdict == "investigate" and alone.score < corroborated.score
-    vcfg = default_config()["verdict"]  # one bonus for suricata's copy; zeek's other type counted once
-    assert corroborated.score == alone.score * (1 + vcfg["corroboration_bonus"]) + vcfg["weights"]["protocol_port_mismatch"]
+    vcfg = default_config().verdict  # one bonus for suricata's copy; zeek's other type counted once
+    assert corroborated.score == alone.score * (1 + vcfg.corroboration_bonus) + vcfg.weights["protocol_port_mismatch"]
     zeek_only = Indicator("failed_then_fallback", "10.0.0.9", 5.0, C2, 8443, "tcp", source="zeek")
     hosts = hosts_of([ssh], [zeek_only])  # an external fallback finding without primary/fallback evidence
     assert hosts["10.0.0.9"].verdict == "escalate" and hosts["10.0.0.9"].channels == []

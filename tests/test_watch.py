@@ -175,7 +175,7 @@ def test_watch_follows_a_live_eve_file_too(tmp_path: Path) -> None:
     if shutil.which("suricata") is None or not (source / "conn.log").is_file():
         pytest.skip("suricata or ../shared/zeek-runs/demo_office is not present")
     cfg = default_config()
-    eve = run_suricata([SCENARIOS / "demo_office.pcap"], tmp_path / "suricata", cfg, HomeNet(cfg["home_net"]["cidrs"]))
+    eve = run_suricata([SCENARIOS / "demo_office.pcap"], tmp_path / "suricata", cfg, HomeNet(cfg.home_net.cidrs))
     live = tmp_path / "eve.json"
     lines = eve.read_text().splitlines()
     live.write_text("".join(f"{ln}\n" for ln in lines[: len(lines) // 2]))  # half now, half while it runs

@@ -16,7 +16,7 @@ from pcap_analyzer.homenet import HomeNet
 from pcap_analyzer.model import CaptureInfo, Flow
 
 CFG = load_config()
-HOME = HomeNet(CFG["home_net"]["cidrs"])
+HOME = HomeNet(CFG.home_net.cidrs)
 LOG_DIRS = sorted(p for p in SHARED_ZEEK_LOGS.iterdir() if p.is_dir()) if SHARED_ZEEK_LOGS.is_dir() else []
 needs_shared = pytest.mark.skipif(not LOG_DIRS, reason="../shared/zeek-logs is not present beside the repository")
 

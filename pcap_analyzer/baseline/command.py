@@ -45,7 +45,7 @@ def run_update(args: argparse.Namespace) -> int:
     if not args.captures and not args.zeek_logs:
         raise InputError("baseline update needs at least one CAPTURE or --zeek-logs DIR")
     cfg = load_config(args.config)
-    home = HomeNet.parse(args.home_net) if args.home_net is not None else HomeNet(cfg["home_net"]["cidrs"])
+    home = HomeNet.parse(args.home_net) if args.home_net is not None else HomeNet(cfg.home_net.cidrs)
     sources = [([path], None) for path in args.captures] + [([], zeeklogs.read_logs(d)) for d in args.zeek_logs]
     with open_store(args.db, create=True) as store, gc_paused():
         for captures, logs in sources:

@@ -29,7 +29,7 @@ def is_notable(kind: str, value: str) -> bool:
 
 def deviations(observed: dict[str, HostObservations], store: BaselineStore, cfg: Config) -> list[Indicator]:
     """One baseline_deviation per host that has a baseline and now shows something new for it."""
-    bcfg = cfg["baseline"]
+    bcfg = cfg.baseline
     out = []
     for host, obs in sorted(observed.items()):
         profile = store.profile(host)
@@ -38,16 +38,16 @@ def deviations(observed: dict[str, HostObservations], store: BaselineStore, cfg:
         known = store.known_items(host)
         new = []
         for (kind, value), (first, _, count) in sorted(obs.items.items(), key=lambda kv: kv[1][0]):
-            if kind in bcfg["kinds"] and (kind, value) not in known and is_notable(kind, value):
+            if kind in bcfg.kinds and (kind, value) not in known and is_notable(kind, value):
                 prevalence = store.prevalence(kind, value)
                 new.append({"kind": kind, "value": value, "first_ts": first, "count": int(count),
                             "network_hosts": prevalence.hosts if prevalence else 0})
         rate, usual = obs.failure_rate, profile.failure_rate
-        failing = (obs.flows >= bcfg["failure_min_flows"]
-                   and rate >= max(usual * bcfg["failure_factor"], usual + bcfg["failure_min_delta"]))
+        failing = (obs.flows >= bcfg.failure_min_flows
+                   and rate >= max(usual * bcfg.failure_factor, usual + bcfg.failure_min_delta))
         if not new and not failing:
             continue
-        evidence = {"new": new[:cfg["detect"]["max_examples"] * 4], "new_count": len(new),
+        evidence = {"new": new[:cfg.detect.max_examples * 4], "new_count": len(new),
                     "failure_rate": round(rate, 4), "usual_failure_rate": round(usual, 4),
                     "baseline_first_seen": profile.first_seen, "baseline_last_seen": profile.last_seen,
                     "baseline_updates": profile.updates}
@@ -72,7 +72,7 @@ def weigh(indicators: list[Indicator], store: BaselineStore, cfg: Config) -> Non
     """Record in each indicator's evidence how the baseline moves its weight (``baseline.factor``, read by
     verdict.score_of): new for the host and the network -> new_boost; prevalent (on at least prevalent_hosts hosts
     for at least prevalent_days days) -> prevalent_damp."""
-    bcfg = cfg["baseline"]
+    bcfg = cfg.baseline
     known: dict[str, set[tuple[str, str]]] = {}
     for ind in indicators:
         if ind.type == KIND:
@@ -82,11 +82,11 @@ def weigh(indicators: list[Indicator], store: BaselineStore, cfg: Config) -> Non
             continue
         host_known = known.setdefault(ind.host, store.known_items(ind.host))
         prevalences = [store.prevalence(kind, value) for kind, value in items]
-        if all(p is not None and p.hosts >= bcfg["prevalent_hosts"] and p.days >= bcfg["prevalent_days"]
+        if all(p is not None and p.hosts >= bcfg.prevalent_hosts and p.days >= bcfg.prevalent_days
                for p in prevalences):
-            novelty, factor = "prevalent", bcfg["prevalent_damp"]
+            novelty, factor = "prevalent", bcfg.prevalent_damp
         elif all(item not in host_known and p is None for item, p in zip(items, prevalences)):
-            novelty, factor = "new", bcfg["new_boost"]
+            novelty, factor = "new", bcfg.new_boost
         else:
             continue
         ind.evidence["baseline"] = {"novelty": novelty, "factor": factor,

@@ -100,12 +100,7 @@ def read_capture(path: str | Path, cfg: Config, info: CaptureInfo, *, fast: bool
 
 
 def reader_settings(cfg: Config) -> tuple[int, int]:
-    settings = cfg.get("reader", {})
-    chunk, max_caplen = settings.get("chunk_packets"), settings.get("max_caplen")
-    for name, value in (("chunk_packets", chunk), ("max_caplen", max_caplen)):
-        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-            raise InputError(f"config: reader.{name} must be a positive integer")
-    return chunk, max_caplen
+    return cfg.reader.chunk_packets, cfg.reader.max_caplen
 
 
 class MappedFile:

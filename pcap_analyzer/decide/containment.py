@@ -86,7 +86,7 @@ def guard(target: str, allowed: allowlist.Index, cfg: Config) -> dict[str, Any] 
     hit = allowlist.suppressed_target(target, _never_block_index(), "containment")
     if hit is not None:
         return {**hit, "list": "never-block"}
-    apexes = _dyndns_apexes() | set(cfg["detect"]["dyndns"]["extra_zones"])
+    apexes = _dyndns_apexes() | set(cfg.detect.dyndns.extra_zones)
     if target in apexes:
         return {"what": "containment", "target": target, "entry": target, "kind": "domain", "list": "never-block",
                 "reason": "dynamic-DNS provider apex (block the exact customer name, never the zone)",
@@ -220,9 +220,9 @@ def shipped_sids() -> frozenset[int]:
 def sid_base_of(cfg: Config, sid_base: int | None) -> tuple[int, int]:
     """(first SID, rule cap); InputError when the range does not fit Suricata's 32-bit SIDs or overlaps the shipped
     ruleset (its rules and these must load together)."""
-    ccfg = cfg["containment"]
-    base = int(ccfg["sid_base"] if sid_base is None else sid_base)
-    cap = int(ccfg["max_rules"])
+    ccfg = cfg.containment
+    base = int(ccfg.sid_base if sid_base is None else sid_base)
+    cap = ccfg.max_rules
     last = base + cap - 1
     if base < 1 or cap < 0 or last > MAX_SID:
         raise InputError(f"--sid-base {base}: the range {base}..{last} is not within 1..{MAX_SID}")
@@ -258,7 +258,7 @@ def containment(hosts: list[HostReport], home: HomeNet | None = None, cfg: Confi
         "notes": notes,
         "suppressed": targets.suppressed,
         "suricata_rules": "".join(f"{r}\n" for r in rules),
-        "nftables": nftables(targets, cfg["containment"]["nft_table"]),
+        "nftables": nftables(targets, cfg.containment.nft_table),
         "zeek_intel": "\n".join(zeek_intel(targets)) + "\n",
         "blocklist": "".join(f"{x}\n" for x in [*sorted(targets.ips), *sorted(targets.domains)]),
     }

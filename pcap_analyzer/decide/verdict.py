@@ -130,32 +130,32 @@ def distinct_channels(inds: list[Indicator]) -> set[tuple[str, Any, str]]:
 
 
 def score_of(by_type: dict[str, list[Indicator]], cfg: Config) -> float:
-    vcfg = cfg["verdict"]
+    vcfg = cfg.verdict
     total = 0.0
     for kind, items in by_type.items():
         sources = {ind.source for ind in items}
         factor = max((ind.evidence["baseline"]["factor"] for ind in items if "baseline" in ind.evidence), default=1.0)
-        total += (vcfg["weights"][kind] * factor
-                  * (1.0 + vcfg["corroboration_bonus"] * (len(sources) - 1)))
+        total += (vcfg.weights[kind] * factor
+                  * (1.0 + vcfg.corroboration_bonus * (len(sources) - 1)))
     return round(total, 2)
 
 
 def escalation_reasons(by_type: dict[str, list[Indicator]], cfg: Config) -> list[str]:
     """Why the host escalates ([] = it does not)."""
-    vcfg = cfg["verdict"]
+    vcfg = cfg.verdict
     reasons = []
     every = [ind for items in by_type.values() for ind in items]
-    for kind in vcfg["always_escalate"]:
+    for kind in vcfg.always_escalate:
         if by_type.get(kind):
             reasons.append(told(lead(by_type[kind]), every))
     for ind in sorted(by_type.get("dns_tunnel", []), key=lambda i: i.source != "analyzer"):
         queries, duration = ind.evidence.get("queries", 0), ind.evidence.get("duration", 0.0)
-        if queries >= vcfg["tunnel_min_queries"] or duration >= vcfg["tunnel_min_duration"]:
+        if queries >= vcfg.tunnel_min_queries or duration >= vcfg.tunnel_min_duration:
             reasons.append(f"DNS tunnel under {ind.peer} lasts: {queries} queries over {duration:.0f} s")
             break
-    evasive = [ind for kind in vcfg["evasive"] for ind in by_type.get(kind, [])]
-    evasive += [ind for kind, items in by_type.items() if kind not in vcfg["evasive"] for ind in items
-                if any(ind.evidence.get(key) is True for key in vcfg["evasive_evidence"])]
+    evasive = [ind for kind in vcfg.evasive for ind in by_type.get(kind, [])]
+    evasive += [ind for kind, items in by_type.items() if kind not in vcfg.evasive for ind in items
+                if any(ind.evidence.get(key) is True for key in vcfg.evasive_evidence)]
     evasive_peers = set().union(*(_peers(ind) for ind in evasive)) if evasive else set()
     for ind in by_type.get("intel_match", []):
         if _peers(ind) & evasive_peers or any(set(ind.uids) & set(e.uids) for e in evasive):
@@ -163,7 +163,7 @@ def escalation_reasons(by_type: dict[str, list[Indicator]], cfg: Config) -> list
             break
     kinds = {ind.type for ind in evasive}
     chans = distinct_channels(evasive)
-    if len(kinds) >= vcfg["min_evasive_types"] and len(chans) >= vcfg["min_evasive_channels"]:
+    if len(kinds) >= vcfg.min_evasive_types and len(chans) >= vcfg.min_evasive_channels:
         reasons.append(f"{len(kinds)} kinds of evasive indicator on {len(chans)} channels: {', '.join(sorted(kinds))}")
     return reasons
 
@@ -176,7 +176,7 @@ def indicator_app_class(ind: Indicator, cfg: Config) -> str:
     pair = fallback_pair(ind)
     target = pair[1] if pair is not None else ind.evidence.get("to")
     service = target.get("service", "") if isinstance(target, dict) else ""
-    return str(cfg["apps"]["classes"].get(service, ""))
+    return str(cfg.apps.classes.get(service, ""))
 
 
 def policy_tools(inds: list[Indicator], cfg: Config) -> list[str]:
@@ -192,18 +192,18 @@ def is_lead(ind: Indicator, cfg: Config) -> bool:
     a regular heartbeat: every app has some), or a brief exchange of unidentified encrypted UDP (shorter than
     ``verdict.brief_udp_lead`` seconds: game matchmaking, NAT and relay probes, media set-up), unless its evidence
     makes it more (``verdict.lead_promote_evidence``, e.g. cleartext, a beacon that moved)."""
-    vcfg = cfg["verdict"]
+    vcfg = cfg.verdict
     ev = ind.evidence
-    if any(ev.get(key) for key in vcfg["lead_promote_evidence"]):
+    if any(ev.get(key) for key in vcfg.lead_promote_evidence):
         return False
-    if ind.type in vcfg["lead_types"]:
+    if ind.type in vcfg.lead_types:
         return True
     if ind.type != "nonstandard_port_encrypted" or ind.proto != "udp" or ind.source != "analyzer":
         return False
     span = (ev.get("first_ts"), ev.get("last_ts"))  # the analyzer's measured flow; other engines' findings lack it
     if ev.get("service") or not all(isinstance(t, (int, float)) for t in span):
         return False
-    return span[1] - span[0] < vcfg["brief_udp_lead"]
+    return span[1] - span[0] < vcfg.brief_udp_lead
 
 
 def leads_only(by_type: dict[str, list[Indicator]], cfg: Config) -> bool:
@@ -217,7 +217,7 @@ def _usage(flows: list[Flow]) -> Counter[str]:
 
 def baseline(host: str, inds: list[Indicator], index: DetectIndex, capture_usage: Counter[str], cfg: Config) -> str:
     """What is normal for this host and for the other hosts, against the channels the indicators flag."""
-    top = cfg["verdict"]["baseline_top"]
+    top = cfg.verdict.baseline_top
     flows = index.by_host.get(host, [])
     flagged_uids = {uid for ind in inds for uid in ind.uids}
     usual = _usage([f for f in flows if f.uid not in flagged_uids])
@@ -348,5 +348,5 @@ def build_hosts(indicators: list[Indicator], ctx: DetectContext) -> list[HostRep
                 report.channels.append(entry)
         reports.append(report)
     sigs = {r.ip: signatures(r.indicators) for r in reports if r.indicators}
-    patterns.assign(reports, sigs, int(ctx.cfg["report"]["max_same_pattern_hosts"]))
+    patterns.assign(reports, sigs, ctx.cfg.report.max_same_pattern_hosts)
     return reports

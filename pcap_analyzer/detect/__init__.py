@@ -1,26 +1,41 @@
 """Detectors: one module per indicator type, one interface (``base.Detector``).
 
-Phase one looks at flows and names; phase two correlates (protocol switches, failure then fallback) and reads the
-phase-one indicators from ``ctx.extra["indicators"]``.
+Which detectors run derives from the indicator registry (``data/indicators.toml``): every entry whose ``detector``
+is a module of this package contributes the class there whose ``name`` is the entry's. A class's ``phase`` says
+when it runs: phase one (the default) looks at flows and names; phase two (``phase = 2``) correlates (protocol
+switches, failure then fallback) and reads the phase-one indicators from ``ctx.extra["indicators"]``. Within a
+phase, detectors run in registry order.
 """
 from __future__ import annotations
 
+import importlib
+
+from .. import registry
 from ..model import Indicator
 from .base import DetectContext, Detector
-from .beaconing import Beaconing
-from .dns_tunnel import DnsTunnel
-from .dyndns import DynDns
-from .failed_fallback import FailedFallback
-from .icmp_tunnel import IcmpTunnel
-from .intel_match import IntelMatch
-from .nonstandard_port import NonstandardPort
-from .port_mismatch import PortMismatch
-from .protocol_switch import ProtocolSwitch
 
-__all__ = ["DetectContext", "Detector", "run_all", "PHASE_ONE", "PHASE_TWO"]
+__all__ = ["DetectContext", "Detector", "run_all", "PHASE_ONE", "PHASE_TWO", "detector_class"]
 
-PHASE_ONE: tuple[type, ...] = (DynDns, NonstandardPort, PortMismatch, DnsTunnel, IcmpTunnel, Beaconing, IntelMatch)
-PHASE_TWO: tuple[type, ...] = (ProtocolSwitch, FailedFallback)
+
+def detector_class(entry: registry.Indicator) -> type | None:
+    """The class of ``entry``'s detector module whose ``name`` is the entry's (None: not a detect.* entry, or the
+    module has no such class; tests/test_registry.py names the file to fix)."""
+    package, _, module_name = entry.detector.partition(".")
+    if package != "detect":
+        return None
+    module = importlib.import_module(f"{__name__}.{module_name}")
+    found = [c for c in vars(module).values()
+             if isinstance(c, type) and c.__module__ == module.__name__ and getattr(c, "name", None) == entry.name]
+    return found[0] if found else None
+
+
+def _phase(number: int) -> tuple[type, ...]:
+    classes = (detector_class(entry) for entry in registry.indicators())
+    return tuple(c for c in classes if c is not None and getattr(c, "phase", 1) == number)
+
+
+PHASE_ONE: tuple[type, ...] = _phase(1)
+PHASE_TWO: tuple[type, ...] = _phase(2)
 
 
 def run_all(ctx: DetectContext) -> list[Indicator]:

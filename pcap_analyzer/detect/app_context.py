@@ -28,7 +28,7 @@ def _siblings(ctx: DetectContext) -> dict[tuple[str, str, int, str], list[tuple[
     """(host, peer or "", port, proto) -> [(ts, service)] of recognised app flows ("" peer: customary port)."""
     table = ctx.extra.get(_SIBLINGS)
     if table is None:
-        classes = ctx.cfg["apps"]["classes"]
+        classes = ctx.cfg.apps.classes
         table = defaultdict(list)
         for flow in ctx.flows:
             if flow.service in classes:
@@ -52,7 +52,7 @@ def app_service(flow: Flow, ctx: DetectContext) -> str:
     """flow.service, or for an unrecognised flow the app protocol of its nearest recognised sibling ("" if none)."""
     if flow.service:
         return flow.service
-    window = ctx.cfg["apps"]["attribution_window"]
+    window = ctx.cfg.apps.attribution_window
     table = _siblings(ctx)
     for peer in (flow.resp_h, ""):
         items = table.get((flow.orig_h, peer, flow.resp_p, flow.proto))
@@ -83,7 +83,7 @@ def vendor_linked(flow: Flow, entry: apps.PortEntry, ctx: DetectContext) -> bool
     host = host_of(flow, ctx.home)
     if host is None or not entry.domains:
         return False
-    window = ctx.cfg["apps"]["attribution_window"]
+    window = ctx.cfg.apps.attribution_window
     items = _host_names(ctx).get(host, [])
     lo = bisect.bisect_left(items, (flow.ts - window, ""))
     hi = bisect.bisect_right(items, (flow.ts + window, "\uffff"))

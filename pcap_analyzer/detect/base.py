@@ -23,6 +23,7 @@ class DetectContext:
 class Detector(Protocol):
     #: the indicator type it emits (model.INDICATOR_TYPES)
     name: str
+    #: optional class attribute: 2 for a correlator that reads phase one's indicators (detect/__init__.py); 1 if absent
 
     def run(self, ctx: DetectContext) -> list[Indicator]: ...
 
@@ -52,23 +53,23 @@ def channel(flow: Flow) -> tuple[str, int, str]:
 
 def family(service: str, cfg: Config) -> str:
     """Service family: QUIC, TLS and HTTP are all "web"; other services are their own family."""
-    return cfg["detect"]["service_family"].get(service, service)
+    return cfg.detect.service_family.get(service, service)
 
 
 def looks_random(flow: Flow, cfg: Config) -> bool:
     """Either direction's retained payload looks uniformly random (encrypted or compressed): its head, or the sample
     of the rest of its life (a channel that idled before it carried data)."""
-    dcfg = cfg["detect"]
+    dcfg = cfg.detect
     for m in (flow.orig_measures, flow.resp_measures, flow.orig_later_measures, flow.resp_later_measures):
-        if m is not None and m.nbytes >= dcfg["random_min_bytes"] and (
-                m.entropy >= dcfg["random_entropy"] or m.chi2_p >= dcfg["random_chi2_p"]):
+        if m is not None and m.nbytes >= dcfg.random_min_bytes and (
+                m.entropy >= dcfg.random_entropy or m.chi2_p >= dcfg.random_chi2_p):
             return True
     return False
 
 
 def is_encrypted(flow: Flow, cfg: Config) -> bool:
     """An encrypted protocol recognised from payload, or unrecognised payload that looks random."""
-    if flow.service in cfg["detect"]["encrypted_services"]:
+    if flow.service in cfg.detect.encrypted_services:
         return True
     return not flow.service and looks_random(flow, cfg)
 
@@ -80,7 +81,7 @@ def is_failed(flow: Flow, cfg: Config) -> bool:
     if flow.icmp_errors:
         return True
     if flow.proto == "tcp":
-        return flow.conn_state in cfg["detect"]["failed_tcp_states"]
+        return flow.conn_state in cfg.detect.failed_tcp_states
     if flow.proto == "udp":
         return flow.orig_pkts > 0 and flow.resp_pkts == 0
     return False
@@ -132,6 +133,8 @@ def flow_evidence(flow: Flow) -> dict:
     if flow.tls is not None:
         ev["sni"] = flow.tls.sni
         ev["ja3"] = flow.tls.ja3
+        if flow.tls.ja4:
+            ev["ja4"] = flow.tls.ja4
     if flow.ssh_banners:
         ev["ssh_banners"] = list(flow.ssh_banners)
     return ev

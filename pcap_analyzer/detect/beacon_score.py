@@ -14,6 +14,8 @@ from typing import Any
 
 import numpy as np
 
+from ..config_schema import BeaconingConfig
+
 COMPONENTS = ("dispersion", "skew", "size", "count", "coverage")
 
 
@@ -50,19 +52,19 @@ def bowley_skew(values: np.ndarray, floor: float) -> float:
     return 0.0 if iqr <= floor else float((q3 + q1 - 2.0 * q2) / iqr)
 
 
-def score_series(starts: np.ndarray, sizes: np.ndarray, window: float, cfg: dict[str, Any]) -> BeaconScore:
+def score_series(starts: np.ndarray, sizes: np.ndarray, window: float, cfg: BeaconingConfig) -> BeaconScore:
     """Score connection start times ``starts`` (sorted, at least two) with their byte counts ``sizes``, observed
     over ``window`` seconds; ``cfg`` is ``[detect.beaconing]``."""
     gaps = np.diff(starts)
     med, mad, dispersion = _robust_regularity(gaps)
-    skew = bowley_skew(gaps, cfg["skew_floor"] * med)
+    skew = bowley_skew(gaps, cfg.skew_floor * med)
     _, _, size = _robust_regularity(sizes.astype(np.float64))
-    count = min(1.0, gaps.shape[0] / cfg["full_count"])
+    count = min(1.0, gaps.shape[0] / cfg.full_count)
     span = float(starts[-1] - starts[0]) + med  # the last interval runs on after the last start
     coverage = min(1.0, span / window) if window > 0 else 1.0
     components = {"dispersion": dispersion, "skew": 1.0 - abs(skew), "size": size, "count": count,
                   "coverage": coverage}
-    weights = cfg["weights"]
+    weights = cfg.weights
     total = sum(weights[k] for k in COMPONENTS)
     score = sum(weights[k] * components[k] for k in COMPONENTS) / total if total > 0 else 0.0
     mean = float(gaps.mean())

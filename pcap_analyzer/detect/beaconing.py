@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from ..config_schema import BeaconingConfig
 from ..measures.domains import suffix_match
 from ..model import Flow, Indicator
 from .base import DetectContext, channel, indicator, is_broadcast, is_failed
@@ -68,7 +69,7 @@ class Beaconing:
     name = "beaconing"
 
     def run(self, ctx: DetectContext) -> list[Indicator]:
-        bcfg = ctx.cfg["detect"]["beaconing"]
+        bcfg = ctx.cfg.detect.beaconing
         beacons = beacon_series(ctx)
         out: list[Indicator] = []
         for series in beacons:
@@ -76,20 +77,20 @@ class Beaconing:
         _link_reappearances(beacons, out, bcfg, _same_service(ctx))
         return out
 
-    def _indicator(self, series: Series, ctx: DetectContext, bcfg: dict[str, Any]) -> Indicator:
+    def _indicator(self, series: Series, ctx: DetectContext, bcfg: BeaconingConfig) -> Indicator:
         first, last = series.flows[0], series.flows[-1]
         evidence: dict[str, Any] = {
             "connections": len(series.flows), "outcome": "failed" if series.failed else "working",
-            **series.score.evidence(), "threshold": bcfg["min_score"],
+            **series.score.evidence(), "threshold": bcfg.min_score,
             "first_ts": first.ts, "last_ts": last.last_ts, "service": first.service, "port": first.resp_p,
             "internal": series.internal,
         }
         if series.name:
             peers = sorted({f.resp_h for f in series.flows})
             evidence["name"] = series.name
-            evidence["peers"] = peers[:ctx.cfg["detect"]["max_examples"]]
+            evidence["peers"] = peers[:ctx.cfg.detect.max_examples]
             evidence["peer_count"] = len(peers)
-        if series.internal and not bcfg["internal_in_verdict"]:
+        if series.internal and not bcfg.internal_in_verdict:
             evidence["in_verdict"] = False
         printable = cleartext_ratio(series.flows, ctx)
         if printable is not None:
@@ -109,16 +110,16 @@ def beacon_series(ctx: DetectContext) -> list[Series]:
 
 
 def _find_series(ctx: DetectContext) -> list[Series]:
-    bcfg = ctx.cfg["detect"]["beaconing"]
+    bcfg = ctx.cfg.detect.beaconing
     index = get_index(ctx)
-    periodic = shipped_periodic() | {e.lower().strip(".") for e in bcfg["extra_periodic"]}
+    periodic = shipped_periodic() | {e.lower().strip(".") for e in bcfg.extra_periodic}
     window = _capture_window(ctx.flows)
     out: list[Series] = []
     for host, flows in index.by_host.items():
         groups: dict[tuple[str, int, str, bool], list[Flow]] = defaultdict(list)
         by_name: dict[tuple[str, int, str, bool], list[Flow]] = defaultdict(list)
         for flow in flows:
-            if flow.service in bcfg["ignore_services"] or flow.expected_service in bcfg["ignore_services"]:
+            if flow.service in bcfg.ignore_services or flow.expected_service in bcfg.ignore_services:
                 continue
             if is_broadcast(flow.resp_h) or _is_periodic(flow, index, periodic):
                 continue
@@ -132,17 +133,17 @@ def _find_series(ctx: DetectContext) -> list[Series]:
         candidates += [(key[0], key[3], group) for key, group in by_name.items()
                        if len({f.resp_h for f in group}) > 1]
         for name, failed, group in candidates:
-            if len(group) < bcfg["min_events"]:
+            if len(group) < bcfg.min_events:
                 continue
             internal = ctx.home.is_internal(group[0].resp_h)
-            if internal and not bcfg["include_internal"]:
+            if internal and not bcfg.include_internal:
                 continue
             group.sort(key=lambda f: f.ts)
             starts = np.fromiter((f.ts for f in group), dtype=np.float64, count=len(group))
             sizes = np.fromiter((f.orig_bytes + f.resp_bytes for f in group), dtype=np.float64, count=len(group))
             score = score_series(starts, sizes, window, bcfg)
-            if (bcfg["min_interval"] <= score.median_interval <= bcfg["max_interval"]
-                    and score.components["dispersion"] >= bcfg["min_dispersion"] and score.score >= bcfg["min_score"]):
+            if (bcfg.min_interval <= score.median_interval <= bcfg.max_interval
+                    and score.components["dispersion"] >= bcfg.min_dispersion and score.score >= bcfg.min_score):
                 out.append(Series(host, group, failed, internal, score, name))
     return sorted(out, key=lambda s: (s.host, s.first_ts, s.name))
 
@@ -163,11 +164,11 @@ def _is_periodic(flow: Flow, index: DetectIndex, periodic: frozenset[str]) -> bo
 def cleartext_ratio(flows: list[Flow], ctx: DetectContext) -> float | None:
     """The printable ratio of a series no dissector recognised, on a port that implies no service, whose measured
     payload is printable text (at least ``cleartext_printable`` in every measured direction); else None."""
-    bcfg = ctx.cfg["detect"]["beaconing"]
+    bcfg = ctx.cfg.detect.beaconing
     if any(f.service or f.expected_service for f in flows):
         return None
     measured = [m for f in flows for m in (f.orig_measures, f.resp_measures) if m is not None and m.nbytes > 0]
-    if not measured or min(m.printable for m in measured) < bcfg["cleartext_printable"]:
+    if not measured or min(m.printable for m in measured) < bcfg.cleartext_printable:
         return None
     return sum(m.printable * m.nbytes for m in measured) / sum(m.nbytes for m in measured)
 
@@ -176,7 +177,7 @@ def _same_service(ctx: DetectContext) -> Any:
     """Whether two series are one service moving address: the same port and a registered domain in common (a CDN
     or DNS rotation, not another channel)."""
     index = get_index(ctx)
-    shared = frozenset(ctx.cfg["detect"]["shared_zones"])
+    shared = frozenset(ctx.cfg.detect.shared_zones)
 
     def same(old: Series, new: Series) -> bool:
         if old.key[1:] != new.key[1:]:
@@ -186,7 +187,7 @@ def _same_service(ctx: DetectContext) -> Any:
     return same
 
 
-def _link_reappearances(beacons: list[Series], inds: list[Indicator], bcfg: dict[str, Any], same_service: Any
+def _link_reappearances(beacons: list[Series], inds: list[Indicator], bcfg: BeaconingConfig, same_service: Any
                         ) -> None:
     """A beacon that stops, and the host's next beacon on another channel (not the same service at a new address:
     ``same_service``) starting after it within ``reappear_window`` seconds at an interval within ``reappear_ratio``
@@ -200,8 +201,8 @@ def _link_reappearances(beacons: list[Series], inds: list[Indicator], bcfg: dict
             later = [(new, new_ind) for new, new_ind in items
                      if new.key != old.key and not new.failed and new.first_ts > old.last_ts
                      and not same_service(old, new)
-                     and new.first_ts - old.last_ts <= bcfg["reappear_window"]
-                     and 1.0 / bcfg["reappear_ratio"] <= new.score.median_interval / interval <= bcfg["reappear_ratio"]]
+                     and new.first_ts - old.last_ts <= bcfg.reappear_window
+                     and 1.0 / bcfg.reappear_ratio <= new.score.median_interval / interval <= bcfg.reappear_ratio]
             if not later:
                 continue
             new, new_ind = min(later, key=lambda pair: pair[0].first_ts)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 
-from ..config import Config
+from ..config_schema import DetectConfig, DnsTunnelConfig
 from ..measures.domains import base_domain, suffix_match
 from ..measures.measures import entropy, name_measures
 from ..model import Indicator
@@ -38,10 +38,10 @@ def name_shape(qname: str) -> dict[str, float | int | str]:
     return shape
 
 
-def is_encoded(shape: dict, tcfg: Config) -> bool:
+def is_encoded(shape: dict, tcfg: DnsTunnelConfig) -> bool:
     """The subdomain part looks like encoded data rather than words."""
-    return (int(shape["sub_length"]) >= tcfg["min_sub_length"] and int(shape["longest_label"]) >= tcfg["min_label"]
-            and float(shape["entropy"]) >= tcfg["min_entropy"])
+    return (int(shape["sub_length"]) >= tcfg.min_sub_length and int(shape["longest_label"]) >= tcfg.min_label
+            and float(shape["entropy"]) >= tcfg.min_entropy)
 
 
 class DnsTunnel:
@@ -49,7 +49,7 @@ class DnsTunnel:
 
     def run(self, ctx: DetectContext) -> list[Indicator]:
         index = get_index(ctx)
-        ignored = frozenset(ctx.cfg["detect"]["dns_tunnel"]["ignore_zones"])
+        ignored = frozenset(ctx.cfg.detect.dns_tunnel.ignore_zones)
         out: list[Indicator] = []
         for host, lookups in index.lookups.items():
             zones: dict[str, list[DnsLookup]] = defaultdict(list)
@@ -57,30 +57,30 @@ class DnsTunnel:
                 if lookup.qname and not is_broadcast(lookup.resolver) and suffix_match(lookup.qname, ignored) is None:
                     zones[zone_of(lookup)].append(lookup)
             for zone, items in zones.items():
-                ind = self._judge(host, zone, items, ctx.cfg["detect"])
+                ind = self._judge(host, zone, items, ctx.cfg.detect)
                 if ind is not None:
                     out.append(ind)
         return out
 
-    def _judge(self, host: str, zone: str, items: list[DnsLookup], dcfg: Config) -> Indicator | None:
-        tcfg = dcfg["dns_tunnel"]
+    def _judge(self, host: str, zone: str, items: list[DnsLookup], dcfg: DetectConfig) -> Indicator | None:
+        tcfg = dcfg.dns_tunnel
         names = sorted({lk.qname for lk in items})
         measures = {n: name_shape(n) for n in names}
         encoded = [n for n in names if is_encoded(measures[n], tcfg)]
-        standalone = sorted({lk.qtype_name for lk in items if lk.qtype_name in tcfg["standalone_qtypes"]})
-        tunnel_types = sum(1 for lk in items if lk.qtype_name in tcfg["tunnel_qtypes"])
+        standalone = sorted({lk.qtype_name for lk in items if lk.qtype_name in tcfg.standalone_qtypes})
+        tunnel_types = sum(1 for lk in items if lk.qtype_name in tcfg.tunnel_qtypes)
         reasons = []
         if standalone:
             reasons.append(f"query type {'/'.join(standalone)}")
-        if len(encoded) >= tcfg["min_encoded_names"]:
+        if len(encoded) >= tcfg.min_encoded_names:
             reasons.append(f"{len(encoded)} encoded names")
-        if len(names) >= tcfg["min_unique"] and tunnel_types / len(items) >= tcfg["tunnel_qtype_ratio"]:
+        if len(names) >= tcfg.min_unique and tunnel_types / len(items) >= tcfg.tunnel_qtype_ratio:
             reasons.append(f"{len(names)} distinct names, {tunnel_types} data-carrying record types")
         if not reasons:
             return None
         qtypes = Counter(lk.qtype_name for lk in items)
         first = items[0]
-        examples = (encoded or names)[: dcfg["max_examples"]]
+        examples = (encoded or names)[: dcfg.max_examples]
         evidence = {
             "zone": "" if zone.startswith("@") else zone,
             "resolver": first.resolver,

@@ -20,7 +20,7 @@ def provider_zones() -> frozenset[str]:
 
 
 def dyndns_zones(ctx: DetectContext) -> frozenset[str]:
-    return provider_zones() | {z.lower().strip(".") for z in ctx.cfg["detect"]["dyndns"]["extra_zones"]}
+    return provider_zones() | {z.lower().strip(".") for z in ctx.cfg.detect.dyndns.extra_zones}
 
 
 class DynDns:
@@ -53,6 +53,6 @@ class DynDns:
                 for name in sorted(index.names_for(flow)):
                     ind = note(name, flow, flow.ts)
                     if ind is not None:
-                        add_connection(ind, flow, ctx.cfg["detect"]["max_examples"])
+                        add_connection(ind, flow, ctx.cfg.detect.max_examples)
             out.extend(found.values())
         return out

@@ -44,6 +44,7 @@ ANOMALY_TYPES = with_flag("anomaly")  # data/indicators.toml
 
 class FailedFallback:
     name = "failed_then_fallback"
+    phase = 2  # correlates phase one's indicators (detect/__init__.py)
 
     def run(self, ctx: DetectContext) -> list[Indicator]:
         index = get_index(ctx)
@@ -81,8 +82,7 @@ class FailedFallback:
                   by_uid: dict[str, list[Indicator]], ctx: DetectContext
                   ) -> tuple[Channel, Channel, Flow, list[str], list[dict[str, str]], float] | None:
         """The best-linked channel that started working after the primary failed, aggregated over its flows."""
-        fcfg = ctx.cfg["detect"]["failed_fallback"]
-        weights = fcfg["link_weights"]
+        fcfg = ctx.cfg.detect.failed_fallback
         primary_key = (whole.peer, whole.port, whole.proto)
         best: tuple[Any, ...] | None = None
         for key, flows in candidates.items():
@@ -90,21 +90,21 @@ class FailedFallback:
             if key == primary_key or first.ts < whole.first_ts:
                 continue  # the primary itself, or a channel already in use before the primary failed
             primary = whole.until(first.ts)
-            if primary is None or primary.attempts < fcfg["min_attempts"]:
+            if primary is None or primary.attempts < fcfg.min_attempts:
                 continue
             gap = first.ts - primary.last_ts
-            if gap > fcfg["window"]:
+            if gap > fcfg.window:
                 continue
             reasons = anomalies(first, primary, index, by_uid, ctx)
             if reasons is None:
                 continue  # an ordinary continuation of the failed channel
             found = links(primary, whole, flows, view, index, ctx)
             tagged = {ind.type for ind in by_uid.get(first.uid, [])}
-            if not found and tagged & set(fcfg["strong_anomalies"]) and gap <= fcfg["unlinked_max_gap"]:
+            if not found and tagged & set(fcfg.strong_anomalies) and gap <= fcfg.unlinked_max_gap:
                 found = [{"kind": "follows_failure", "detail": f"{', '.join(sorted(tagged))} started {gap:.1f} s "
                                                                f"after the last failure ({primary.kind})"}]
             conf = confidence(found, ctx.cfg)
-            if not found or (not reasons and conf < fcfg["strong_link"]):
+            if not found or (not reasons and conf < fcfg.strong_link):
                 continue
             rank = (-first.ts, conf)  # the first linked channel that worked after the failure
             if best is None or rank > best[0]:

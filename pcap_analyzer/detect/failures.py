@@ -115,8 +115,8 @@ class Channel:
 # -- one flow: did it fail, and how ---------------------------------------------------------------------------------
 
 def _prohibited(flow: Flow, cfg: Config) -> bool:
-    fcfg = cfg["detect"]["failed_fallback"]
-    pairs = fcfg["prohibited_icmp6"] if flow.ip_ver == 6 else fcfg["prohibited_icmp"]
+    fcfg = cfg.detect.failed_fallback
+    pairs = fcfg.prohibited_icmp6 if flow.ip_ver == 6 else fcfg.prohibited_icmp
     wanted = {(int(t), int(c)) for t, c in pairs}
     return any((itype, code) in wanted for _, _, itype, code in flow.icmp_errors)
 
@@ -144,7 +144,7 @@ def failure_kind(flow: Flow, cfg: Config) -> str:
         return "udp_unanswered"
     if flow.proto != "tcp":
         return ""
-    refusals = cfg["detect"]["failed_fallback"]["proxy_refusal_statuses"]
+    refusals = cfg.detect.failed_fallback.proxy_refusal_statuses
     if connect_target(flow) is not None and any(not m.is_request and m.status in refusals for m in flow.http):
         return "proxy_refused"
     tls = flow.tls
@@ -160,12 +160,12 @@ def failure_kind(flow: Flow, cfg: Config) -> str:
 
 def ignored_service(flow: Flow, cfg: Config) -> bool:
     """Time sync, address configuration: services that fail over by design (``ignore_services``)."""
-    return (flow.service or flow.expected_service) in cfg["detect"]["failed_fallback"]["ignore_services"]
+    return (flow.service or flow.expected_service) in cfg.detect.failed_fallback.ignore_services
 
 
 def internal_name(name: str, cfg: Config) -> bool:
     """A single-label name, or one under an internal zone (local, lan, corp, home.arpa, ...)."""
-    return _internal_name(name, tuple(cfg["detect"]["failed_fallback"]["internal_zones"]))
+    return _internal_name(name, cfg.detect.failed_fallback.internal_zones)
 
 
 @lru_cache(maxsize=8)
@@ -181,8 +181,8 @@ def _internal_name(name: str, zones: tuple[str, ...]) -> bool:  # cached: names 
 def probed_peers(failures: list[tuple[str, Flow]], cfg: Config) -> set[str]:
     """Peers that got a multi-port probe burst: failures towards at least probe_min_ports distinct ports whose
     attempts start within probe_window seconds (NAT-type tests, port scans)."""
-    fcfg = cfg["detect"]["failed_fallback"]
-    need, span = int(fcfg["probe_min_ports"]), float(fcfg["probe_window"])
+    fcfg = cfg.detect.failed_fallback
+    need, span = fcfg.probe_min_ports, fcfg.probe_window
     by_peer: dict[str, list[tuple[float, int]]] = defaultdict(list)
     for _, flow in failures:
         by_peer[flow.resp_h].append((flow.ts, flow.resp_p))
@@ -216,7 +216,7 @@ def _networks(entries: tuple[str, ...]) -> tuple[ipaddress.IPv4Network | ipaddre
 
 def is_sinkhole(address: str, cfg: Config) -> bool:
     """A sinkhole or block-page answer (data/sinkholes.txt, extra_sinkholes); IPv4-mapped IPv6 counts as IPv4."""
-    return _is_sinkhole(address, tuple(cfg["detect"]["failed_fallback"]["extra_sinkholes"]))
+    return _is_sinkhole(address, cfg.detect.failed_fallback.extra_sinkholes)
 
 
 @lru_cache(maxsize=1 << 16)
@@ -250,8 +250,8 @@ def failed_channels(host: str, flows: list[Flow], index: DetectIndex, ctx: Detec
 
 def _failed_channels(host: str, flows: list[Flow], index: DetectIndex, ctx: DetectContext) -> list[Channel]:
     cfg = ctx.cfg
-    fcfg = cfg["detect"]["failed_fallback"]
-    internal_ok = bool(fcfg["internal_primaries"])
+    fcfg = cfg.detect.failed_fallback
+    internal_ok = fcfg.internal_primaries
     failures: list[tuple[str, Flow]] = []
     for flow in flows:
         if flow.proto not in ("tcp", "udp") or (flow.established and flow.tls is None and not flow.http):
@@ -289,7 +289,7 @@ def _failed_channels(host: str, flows: list[Flow], index: DetectIndex, ctx: Dete
     for lookup in index.lookups.get(host, []):
         if lookup.qtype_name not in ADDRESS_TYPES or internal_name(lookup.qname, cfg):
             continue
-        if lookup.rcode_name in fcfg["failed_rcodes"]:
+        if lookup.rcode_name in fcfg.failed_rcodes:
             kind = RCODE_KINDS.get(lookup.rcode_name, lookup.rcode_name.lower())
         elif lookup.addresses and all(is_sinkhole(a, cfg) for a in lookup.addresses):
             kind = "sinkhole"
@@ -300,8 +300,8 @@ def _failed_channels(host: str, flows: list[Flow], index: DetectIndex, ctx: Dete
         grown = max(0, per_qtype[lookup.qname, lookup.qtype_name] - name.attempts)
         state = "SINKHOLE" if kind == "sinkhole" else lookup.rcode_name
         name.add(lookup.flow, grown, kind, lookup.ts, lookup.ts, state)
-    found = [c for c in [*channels.values(), *names.values()] if c.attempts >= fcfg["min_attempts"]]
-    return found if len(found) <= fcfg["max_failed_channels"] else []  # more is a scan
+    found = [c for c in [*channels.values(), *names.values()] if c.attempts >= fcfg.min_attempts]
+    return found if len(found) <= fcfg.max_failed_channels else []  # more is a scan
 
 
 # -- DGA bursts --------------------------------------------------------------------------------------------------------
@@ -323,7 +323,7 @@ def dga_bursts(host: str, flows: list[Flow], index: DetectIndex, ctx: DetectCont
     """Bursts of one-shot NXDOMAIN names that end in one name that resolves: each a primary of kind dga_burst whose
     ``details`` carry the burst's measures and the surviving name (``details["survivor"]``, its addresses)."""
     cfg = ctx.cfg
-    fcfg = cfg["detect"]["failed_fallback"]
+    fcfg = cfg.detect.failed_fallback
     lookups = [lk for lk in index.lookups.get(host, []) if lk.qtype_name in ADDRESS_TYPES
                and not internal_name(lk.qname, cfg)]
     asked: Counter = Counter()
@@ -334,26 +334,26 @@ def dga_bursts(host: str, flows: list[Flow], index: DetectIndex, ctx: DetectCont
         if lk.rcode_name == "NXDOMAIN" and lk.qname not in misses:
             misses[lk.qname] = lk
     one_shot = [lk for name, lk in misses.items()
-                if max(asked[name, qt] for qt in ADDRESS_TYPES) <= fcfg["dga_max_repeats"]]
+                if max(asked[name, qt] for qt in ADDRESS_TYPES) <= fcfg.dga_max_repeats]
     runs: list[list[DnsLookup]] = []
     for lk in sorted(one_shot, key=lambda lk: lk.ts):
-        if runs and lk.ts - runs[-1][-1].ts <= fcfg["dga_max_spacing"]:
+        if runs and lk.ts - runs[-1][-1].ts <= fcfg.dga_max_spacing:
             runs[-1].append(lk)
         else:
             runs.append([lk])
     span_min = max((max(f.last_ts for f in flows) - flows[0].ts) / 60.0, 1.0) if flows else 1.0
     out: list[Channel] = []
     for run in runs:
-        if len(run) < fcfg["dga_min_names"]:
+        if len(run) < fcfg.dga_min_names:
             continue
         labels = [registered_label(lk.qname) for lk in run]
-        if len({base_domain(lk.qname) for lk in run}) < fcfg["dga_min_distinct"] * len(run):
+        if len({base_domain(lk.qname) for lk in run}) < fcfg.dga_min_distinct * len(run):
             continue  # one domain again and again: a search-suffix storm, not generated names
         mean_entropy = sum(map(label_entropy, labels)) / len(labels)
         burst_min = max((run[-1].ts - run[0].ts) / 60.0, 1 / 60.0)
         usual = (len(misses) - len(run)) / max(span_min - burst_min, 1.0)  # the host's misses per minute elsewhere
         ratio = (len(run) / burst_min) / max(usual, 1 / 60.0)
-        if mean_entropy < fcfg["dga_min_entropy"] or ratio < fcfg["dga_min_ratio"]:
+        if mean_entropy < fcfg.dga_min_entropy or ratio < fcfg.dga_min_ratio:
             continue
         survivor = _survivor(run, labels, lookups, cfg)
         if survivor is None:
@@ -363,7 +363,7 @@ def dga_bursts(host: str, flows: list[Flow], index: DetectIndex, ctx: DetectCont
                         first.flow.community_id)
         for lk in run:
             burst.add(lk.flow, 1, "dga_burst", lk.ts, lk.ts, "NXDOMAIN")
-        shown = int(cfg["detect"]["max_examples"])
+        shown = cfg.detect.max_examples
         burst.details = {
             "dga": {"count": len(run), "names": [lk.qname for lk in run[:shown]],
                     "seconds": round(run[-1].ts - run[0].ts, 3),
@@ -379,17 +379,17 @@ def dga_bursts(host: str, flows: list[Flow], index: DetectIndex, ctx: DetectCont
 
 def _survivor(run: list[DnsLookup], labels: list[str], lookups: list[DnsLookup], cfg: Config) -> DnsLookup | None:
     """The first name that resolves right after the burst's last miss and has the burst's shape."""
-    fcfg = cfg["detect"]["failed_fallback"]
+    fcfg = cfg.detect.failed_fallback
     lo, hi = min(map(len, labels)) - 2, max(map(len, labels)) + 2
     missed = {lk.qname for lk in run}
     end = run[-1].ts
     for lk in lookups:
         if lk.ts < end or lk.qname in missed or not lk.addresses:
             continue
-        if lk.ts - end > fcfg["dga_survivor_gap"]:
+        if lk.ts - end > fcfg.dga_survivor_gap:
             return None
         label = registered_label(lk.qname)
-        if lo <= len(label) <= hi and label_entropy(label) >= fcfg["dga_min_entropy"] - 0.5 and not any(
+        if lo <= len(label) <= hi and label_entropy(label) >= fcfg.dga_min_entropy - 0.5 and not any(
                 is_sinkhole(a, cfg) for a in lk.addresses):
             return lk
     return None

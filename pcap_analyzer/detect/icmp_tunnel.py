@@ -8,19 +8,19 @@ from .base import DetectContext, host_of, indicator, is_icmp, looks_random
 
 
 def tunnel_reasons(flow: Flow, cfg: Config) -> list[str]:
-    icfg = cfg["detect"]["icmp_tunnel"]
+    icfg = cfg.detect.icmp_tunnel
     info = flow.icmp
     if info is None:
         return []
     reasons = []
-    if info.ip_in_payload >= icfg["min_ip_in_payload"]:
+    if info.ip_in_payload >= icfg.min_ip_in_payload:
         reasons.append(f"{info.ip_in_payload} echo payloads carry an IP header")
     echoes = info.echo_requests + info.echo_replies
     sizes = set(info.payload_sizes)
-    odd_sizes = bool(sizes) and (max(sizes) > icfg["max_normal_payload"] or len(sizes) > icfg["max_sizes"])
-    if echoes >= icfg["min_echoes"] and odd_sizes and looks_random(flow, cfg):
+    odd_sizes = bool(sizes) and (max(sizes) > icfg.max_normal_payload or len(sizes) > icfg.max_sizes)
+    if echoes >= icfg.min_echoes and odd_sizes and looks_random(flow, cfg):
         reasons.append(f"{echoes} echoes with {len(sizes)} payload sizes up to {max(sizes)} bytes, random-looking")
-    if info.replies_differ >= icfg["min_replies_differ"]:
+    if info.replies_differ >= icfg.min_replies_differ:
         reasons.append(f"{info.replies_differ} echo replies carry other data than their requests (ping mirrors them)")
     return reasons
 

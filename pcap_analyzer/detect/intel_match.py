@@ -33,6 +33,6 @@ class IntelMatch:
                             "intel_source": entry.source, "intel_desc": entry.desc,
                             "connection_count": 0, "connections": [],
                         }, peer=what)
-                    add_connection(found[what], flow, ctx.cfg["detect"]["max_examples"])
+                    add_connection(found[what], flow, ctx.cfg.detect.max_examples)
             out.extend(found.values())
         return out

@@ -10,9 +10,11 @@ Each link is ``{"kind", "detail"}``; the pairing's confidence is ``1 - prod(1 - 
                    name kept failing (name lineage by time: weaker than by shape);
 ``hard_coded_ip``  an address no lookup returned, right after the primary's address or name died, on a host that
                    otherwise talks to (almost) no bare addresses;
-``fingerprint``    the same JA3, HTTP User-Agent or SSH client banner before and after, and rare on the host;
+``fingerprint``    the same JA3 or JA4, HTTP User-Agent or SSH client banner before and after, and rare on the host
+                   (the detail names each that matched);
 ``cadence``        the failed attempts and the fallback's connections repeat at the same interval;
 ``cycle``          failure -> fallback happened again and again (the primary is retried, fails, the fallback runs);
+``payload_shape``  the client's message sizes on the failed attempts recur on the fallback (detect/payload_shape.py);
 ``dga_survivor``   the fallback's peer is the one name that resolved at the end of a DGA burst;
 ``doh_takeover``   encrypted DNS to a public resolver (data/doh_resolvers.txt) right after the host's resolver failed
                    (unanswered, refused, SERVFAIL, sinkholed) and not used before.
@@ -27,6 +29,7 @@ from functools import lru_cache
 from typing import Any
 
 from ..config import Config
+from ..config_schema import FailedFallbackConfig
 from .. import feeds
 from ..measures.domains import base_domain, suffix_match
 from ..homenet import is_ip
@@ -34,6 +37,7 @@ from ..model import Flow
 from .base import DetectContext
 from .failures import DNS_KINDS, NAME_KINDS, Channel, is_sinkhole, registered_label
 from .index import DetectIndex, DnsLookup
+from .payload_shape import shape_link
 
 ENCRYPTED_DNS_PORTS = (443, 853)
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -55,7 +59,7 @@ def _doh_table(extra: tuple[str, ...]) -> tuple[frozenset[str], tuple[Network, .
 
 def doh_resolver(address: str, names: frozenset[str], cfg: Config) -> str:
     """The public resolver a connection goes to, by address or by name ("" when it is none)."""
-    zones, nets = _doh_table(tuple(cfg["detect"]["failed_fallback"]["extra_doh_resolvers"]))
+    zones, nets = _doh_table(cfg.detect.failed_fallback.extra_doh_resolvers)
     try:
         addr = ipaddress.ip_address(address)
     except ValueError:
@@ -68,11 +72,18 @@ def doh_resolver(address: str, names: frozenset[str], cfg: Config) -> str:
     return ""
 
 
+FINGERPRINT_LABELS = {"ja3": "JA3", "ja4": "JA4", "ua": "User-Agent", "ssh": "SSH client banner"}
+
+
 def fingerprints(flow: Flow) -> set[str]:
-    """The client's fingerprints on a flow: "ja3:<md5>", "ua:<User-Agent>", "ssh:<client banner>"."""
+    """The client's fingerprints on a flow: "ja3:<md5>", "ja4:<JA4>", "ua:<User-Agent>", "ssh:<client banner>"."""
     out = set()
     if flow.tls is not None and flow.tls.ja3:
         out.add(f"ja3:{flow.tls.ja3}")
+    if flow.tls is not None and flow.tls.ja4:
+        out.add(f"ja4:{flow.tls.ja4}")
+    if flow.app is not None and flow.app.get("ja4"):
+        out.add(f"ja4:{flow.app['ja4']}")  # a DTLS client (dissect/dtls.py)
     out.update(f"ua:{m.user_agent}" for m in flow.http if m.is_request and m.user_agent)
     if flow.ssh_banners and (len(flow.ssh_banners) == 2 or flow.resp_bytes == 0):
         out.add(f"ssh:{flow.ssh_banners[0]}")
@@ -132,7 +143,7 @@ def links(primary: Channel, whole: Channel, fallback: list[Flow], view: HostView
           ctx: DetectContext) -> list[dict[str, str]]:
     """The links between a primary (cut to the attempts over before the fallback began; ``whole`` is every attempt)
     and a candidate fallback (its working flows, by time)."""
-    fcfg = ctx.cfg["detect"]["failed_fallback"]
+    fcfg = ctx.cfg.detect.failed_fallback
     first = fallback[0]
     gap = first.ts - primary.last_ts
     out: list[dict[str, str]] = []
@@ -149,7 +160,7 @@ def links(primary: Channel, whole: Channel, fallback: list[Flow], view: HostView
         link("same_name", f"{first.resp_h} is known as {primary.domain} (or its registered domain), the name whose "
                           f"channel failed")
     elif primary.domain and not is_ip(primary.domain):
-        lineage = _lineage(primary.domain, names, int(fcfg["lineage_min_label"]))
+        lineage = _lineage(primary.domain, names, fcfg.lineage_min_label)
         if lineage:
             link("name_lineage", lineage)
     adjacent = _adjacent_lookup(primary, first, names, view, ctx)
@@ -162,30 +173,27 @@ def links(primary: Channel, whole: Channel, fallback: list[Flow], view: HostView
                              f"(mean label entropy {dga['mean_label_entropy']} bits, {dga['ratio_to_usual']}x the "
                              f"host's usual misses)")
     primary_bare = not primary.domain and is_ip(primary.peer)
-    retried = primary.last_ts - primary.first_ts >= fcfg["hard_ip_min_span"]
+    retried = primary.last_ts - primary.first_ts >= fcfg.hard_ip_min_span
     if (first.resp_h != primary.peer and bare(first, index, ctx) and (primary_bare or primary.kind in NAME_KINDS)
-            and retried and gap <= fcfg["hard_ip_max_gap"] and len(view.bare_ip_peers) <= fcfg["max_bare_ip_peers"]):
+            and retried and gap <= fcfg.hard_ip_max_gap and len(view.bare_ip_peers) <= fcfg.max_bare_ip_peers):
         near = ""
         if primary_bare and _same_slash24(primary.peer, first.resp_h):
             near = ", in the same /24"
         died = "address" if primary_bare else f"name {primary.domain or primary.peer}"
         link("hard_coded_ip", f"{first.resp_h} (no lookup returned it) {gap:.1f} s after the {died} died "
                               f"({primary.kind}){near}; the host talks to {len(view.bare_ip_peers)} such address(es)")
-    shared = _fingerprints_of(primary) & set().union(*(fingerprints(f) for f in fallback))
-    for fp in sorted(shared):
-        others = view.fingerprint_peers.get(fp, set()) - {primary.peer, first.resp_h}
-        if len(others) <= fcfg["fingerprint_max_peers"]:
-            kind, _, value = fp.partition(":")
-            label = {"ja3": "JA3", "ua": "User-Agent", "ssh": "SSH client banner"}[kind]
-            link("fingerprint", f"{label} {value} on the failed attempts and on the fallback "
-                                f"({len(others)} other peer(s) of the host)")
-            break
+    fingerprint = _fingerprint(primary, first, fallback, view, fcfg)
+    if fingerprint:
+        link("fingerprint", fingerprint)
     cadence = _cadence(whole, fallback, fcfg)
     if cadence:
         link("cadence", cadence)
     cycles = _cycles(whole, fallback)
-    if cycles >= fcfg["min_cycles"]:
+    if cycles >= fcfg.min_cycles:
         link("cycle", f"failure then fallback {cycles} times: the primary is retried, fails, the fallback runs")
+    shape = shape_link(primary, fallback, fcfg)
+    if shape:
+        link("payload_shape", shape)
     doh = _doh(primary, first, names, gap, view, ctx)
     if doh:
         link("doh_takeover", doh)
@@ -193,10 +201,10 @@ def links(primary: Channel, whole: Channel, fallback: list[Flow], view: HostView
 
 
 def confidence(found: list[dict[str, str]], cfg: Config) -> float:
-    weights = cfg["detect"]["failed_fallback"]["link_weights"]
+    weights = cfg.detect.failed_fallback.link_weights
     miss = 1.0
     for item in found:
-        miss *= 1.0 - float(weights.get(item["kind"], 0.0))
+        miss *= 1.0 - weights[item["kind"]]  # every link kind has its weight (a closed table)
     return round(1.0 - miss, 3)
 
 
@@ -228,7 +236,7 @@ def _adjacent_lookup(primary: Channel, first: Flow, names: frozenset[str], view:
     and came at most lineage_adjacent seconds later ("" otherwise)."""
     if primary.kind not in ("nxdomain", "servfail", "dns_refused", "sinkhole"):
         return ""
-    limit = primary.last_ts + ctx.cfg["detect"]["failed_fallback"]["lineage_adjacent"]
+    limit = primary.last_ts + ctx.cfg.detect.failed_fallback.lineage_adjacent
     known = {lk.qname for lk in view.lookups if lk.ts < primary.first_ts}
     for lk in view.lookups:
         if lk.ts <= primary.last_ts or lk.qname == primary.peer or lk.qname in known or not lk.addresses:
@@ -242,17 +250,36 @@ def _adjacent_lookup(primary: Channel, first: Flow, names: frozenset[str], view:
     return ""
 
 
+def _fingerprint(primary: Channel, first: Flow, fallback: list[Flow], view: HostView,
+                 fcfg: FailedFallbackConfig) -> str:
+    """The client fingerprints (JA3, JA4, User-Agent, SSH banner) seen on the failed attempts and on the fallback
+    that the host uses with at most fingerprint_max_peers other peers; either TLS fingerprint counts (JA4 survives
+    the extension-order shuffling that changes JA3). "" when none."""
+    shared = _fingerprints_of(primary) & set().union(*(fingerprints(f) for f in fallback))
+    rare: list[tuple[str, str, int]] = []
+    for fp in sorted(shared):
+        others = view.fingerprint_peers.get(fp, set()) - {primary.peer, first.resp_h}
+        if len(others) <= fcfg.fingerprint_max_peers:
+            kind, _, value = fp.partition(":")
+            rare.append((FINGERPRINT_LABELS[kind], value, len(others)))
+    if not rare:
+        return ""
+    named = " and ".join(f"{label} {value}" for label, value, _ in rare)
+    return (f"{named} on the failed attempts and on the fallback ({max(n for *_, n in rare)} other peer(s) of the "
+            f"host)")
+
+
 def _fingerprints_of(primary: Channel) -> set[str]:
     return set().union(*(fingerprints(flow) for _, _, _, flow, _ in primary.tries)) if primary.tries else set()
 
 
-def _cadence(whole: Channel, fallback: list[Flow], fcfg: dict[str, Any]) -> str:
+def _cadence(whole: Channel, fallback: list[Flow], fcfg: FailedFallbackConfig) -> str:
     before, n_before = _median_interval([start for start, *_ in whole.tries])
     after, n_after = _median_interval([f.ts for f in fallback])
-    need = int(fcfg["cadence_min_intervals"])
-    if n_before < need or n_after < need or min(before, after) < fcfg["cadence_min_interval"]:
+    need = fcfg.cadence_min_intervals
+    if n_before < need or n_after < need or min(before, after) < fcfg.cadence_min_interval:
         return ""
-    if abs(before - after) > fcfg["cadence_tolerance"] * max(before, after):
+    if abs(before - after) > fcfg.cadence_tolerance * max(before, after):
         return ""
     return f"attempts every {before:.1f} s before, connections every {after:.1f} s after"
 
@@ -272,10 +299,10 @@ def _cycles(whole: Channel, fallback: list[Flow]) -> int:
 
 def _doh(primary: Channel, first: Flow, names: frozenset[str], gap: float, view: HostView,
          ctx: DetectContext) -> str:
-    fcfg = ctx.cfg["detect"]["failed_fallback"]
+    fcfg = ctx.cfg.detect.failed_fallback
     resolver_failed = primary.service == "dns" and primary.kind not in DNS_KINDS  # queries unanswered / refused
-    dns_failed = primary.kind in fcfg["doh_triggers"] or resolver_failed
-    if not dns_failed or first.proto != "tcp" or first.resp_p not in ENCRYPTED_DNS_PORTS or gap > fcfg["doh_window"]:
+    dns_failed = primary.kind in fcfg.doh_triggers or resolver_failed
+    if not dns_failed or first.proto != "tcp" or first.resp_p not in ENCRYPTED_DNS_PORTS or gap > fcfg.doh_window:
         return ""
     resolver = doh_resolver(first.resp_h, names, ctx.cfg)
     if not resolver:

@@ -10,7 +10,7 @@ from .base import DetectContext, FlowDetector, has_payload, looks_random
 def is_mismatch(flow: Flow, ctx: DetectContext) -> bool:
     """The port implies a service and the payload is recognisably another one, or is unrecognisable where the
     implied service is one the dissectors always recognise (raw data on tcp/53)."""
-    dcfg = ctx.cfg["detect"]
+    dcfg = ctx.cfg.detect
     expected = flow.expected_service
     if flow.proto not in ("tcp", "udp") or not expected or not flow.established:
         return False
@@ -19,13 +19,13 @@ def is_mismatch(flow: Flow, ctx: DetectContext) -> bool:
     service = app_service(flow, ctx)
     if service:
         return service != expected
-    if expected in dcfg["encrypted_services"] and looks_random(flow, ctx.cfg):
+    if expected in dcfg.encrypted_services and looks_random(flow, ctx.cfg):
         return False  # e.g. TLS records or QUIC short headers whose start the capture missed
     # Payload must have been seen (not so from Zeek logs alone), a TCP flow from its handshake (mid-stream, the
     # protocol's first bytes are missing).
     seen_start = flow.proto != "tcp" or flow.history.startswith("S")
-    return (expected in dcfg["identifiable_services"] and seen_start and has_payload(flow)
-            and flow.orig_bytes >= dcfg["mismatch_min_bytes"])
+    return (expected in dcfg.identifiable_services and seen_start and has_payload(flow)
+            and flow.orig_bytes >= dcfg.mismatch_min_bytes)
 
 
 class PortMismatch(FlowDetector):

@@ -46,7 +46,7 @@ def flow_keys(flow: Flow, fam: str, ctx: DetectContext, tunnels: dict[str, set[s
     (``detect.shared_zones``), which thousands of unrelated tenants have in common."""
     if fam in ("dns", "icmp"):
         return tunnels.get(flow.uid, set())
-    shared = frozenset(ctx.cfg["detect"]["shared_zones"])
+    shared = frozenset(ctx.cfg.detect.shared_zones)
     return {flow.resp_h} | get_index(ctx).base_domains_for(flow, shared)
 
 
@@ -59,9 +59,10 @@ def side(flow: Flow, fam: str, last_ts: float) -> dict:
 
 class ProtocolSwitch:
     name = "protocol_switch"
+    phase = 2  # correlates phase one's indicators (detect/__init__.py)
 
     def run(self, ctx: DetectContext) -> list[Indicator]:
-        window = ctx.cfg["detect"]["protocol_switch"]["window"]
+        window = ctx.cfg.detect.protocol_switch.window
         tunnels = tunnel_keys(ctx)
         out: list[Indicator] = []
         for host, flows in get_index(ctx).by_host.items():

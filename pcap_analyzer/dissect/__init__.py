@@ -57,3 +57,5 @@ def annotate_all(flows: list[Flow], cfg: Config) -> None:
             if dissector(flow, cfg):
                 flow.service = service or flow.service
                 break
+        if flow.proto == "udp" and flow.orig_datagrams and flow.service != "dns":
+            flow.orig_sizes = tuple([len(d) for d in flow.orig_datagrams])

@@ -210,7 +210,7 @@ def _datagrams_in_order(flow: Flow) -> list[tuple[float, bytes]]:
 def dissect(flow: Flow, cfg: Config) -> bool:
     """Fill flow.dns when the payload is DNS (UDP: the first and at least half of the retained datagrams parse;
     TCP: framed messages open a direction); True when it is."""
-    limit = int(cfg["flows"]["max_dns_messages"])
+    limit = cfg.flows.max_dns_messages
     if flow.proto == "tcp":
         msgs = parse_dns_stream(flow.orig_sample, flow.ts, limit) + parse_dns_stream(flow.resp_sample, flow.ts, limit)
         msgs.sort(key=lambda m: m.is_response)

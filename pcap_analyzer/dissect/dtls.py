@@ -1,6 +1,7 @@
 """DTLS (RFC 6347, RFC 9147) on any port, and whether its handshake negotiates SRTP keys (DTLS-SRTP, RFC 5764:
 the ``use_srtp`` extension), which is how WebRTC and conferencing media start; plain DTLS is what VPN clients
-(AnyConnect, OpenConnect) and some games use.
+(AnyConnect, OpenConnect) and some games use. The client's first ClientHello gives its JA4 (``app["ja4"]``, transport
+"d").
 
 A DTLS 1.0/1.2 record header is 13 bytes: content type 20-23, version 0xFEFF or 0xFEFD (or 0x0100), epoch,
 48-bit sequence number and a length the datagram covers. DTLS 1.3 encrypted records use the unified header (first bits 001).
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 from ..config import Config
 from ..model import Flow
+from .tls import client_hello_ja4
 from .units import datagrams
 
 _TYPES = frozenset((20, 21, 22, 23))
@@ -59,6 +61,16 @@ def _hello_extensions(fragment: bytes) -> set[int]:
     return found
 
 
+def _client_hello_ja4(fragment: bytes) -> str:
+    """JA4 (DTLS, "d") of an unfragmented ClientHello handshake fragment ("" for anything else)."""
+    if len(fragment) < 12 or fragment[0] != 1:
+        return ""
+    length = int.from_bytes(fragment[1:4], "big")
+    if int.from_bytes(fragment[6:9], "big") != 0 or int.from_bytes(fragment[9:12], "big") != length:
+        return ""  # a piece of a fragmented hello
+    return client_hello_ja4(fragment[12: 12 + length], "d")
+
+
 def dissect(flow: Flow, cfg: Config) -> bool:
     """Fill flow.app when datagrams are DTLS records with a handshake (or DTLS records both ways)."""
     if flow.proto != "udp":
@@ -67,6 +79,7 @@ def dissect(flow: Flow, cfg: Config) -> bool:
     versions: set[str] = set()
     extensions: set[int] = set()
     sides: set[bool] = set()
+    ja4 = ""
     for from_orig, data in datagrams(flow):
         found = records(data)
         if found is None:
@@ -78,8 +91,12 @@ def dissect(flow: Flow, cfg: Config) -> bool:
             if ctype == 22:
                 handshakes += 1
                 extensions |= _hello_extensions(fragment)
+                if from_orig and not ja4:
+                    ja4 = _client_hello_ja4(fragment)
     if not handshakes and (total < 2 or len(sides) < 2):
         return False
     flow.app = {"protocol": "dtls", "records": total, "handshakes": handshakes, "versions": sorted(versions),
                 "srtp": _USE_SRTP in extensions}
+    if ja4:
+        flow.app["ja4"] = ja4
     return True

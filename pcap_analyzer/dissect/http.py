@@ -56,7 +56,7 @@ def dissect(flow: Flow, cfg: Config) -> bool:
     """Fill flow.http when a TCP direction starts with an HTTP request or status line."""
     if flow.proto != "tcp":
         return False
-    limit = int(cfg["dissect"]["max_http_messages"])
+    limit = cfg.dissect.max_http_messages
     msgs = parse_messages(flow.orig_sample, flow.ts, limit) + parse_messages(flow.resp_sample, flow.ts, limit)
     if not msgs:
         return False

@@ -47,7 +47,7 @@ def dissect(flow: Flow, cfg: Config) -> bool:
     if flow.proto != ICMP_PROTO:
         return False
     info = IcmpInfo()
-    keep = int(cfg["dissect"]["icmp_payload_sizes"])
+    keep = cfg.dissect.icmp_payload_sizes
     request, reply, unreachable = _TYPES[6 if flow.ip_ver == 6 else 4]
     requests: dict[bytes, bytes] = {}  # (identifier, sequence) -> payload of the echo request
     replies: list[tuple[bytes, bytes]] = []

@@ -72,7 +72,7 @@ def dissect_ike(flow: Flow, cfg: Config) -> bool:
         elif not data.startswith(_NON_ESP_MARKER):
             esp.append((side, data))
     in_udp = bool(esp) and _esp_consistent(esp, 1)
-    if not versions and not (in_udp and len(esp) >= cfg["dissect"]["ipsec"]["min_esp_packets"]
+    if not versions and not (in_udp and len(esp) >= cfg.dissect.ipsec.min_esp_packets
                              and flow.resp_p == 4500):
         return False
     flow.app = {"protocol": "ike", "ike_versions": sorted(versions), "esp_in_udp": len(esp) if in_udp else 0,

@@ -63,7 +63,7 @@ def dissect(flow: Flow, cfg: Config) -> bool:
                and len(sessions[True]) == 1 and not is_broadcast(flow.resp_h))
     all_ops = client + server
     distinct = len({pkt for _, pkt in found}) == len(found)  # encrypted data never repeats (SSDP, keepalives do)
-    running = (flow.proto == "udp" and len(all_ops) >= cfg["dissect"]["openvpn"]["min_data_packets"]
+    running = (flow.proto == "udp" and len(all_ops) >= cfg.dissect.openvpn.min_data_packets
                and all(op in _DATA for op in all_ops) and len(data_heads) <= 2 and distinct)
     if not (started or retried or running):
         return False

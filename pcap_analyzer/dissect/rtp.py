@@ -47,7 +47,7 @@ def _advancing(seqs: list[int], max_step: int) -> bool:
 
 def dissect(flow: Flow, cfg: Config) -> bool:
     """Fill flow.app and set flow.service to "rtp" or "rtcp" when enough datagrams are one of them."""
-    rcfg = cfg["dissect"]["rtp"]
+    rcfg = cfg.dissect.rtp
     rtcp = 0
     by_source: dict[tuple[bool, int], list[int]] = defaultdict(list)
     ptypes: Counter[int] = Counter()
@@ -61,11 +61,11 @@ def dissect(flow: Flow, cfg: Config) -> bool:
             by_source[from_orig, ssrc].append(seq)
             ptypes[ptype] += 1
     sources = [key for key, seqs in by_source.items()
-               if len(seqs) >= rcfg["min_packets"] and _advancing(seqs, rcfg["max_seq_step"])]
+               if len(seqs) >= rcfg.min_packets and _advancing(seqs, rcfg.max_seq_step)]
     rtp = sum(len(by_source[key]) for key in sources)
-    if rtp >= rcfg["min_packets"] and rtp >= rtcp:
+    if rtp >= rcfg.min_packets and rtp >= rtcp:
         flow.service = "rtp"
-    elif rtcp >= rcfg["min_rtcp"]:
+    elif rtcp >= rcfg.min_rtcp:
         flow.service = "rtcp"
     else:
         return False

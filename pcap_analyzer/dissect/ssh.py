@@ -22,7 +22,7 @@ def dissect(flow: Flow, cfg: Config) -> bool:
     """Fill flow.ssh_banners (originator's first) when a TCP direction opens with an SSH identification string."""
     if flow.proto != "tcp":
         return False
-    max_len = int(cfg["dissect"]["max_ssh_banner"])
+    max_len = cfg.dissect.max_ssh_banner
     banners = [b for b in (banner(flow.orig_sample, max_len), banner(flow.resp_sample, max_len)) if b]
     if not banners:
         return False

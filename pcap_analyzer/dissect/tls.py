@@ -2,7 +2,8 @@
 
 JA3 (github.com/salesforce/ja3): ``SSLVersion,Ciphers,Extensions,EllipticCurves,EllipticCurvePointFormats`` from
 the ClientHello, decimal values joined by "-", GREASE values (RFC 8701: 0x0a0a, 0x1a1a, ... 0xfafa) removed;
-the fingerprint is the md5 hex of that string. Only the payload's first handshake records are read (no decryption).
+the fingerprint is the md5 hex of that string. JA4 (dissect/ja4.py) is computed from the same ClientHello. Only the
+payload's first handshake records are read (no decryption).
 """
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import struct
 
 from ..config import Config
 from ..model import Flow, TlsInfo
+from .ja4 import ja4
 from .text import escape_text
 
 _HANDSHAKE = 22
@@ -186,12 +188,18 @@ def _ja3(legacy_version: int, suites: bytes, etypes: tuple[int, ...], curves: by
     return found
 
 
-def parse_client_hello(body: bytes, info: TlsInfo) -> None:
+def parse_client_hello(body: bytes, info: TlsInfo, transport: str = "t") -> None:
+    """Fill ``info`` from a ClientHello body (``transport`` "t" TLS over TCP, "d" DTLS, "q" QUIC: JA4's first
+    character)."""
     size = len(body)
     legacy_version = int.from_bytes(body[:2], "big")
     if size < 35:
         raise _Short
     pos = 35 + body[34]  # after version, random and session id
+    if transport == "d":  # DTLS: the HelloVerifyRequest cookie follows the session id
+        if pos >= size:
+            raise _Short
+        pos += 1 + body[pos]
     if pos + 2 > size:
         raise _Short
     suites_start = pos + 2
@@ -219,8 +227,19 @@ def parse_client_hello(body: bytes, info: TlsInfo) -> None:
     info.client_hello = True
     info.ja3_string, info.ja3 = _ja3(legacy_version, suites, tuple([etype for etype, _ in exts]), curves,
                                      point_formats)
+    info.ja4, info.ja4_raw = ja4(transport, legacy_version, suites, exts)
     if not info.version:
         info.version = version_name(max(offered))
+
+
+def client_hello_ja4(body: bytes, transport: str) -> str:
+    """JA4 of a ClientHello body carried by another transport (DTLS "d"); "" when it is cut or malformed."""
+    info = TlsInfo()
+    try:
+        parse_client_hello(body, info, transport)
+    except _Short:
+        return ""
+    return info.ja4
 
 
 def parse_server_hello(body: bytes, info: TlsInfo) -> None:

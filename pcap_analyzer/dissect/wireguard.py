@@ -39,7 +39,7 @@ def dissect(flow: Flow, cfg: Config) -> bool:
             transport += 1
             receivers[from_orig].add(data[4:8])
     handshake = any(counts[_NAMES[k]] for k in (1, 2, 3))
-    steady = transport >= cfg["dissect"]["wireguard"]["min_transport"] and all(len(r) == 1 for r in receivers.values())
+    steady = transport >= cfg.dissect.wireguard.min_transport and all(len(r) == 1 for r in receivers.values())
     if not (handshake or steady):
         return False
     flow.app = {"protocol": "wireguard", **dict(sorted(counts.items()))}

@@ -14,7 +14,6 @@ import numpy as np
 
 from ..community_id import ICMP, ICMP6
 from ..config import Config
-from ..errors import InputError
 from ..gcpause import gc_paused
 from ..model import Flow, PacketBatch
 from .chunk import KEY, Chunk, canonical_keys, group_of_pos, group_rows
@@ -49,24 +48,21 @@ class FlowTable:
     """Accumulates flows over any number of PacketBatch chunks (and capture files); ``finish`` returns them."""
 
     def __init__(self, cfg: Config) -> None:
-        try:
-            fc = cfg["flows"]
-            self.timeouts = {TCP: float(fc["tcp_inactivity"]), UDP: float(fc["udp_inactivity"]),
-                             ICMP: float(fc["icmp_inactivity"]), ICMP6: float(fc["icmp_inactivity"])}
-            self.other_timeout = float(fc["udp_inactivity"])
-            self.dns_timeout = float(fc["dns_inactivity"])
-            self.attempt_timeout = float(fc["tcp_attempt_timeout"])
-            self.sample_bytes = int(fc["sample_bytes"])
-            self.max_datagrams = int(fc["max_datagrams"])
-            self.later_samples = int(fc["later_samples"])
-            self.later_sample_bytes = int(fc["later_sample_bytes"])
-            self.max_dns = int(fc["max_dns_messages"])
-            self.max_history = int(fc["max_history"])
-            self.dns_ports = frozenset(int(p) for p in fc["dns_ports"])
-            self.server_ports = frozenset(_server_ports(cfg["ports"]["expected"]))
-            self.drain_grace = float(fc["drain_grace"])
-        except (KeyError, TypeError, ValueError) as exc:
-            raise InputError(f"config: bad [flows] section ({exc})") from None
+        fc = cfg.flows
+        self.timeouts = {TCP: fc.tcp_inactivity, UDP: fc.udp_inactivity,
+                         ICMP: fc.icmp_inactivity, ICMP6: fc.icmp_inactivity}
+        self.other_timeout = fc.udp_inactivity
+        self.dns_timeout = fc.dns_inactivity
+        self.attempt_timeout = fc.tcp_attempt_timeout
+        self.sample_bytes = fc.sample_bytes
+        self.max_datagrams = fc.max_datagrams
+        self.later_samples = fc.later_samples
+        self.later_sample_bytes = fc.later_sample_bytes
+        self.max_dns = fc.max_dns_messages
+        self.max_history = fc.max_history
+        self.dns_ports = frozenset(fc.dns_ports)
+        self.server_ports = frozenset(_server_ports(cfg.ports.expected))
+        self.drain_grace = fc.drain_grace
         self._open: dict[bytes, int] = {}  # flow key (KEY) -> slot of the open flow
         self._done: list[int] = []  # slots of flows that are over, not handed out yet
         self._seen = 0  # packets added so far: the global order of history letters

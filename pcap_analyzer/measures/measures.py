@@ -201,7 +201,7 @@ def annotate(flow: Flow, cfg: Config) -> None:
 
 def annotate_all(flows: list[Flow], cfg: Config) -> None:
     """annotate() for many flows with vectorised histograms."""
-    min_bytes = int(cfg["measures"]["min_bytes"])
+    min_bytes = cfg.measures.min_bytes
     targets: list[Flow] = []
     is_orig: list[bool] = []
     samples: list[bytes] = []
@@ -223,12 +223,12 @@ def annotate_all(flows: list[Flow], cfg: Config) -> None:
             targets.append(flow)
             is_orig.append(False)
             samples.append(resp)
-    for flow, orig_side, m in zip(targets, is_orig, batch_measures(samples, int(cfg["measures"]["batch_bytes"]))):
+    for flow, orig_side, m in zip(targets, is_orig, batch_measures(samples, cfg.measures.batch_bytes)):
         if orig_side:
             flow.orig_measures = m
         else:
             flow.resp_measures = m
-    _annotate_later(flows, min_bytes, int(cfg["measures"]["batch_bytes"]))
+    _annotate_later(flows, min_bytes, cfg.measures.batch_bytes)
 
 
 def _annotate_later(flows: list[Flow], min_bytes: int, batch_bytes: int) -> None:

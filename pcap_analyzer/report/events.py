@@ -155,7 +155,7 @@ def events(report: Report, cfg: Config, generated: datetime | None = None) -> It
     stamp = iso_time((generated or datetime.now(timezone.utc)).timestamp())
     index = flow_index(report.flows)
     for host in ordered_hosts(report.hosts):
-        if host.verdict == "benign" and not cfg["events"]["benign_hosts"]:
+        if host.verdict == "benign" and not cfg.events.benign_hosts:
             continue
         yield plain(host_event(host, stamp))
         for ind in sorted(host.indicators, key=lambda i: (i.ts, i.type)):

@@ -141,7 +141,7 @@ def fallback_log_lines(report: Report, cfg: Config, now: float | None = None,
     ]
     yield from (line + "\n" for line in header)
     for ind in indicators:
-        row = indicator_row(ind, index, cfg["report"]["max_text"])
+        row = indicator_row(ind, index, cfg.report.max_text)
         yield SEPARATOR.join(_value(row[name], zeek_type) for name, zeek_type in FIELDS) + "\n"
     yield f"#close{SEPARATOR}{_stamp(now)}\n"
 
@@ -167,7 +167,7 @@ def fallback_log_json(report: Report, cfg: Config, index: dict[str, Flow] | None
     indicators = sorted((i for h in report.hosts for i in h.indicators), key=lambda i: (i.ts, i.host, i.type))
     lines = []
     for ind in indicators:
-        row = indicator_row(ind, index, cfg["report"]["max_text"])
+        row = indicator_row(ind, index, cfg.report.max_text)
         values = ((name, _json_value(row[name], zeek_type)) for name, zeek_type in FIELDS)
         lines.append(json.dumps({k: v for k, v in values if v is not None}, ensure_ascii=False,
                                 separators=(",", ":")))

@@ -13,6 +13,7 @@ from typing import Any
 
 from .. import __version__
 from ..config import Config
+from ..config_schema import ReportConfig
 from ..detect.failures import failure_kind
 from ..model import Flow, HostReport, Indicator, Report
 from ..pivot import bpf_filter, display_filter, inspect_command, links
@@ -111,7 +112,7 @@ def _events(host: HostReport, flows: list[Flow], index: dict[str, Flow], cfg: Co
     """What happened on the host's timeline: DNS lookups, failed attempts, working (fallback) channels, indicators."""
     mine = [f for f in flows if f.orig_h == host.ip]
     dns = sorted((m.ts, m.qname) for f in mine for m in f.dns if not m.is_response)
-    failed_rcodes = cfg["detect"]["failed_fallback"]["failed_rcodes"]
+    failed_rcodes = cfg.detect.failed_fallback.failed_rcodes
     failed = sorted([(f.ts, flow_endpoint(f)) for f in mine if failure_kind(f, cfg)]  # every kind, TLS reset included
                     + [(m.ts, m.qname) for f in mine for m in f.dns if m.is_response and m.rcode_name in failed_rcodes])
     spans = [(c["fallback"].get("first_ts"), c["fallback"].get("last_ts"), endpoint(c["fallback"]))
@@ -141,7 +142,7 @@ def _first_seen(events: list[tuple[float, str]]) -> dict[str, float]:
 
 
 def _timeline_svg(ev: dict[str, list], ip: str, cfg: Config) -> str:
-    rc = cfg["report"]
+    rc = cfg.report
     times = [t for t, _ in ev["dns"]] + [t for t, _ in ev["failed"]] + [t for t, _ in ev["indicators"]]
     times += [t for a, b, _ in ev["spans"] + ev["primaries"] for t in (a, b) if t is not None]
     if not times:
@@ -168,13 +169,13 @@ def _timeline_svg(ev: dict[str, list], ip: str, cfg: Config) -> str:
 
     # DNS: blue ticks; distinct names labelled where there is room (two staggered rows), the rest listed below
     y = lane_y(0)
-    ticks = sorted({round(x(ts), 1) for ts, _ in _sample(ev["dns"], rc["html_max_marks"])})  # one path: small
+    ticks = sorted({round(x(ts), 1) for ts, _ in _sample(ev["dns"], rc.html_max_marks)})  # one path: small
     if ticks:
         out.append(f'<path d="{"".join(f"M{tx:.1f} {y + 22}v16" for tx in ticks)}" stroke="{BLUE}"/>')
     free, placed = [float("-inf"), float("-inf")], 0  # where each of the two label rows is free again
     for name, ts in _first_seen(ev["dns"]).items():
         row = 0 if free[0] <= x(ts) else 1
-        if placed >= rc["html_max_labels"] or free[row] > x(ts):
+        if placed >= rc.html_max_labels or free[row] > x(ts):
             continue
         free[row], placed = x(ts) + LABEL_PX, placed + 1
         out.append(f'<text class="small" x="{x(ts):.1f}" y="{y + 9 + row * 10}">{_t(name, LABEL_CHARS)}</text>')
@@ -185,7 +186,7 @@ def _timeline_svg(ev: dict[str, list], ip: str, cfg: Config) -> str:
         x1, x2 = x(first), x(last if last is not None else first)
         out.append(f'<line x1="{x1:.1f}" x2="{max(x2, x1 + 2):.1f}" y1="{y + 30}" y2="{y + 30}" stroke="{RED}" '
                    f'stroke-width="3"/><text class="small" x="{x1:.1f}" y="{y + 12}">primary {_t(label, 60)}</text>')
-    crosses = sorted({round(x(ts), 1) for ts, _ in _sample(ev["failed"], rc["html_max_marks"])})
+    crosses = sorted({round(x(ts), 1) for ts, _ in _sample(ev["failed"], rc.html_max_marks)})
     if crosses:
         out.append(f'<path d="{"".join(f"M{cx - 3:.1f} {y + 21}l6 10m0 -10l-6 10" for cx in crosses)}" '
                    f'stroke="{RED}" stroke-width="2"/>')
@@ -194,7 +195,7 @@ def _timeline_svg(ev: dict[str, list], ip: str, cfg: Config) -> str:
 
     # working channel(s): green bars with their endpoint
     y = lane_y(2)
-    for k, (first, last, label) in enumerate(_sample(ev["spans"], rc["html_max_flows"])):
+    for k, (first, last, label) in enumerate(_sample(ev["spans"], rc.html_max_flows)):
         x1 = x(first)
         x2 = max(x(last if last is not None else first), x1 + 3)
         out.append(f'<rect x="{x1:.1f}" y="{y + 22}" width="{x2 - x1:.1f}" height="12" fill="{GREEN}" rx="2"/>')
@@ -205,7 +206,7 @@ def _timeline_svg(ev: dict[str, list], ip: str, cfg: Config) -> str:
     # indicators: orange diamonds; each type named once, names close together share one label
     y = lane_y(3)
     labels: list[tuple[float, list[str]]] = []
-    marks = _sample(ev["indicators"], rc["html_max_marks"])
+    marks = _sample(ev["indicators"], rc.html_max_marks)
     diamonds = sorted({round(x(ts), 1) for ts, _ in marks})
     if diamonds:
         out.append(f'<path d="{"".join(f"M{cx:.1f} {y + 22}l5 6l-5 6l-5 -6z" for cx in diamonds)}" '
@@ -234,12 +235,12 @@ def _timeline_svg(ev: dict[str, list], ip: str, cfg: Config) -> str:
     return "".join(out)
 
 
-def _names_html(dns: list[tuple[float, str]], rc: dict[str, Any]) -> str:
+def _names_html(dns: list[tuple[float, str]], rc: ReportConfig) -> str:
     names = list(_first_seen(dns))
     if not names:
         return ""
-    shown = ", ".join(_t(n, rc["max_text"]) for n in names[: rc["html_max_labels"]])
-    more = f" and {len(names) - rc['html_max_labels']} more" if len(names) > rc["html_max_labels"] else ""
+    shown = ", ".join(_t(n, rc.max_text) for n in names[: rc.html_max_labels])
+    more = f" and {len(names) - rc.html_max_labels} more" if len(names) > rc.html_max_labels else ""
     return f'<p class="muted">Names looked up ({len(names)}): <span class="mono">{shown}</span>{more}</p>'
 
 
@@ -392,9 +393,9 @@ def _details(evidence: dict[str, Any], limit: int) -> str:
 
 def _evidence_html(host: HostReport, cfg: Config, captures: list[str]) -> str:
     """The indicators, each with the ``inspect`` command of its flow (when the report was made from captures)."""
-    rc = cfg["report"]
+    rc = cfg.report
     inds = sorted(host.indicators, key=lambda i: i.ts)
-    shown = rc["max_text"] * 2  # characters of an indicator's details
+    shown = rc.max_text * 2  # characters of an indicator's details
 
     def dive(i: Indicator) -> str:
         if not captures or not i.community_id:
@@ -404,11 +405,11 @@ def _evidence_html(host: HostReport, cfg: Config, captures: list[str]) -> str:
 
     rows = [
         f"<tr><td>{_utc(i.ts)}</td><td>{_t(i.type, 40)}</td><td>{_t(i.source, 20)}</td>"
-        f"<td class=\"mono\">{_cut(i.peer, rc['max_text'])}</td>"
+        f"<td class=\"mono\">{_cut(i.peer, rc.max_text)}</td>"
         f"<td>{'' if i.port is None else _t(i.port, 8)}/{_t(i.proto, 10)}</td>"
         f"<td class=\"mono\">{_t(i.community_id, 40)}</td>"
         f"<td class=\"mono\">{_t(_details(i.evidence, shown + 1), shown)}{dive(i)}</td></tr>"
-        for i in inds[: rc["html_max_evidence"]]
+        for i in inds[: rc.html_max_evidence]
     ]
     return _capped_table(["time", "indicator", "source", "peer", "port", "community id", "details"], rows,
                          len(inds), "indicators")
@@ -441,17 +442,17 @@ def _pivot_html(chosen: list[Flow], templates: dict[str, str]) -> str:
 
 def _host_html(host: HostReport, flows: list[Flow], index: dict[str, Flow], contained: ContainmentLines,
                cfg: Config, captures: list[str], is_open: bool = False) -> str:
-    rc = cfg["report"]
+    rc = cfg.report
     events = _events(host, flows, index, cfg)
-    reasons = "".join(f"<li>{_t(r, rc['max_text'])}</li>" for r in host.reasons)
-    same = _t(", ".join(host.same_pattern_hosts[: rc["html_max_items"]]) or "none", 10 ** 6)
-    if len(host.same_pattern_hosts) > rc["html_max_items"]:
-        same += f" and {len(host.same_pattern_hosts) - rc['html_max_items']} more"
+    reasons = "".join(f"<li>{_t(r, rc.max_text)}</li>" for r in host.reasons)
+    same = _t(", ".join(host.same_pattern_hosts[: rc.html_max_items]) or "none", 10 ** 6)
+    if len(host.same_pattern_hosts) > rc.html_max_items:
+        same += f" and {len(host.same_pattern_hosts) - rc.html_max_items} more"
     if host.patterns:  # the sample is capped: the full member lists are report.json's "patterns"
-        same += f' <span class="muted">(shared patterns: {_t("; ".join(host.patterns[:10]), rc["max_text"])}; ' \
+        same += f' <span class="muted">(shared patterns: {_t("; ".join(host.patterns[:10]), rc.max_text)}; ' \
                 'every member in report.json "patterns")</span>'
-    chosen = _channel_flows(host, flows, index, rc["html_max_flows"])
-    first = _t(host.reasons[0], rc["max_text"]) if host.reasons else ""
+    chosen = _channel_flows(host, flows, index, rc.html_max_flows)
+    first = _t(host.reasons[0], rc.max_text) if host.reasons else ""
     parts = [
         f'<details class="host" id="{_anchor("host", host.ip)}"{" open" if is_open else ""}><summary>'
         f'{_t(host.ip, 64)} {_verdict(host.verdict)} <span class="muted">score {host.score:.1f}</span> '
@@ -461,9 +462,9 @@ def _host_html(host: HostReport, flows: list[Flow], index: dict[str, Flow], cont
         "failed lookups); red line: the primary channel's attempts. Green bars: the channel that worked. "
         "Orange: indicators.</p>",
         "<h3>Entropy of its channels</h3><p class=\"muted\">Most random first.</p>", _entropy_svg(chosen),
-        "<h3>The four questions</h3>", _answers_html(host, rc["max_text"], rc["html_max_items"]),
+        "<h3>The four questions</h3>", _answers_html(host, rc.max_text, rc.html_max_items),
         "<h3>Evidence</h3>", _evidence_html(host, cfg, captures),
-        _pivot_html(chosen[: rc["html_max_pivot"]], rc["links"]),
+        _pivot_html(chosen[: rc.html_max_pivot], rc.links),
         f"<h3>Other hosts with the same pattern</h3><p>{same}</p>",
     ]
     peers = _host_peers(host)
@@ -474,13 +475,13 @@ def _host_html(host: HostReport, flows: list[Flow], index: dict[str, Flow], cont
     return "".join(parts)
 
 
-def _host_row(h: HostReport, rc: dict[str, Any], linked: bool) -> str:
+def _host_row(h: HostReport, rc: ReportConfig, linked: bool) -> str:
     ip = _t(h.ip, 64)
     if linked:
         ip = f'<a href="#{_anchor("host", h.ip)}">{ip}</a>'
     return (f"<tr><td class=\"ip mono\">{ip}</td><td>{_verdict(h.verdict)}</td><td class=\"num\">{h.score:.1f}</td>"
-            f"<td>{_t(', '.join(sorted({i.type for i in h.indicators})), rc['max_text'])}</td>"
-            f"<td>{_cut(h.reasons[0] if h.reasons else '', rc['max_text'])}</td></tr>")
+            f"<td>{_t(', '.join(sorted({i.type for i in h.indicators})), rc.max_text)}</td>"
+            f"<td>{_cut(h.reasons[0] if h.reasons else '', rc.max_text)}</td></tr>")
 
 
 def _group_summary(group: Pattern, what: str) -> str:
@@ -492,17 +493,17 @@ def _group_summary(group: Pattern, what: str) -> str:
 
 def _summary_html(hosts: list[HostReport], groups: list[Pattern], cfg: Config) -> str:
     """Verdict counts, then one row per host; hosts of a shared pattern (and the benign ones) as one expandable row."""
-    rc = cfg["report"]
+    rc = cfg.report
     counts = verdict_counts(hosts)
     head = "".join(f"<tr><td>{_verdict(v)}</td><td class=\"num\">{n}</td></tr>" for v, n in counts.items())
     header = "<tr><th>host</th><th>verdict</th><th>score</th><th>indicators</th><th>main reason</th></tr>"
     rows, shown = [], 0
     for group in groups:
-        if shown >= rc["html_max_rows"]:
+        if shown >= rc.html_max_rows:
             break
         linked = group.verdict != "benign"
-        if len(group.hosts) >= rc["html_group_min"] or (group.verdict == "benign" and len(group.hosts) > 1):
-            inner = [_host_row(h, rc, linked) for h in group.hosts[: rc["html_max_rows"]]]
+        if len(group.hosts) >= rc.html_group_min or (group.verdict == "benign" and len(group.hosts) > 1):
+            inner = [_host_row(h, rc, linked) for h in group.hosts[: rc.html_max_rows]]
             more = len(group.hosts) - len(inner)
             tail = f'<p class="muted">{more} more hosts in report.json.</p>' if more > 0 else ""
             rows.append(f'<tr class="group"><td colspan="5"><details class="group"><summary>'
@@ -518,10 +519,10 @@ def _summary_html(hosts: list[HostReport], groups: list[Pattern], cfg: Config) -
 
 
 def _toc_html(groups: list[Pattern], notes: bool, inputs: bool, cfg: Config) -> str:
-    rc = cfg["report"]
+    rc = cfg.report
     entries = []
     for k, group in enumerate(g for g in groups if g.verdict != "benign"):
-        if k >= rc["html_max_rows"]:
+        if k >= rc.html_max_rows:
             entries.append('<li class="muted">more in the summary table</li>')
             break
         if len(group.hosts) > 1:
@@ -542,7 +543,7 @@ def _toc_html(groups: list[Pattern], notes: bool, inputs: bool, cfg: Config) -> 
 def _hosts_html(groups: list[Pattern], by_host: dict[str, list[Flow]], index: dict[str, Flow],
                 contained: ContainmentLines, cfg: Config, captures: list[str]) -> str:
     """The escalate / investigate hosts, pattern by pattern; each host collapsible, the first of a pattern open."""
-    limit = cfg["report"]["html_max_rows"]
+    limit = cfg.report.html_max_rows
     out, shown = ['<h2 id="hosts">Hosts to look at</h2>'], 0
     detailed = [g for g in groups if g.verdict != "benign"]
     for k, group in enumerate(detailed):
@@ -618,7 +619,7 @@ def render_html(report: Report, cfg: Config, generated: datetime | None = None,
         _hosts_html(groups, by_host, index, ContainmentLines(contained), cfg, [str(i.path) for i in report.inputs]),
         '<h2 id="containment">Containment</h2>' + (_containment_html(contained) if contained
                                                    else '<p class="muted">Nothing to contain.</p>'),
-        _suppressed_html(report, cfg["report"]["html_max_rows"]),
+        _suppressed_html(report, cfg.report.html_max_rows),
     ]
     return ('<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
             '<meta name="viewport" content="width=device-width, initial-scale=1">'

@@ -48,8 +48,8 @@ def log_inputs(zeek_dir: Path | None, eve_path: Path | None) -> list[LogInfo]:
 def _rate_note(what: str, joined: int, total: int, cfg: Config) -> str:
     rate = joined / total if total else 1.0
     text = f"{what}: {joined} of {total} ({rate:.0%})"
-    if total and rate < float(cfg["joins"]["min_rate"]):
-        return (f"warning: low join rate, {text}, below {float(cfg['joins']['min_rate']):.0%}: the logs may be of "
+    if total and rate < cfg.joins.min_rate:
+        return (f"warning: low join rate, {text}, below {cfg.joins.min_rate:.0%}: the logs may be of "
                 "another capture or another time")
     return text
 
@@ -64,7 +64,7 @@ def zeek_join_note(flows: Sequence[Flow], logs: ZeekLogs, cfg: Config) -> str:
 
 def eve_join_note(alerts: Sequence[dict[str, Any]], flows: Sequence[Flow], cfg: Config) -> str:
     """How many EVE alerts found their flow (Community ID, else 5-tuple and time)."""
-    index = FlowIndex(flows, float(cfg["suricata"]["join_slack"]))
+    index = FlowIndex(flows, cfg.suricata.join_slack)
     joined = sum(1 for a in alerts if index.find(a, alert_time(a)) is not None)
     return _rate_note("EVE join: alerts that matched a flow", joined, len(alerts), cfg)
 

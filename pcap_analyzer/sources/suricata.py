@@ -71,9 +71,9 @@ def base_command(cfg: Config, home: HomeNet | None = None) -> list[str]:
     """Suricata with our yaml and rules, fatal init errors, and the --set overrides that make the yaml work from
     any directory (its file paths) and for this network (HOME_NET from ``home``, else the config)."""
     folder = rules_dir()
-    cidrs = [str(net) for net in home.networks] if home is not None else list(cfg["home_net"]["cidrs"])
+    cidrs = [str(net) for net in home.networks] if home is not None else list(cfg.home_net.cidrs)
     return [
-        cfg["suricata"]["binary"], "-c", str(folder / CONFIG_FILE), "-S", str(folder / RULES_FILE),
+        cfg.suricata.binary, "-c", str(folder / CONFIG_FILE), "-S", str(folder / RULES_FILE),
         "--init-errors-fatal",
         "--set", f"classification-file={folder / 'classification.config'}",
         "--set", f"reference-config-file={folder / 'reference.config'}",
@@ -91,8 +91,8 @@ def run_suricata(captures: list[Path], workdir: Path, cfg: Config, home: HomeNet
 
     Each capture is its own run, so the rules' cross-flow state (xbits) does not span captures.
     """
-    if not available(cfg["suricata"]["binary"]):
-        raise InputError(f"suricata: '{cfg['suricata']['binary']}' is not installed or not on PATH")
+    if not available(cfg.suricata.binary):
+        raise InputError(f"suricata: '{cfg.suricata.binary}' is not installed or not on PATH")
     workdir.mkdir(parents=True, exist_ok=True)
     merged = workdir / "eve.json"
     with merged.open("wb") as out:
@@ -129,9 +129,9 @@ def _plain_capture(capture: Path, outdir: Path, within: limits.Limits = limits.N
 def _run_one(capture: Path, outdir: Path, cfg: Config, home: HomeNet | None) -> None:
     cmd = suricata_command(capture, outdir, cfg, home)
     try:
-        done = subprocess.run(cmd, capture_output=True, text=True, timeout=cfg["suricata"]["timeout"], check=False)
+        done = subprocess.run(cmd, capture_output=True, text=True, timeout=cfg.suricata.timeout, check=False)
     except subprocess.TimeoutExpired:
-        raise InputError(f"suricata: gave up on {capture} after {cfg['suricata']['timeout']:.0f} s") from None
+        raise InputError(f"suricata: gave up on {capture} after {cfg.suricata.timeout:.0f} s") from None
     except OSError as exc:
         raise InputError(f"suricata: cannot run {cmd[0]}: {exc.strerror or exc}") from None
     if done.returncode != 0:
@@ -298,7 +298,7 @@ def alert_indicators(alerts: Sequence[dict[str, Any]], flows: Sequence[Flow], ho
     Alerts of rules without that metadata (other rulesets in a user's EVE) stand for no indicator and are skipped.
     Repeated alerts of one rule on one flow become one indicator whose evidence counts them.
     """
-    index = FlowIndex(flows, float(cfg["suricata"]["join_slack"]))
+    index = FlowIndex(flows, cfg.suricata.join_slack)
     ours = [(_timestamp(a), a) for a in alerts if _meta(a, "fallback_indicator") in INDICATOR_TYPES]
     merged: dict[tuple[int, str], Indicator] = {}
     for ts, alert in sorted(ours, key=lambda pair: pair[0]):

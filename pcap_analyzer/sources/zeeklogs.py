@@ -28,6 +28,7 @@ from zat.json_log_to_dataframe import JSONLogToDataFrame
 from zat.log_to_dataframe import LogToDataFrame
 
 from ..config import Config, default_config
+from ..config_schema import ZeekConfig
 from .. import validate
 from ..errors import InputError
 from ..limits import NONE as NO_LIMITS, gunzip, is_gzip
@@ -430,18 +431,18 @@ def _fallback_findings(df: pd.DataFrame | None) -> Iterator[_Finding]:
                             "detail": row["detail"]})
 
 
-def _notice_type(note: str, sub: str, zcfg: Config) -> str:
+def _notice_type(note: str, sub: str, zcfg: ZeekConfig) -> str:
     """The indicator a notice stands for, "" when it stands for none."""
-    prefix = zcfg["package_notice_prefix"]
+    prefix = zcfg.package_notice_prefix
     if note.startswith(prefix):
         name = note[len(prefix):].lower()
         return name if name in INDICATOR_TYPES else ""
-    if note in zcfg["protocol_notices"]:
-        return "nonstandard_port_encrypted" if sub.upper() in zcfg["encrypted_analyzers"] else "protocol_port_mismatch"
+    if note in zcfg.protocol_notices:
+        return "nonstandard_port_encrypted" if sub.upper() in zcfg.encrypted_analyzers else "protocol_port_mismatch"
     return ""
 
 
-def _notice_findings(df: pd.DataFrame | None, zcfg: Config) -> Iterator[_Finding]:
+def _notice_findings(df: pd.DataFrame | None, zcfg: ZeekConfig) -> Iterator[_Finding]:
     for row in _rows(df, (*FINDING_COLUMNS, "note", "msg", "sub", "src", "dst", "p")):
         kind = _notice_type(row["note"], row["sub"], zcfg)
         if not kind:
@@ -506,7 +507,7 @@ def zeek_indicators(logs: ZeekLogs, flows: list[Flow], home: HomeNet, cfg: Confi
     notice for the same finding become one indicator. Weird lines only add evidence to indicators of their
     connection. A finding with no analyzer flow (Zeek-only) is still an indicator, marked ``zeek_only``.
     """
-    zcfg = cfg["zeek"]
+    zcfg = cfg.zeek
     conn_info = _conn_by_uid(logs.conn)
     weird = _weird_by_uid(logs.weird)
     by_cid, by_uid = _flows_by_key(flows)
@@ -593,7 +594,7 @@ def flows_from_logs(logs: ZeekLogs, cfg: Config | None = None) -> list[Flow]:
     if not _has_rows(conn):
         return []
     assert conn is not None
-    names = (cfg or default_config())["zeek"]["service_names"]
+    names = (cfg or default_config()).zeek.service_names
     dns, tls = _dns_by_uid(logs.dns), _tls_by_uid(logs.ssl)
     start = _number(conn, "ts")
     end = start + np.nan_to_num(_number(conn, "duration"), nan=0.0)

@@ -72,10 +72,10 @@ def verdict_event(host: HostReport | None, ip: str, previous: str) -> dict[str, 
 
 class Watcher:
     def __init__(self, args: argparse.Namespace, cfg: Config, home: HomeNet, out: IO[str]) -> None:
-        wcfg = cfg["watch"]
+        wcfg = cfg.watch
         self.args, self.cfg, self.home, self.out = args, cfg, home, out
         self.follower = Follower()
-        self.window = Window(float(wcfg["window"]), int(wcfg["max_rows"]))
+        self.window = Window(wcfg.window, wcfg.max_rows)
         self.verdicts: dict[str, str] = {}  # hosts whose last emitted verdict is not benign
         self.pending = False  # lines in the window not judged yet
         self.load()
@@ -137,13 +137,13 @@ class Watcher:
         self.pending = False
 
     def run(self, stop: Stop) -> None:
-        wcfg = self.cfg["watch"]
+        wcfg = self.cfg.watch
         last_judged = 0.0
         changed = True  # the state is written once at start, then whenever something changed, and at the end
         while True:
             changed = self.poll() or changed
             if self.pending and (self.args.once or stop.requested
-                                 or time.monotonic() - last_judged >= wcfg["interval"]):
+                                 or time.monotonic() - last_judged >= wcfg.interval):
                 self.judge()
                 last_judged = time.monotonic()
                 changed = True
@@ -152,7 +152,7 @@ class Watcher:
                 changed = False
             if self.args.once or stop.requested:
                 return
-            deadline = time.monotonic() + wcfg["poll"]
+            deadline = time.monotonic() + wcfg.poll
             while time.monotonic() < deadline and not stop.requested:
                 time.sleep(0.05)
 
@@ -163,7 +163,7 @@ def run(args: argparse.Namespace) -> int:
     if args.eve is not None and args.eve.exists() and args.eve.is_dir():
         raise InputError(f"--eve {args.eve}: is a directory, not a file")
     cfg = load_config(args.config)
-    home = HomeNet.parse(args.home_net) if args.home_net is not None else HomeNet(cfg["home_net"]["cidrs"])
+    home = HomeNet.parse(args.home_net) if args.home_net is not None else HomeNet(cfg.home_net.cidrs)
     stop = Stop()
     previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:

@@ -17,14 +17,13 @@ from pcap_analyzer import config, dissect, flows
 from pcap_analyzer.measures import measures
 from pcap_analyzer.capture import reader
 from pcap_analyzer.sources import suricata, zeeklogs
-from pcap_analyzer.config import default_config
+from pcap_analyzer.config import default_config, override
 from pcap_analyzer.errors import InputError
 from pcap_analyzer.homenet import HomeNet
 from pcap_analyzer.model import CaptureInfo, Flow
 
-CFG = default_config()
-CFG["reader"]["chunk_packets"] = 64  # many chunks: the chunk seams get fuzzed too
-HOME = HomeNet(CFG["home_net"]["cidrs"])
+CFG = override(default_config(), {"reader": {"chunk_packets": 64}})  # many chunks: the chunk seams get fuzzed too
+HOME = HomeNet(CFG.home_net.cidrs)
 _TMP = Path(tempfile.mkdtemp(prefix="fallback-hunt-fuzz-"))
 
 
