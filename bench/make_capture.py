@@ -295,9 +295,11 @@ def packets_for(templates: list[Template], flows: int) -> int:
     return sum(records for *_, records in _groups(templates, None, flows))
 
 
-def write_capture(path: Path, packets: int | None, scale: int = 1, flows: int | None = None) -> Path:
-    """Write a mixed capture of exactly ``packets`` packets, or of exactly ``flows`` whole flows, to ``path``."""
-    templates = build_templates(scale)
+def write_capture(path: Path, packets: int | None, scale: int = 1, flows: int | None = None,
+                  templates: list[Template] | None = None) -> Path:
+    """Write a mixed capture of exactly ``packets`` packets, or of exactly ``flows`` whole flows, to ``path`` (of
+    ``templates``, by default ``build_templates(scale)``)."""
+    templates = build_templates(scale) if templates is None else templates
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".part")
     with tmp.open("wb") as out:

@@ -22,7 +22,10 @@ Stages:
   dpkt      (d) reference: a plain dpkt loop parsing ts, addresses, ports, flags, payload length
   suricata  (e) Suricata 7 with no rules (-S /dev/null) and with suricata_rules/fallback-channels.rules
   zeek      (f) zeeklogs reading a 1M-line conn.log and joining it to the capture's flows on community_id
-  reports   (h) report writing against the analysis on a capture where 60 hosts escalate (make_capture.py
+  memory    (h) peak RSS against capture size at a fixed rate of short flows (a curve, with a PNG), and a capture of
+                many short flows, beside the same runs holding every flow in memory (bench/memory.py); quick sizes
+                unless --memory-full (1M..20M packets, 5M flows)
+  reports   (i) report writing against the analysis on a capture where 60 hosts escalate (make_capture.py
                 ESCALATING_MIX): ``fallback-hunt analyze`` run in the child (cli.main), the analysis
                 (pipeline.analyze) and the writing (cli.write_reports) timed inside it; writing must stay under 20%
                 of the whole command, and its share of analysis + writing is printed beside it
@@ -48,7 +51,9 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(HERE))
 
+import cores  # noqa: E402
 import hostile_inputs  # noqa: E402
+import memory  # noqa: E402
 import make_capture  # noqa: E402  (bench/ is not a package)
 
 RULES_DIR = REPO / "suricata_rules"
@@ -510,13 +515,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     parser.add_argument("--no-4m", action="store_true", help="skip the 4M-packet captures")
     parser.add_argument("--only", default="", help="comma-separated stages (default all): flows, dissect, analyze, "
-                        "dpkt, suricata, zeek, inspect, reports, hostile")
+                        "dpkt, suricata, zeek, inspect, reports, hostile, memory, cores")
     parser.add_argument("--packets", type=int, default=1_000_000, help="size of the main capture (default 1M)")
+    parser.add_argument("--memory-full", action="store_true",
+                        help="memory stage: the curve from 1M to 20M packets and 5M short flows (minutes)")
     args = parser.parse_args(argv)
     if args.child:
         return child_main(args.child[0], args.child[1:])
 
-    known = ("flows", "dissect", "analyze", "dpkt", "suricata", "zeek", "inspect", "reports", "hostile")
+    known = ("flows", "dissect", "analyze", "dpkt", "suricata", "zeek", "inspect", "reports", "hostile", "memory",
+             "cores")
     stages = set(filter(None, args.only.split(","))) or set(known)
     if not stages <= set(known):
         parser.error(f"--only: unknown stage(s) {', '.join(sorted(stages - set(known)))}; known: {', '.join(known)}")
@@ -564,6 +572,14 @@ def main(argv: list[str] | None = None) -> int:
     if "hostile" in stages:  # many hosts on one pattern, many EVE alerts: RSS and report size (issue 13)
         print("running hostile scale ...", file=sys.stderr, flush=True)
         hostile = hostile_inputs.scale_table(hostile_inputs.scale_rows(make_capture.DATA, measure))
+    memory_text = None
+    if "memory" in stages:
+        memory_text = memory.report(memory.CURVE if args.memory_full else memory.QUICK_CURVE,
+                                    memory.MANY_FLOWS if args.memory_full else 1_000_000)
+    speedup = None
+    if "cores" in stages:  # --workers 2 against serial, both cores, wall-clock (bench/cores.py)
+        print("running cores ...", file=sys.stderr, flush=True)
+        speedup = cores.cores_table(capture)
     judge(results)
     ordered = list(results.values())
     print(f"\nfallback-hunt benchmarks, each stage in a child pinned to core {sorted(one_core() or [])}.\n"
@@ -577,6 +593,10 @@ def main(argv: list[str] | None = None) -> int:
         print("\n".join(extra))
     if hostile is not None:
         print("\n" + hostile)
+    if memory_text is not None:
+        print("\n" + memory_text)
+    if speedup is not None:
+        print("\ncores (bench/cores.py: wall seconds, not pinned, best of 2 alternating runs):\n" + speedup)
     return 0
 
 

@@ -114,4 +114,4 @@ def test_large_non_ip_records_keep_memory_flat_in_pcapng_too(tmp_path: Path) -> 
         for _ in range(6000):  # 390 MB
             out.write(epb)
     code, _, rss = _run(capture, "-o", tmp_path / "out")
-    assert code == 0 and rss < 330, rss  # about 490 MB before: the whole file resident in one chunk
+    assert code == 0 and rss < 420, rss  # about 490 MB before: the whole file resident in one chunk (see above)

@@ -116,6 +116,17 @@ def _resolved_names(msg: DnsMessage) -> tuple[set[str], set[str], set[str]]:
     return addresses, ({qname} if qname else set()), targets
 
 
+def add_resolved(flow: Flow, names_of_ip: dict[str, set[str]], cnames_of_ip: dict[str, set[str]]) -> None:
+    """Add what the DNS responses of ``flow`` resolved (address -> names asked for, address -> CNAME targets)."""
+    for msg in flow.dns:
+        if msg.is_response:
+            addresses, names, targets = _resolved_names(msg)
+            for ip in addresses:
+                names_of_ip[ip].update(names)
+                if targets:
+                    cnames_of_ip[ip].update(targets)
+
+
 def build_index(ctx: DetectContext) -> DetectIndex:
     by_host: dict[str, list[Flow]] = defaultdict(list)
     lookups: dict[str, list[DnsLookup]] = defaultdict(list)
@@ -128,13 +139,7 @@ def build_index(ctx: DetectContext) -> DetectIndex:
         by_host[host].append(flow)
         if flow.dns:
             lookups[host].extend(_lookups_of(flow, host))
-            for msg in flow.dns:
-                if msg.is_response:
-                    addresses, names, targets = _resolved_names(msg)
-                    for ip in addresses:
-                        names_of_ip[ip].update(names)
-                        if targets:
-                            cnames_of_ip[ip].update(targets)
+            add_resolved(flow, names_of_ip, cnames_of_ip)
     for flows in by_host.values():
         flows.sort(key=lambda f: f.ts)
     for items in lookups.values():
