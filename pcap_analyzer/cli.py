@@ -19,7 +19,9 @@ from .errors import InputError
 from .gcpause import gc_paused
 from .homenet import HomeNet
 from .model import Report
-from .report.common import OUTPUT_NAMES, escape_text
+from .parallel.engine import Options as ParallelOptions
+from .parallel.sources import is_url
+from .report.common import OUTPUT_NAMES, escape_text, flow_index
 from .report.events import write_events
 from .report.html import write_html
 from .report.json_report import write_json
@@ -64,9 +66,9 @@ def build_parser() -> Parser:
         description="Analyse captures and/or Zeek logs; write OUTDIR/report.json, fallback.log and report.html.",
         epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    analyze.add_argument("captures", nargs="*", type=Path, metavar="CAPTURE",
+    analyze.add_argument("captures", nargs="*", type=capture_arg, metavar="CAPTURE",
                          help="pcap, pcapng or gzip-compressed capture, or a directory of them (several: one "
-                              "analysis across all)")
+                              "analysis across all); also a URL (s3://..., with s3fs installed)")
     analyze.add_argument("-o", "--output", dest="outdir", type=Path, required=True, metavar="OUTDIR",
                          help="directory for the reports (created if needed; other files in it are left alone)")
     analyze.add_argument("--intel", type=Path, metavar="FILE",
@@ -89,8 +91,16 @@ def build_parser() -> Parser:
                          help="also write the findings as NDJSON events with ECS field names, for a SIEM")
     analyze.add_argument("--log-format", choices=("tsv", "json"), default="tsv",
                          help="fallback.log as Zeek TSV (default) or Zeek JSON (LogAscii::use_json)")
+    analyze.add_argument("--flows-out", type=Path, metavar="DIR",
+                         help="also keep every flow as Parquet in DIR, conn.log columns first (query it with DuckDB, "
+                              "pandas or Spark)")
     analyze.add_argument("--top", type=int, metavar="N", help="hosts listed on stdout (default: [report] top)")
     analyze.add_argument("--exit-zero", action="store_true", help="exit 0 even when a host escalates (errors: 2)")
+    engine = analyze.add_mutually_exclusive_group()
+    engine.add_argument("--workers", type=positive_int, default=1, metavar="N",
+                        help="read with N worker processes (an embedded Dask cluster; default 1: this process)")
+    engine.add_argument("--scheduler", metavar="ADDRESS",
+                        help="read on the Dask cluster of this scheduler (tcp://host:8786) instead")
     contain_cmd.add_allowlist_options(analyze)
     contain_cmd.add_parser(commands)
     extract.add_command(commands)
@@ -98,6 +108,17 @@ def build_parser() -> Parser:
     baseline_command.add_parsers(commands)
     watch_command.add_parser(commands)
     return parser
+
+
+def capture_arg(text: str) -> Path | str:
+    """A capture argument: a path, or a URL kept as given (Path would fold its "//")."""
+    return text if is_url(text) else Path(text)
+
+
+def positive_int(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, not {text!r}")
+    return int(text)
 
 
 def check_path(path: Path, what: str, directory: bool = False) -> None:
@@ -133,10 +154,11 @@ def write_reports(report: Report, cfg: Config, outputs: Sequence[Path], log_form
         json_path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise InputError(f"cannot create output directory {json_path.parent}: {exc.strerror or exc}") from None
+    index = flow_index(report.flows)  # built once for the three writers
     atomic.write_all([
-        (json_path, lambda p: write_json(report, p, cfg.report.max_host_details)),
-        (log_path, lambda p: write_fallback_log(report, cfg, p, log_format)),
-        (html_path, lambda p: write_html(report, cfg, p)),
+        (json_path, lambda p: write_json(report, p, cfg.report.max_host_details, index)),
+        (log_path, lambda p: write_fallback_log(report, cfg, p, log_format, index)),
+        (html_path, lambda p: write_html(report, cfg, p, index)),
     ])
 
 
@@ -183,6 +205,9 @@ def capture_files(paths: Sequence[Path]) -> list[Path]:
     pcap, pcapng or gzip magic; a README beside them is skipped), sorted by name."""
     out: list[Path] = []
     for path in paths:
+        if is_url(path):
+            out.append(path)  # type: ignore[arg-type]  # checked by the parallel read, before any task
+            continue
         if path.is_dir():
             inside = sorted(p for p in path.iterdir()
                             if p.is_file() and not p.name.startswith(".") and looks_like_capture(p))
@@ -192,7 +217,8 @@ def capture_files(paths: Sequence[Path]) -> list[Path]:
         else:
             out.append(path)
     for path in out:
-        check_path(path, "capture")
+        if not is_url(path):
+            check_path(path, "capture")
     return out
 
 
@@ -205,7 +231,10 @@ def checked_outputs(args: argparse.Namespace) -> list[Path]:
                        (args.baseline, "--baseline"), (args.allowlist, "--allowlist")):
         if path is not None:
             check_path(path, what)
-    inputs = [p for p in (*args.captures, args.config, args.intel, args.eve, args.baseline) if p is not None]
+    if args.suricata and any(map(is_url, args.captures)):
+        raise UsageError("--suricata reads local captures only; copy the URL's capture first")
+    inputs = [p for p in (*args.captures, args.config, args.intel, args.eve, args.baseline)
+              if p is not None and not is_url(p)]
     if args.events is not None and any(args.events.resolve() == p.resolve() for p in inputs):
         raise InputError(f"refusing to overwrite input file {args.events}; choose another --events FILE")
     if args.zeek_logs is not None:
@@ -229,7 +258,9 @@ def run_analyze(args: argparse.Namespace) -> int:
                                       eve_path=args.eve, run_suricata=args.suricata, baseline_path=args.baseline,
                                       progress=None if args.quiet or not sys.stderr.isatty() else progress,
                                       allowlist_path=args.allowlist, sid_base=args.sid_base,
-                                      use_default_allowlist=False if args.no_default_allowlist else None)
+                                      use_default_allowlist=False if args.no_default_allowlist else None,
+                                      flows_out=args.flows_out,
+                                      parallel=ParallelOptions(args.workers, args.scheduler))
         finally:
             progress.done()
         with warnings.catch_warnings():  # the analysis' warnings are in the notes; writing has nothing to add

@@ -61,6 +61,19 @@ class FlowsConfig:
 class PipelineConfig:
     stream: bool
     annotate_batch: NonNegInt
+    store: bool
+    store_buckets: Count
+    store_bucket_capture_mb: NonNeg
+    store_group_flows: Count
+    store_flush_flows: Count
+
+
+@dataclass(frozen=True)
+class ParallelConfig:
+    split_bytes: Count
+    cluster_min_bytes: NonNegInt
+    connect_timeout: Seconds
+    start_method: Annotated[str, Text(r"fork|forkserver|spawn", '"fork", "forkserver" or "spawn"')]
 
 
 @dataclass(frozen=True)
@@ -346,6 +359,7 @@ class Config:
     reader: ReaderConfig
     flows: FlowsConfig
     pipeline: PipelineConfig
+    parallel: ParallelConfig
     ports: PortsConfig
     dissect: DissectConfig
     measures: MeasuresConfig

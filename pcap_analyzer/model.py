@@ -270,3 +270,10 @@ class Report:
     containment: dict[str, Any] = field(default_factory=dict)  # block rules, Zeek intel lines
     suppressed: list[dict[str, Any]] = field(default_factory=list)  # what the allowlist / never-block list left out
     logs: list[LogInfo] = field(default_factory=list)  # Zeek logs and EVE files read
+    # Flows analysed: len(flows) when ``flows`` is every flow; analysed over the flow store (bounded.py), ``flows``
+    # holds only the flows the reports show (the evidence, and the flows of the hosts to look at)
+    flow_count: int | None = None
+
+    @property
+    def total_flows(self) -> int:
+        return len(self.flows) if self.flow_count is None else self.flow_count

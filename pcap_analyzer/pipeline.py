@@ -17,10 +17,10 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from . import detect, dissect, flows, validate
+from . import bounded, detect, flows, validate
 from .capture import digest, reader
 from .decide import allowlist, containment, verdict
-from .measures import measures
+from .measures.annotate import annotate
 from .sources import intel, sensor, suricata, zeeklogs
 from .config import Config
 from .gcpause import gc_paused
@@ -30,6 +30,8 @@ from .baseline.store import open_store
 from .detect.base import DetectContext
 from .homenet import HomeNet
 from .model import CaptureInfo, Flow, Report
+from .parallel.engine import Options as ParallelOptions, Session, session as parallel_session
+from .parallel.sources import is_url
 
 #: Called with (capture path, packets read from it so far) after every chunk.
 Progress = Callable[[str, int], None]
@@ -49,18 +51,22 @@ def analyze(
     allowlist_path: Path | None = None,
     use_default_allowlist: bool | None = None,
     sid_base: int | None = None,
+    flows_out: Path | None = None,
+    parallel: ParallelOptions | None = None,
 ) -> Report:
     """Analyse captures and/or Zeek logs (and optionally Suricata alerts) into a Report.
 
     The small inputs (intel, Zeek logs, EVE) are read first, so a bad one fails before the captures are read.
-    With no capture, the flows come from the Zeek logs (sensor-only mode).
+    With no capture, the flows come from the Zeek logs (sensor-only mode). ``flows_out``: a directory to keep
+    every flow in as conn.log-like Parquet (flows/parquet.py).
     """
     allow = allowlist.load(allowlist_path, cfg.allowlist.use_default if use_default_allowlist is None
                            else use_default_allowlist)
     with gc_paused(), warnings.catch_warnings(record=True) as caught:  # gc: see gcpause
         warnings.simplefilter("default")  # each library warning once per place, into the notes, not on stderr
-        report = _analyze(captures, cfg, home, intel_path, zeek_dir, eve_path, run_suricata, workdir, progress,
-                          baseline_path, allow)
+        with parallel_session(parallel, cfg) as session:
+            report = _analyze(captures, cfg, home, intel_path, zeek_dir, eve_path, run_suricata, workdir, progress,
+                              baseline_path, allow, flows_out, session)
         contained = containment.containment(report.hosts, home, cfg, tuple(allow.entries), sid_base)
     report.suppressed += contained.pop("suppressed")
     report.notes += [*contained["notes"], *validate.warning_notes(caught)]
@@ -70,15 +76,26 @@ def analyze(
 
 def _analyze(captures: Sequence[Path], cfg: Config, home: HomeNet, intel_path: Path | None, zeek_dir: Path | None,
              eve_path: Path | None, run_suricata: bool, workdir: Path | None, progress: Progress | None,
-             baseline_path: Path | None = None, allow: allowlist.Allowlist | None = None) -> Report:
+             baseline_path: Path | None = None, allow: allowlist.Allowlist | None = None,
+             flows_out: Path | None = None, session: Session | None = None) -> Report:
     allow = allow or allowlist.Allowlist()
     notes: list[str] = allow.notes()
     intel_db = intel.load_intel(intel_path) if intel_path else None
-    logs = zeeklogs.read_logs(zeek_dir) if zeek_dir else None
+    logs = zeeklogs.read_logs(zeek_dir, zeek_frames(session)) if zeek_dir else None
     notes += logs.notes if logs is not None else []
     alerts = suricata.read_eve(eve_path, notes, slim=True) if eve_path else []
 
-    inputs, flow_list = flows_of(captures, logs, cfg, notes, progress)
+    alone = (logs is None and eve_path is None and not run_suricata and baseline_path is None and session is None
+             and not any(is_url(c) for c in captures))
+    if captures and alone and cfg.pipeline.stream and cfg.pipeline.store:  # over the flow store, memory bounded
+        report = bounded.analyze(lambda sink: stream_flows(captures, cfg, sink, progress)[0],
+                                 sum(p.stat().st_size for p in captures), cfg, home, intel_db, allow, workdir,
+                                 flows_out)
+        report.notes[:0] = notes
+        return report
+    inputs, flow_list = flows_of(captures, logs, cfg, notes, progress, session)
+    if flows_out is not None:
+        bounded.write_flows_out(flows_out, flow_list, home)
     if eve_path is not None:
         notes.append(sensor.eve_join_note(alerts, flow_list, cfg))
     ctx = DetectContext(flow_list, home, cfg, intel_db)
@@ -99,15 +116,27 @@ def _analyze(captures: Sequence[Path], cfg: Config, home: HomeNet, intel_path: P
     hosts = verdict.build_hosts(indicators, ctx)
     if logs is not None and not captures:
         sensor.mark_unmeasurable(hosts, logs)
-    return Report(inputs=inputs, hosts=hosts, flows=flow_list, notes=notes, suppressed=suppressed,
-                  logs=sensor.log_inputs(zeek_dir, eve_path))
+    # a session's report keeps only the flows the writers show, as the store's does (bounded.shown_flows)
+    shown = bounded.shown_in_memory(flow_list, hosts) if session is not None else flow_list
+    return Report(inputs=inputs, hosts=hosts, flows=shown, notes=notes, suppressed=suppressed,
+                  logs=sensor.log_inputs(zeek_dir, eve_path), flow_count=len(flow_list))
+
+
+def zeek_frames(session: Session | None) -> zeeklogs.FrameReader | None:
+    """How the Zeek logs are read: in a session, as Dask dataframes on its workers (parallel/zeeklogs.py)."""
+    if session is None:
+        return None
+    from .parallel import zeeklogs as dask_logs
+
+    return dask_logs.frame_reader(session)
 
 
 def flows_of(captures: Sequence[Path], logs: zeeklogs.ZeekLogs | None, cfg: Config, notes: list[str],
-             progress: Progress | None = None) -> tuple[list[CaptureInfo], list[Flow]]:
+             progress: Progress | None = None, session: Session | None = None
+             ) -> tuple[list[CaptureInfo], list[Flow]]:
     """The annotated flows of the captures (Zeek uids attached when logs are given), or, with no capture, of the
     Zeek logs alone (sensor-only mode)."""
-    inputs, flow_list = read_flows(captures, cfg, progress)
+    inputs, flow_list = read_flows(captures, cfg, progress, session)
     if logs is not None and not captures:
         flow_list = zeeklogs.flows_from_logs(logs, cfg)
         notes.append(f"sensor-only mode: {len(flow_list)} connections from the Zeek logs in {logs.directory}")
@@ -118,24 +147,41 @@ def flows_of(captures: Sequence[Path], logs: zeeklogs.ZeekLogs | None, cfg: Conf
     return inputs, flow_list
 
 
-def read_flows(captures: Sequence[Path], cfg: Config, progress: Progress | None = None
-               ) -> tuple[list[CaptureInfo], list[Flow]]:
+def read_flows(captures: Sequence[Path], cfg: Config, progress: Progress | None = None,
+               session: Session | None = None) -> tuple[list[CaptureInfo], list[Flow]]:
     """Read every capture into one flow table (a connection may span files); one CaptureInfo per capture.
 
     The flows come back annotated (dissect + measures), sorted by start time; streamed (the default), each was
-    annotated and compacted as soon as it was over.
+    annotated and compacted as soon as it was over.  In a ``session`` of workers or a scheduler (or for a capture
+    given by URL), tasks read them, with the same result (parallel/).
     """
+    if session is not None or any(is_url(c) for c in captures):
+        from .parallel import read  # Dask is imported only there
+
+        return read.read_flows(captures, cfg, session, progress)
     with gc_paused():
         return _read_flows(captures, cfg, progress)
 
 
 def _read_flows(captures: Sequence[Path], cfg: Config, progress: Progress | None) -> tuple[list[CaptureInfo],
                                                                                           list[Flow]]:
+    done: list[Flow] = []  # annotated and compacted
+    inputs, rest = stream_flows(captures, cfg, done.extend, progress)
+    if rest is not None:  # not streamed
+        return inputs, rest
+    done.sort(key=lambda f: (f.ts, f.uid))  # as finish() orders them: sorted runs, merged cheaply
+    return inputs, done
+
+
+def stream_flows(captures: Sequence[Path], cfg: Config, sink: Callable[[list[Flow]], None],
+                 progress: Progress | None = None) -> tuple[list[CaptureInfo], list[Flow] | None]:
+    """Read the captures into one flow table; streamed (the default), every batch of flows that are over goes to
+    ``sink`` annotated and compacted (batches in no global order), and the second item is None; not streamed, no
+    batch goes to ``sink`` and the second item is every annotated flow, sorted by start time."""
     stream = cfg.pipeline.stream
     batch_flows = max(cfg.pipeline.annotate_batch, 1)
     table = flows.FlowTable(cfg)
     inputs = []
-    done: list[Flow] = []  # annotated and compacted
     waiting: list[Flow] = []  # over, not annotated yet
     with digest.hashing(captures) as digests:  # the SHA-256s, on a worker thread while the captures are read
         for path, sha256 in zip(captures, digests):
@@ -150,7 +196,7 @@ def _read_flows(captures: Sequence[Path], cfg: Config, progress: Progress | None
                     # open flow look idle; a flow is over only if no later packet could still join it.
                     waiting += table.drain(float(batch.ts.min()))
                     if len(waiting) >= batch_flows:
-                        done += annotate(waiting, cfg, compact_after=True)
+                        sink(annotate(waiting, cfg, compact_after=True))
                         waiting = []
                 if progress is not None:
                     progress(str(path), seen)
@@ -159,36 +205,8 @@ def _read_flows(captures: Sequence[Path], cfg: Config, progress: Progress | None
     rest = waiting + table.finish()
     if not stream:
         return inputs, annotate(rest, cfg)
-    done += annotate(rest, cfg, compact_after=True)
-    done.sort(key=lambda f: (f.ts, f.uid))  # as finish() orders them: sorted runs, merged cheaply
-    return inputs, done
-
-
-def annotate(flow_list: list[Flow], cfg: Config, compact_after: bool = False) -> list[Flow]:
-    """dissect + measures of ``flow_list`` (in place; returned for convenience), then optionally compact them."""
-    with gc_paused():  # also when called on its own (sensor-only flows)
-        dissect.annotate_all(flow_list, cfg)
-        measures.annotate_all(flow_list, cfg)
-    if compact_after:
-        compact(flow_list)
-    return flow_list
-
-
-def compact(flow_list: list[Flow]) -> None:
-    """Drop the retained payload of annotated flows, recording which directions had any (``*_payload_seen``, read by
-    ``detect.facts.has_payload``). Nothing after dissect and measures reads the payload itself."""
-    for f in flow_list:
-        if f.orig_sample or f.orig_datagrams:
-            f.orig_payload_seen = True
-            f.orig_sample = b""
-            f.orig_datagrams.clear()  # emptied in place: no new list per flow
-        if f.resp_sample or f.resp_datagrams:
-            f.resp_payload_seen = True
-            f.resp_sample = b""
-            f.resp_datagrams.clear()
-        f.datagram_ts.clear()
-        if f.orig_later or f.resp_later:  # never without a head: *_payload_seen is already set
-            f.orig_later = f.resp_later = b""
+    sink(annotate(rest, cfg, compact_after=True))
+    return inputs, None
 
 
 def suricata_alerts(captures: Sequence[Path], cfg: Config, home: HomeNet, workdir: Path | None, notes: list[str]

@@ -83,6 +83,8 @@ RANGES = [
     ("flows", "drain_grace = -0.5", "flows.drain_grace", "must not be negative"),
     ("flows", "dns_inactivity = 0.0", "flows.dns_inactivity", "must be greater than 0"),
     ("pipeline", "annotate_batch = -1", "pipeline.annotate_batch", "must not be negative"),
+    ("parallel", "split_bytes = 0", "parallel.split_bytes", "must be at least 1"),
+    ("parallel", "start_method = \"thread\"", "parallel.start_method", "\"fork\", \"forkserver\" or \"spawn\""),
     ("ports", "expected = { \"udp/65536\" = \"dns\" }", "ports.expected", "tcp/PORT"),
     ("dissect", "max_ssh_banner = -1", "dissect.max_ssh_banner", "must not be negative"),
     ("dissect.rtp", "min_packets = 0", "dissect.rtp.min_packets", "must be at least 1"),
@@ -159,7 +161,7 @@ def test_every_section_checks_its_ranges(tmp_path: Path, section: str, text: str
 
 def test_every_section_has_a_range_case() -> None:
     sections = _sections()
-    assert len(sections) == 30 and sorted(set(sections) - {r[0] for r in RANGES}) == []
+    assert len(sections) == 31 and sorted(set(sections) - {r[0] for r in RANGES}) == []
 
 
 def _leaves(table: dict, where: str = "") -> set[str]:

@@ -90,7 +90,8 @@ def test_zkg_keeps_the_operator_editable_files() -> None:
     meta = (REPO / "zkg.meta").read_text()
     line = next(line for line in meta.splitlines() if line.startswith("config_files"))
     files = line.partition("=")[2].split()
-    assert files == ["zeek_scripts/dyndns-providers.dat"]
+    # every Input-framework table the package ships (make feeds writes them; an operator's edits survive upgrades)
+    assert sorted(files) == sorted(f"zeek_scripts/{p.name}" for p in (REPO / "zeek_scripts").glob("*.dat"))
     assert all((REPO / f).is_file() for f in files)
 
 

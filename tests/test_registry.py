@@ -53,12 +53,17 @@ def zeek_notices() -> set[str]:
     return out
 
 
+#: A Finding(...) of the Zeek package up to its $note (one level of nested calls inside, e.g. community_id(c)).
+ZEEK_FINDING_NOTE = re.compile(r"\bFinding\((?:[^()]|\([^()]*\))*?\$note=(\w+)", re.S)
+
+
 def zeek_emitted() -> dict[str, set[str]]:
-    """indicator -> the notice names the scripts report it with ($indicator="x", $note=Y)."""
+    """indicator -> the notice names the scripts report it with (Finding(..., $note=Y, ...)); report() derives the
+    indicator name from the notice: its name in lower case (FallbackChannels::indicator_name)."""
     text = "".join(p.read_text() for p in (REPO / "zeek_scripts").glob("*.zeek"))
     out: dict[str, set[str]] = {}
-    for indicator, note in re.findall(r'\$indicator="(\w+)",\s*\$note=(\w+)', text):
-        out.setdefault(indicator, set()).add(note)
+    for note in ZEEK_FINDING_NOTE.findall(text):
+        out.setdefault(note.lower(), set()).add(note)
     return out
 
 
@@ -97,7 +102,7 @@ def problems(entry: registry.Indicator) -> list[str]:
         if entry.zeek_notice not in zeek_notices():
             out.append(f"zeek_scripts/: declare Notice::Type {entry.zeek_notice} (redef enum Notice::Type += {{...}})")
         if entry.zeek_notice.split("::")[1] not in zeek_emitted().get(name, set()):
-            out.append(f"zeek_scripts/: report {name} with $indicator=\"{name}\", $note={entry.zeek_notice.split('::')[1]}")
+            out.append(f"zeek_scripts/: report {name} with report(Finding(..., $note={entry.zeek_notice.split('::')[1]}))")
     elif name in zeek_emitted():
         out.append(f"{REGISTRY}: {name} is reported by the Zeek package: name its zeek_notice")
     # schema

@@ -2,6 +2,7 @@
 ##! Loads the shared log/notice/cluster plumbing and one script per indicator.
 
 @load ./main
+@load ./app-ports
 @load ./failed-then-fallback
 @load ./dynamic-dns
 @load ./doh-resolvers

@@ -90,7 +90,7 @@ function peer_allowed(f: Finding, peer: string): bool
 function entry_allows(f: Finding, entry: string, e: AllowEntry): bool
 	{
 	if ( e$indicators != "*"
-	    && strstr("," + e$indicators + ",", "," + f$indicator + ",") == 0 )
+	    && strstr("," + e$indicators + ",", "," + indicator_name(f$note) + ",") == 0 )
 		return F;
 	if ( e$kind == "cidr" )
 		return f$id$orig_h in to_subnet(entry) || f$id$resp_h in to_subnet(entry);

@@ -11,6 +11,11 @@
 module FallbackChannels;
 
 export {
+	redef enum Notice::Type += {
+		## DNS queries to one domain look like a tunnel (dns_tunnel).
+		DNS_Tunnel,
+	};
+
 	## Aggregation window per (originator, domain).
 	option dns_window: interval = 10min;
 
@@ -161,8 +166,7 @@ event FallbackChannels::dns_query_seen(a: Attempt, domain: string,
 
 	agg$reported = T;
 	report(Finding($ts=a$ts, $uid=a$uid, $id=a$id, $community_id=a$community_id,
-	    $indicator="dns_tunnel", $note=DNS_Tunnel, $primary=fmt("dns %s",
-	    domain), $detail=fmt(
+	    $note=DNS_Tunnel, $primary=fmt("dns %s", domain), $detail=fmt(
 	    "%d queries, %d suspicious, %d unique subdomains (last qtype %d)",
 	    agg$queries, agg$suspicious, |agg$subdomains|, qtype)));
 	# The tunnel is a working channel for failed_then_fallback.

@@ -13,6 +13,11 @@
 module FallbackChannels;
 
 export {
+	redef enum Notice::Type += {
+		## A name under a dynamic DNS provider was resolved (dynamic_dns).
+		Dynamic_DNS,
+	};
+
 	## The provider list (Input framework ASCII format, column ``suffix``).
 	## Changing it at runtime takes effect at the next restart; edits to
 	## the file itself are picked up live.
@@ -69,7 +74,7 @@ event dns_request(c: connection, msg: dns_msg, query: string, qtype: count,
 	if ( provider == "" || provider == to_lower(query) )
 		return;
 	report(Finding($ts=network_time(), $uid=c$uid, $id=c$id,
-	    $community_id=community_id(c), $indicator="dynamic_dns",
-	    $note=Dynamic_DNS, $primary=to_lower(query), $detail=fmt(
-	    "name under dynamic DNS provider %s", provider)));
+	    $community_id=community_id(c), $note=Dynamic_DNS, $primary=to_lower(
+	    query), $detail=fmt("name under dynamic DNS provider %s",
+	    provider)));
 	}

@@ -30,6 +30,12 @@
 module FallbackChannels;
 
 export {
+	redef enum Notice::Type += {
+		## Failed attempts to one channel, then a working connection that is
+		## plausibly the same software's next attempt (failed_then_fallback).
+		Failed_Then_Fallback,
+	};
+
 	## A working attempt at most this long after a failure is a fallback.
 	option fallback_window: interval = 5min;
 
@@ -52,16 +58,20 @@ export {
 	};
 
 	## Failed lookups of names under these suffixes are not failed attempts:
-	## reverse lookups and names a resolver search list made up (e.g.
-	## "www.example.com.corp.local") fail routinely and name no C2 channel.
+	## reverse lookups, internal zones and names a resolver search list made
+	## up (e.g. "www.example.com.corp.local") fail routinely and name no C2
+	## channel (the analyzer's ``internal_zones``).
 	option ignored_lookup_suffixes: set[string] = {
-		"in-addr.arpa",
-		"ip6.arpa",
 		"local",
+		"lan",
+		"home",
+		"internal",
+		"intranet",
+		"corp",
 		"localdomain",
 		"home.arpa",
-		"lan",
-		"internal"
+		"arpa",
+		"localhost"
 	};
 
 	## Whether failures of peers in :zeek:see:`FallbackChannels::internal_nets`
@@ -131,19 +141,50 @@ export {
 	## browser's fingerprint, seen with every site, links nothing).
 	option max_fingerprint_peers: count = 2;
 
-	## Links that make the pairing high confidence; the others (the fallback
-	## is merely odd: a non-standard port, a bare IP, a protocol on a port
-	## that implies another) make it medium.
-	option strong_links: set[string] = {
-		"name_lineage",
-		"same_client_fingerprint",
-		"dynamic_dns",
-		"doh_takeover",
-		"dga_burst",
+	## Weight of each link between a failure and its fallback (the
+	## analyzer's ``link_weights``); the pairing's confidence is
+	## ``1 - prod(1 - weight)`` over its links.
+	option link_weights: table[string] of double = {
+		["same_peer"] = 0.9,
+		["same_name"] = 0.85,
+		["name_lineage"] = 0.8,
+		["dga_burst"] = 0.85,
+		["doh_takeover"] = 0.8,
+		["hard_coded_ip"] = 0.7,
+		["same_client_fingerprint"] = 0.6,
+		["follows_failure"] = 0.3
+	};
+
+	## A fallback with nothing odd about it (a standard port, a name) needs
+	## links of at least this confidence; an odd one (see ``anomalies``)
+	## needs any link.
+	option strong_link: double = 0.75;
+
+	## Findings on the fallback connection that count without any link when
+	## it starts at most :zeek:see:`FallbackChannels::unlinked_max_gap` after
+	## the last failure (link ``follows_failure``).
+	option strong_anomalies: set[string] = {
 		"dns_tunnel",
 		"icmp_tunnel",
+		"dynamic_dns",
 		"intel_match"
 	};
+
+	## See :zeek:see:`FallbackChannels::strong_anomalies`.
+	option unlinked_max_gap: interval = 2min;
+
+	## ``hard_coded_ip`` links a bare address to the failure only when the
+	## primary was retried over at least this long, the address is used at
+	## most :zeek:see:`FallbackChannels::hard_ip_max_gap` after the last
+	## failure, and the originator talks to at most
+	## :zeek:see:`FallbackChannels::max_bare_ip_peers` such addresses.
+	option hard_ip_min_span: interval = 5secs;
+
+	## See :zeek:see:`FallbackChannels::hard_ip_min_span`.
+	option hard_ip_max_gap: interval = 2min;
+
+	## See :zeek:see:`FallbackChannels::hard_ip_min_span`.
+	option max_bare_ip_peers: count = 3;
 
 	## Raised on the node owning *orig* when a worker saw *name* resolve to *a*.
 	global name_resolved: event(orig: addr, a: addr, name: string);
@@ -167,6 +208,13 @@ function name_failure(a: Attempt): bool
 	    || a$failure == "sinkholed";
 	}
 
+## The port an attempt's channel uses (for a proxy ``CONNECT``, the
+## requested one).
+function port_number(a: Attempt): count
+	{
+	return a$target_port > 0 ? a$target_port : port_to_count(a$id$resp_p);
+	}
+
 ## The channel an attempt used: the DNS name (or peer address) and port
 ## number, without transport, so QUIC and TLS to one service are one channel.
 function channel_of(a: Attempt): string
@@ -174,8 +222,7 @@ function channel_of(a: Attempt): string
 	local peer = a$domain != "" ? a$domain : cat(a$id$resp_h);
 	if ( name_failure(a) )
 		return peer;
-	local p = a$target_port > 0 ? a$target_port : port_to_count(a$id$resp_p);
-	return fmt("%s:%d", peer, p);
+	return fmt("%s:%d", peer, port_number(a));
 	}
 
 function describe(a: Attempt): string
@@ -271,19 +318,88 @@ function fingerprint_peers(fp: string, history: vector of Attempt): count
 	return |peers|;
 	}
 
-## Why *ok* is linked to the failed channel of *fail* (empty: it is not, and
-## is no fallback). *fp* is a client fingerprint seen on the failed channel.
-function links(fail: Attempt, fp: string, ok: Attempt, history: vector of
-    Attempt): set[string]
+## The name *a* is known by: the name it resolved from, else its SNI.
+function name_of(a: Attempt): string
+	{
+	return a$domain != "" ? a$domain : a$sni;
+	}
+
+## Whether *a* goes straight to an outside peer (not through a proxy, not to
+## an internal service).
+function direct(a: Attempt): bool
+	{
+	return ! is_internal(a$id$resp_h) && a$target_port == 0;
+	}
+
+## Whether *ok* reaches what *fail* tried to reach: the same address (not for
+## a failed lookup, whose connection is the resolver's, nor through a
+## proxy), or a name under the same registered domain.
+function same_target(fail: Attempt, ok: Attempt): bool
+	{
+	local name = name_of(ok);
+	if ( fail$domain != ""
+	    && name != ""
+	    && registered_domain(fail$domain) == registered_domain(name) )
+		return T;
+	return ! name_failure(fail)
+	    && fail$target_port == 0
+	    && ok$target_port == 0
+	    && ok$id$resp_h == fail$id$resp_h;
+	}
+
+## Outside addresses the originator worked with that no lookup returned and
+## that the client named nothing for (hard-coded addresses).
+function bare_ip_peers(history: vector of Attempt): count
+	{
+	local peers: set[addr] = set();
+	for ( _, a in history )
+		if ( a$ok && a$proto != icmp && direct(a) && name_of(a) == "" )
+			add peers[a$id$resp_h];
+	return |peers|;
+	}
+
+## What is odd about the working attempt *ok* after the failure *fail*:
+## findings of the other detectors on it, dynamic DNS, a TCP port not
+## customary for what it carried, a bare address after the primary's
+## address or name died. Empty: it looks ordinary.
+function anomalies(fail: Attempt, ok: Attempt): set[string]
 	{
 	local why: set[string] = set();
 	for ( t in ok$tags )
 		add why[t];
-	local name = ok$domain != "" ? ok$domain : ok$sni;
+	local name = name_of(ok);
 	local provider = name != "" ? dyndns_provider(name) : "";
 	if ( provider != "" && provider != to_lower(name) )
 		add why["dynamic_dns"];
-	if ( name_lineage(fail$domain, name) )
+	# UDP fallbacks (call media, VPNs and P2P pick UDP ports freely) are
+	# odd only by the findings on them.
+	if ( ok$proto != tcp || ! direct(ok) )
+		return why;
+	if ( ! customary_port(ok$id$resp_p, ok$service) )
+		add why["nonstandard_port"];
+	if ( name == "" && ( fail$domain == "" || name_failure(fail) ) )
+		add why["bare_ip"];
+	return why;
+	}
+
+## Why *ok* belongs to the failed channel of *fail* (the evidence that the two
+## are one software's attempts; empty: nothing links them). *fp* is a client
+## fingerprint seen on the failed channel, *span* how long the primary was
+## retried, *gap* the time from its last failure to *ok*.
+function links(fail: Attempt, fp: string, ok: Attempt, span: interval,
+    gap: interval, history: vector of Attempt): set[string]
+	{
+	local why: set[string] = set();
+	local name = name_of(ok);
+	local via_proxy = fail$target_port > 0 || ok$target_port > 0;
+	# A failed lookup's connection is the resolver's, not the peer's.
+	if ( ! name_failure(fail) && ! via_proxy && ok$id$resp_h == fail$id$resp_h )
+		add why["same_peer"];
+	if ( fail$domain != ""
+	    && name != ""
+	    && registered_domain(fail$domain) == registered_domain(name) )
+		add why["same_name"];
+	else if ( name_lineage(fail$domain, name) )
 		add why["name_lineage"];
 	if ( dns_policy_failure(fail)
 	    && ok$proto == tcp
@@ -294,27 +410,39 @@ function links(fail: Attempt, fp: string, ok: Attempt, history: vector of
 	    && fp == ok$client_fp
 	    && fingerprint_peers(fp, history) <= max_fingerprint_peers )
 		add why["same_client_fingerprint"];
-	# Direct TCP to an outside peer (UDP media, VPN and P2P ports are
-	# the applications' own). After a resolver could not be reached only
-	# the links above count: what follows is DNS over another path.
-	if ( ok$proto != tcp
-	    || is_internal(ok$id$resp_h)
-	    || ok$target_port > 0
-	    || ( ! name_failure(fail) && port_to_count(fail$id$resp_p) == 53 ) )
+	# After a resolver could not be reached, what follows is DNS over
+	# another path: only the links above count.
+	if ( ! name_failure(fail) && port_to_count(fail$id$resp_p) == 53 )
 		return why;
-	if ( ! customary_port(ok$id$resp_p) )
-		add why["nonstandard_port"];
 	# A hard-coded address (another one: the same server on a customary
 	# port is its other service) after the primary's address or name died.
-	if ( name == ""
+	if ( direct(ok)
+	    && ok$proto != icmp
+	    && name == ""
 	    && ok$id$resp_h != fail$id$resp_h
-	    && ( fail$domain == "" || name_failure(fail) ) )
+	    && ( fail$domain == "" || name_failure(fail) )
+	    && span >= hard_ip_min_span
+	    && gap <= hard_ip_max_gap
+	    && bare_ip_peers(history) <= max_bare_ip_peers )
 		add why["hard_coded_ip"];
 	return why;
 	}
 
+## The confidence of a pairing with *why*: ``1 - prod(1 - weight)``.
+function link_confidence(why: set[string]): double
+	{
+	local miss = 1.0;
+	for ( w in why )
+		if ( w in link_weights )
+			miss = miss * ( 1.0 - link_weights[w] );
+	return 1.0 - miss;
+	}
+
 ## Report *ok* as the fallback of *fail* when order, window, number of
-## failed attempts and a link say so.
+## failed attempts and the links say so: an odd fallback needs any link, an
+## ordinary one links of :zeek:see:`FallbackChannels::strong_link`
+## confidence, and a strongly anomalous one (a tunnel, dynamic DNS, intel)
+## that follows the failure closely none.
 function consider(fail: Attempt, ok: Attempt, history: vector of Attempt)
 	{
 	if ( ok$ts < fail$ts || ok$ts - fail$ts > fallback_window )
@@ -352,22 +480,34 @@ function consider(fail: Attempt, ok: Attempt, history: vector of Attempt)
 	local first = earliest$ts;
 	if ( n < min_failed_attempts || ok$ts - first < min_fallback_delay )
 		return;
-	local why = links(earliest, fp, ok, history);
-	if ( |why| == 0 )
+	# The same service again on the same customary port (another server of a
+	# CDN, the other address of one name): the failed channel's ordinary
+	# continuation, not a fallback.
+	if ( same_target(earliest, ok)
+	    && ! name_failure(earliest)
+	    && port_number(ok) == port_number(earliest)
+	    && customary_port(ok$id$resp_p, ok$service)
+	    && |ok$tags| == 0 )
+		return;
+	local gap = ok$ts - latest$ts;
+	local odd = anomalies(earliest, ok);
+	local why = links(earliest, fp, ok, latest$ts - first, gap, history);
+	if ( |why| == 0 && gap <= unlinked_max_gap )
+		for ( t in odd )
+			if ( t in strong_anomalies )
+				add why["follows_failure"];
+	local confidence = link_confidence(why);
+	if ( |why| == 0 || ( |odd| == 0 && confidence < strong_link ) )
 		return;
 
 	add paired[key];
-	local confidence = "medium";
-	for ( w in why )
-		if ( w in strong_links )
-			confidence = "high";
 	report(Finding($ts=ok$ts, $uid=ok$uid, $id=ok$id,
-	    $community_id=ok$community_id, $indicator="failed_then_fallback",
-	    $note=Failed_Then_Fallback, $primary=describe(earliest),
-	    $fallback=describe(ok), $detail=fmt("%d failed attempts to %s (%s), then %s %.1fs after the last failure (%.1fs after the first); linked by %s; confidence %s",
+	    $community_id=ok$community_id, $note=Failed_Then_Fallback,
+	    $primary=describe(earliest), $fallback=describe(ok), $detail=fmt("%d failed attempts to %s (%s), then %s %.1fs after the last failure (%.1fs after the first); linked by %s; %s; confidence %.2f",
 	    n, primary, join_string_set(kinds, ","), channel_of(ok),
-	    interval_to_double(ok$ts - latest$ts), interval_to_double(ok$ts -
-	    first), join_string_set(why, ","), confidence)));
+	    interval_to_double(gap), interval_to_double(ok$ts - first),
+	    join_string_set(why, ","), |odd| > 0 ? "odd: " + join_string_set(odd,
+	    ",") : "on a standard port, strongly linked", confidence)));
 	}
 
 ## Whether the registered-domain label of *name* looks generated.
@@ -421,12 +561,12 @@ function consider_dga(ok: Attempt, history: vector of Attempt)
 		return;
 	add paired[key];
 	report(Finding($ts=ok$ts, $uid=ok$uid, $id=ok$id,
-	    $community_id=ok$community_id, $indicator="failed_then_fallback",
-	    $note=Failed_Then_Fallback, $primary=fmt(
-	    "DGA burst of %d names (%s, ...) NXDOMAIN", |failed|,
-	    join_string_vec(sample, ", ")), $fallback=describe(ok), $detail=fmt("%d random-looking names failed within %.1fs, then %s resolved and was used %.1fs after the last failure; linked by dga_burst; confidence high",
+	    $community_id=ok$community_id, $note=Failed_Then_Fallback,
+	    $primary=fmt("DGA burst of %d names (%s, ...) NXDOMAIN", |failed|,
+	    join_string_vec(sample, ", ")), $fallback=describe(ok), $detail=fmt("%d random-looking names failed within %.1fs, then %s resolved and was used %.1fs after the last failure; linked by dga_burst; confidence %.2f",
 	    |failed|, interval_to_double(last - first), ok$domain,
-	    interval_to_double(ok$ts - last))));
+	    interval_to_double(ok$ts - last), link_confidence(set(
+	    "dga_burst")))));
 	}
 
 event FallbackChannels::attempt_seen(a: Attempt)

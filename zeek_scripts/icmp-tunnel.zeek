@@ -8,6 +8,11 @@
 module FallbackChannels;
 
 export {
+	redef enum Notice::Type += {
+		## ICMP echo payloads look like a tunnel (icmp_tunnel).
+		ICMP_Tunnel,
+	};
+
 	## Echo messages (both directions) before a connection is judged.
 	option icmp_min_messages: count = 10;
 
@@ -62,9 +67,8 @@ function observe_echo(c: connection, payload: string)
 
 	s$reported = T;
 	report(Finding($ts=network_time(), $uid=c$uid, $id=c$id,
-	    $community_id=community_id(c), $indicator="icmp_tunnel",
-	    $note=ICMP_Tunnel, $primary=fmt("icmp %s", c$id$resp_h),
-	    $detail=fmt("%d echo messages, mean payload %.0f bytes, stddev %.1f, %d+ distinct sizes",
+	    $community_id=community_id(c), $note=ICMP_Tunnel, $primary=fmt(
+	    "icmp %s", c$id$resp_h), $detail=fmt("%d echo messages, mean payload %.0f bytes, stddev %.1f, %d+ distinct sizes",
 	    s$messages, mean, sd, |s$sizes|)));
 	# The tunnel is a working channel for failed_then_fallback.
 	share_attempt(Attempt($ts=c$start_time, $uid=c$uid, $id=c$id,

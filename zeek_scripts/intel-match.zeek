@@ -9,6 +9,13 @@
 
 module FallbackChannels;
 
+export {
+	redef enum Notice::Type += {
+		## The Intel framework matched a connection (intel_match).
+		Intel_Match,
+	};
+}
+
 event Intel::match(s: Intel::Seen, items: set[Intel::Item])
 	{
 	if ( ! s?$conn )
@@ -21,7 +28,7 @@ event Intel::match(s: Intel::Seen, items: set[Intel::Item])
 		add sources[item$meta$source];
 	local what = s?$indicator ? s$indicator : "?";
 	report(Finding($ts=network_time(), $uid=c$uid, $id=c$id,
-	    $community_id=community_id(c), $indicator="intel_match",
-	    $note=Intel_Match, $primary=fmt("%s %s", what, s$where),
-	    $detail=fmt("intel sources: %s", join_string_set(sources, ","))));
+	    $community_id=community_id(c), $note=Intel_Match, $primary=fmt(
+	    "%s %s", what, s$where), $detail=fmt("intel sources: %s",
+	    join_string_set(sources, ","))));
 	}

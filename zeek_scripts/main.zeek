@@ -11,6 +11,7 @@
 @load base/protocols/ssl
 @load policy/protocols/conn/community-id-logging
 @load policy/frameworks/notice/community-id
+@load ./app-ports
 
 module FallbackChannels;
 
@@ -47,34 +48,15 @@ export {
 	## Raised with every fallback.log line.
 	global log_fallback: event(rec: Info);
 
-	redef enum Notice::Type += {
-		## Failed attempts to one channel, then a working connection to
-		## another port, protocol or peer shortly after.
-		Failed_Then_Fallback,
-		## A name under a dynamic DNS provider was resolved.
-		Dynamic_DNS,
-		## TLS, SSH, QUIC or DTLS on a port not registered for it.
-		Nonstandard_Port_Encrypted,
-		## An originator changed the protocol it uses with one peer.
-		Protocol_Switch,
-		## A port that implies one service carried another (or nothing
-		## Zeek could identify).
-		Protocol_Port_Mismatch,
-		## DNS queries to one domain look like a tunnel.
-		DNS_Tunnel,
-		## ICMP echo payloads look like a tunnel.
-		ICMP_Tunnel,
-		## The Intel framework matched a connection.
-		Intel_Match,
-	};
-
-	## A finding before it is logged and noticed.
+	## A finding before it is logged and noticed. Each detector script
+	## declares its own ``Notice::Type``; the indicator name of the log line
+	## is the notice's name in lower case (see
+	## :zeek:see:`FallbackChannels::indicator_name`).
 	type Finding: record {
 		ts: time;
 		uid: string;
 		id: conn_id;
 		community_id: string &default="";
-		indicator: string;
 		note: Notice::Type;
 		primary: string;
 		fallback: string &default="";
@@ -88,6 +70,10 @@ export {
 	## How long per-originator state lives without being refreshed. Every
 	## table of the package expires, so hostile traffic cannot grow memory.
 	option state_timeout: interval = 15min;
+
+	## The indicator name of notice *note*: its name without the module, in
+	## lower case (``FallbackChannels::DNS_Tunnel`` -> ``dns_tunnel``).
+	global indicator_name: function(note: Notice::Type): string;
 
 	## Write a fallback.log line (and raise the notice) unless the same
 	## finding was reported within :zeek:see:`FallbackChannels::report_interval`.
@@ -191,64 +177,6 @@ export {
 		[::1]/128
 	};
 
-	## Documented ports of conferencing, gaming, VPN, remote-access and
-	## P2P applications -> "<class>: <application>". Together with Zeek's
-	## own ``likely_server_ports`` (the ports its analyzers register) they
-	## are the customary ports: a protocol there is no nonstandard-port
-	## finding and no fallback by its port alone. The classes ``vpn``,
-	## ``remote-access`` and ``p2p`` are raised as the low-severity notice
-	## ``FallbackChannels::Policy_Application`` when an encrypted protocol
-	## is seen on them. Sources: IANA's registry (STUN/TURN, IKE, NAT-T,
-	## OpenVPN, L2TP, PPTP, RDP, VNC, SIP) and the vendors' published
-	## firewall port lists.
-	option app_ports: table[port] of string = {
-		[3478/udp] = "conferencing: STUN/TURN",
-		[3478/tcp] = "conferencing: STUN/TURN",
-		[3479/udp] = "conferencing: STUN/TURN",
-		[3480/udp] = "conferencing: STUN/TURN",
-		[3481/udp] = "conferencing: STUN/TURN",
-		[5349/tcp] = "conferencing: TURN over TLS",
-		[5349/udp] = "conferencing: TURN over DTLS",
-		[5060/tcp] = "conferencing: SIP",
-		[5061/tcp] = "conferencing: SIP over TLS",
-		[8801/udp] = "conferencing: Zoom",
-		[8801/tcp] = "conferencing: Zoom",
-		[8802/udp] = "conferencing: Zoom",
-		[8802/tcp] = "conferencing: Zoom",
-		[19302/udp] = "conferencing: Google Meet",
-		[19303/udp] = "conferencing: Google Meet",
-		[19304/udp] = "conferencing: Google Meet",
-		[19305/udp] = "conferencing: Google Meet",
-		[19306/udp] = "conferencing: Google Meet",
-		[19307/udp] = "conferencing: Google Meet",
-		[19308/udp] = "conferencing: Google Meet",
-		[19309/udp] = "conferencing: Google Meet",
-		[5222/tcp] = "conferencing: XMPP (WhatsApp, Epic Games)",
-		[3074/udp] = "gaming: Xbox Live",
-		[3074/tcp] = "gaming: Xbox Live",
-		[27015/udp] = "gaming: Steam",
-		[27015/tcp] = "gaming: Steam",
-		[27036/udp] = "gaming: Steam",
-		[27036/tcp] = "gaming: Steam",
-		[500/udp] = "vpn: IPsec IKE",
-		[4500/udp] = "vpn: IPsec NAT-T",
-		[1194/udp] = "vpn: OpenVPN",
-		[1194/tcp] = "vpn: OpenVPN",
-		[51820/udp] = "vpn: WireGuard",
-		[1701/udp] = "vpn: L2TP",
-		[1723/tcp] = "vpn: PPTP",
-		[3389/tcp] = "remote-access: RDP",
-		[3389/udp] = "remote-access: RDP",
-		[5900/tcp] = "remote-access: VNC",
-		[5938/tcp] = "remote-access: TeamViewer",
-		[5938/udp] = "remote-access: TeamViewer",
-		[6568/tcp] = "remote-access: AnyDesk",
-		[7070/tcp] = "remote-access: AnyDesk",
-		[6881/tcp] = "p2p: BitTorrent",
-		[6881/udp] = "p2p: BitTorrent",
-		[6969/tcp] = "p2p: BitTorrent tracker"
-	};
-
 	## Extra ports where encryption is expected besides each analyzer's
 	## registered ports (SMTPS, DNS over TLS, site-specific TLS services);
 	## they are customary ports too.
@@ -259,11 +187,12 @@ export {
 		853/tcp
 	};
 
-	## Whether *p* is a customary port: registered by one of Zeek's
-	## analyzers (``likely_server_ports``), listed in
-	## :zeek:see:`FallbackChannels::app_ports` or in
-	## :zeek:see:`FallbackChannels::encrypted_ports`.
-	global customary_port: function(p: port): bool;
+	## Whether *p* is a customary port for a connection that carried
+	## *services* (Zeek's comma-separated names, "" if none): registered by
+	## one of Zeek's analyzers (``likely_server_ports``), listed in
+	## :zeek:see:`FallbackChannels::encrypted_ports`, or an application's
+	## port (:zeek:see:`FallbackChannels::app_at`).
+	global customary_port: function(p: port, services: string): bool;
 
 	## Whether *a* is in :zeek:see:`FallbackChannels::internal_nets`.
 	global is_internal: function(a: addr): bool;
@@ -333,9 +262,17 @@ function channel_text(id: conn_id): string
 	return fmt("%s %s", id$resp_p, id$resp_h);
 	}
 
-function customary_port(p: port): bool
+function customary_port(p: port, services: string): bool
 	{
-	return p in likely_server_ports || p in app_ports || p in encrypted_ports;
+	return p in likely_server_ports
+	    || p in encrypted_ports
+	    || app_at(p, services) != "";
+	}
+
+function indicator_name(note: Notice::Type): string
+	{
+	local parts = split_string(cat(note), /::/);
+	return to_lower(parts[|parts| - 1]);
 	}
 
 function is_internal(a: addr): bool
@@ -535,19 +472,20 @@ function report(f: Finding)
 	{
 	if ( ! hook finding_policy(f) )
 		return;
+	local indicator = indicator_name(f$note);
 	local identifier = cat(f$id$orig_h, "|", f$primary, "|", f$fallback);
-	local key = cat(f$indicator, "|", identifier);
+	local key = cat(indicator, "|", identifier);
 	if ( key in reported )
 		return;
 	add reported[key];
 
-	local rec = Info($ts=f$ts, $uid=f$uid, $id=f$id, $indicator=f$indicator,
+	local rec = Info($ts=f$ts, $uid=f$uid, $id=f$id, $indicator=indicator,
 	    $primary=f$primary, $fallback=f$fallback, $detail=f$detail);
 	if ( f$community_id != "" )
 		rec$community_id = f$community_id;
 	Log::write(FallbackChannels::LOG, rec);
 
-	local msg = fmt("%s: %s", f$indicator, f$primary);
+	local msg = fmt("%s: %s", indicator, f$primary);
 	if ( f$fallback != "" )
 		msg = fmt("%s -> %s", msg, f$fallback);
 	local n = Notice::Info($note=f$note, $msg=msg, $sub=f$detail, $uid=f$uid,

@@ -5,7 +5,7 @@
 ##! Application knowledge: a protocol on a customary port is no finding.
 ##! Customary are the analyzer's registered ports,
 ##! :zeek:see:`FallbackChannels::encrypted_ports` and the documented
-##! application ports of :zeek:see:`FallbackChannels::app_ports`. DTLS on a
+##! application ports of ``app-ports.dat`` (:zeek:see:`FallbackChannels::app_at`). DTLS on a
 ##! high UDP port is call media (DTLS-SRTP), not a finding. On the ports of
 ##! VPN, remote-access and P2P tools the package raises only the low-severity
 ##! notice ``FallbackChannels::Policy_Application``, naming the tool's class.
@@ -32,17 +32,22 @@ export {
 	## STUN and RTP), not a non-standard-port finding.
 	option media_dtls_min_port: count = 1024;
 
-	## Classes of :zeek:see:`FallbackChannels::app_ports` that are policy
+	## Application classes (of ``app-ports.dat``, the analyzer's [apps]
+	## classes) that are policy
 	## questions (an analyst decides whether the tool is allowed): an
 	## encrypted protocol on their ports raises
 	## ``FallbackChannels::Policy_Application`` instead of a finding.
 	option policy_app_classes: set[string] = {
-		"vpn",
-		"remote-access",
-		"p2p"
+		"VPN",
+		"remote access",
+		"P2P",
+		"tunnel"
 	};
 
 	redef enum Notice::Type += {
+		## TLS, SSH, QUIC or DTLS on a port not registered for it
+		## (nonstandard_port_encrypted).
+		Nonstandard_Port_Encrypted,
 		## A VPN, remote-access or P2P tool on its documented port: a
 		## policy question, not a fallback indicator (low severity; no
 		## fallback.log line).
@@ -70,12 +75,17 @@ export {
 	};
 }
 
+## The class of *app* ("<class>: <application>").
+function app_class(app: string): string
+	{
+	return split_string1(app, /: /)[0];
+	}
+
 function policy_application(c: connection, app: string, what: string): bool
 	{
 	if ( app == "" )
 		return F;
-	local kind = split_string1(app, /:/)[0];
-	if ( kind in policy_app_classes )
+	if ( app_class(app) in policy_app_classes )
 		NOTICE(Notice::Info($note=Policy_Application, $msg=fmt(
 		    "%s on %s (%s): a policy question, not a fallback", app,
 		    c$id$resp_p, what), $conn=c, $identifier=cat(c$id$orig_h,
@@ -102,7 +112,7 @@ event signature_match(state: signature_state, msg: string, data: string)
 	}
 
 # An application recognised by its payload: on one of its documented ports
-# (app_ports) a policy notice at most; elsewhere (OpenVPN on 443) a
+# (app-ports.dat, an entry of the same class) a policy notice at most; elsewhere (OpenVPN on 443) a
 # nonstandard_port_encrypted finding that names its class. Runs before
 # main.zeek shares the connection (priority -3), so the attempt carries it.
 event connection_state_remove(c: connection)
@@ -111,18 +121,17 @@ event connection_state_remove(c: connection)
 		return;
 	local app = c$fallback_app;
 	local p = c$id$resp_p;
-	if ( p in app_ports && app_ports[p] == app )
+	local documented = app_at(p, "");
+	if ( documented != "" && app_class(documented) == app_class(app) )
 		{
 		policy_application(c, app, "recognised by its payload");
 		return;
 		}
 	tag_connection(c, "nonstandard_port_encrypted");
 	report(Finding($ts=c$start_time, $uid=c$uid, $id=c$id,
-	    $community_id=community_id(c),
-	    $indicator="nonstandard_port_encrypted",
-	    $note=Nonstandard_Port_Encrypted, $primary=fmt("%s %s",
-	    channel_text(c$id), app), $detail=fmt("%s recognised by its payload on %s, not a port documented for it (a policy question: %s)",
-	    app, p, split_string1(app, /:/)[0])));
+	    $community_id=community_id(c), $note=Nonstandard_Port_Encrypted,
+	    $primary=fmt("%s %s", channel_text(c$id), app), $detail=fmt("%s recognised by its payload on %s, not a port documented for it (a policy question: %s)",
+	    app, p, app_class(app))));
 	}
 
 ## Whether one of the connection's identified services upgrades to TLS in-band.
@@ -150,15 +159,14 @@ function check_encrypted(c: connection, atype: AllAnalyzers::Tag, name: string)
 	    && get_port_transport_proto(p) == udp
 	    && port_to_count(p) >= media_dtls_min_port )
 		return;
-	if ( p in app_ports && policy_application(c, app_ports[p], to_lower(name)) )
+	if ( policy_application(c, app_at(p, to_lower(name)), to_lower(name)) )
 		return;
 	tag_connection(c, "nonstandard_port_encrypted");
 	report(Finding($ts=network_time(), $uid=c$uid, $id=c$id,
-	    $community_id=community_id(c),
-	    $indicator="nonstandard_port_encrypted",
-	    $note=Nonstandard_Port_Encrypted, $primary=fmt("%s %s",
-	    channel_text(c$id), to_lower(name)), $detail=fmt(
-	    "%s confirmed on %s, not a port registered for it", name, p)));
+	    $community_id=community_id(c), $note=Nonstandard_Port_Encrypted,
+	    $primary=fmt("%s %s", channel_text(c$id), to_lower(name)),
+	    $detail=fmt("%s confirmed on %s, not a port registered for it",
+	    name, p)));
 	}
 
 event analyzer_confirmation_info(atype: AllAnalyzers::Tag,

@@ -9,6 +9,12 @@
 module FallbackChannels;
 
 export {
+	redef enum Notice::Type += {
+		## A port that implies one service carried another (or nothing
+		## Zeek could identify) (protocol_port_mismatch).
+		Protocol_Port_Mismatch,
+	};
+
 	## Responder port -> the service (Zeek's lower-case service name) it implies.
 	option port_services: table[port] of string = {
 		[21/tcp] = "ftp",
@@ -118,9 +124,8 @@ event connection_state_remove(c: connection)
 		return;
 	tag_connection(c, "protocol_port_mismatch");
 	report(Finding($ts=c$start_time, $uid=c$uid, $id=c$id,
-	    $community_id=community_id(c), $indicator="protocol_port_mismatch",
-	    $note=Protocol_Port_Mismatch, $primary=fmt("%s %s", channel_text(
-	    c$id), seen), $detail=fmt(
+	    $community_id=community_id(c), $note=Protocol_Port_Mismatch,
+	    $primary=fmt("%s %s", channel_text(c$id), seen), $detail=fmt(
 	    "%s implies %s but carried %s (%d/%d bytes)", p, implied, seen,
 	    c$orig$size, c$resp$size)));
 	}

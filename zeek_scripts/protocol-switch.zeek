@@ -16,6 +16,12 @@
 module FallbackChannels;
 
 export {
+	redef enum Notice::Type += {
+		## An originator changed the protocol it uses with one peer
+		## (protocol_switch).
+		Protocol_Switch,
+	};
+
 	## Services that are one family for this purpose (a browser moving
 	## between QUIC, TLS and HTTP is not a switch). Unlisted services are
 	## their own family.
@@ -77,7 +83,7 @@ function unusual(a: Attempt): bool
 	if ( "nonstandard_port_encrypted" in a$tags
 	    || "protocol_port_mismatch" in a$tags )
 		return T;
-	return a$proto == tcp && ! customary_port(a$id$resp_p);
+	return a$proto == tcp && ! customary_port(a$id$resp_p, a$service);
 	}
 
 event FallbackChannels::attempt_seen(a: Attempt)
@@ -102,8 +108,7 @@ event FallbackChannels::attempt_seen(a: Attempt)
 	if ( ! unusual(a) )
 		return;
 	report(Finding($ts=a$ts, $uid=a$uid, $id=a$id, $community_id=a$community_id,
-	    $indicator="protocol_switch", $note=Protocol_Switch, $primary=fmt(
-	    "%s %s", peer, before), $fallback=fmt("%s %s", channel_text(a$id),
-	    family), $detail=fmt("%s switched from %s to %s with %s", orig,
-	    before, family, peer)));
+	    $note=Protocol_Switch, $primary=fmt("%s %s", peer, before),
+	    $fallback=fmt("%s %s", channel_text(a$id), family), $detail=fmt(
+	    "%s switched from %s to %s with %s", orig, before, family, peer)));
 	}

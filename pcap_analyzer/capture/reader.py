@@ -198,21 +198,33 @@ def account(info: CaptureInfo, batches: Iterator[PacketBatch], limits: Limits = 
 
 
 def pcap_batches(mapped: MappedFile, header: PcapHeader, chunk: int, max_caplen: int, info: CaptureInfo,
-                 decoder: Decoder) -> Iterator[PacketBatch]:
+                 decoder: Decoder, span: tuple[int, int, int] | None = None) -> Iterator[PacketBatch]:
+    """The chunks of the file; ``span`` = (start, records of the first chunk, end): only the chunks from byte
+    ``start`` to byte ``end``, both chunk boundaries of the whole file's walk (``first_chunk``, ``next_limit``), so
+    a range reads exactly the chunks the whole file's read has there (parallel/plan.py)."""
     data = mapped.data
-    off = PCAP_FILE_HDR
-    limit = chunk_records(chunk, PCAP_REC_HDR + max(min(header.snaplen, max_caplen), 1))
+    off, limit, end = span or (PCAP_FILE_HDR, first_chunk(header, chunk, max_caplen), len(data))
     while True:
         start = off
         rec_offs, off, problem = walk_records(data, header, off, limit, max_caplen)
         if len(rec_offs):
-            limit = chunk_records(chunk, (off - start) / len(rec_offs))
+            limit = next_limit(chunk, start, off, len(rec_offs))
             yield decoder(data, pcap_index(data, header, rec_offs))
             mapped.release_before(off)
         if problem:
             return warn(info, problem)
-        if off >= len(data):
+        if off >= end:
             return
+
+
+def first_chunk(header: PcapHeader, chunk: int, max_caplen: int) -> int:
+    """Records in a classic pcap file's first chunk."""
+    return chunk_records(chunk, PCAP_REC_HDR + max(min(header.snaplen, max_caplen), 1))
+
+
+def next_limit(chunk: int, start: int, end: int, records: int) -> int:
+    """Records in the chunk after one of ``records`` records from byte ``start`` to byte ``end``."""
+    return chunk_records(chunk, (end - start) / records)
 
 
 def chunk_records(chunk: int, record_bytes: float) -> int:

@@ -16,6 +16,7 @@ source that reports it adds a bonus.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from typing import Any
 
 from . import patterns
@@ -212,7 +213,8 @@ def leads_only(by_type: dict[str, list[Indicator]], cfg: Config) -> bool:
     return all(is_lead(ind, cfg) for items in by_type.values() for ind in items)
 
 
-def _usage(flows: list[Flow]) -> Counter[str]:
+def usage(flows: Iterable[Flow]) -> Counter[str]:
+    """Established flows by "proto/port service" (the baseline's what-is-normal)."""
     return Counter(f"{f.proto}/{f.resp_p} {f.service or f.expected_service or '?'}" for f in flows if established(f))
 
 
@@ -221,8 +223,8 @@ def baseline(host: str, inds: list[Indicator], index: DetectIndex, capture_usage
     top = cfg.verdict.baseline_top
     flows = index.by_host.get(host, [])
     flagged_uids = {uid for ind in inds for uid in ind.uids}
-    usual = _usage([f for f in flows if f.uid not in flagged_uids])
-    flagged = _usage([f for f in flows if f.uid in flagged_uids])
+    usual = usage([f for f in flows if f.uid not in flagged_uids])
+    flagged = usage([f for f in flows if f.uid in flagged_uids])
     others = capture_usage - (usual + flagged)  # the host's own flows are the usual and the flagged ones
 
     def fmt(usage: Counter[str]) -> str:
@@ -327,13 +329,22 @@ def judge(report: HostReport, cfg: Config) -> HostReport:
 
 def build_hosts(indicators: list[Indicator], ctx: DetectContext) -> list[HostReport]:
     """One HostReport per internal host seen in any flow (and per host any indicator is about)."""
+    reports = host_reports(indicators, ctx, get_index(ctx).hosts, usage(ctx.flows))
+    assign_patterns(reports, ctx.cfg)
+    return reports
+
+
+def host_reports(indicators: list[Indicator], ctx: DetectContext, hosts: Iterable[str],
+                 capture_usage: Counter[str]) -> list[HostReport]:
+    """The HostReports of ``hosts`` and of the hosts the indicators are about, by address (no patterns yet): the
+    host's flows come from ``ctx`` (its index), what other hosts use from ``capture_usage`` (``usage`` of every
+    flow)."""
     index = get_index(ctx)
     by_host: dict[str, list[Indicator]] = defaultdict(list)
     for ind in indicators:
         by_host[ind.host].append(ind)
-    capture_usage = _usage(ctx.flows)
     reports: list[HostReport] = []
-    for host in sorted(set(index.hosts) | set(by_host)):
+    for host in sorted(set(hosts) | set(by_host)):
         inds = sorted(by_host.get(host, []), key=lambda i: i.ts)
         by_type: dict[str, list[Indicator]] = defaultdict(list)
         for ind in inds:
@@ -348,6 +359,10 @@ def build_hosts(indicators: list[Indicator], ctx: DetectContext) -> list[HostRep
             if entry is not None and entry not in report.channels:
                 report.channels.append(entry)
         reports.append(report)
-    sigs = {r.ip: signatures(r.indicators) for r in reports if r.indicators}
-    patterns.assign(reports, sigs, ctx.cfg.report.max_same_pattern_hosts)
     return reports
+
+
+def assign_patterns(reports: list[HostReport], cfg: Config) -> None:
+    """Same-pattern hosts across every report (a cross-host step over the reduced results)."""
+    sigs = {r.ip: signatures(r.indicators) for r in reports if r.indicators}
+    patterns.assign(reports, sigs, cfg.report.max_same_pattern_hosts)

@@ -41,6 +41,10 @@ class DetectContext:
     app_siblings: AppSiblings | None = None
     #: host -> [(ts, name)] it looked up or told a server (``app_context``)
     host_names: dict[str, list[tuple[float, str]]] | None = None
+    #: seconds the whole capture spans, given when the flows are some hosts' only (``bounded``, the flow store)
+    capture_window: float | None = None
+    #: ports where encryption is the norm (``nonstandard_port``, from ``apps.standard_encrypted_ports``)
+    standard_encrypted_ports: frozenset[str] | None = None
 
 
 class Detector(Protocol):

@@ -114,7 +114,7 @@ def _find_series(ctx: DetectContext) -> list[Series]:
     bcfg = ctx.cfg.detect.beaconing
     index = get_index(ctx)
     periodic = shipped_periodic() | {e.lower().strip(".") for e in bcfg.extra_periodic}
-    window = _capture_window(ctx.flows)
+    window = capture_window(ctx.flows) if ctx.capture_window is None else ctx.capture_window
     out: list[Series] = []
     for host, flows in index.by_host.items():
         groups: dict[tuple[str, int, str, bool], list[Flow]] = defaultdict(list)
@@ -149,7 +149,8 @@ def _find_series(ctx: DetectContext) -> list[Series]:
     return sorted(out, key=lambda s: (s.host, s.first_ts, s.name))
 
 
-def _capture_window(flows: list[Flow]) -> float:
+def capture_window(flows: list[Flow]) -> float:
+    """Seconds from the first flow's start to the last flow's end."""
     if not flows:
         return 0.0
     return max(f.last_ts for f in flows) - min(f.ts for f in flows)

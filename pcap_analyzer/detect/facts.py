@@ -46,7 +46,7 @@ def attempts(flow: Flow) -> int:
 
 def has_payload(flow: Flow) -> bool:
     """Payload bytes were retained for the originator (a capture; Zeek logs alone carry none), possibly dropped
-    since (pipeline.compact keeps that fact in ``orig_payload_seen``)."""
+    since (measures.annotate.compact keeps that fact in ``orig_payload_seen``)."""
     return flow.orig_payload_seen or bool(flow.orig_sample or flow.orig_datagrams)
 
 

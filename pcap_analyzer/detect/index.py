@@ -23,6 +23,8 @@ def _host_part(text: str) -> str:
 def told_names(flow: Flow) -> list[str]:
     """Names the client gave for its peer (TLS SNI first, then HTTP Host). An address literal is not a name: a
     client that says "Host: 203.0.113.9" still talks to a bare IP."""
+    if (flow.tls is None or not flow.tls.sni) and not flow.http:  # most flows: nothing told
+        return []
     told = ([flow.tls.sni] if flow.tls is not None and flow.tls.sni else []) + [h.host for h in flow.http if h.host]
     return [name for name in map(_host_part, told) if name and not is_ip(name)]
 
@@ -112,6 +114,17 @@ def _resolved_names(msg: DnsMessage) -> tuple[set[str], set[str], set[str]]:
     return addresses, ({qname} if qname else set()), targets
 
 
+def add_resolved(flow: Flow, names_of_ip: dict[str, set[str]], cnames_of_ip: dict[str, set[str]]) -> None:
+    """Add what the DNS responses of ``flow`` resolved (address -> names asked for, address -> CNAME targets)."""
+    for msg in flow.dns:
+        if msg.is_response:
+            addresses, names, targets = _resolved_names(msg)
+            for ip in addresses:
+                names_of_ip[ip].update(names)
+                if targets:
+                    cnames_of_ip[ip].update(targets)
+
+
 def build_index(ctx: DetectContext) -> DetectIndex:
     by_host: dict[str, list[Flow]] = defaultdict(list)
     lookups: dict[str, list[DnsLookup]] = defaultdict(list)
@@ -124,13 +137,7 @@ def build_index(ctx: DetectContext) -> DetectIndex:
         by_host[host].append(flow)
         if flow.dns:
             lookups[host].extend(_lookups_of(flow, host))
-            for msg in flow.dns:
-                if msg.is_response:
-                    addresses, names, targets = _resolved_names(msg)
-                    for ip in addresses:
-                        names_of_ip[ip].update(names)
-                        if targets:
-                            cnames_of_ip[ip].update(targets)
+            add_resolved(flow, names_of_ip, cnames_of_ip)
     for flows in by_host.values():
         flows.sort(key=lambda f: f.ts)
     for items in lookups.values():

@@ -14,6 +14,13 @@ from .base import DetectContext, FlowDetector
 from .facts import established, family, is_encrypted, port_key
 
 
+def _standard_ports(ctx: DetectContext) -> frozenset[str]:
+    """``apps.standard_encrypted_ports``, worked out once per analysis (it reads the whole port data file)."""
+    if ctx.standard_encrypted_ports is None:
+        ctx.standard_encrypted_ports = apps.standard_encrypted_ports(ctx.cfg)
+    return ctx.standard_encrypted_ports
+
+
 def is_nonstandard_encrypted(flow: Flow, ctx: DetectContext) -> bool:
     """Established encrypted traffic off the well-known ports of encrypted protocols, or on a port that implies a
     protocol of another family (SSH on 443, TLS on 80); any established VPN / remote-access / P2P tool."""
@@ -23,7 +30,7 @@ def is_nonstandard_encrypted(flow: Flow, ctx: DetectContext) -> bool:
         return True
     if not is_encrypted(flow, ctx.cfg) or ordinary_app(flow, ctx) or customary(flow, ctx) is not None:
         return False
-    if port_key(flow) not in apps.standard_encrypted_ports(ctx.cfg):
+    if port_key(flow) not in _standard_ports(ctx):
         return True
     return bool(flow.service) and family(flow.service, ctx.cfg) != family(flow.expected_service, ctx.cfg)
 

@@ -41,7 +41,8 @@ Modules, in the order of the pipeline: ``table`` (FlowTable: add / drain / finis
 ``tcp`` (Zeek's TCP endpoint state machine, history letters of walked packets, conn_state), ``icmp`` (counterpart
 tables, the key an ICMP error quotes), ``retain`` (bounded payload retention and its per-slot stores), ``records``
 (slots to Flow records), with ``grouping`` (numpy run / sort helpers) and ``protocol`` (protocol numbers, TCP flags
-and endpoint states) below them all.
+and endpoint states) below them all. After the table: ``arrow`` (Flow records <-> Arrow tables), ``store`` (the flow
+store: ended flows on disk by bucket of hosts) and ``parquet`` (``--flows-out``, conn.log-like Parquet).
 """
 from __future__ import annotations
 

@@ -107,6 +107,12 @@ class FlowTable:
         self._done, self._open = [], {}
         return flows
 
+    def open_keys(self) -> tuple[np.ndarray, np.ndarray]:
+        """Key columns (proto, a_hi, a_lo, b_hi, b_lo, pa, pb as in ``chunk.KEY``) and the one-way mark of the flows
+        still open: what a later range of the capture may continue (parallel/stitch.py)."""
+        slots = np.fromiter(self._open.values(), dtype=np.int64, count=len(self._open))
+        return self._cols.key[slots], self._cols.one_way[slots].astype(bool)
+
     def _flows(self, slots: np.ndarray) -> list[Flow]:
         """Flow records of the flows at ``slots`` (over), sorted by start time; the slots are freed."""
         with gc_paused():
@@ -151,6 +157,8 @@ class FlowTable:
         non_first = b.frag & (b.sport == 0) & (b.dport == 0) & (b.payload_len == 0) & np.isin(b.proto, (
             *PORTED, ICMP, ICMP6))
         return np.flatnonzero((b.ip_ver != 0) & ~non_first)
+
+    usable_rows = _usable_rows  # the rows a flow counts (parallel/segment.py indexes them)
 
     def _group_timeouts(self, c: Chunk) -> tuple[np.ndarray, np.ndarray]:
         """Inactivity timeout of each group's flows, and whether they are DNS flows (UDP with a DNS port)."""

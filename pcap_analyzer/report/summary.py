@@ -19,7 +19,7 @@ def summary_text(report: Report, cfg: Config, outputs: Sequence[Path]) -> str:
     counts = verdict_counts(report.hosts)
     source = f"{len(report.inputs)} capture(s), {packets} packets" if report.inputs else "Zeek logs"
     lines = [
-        f"fallback-hunt: {source}, {len(report.flows)} flows, {len(report.hosts)} internal hosts",
+        f"fallback-hunt: {source}, {report.total_flows} flows, {len(report.hosts)} internal hosts",
         "verdicts: " + ", ".join(f"{counts[v]} {v}" for v in VERDICTS),
     ]
     flagged = [h for h in ordered_hosts(report.hosts) if h.verdict != "benign"]

@@ -17,7 +17,7 @@ import csv
 import ipaddress
 import json
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -247,9 +247,10 @@ def read_log(path: Path, wanted: list[str] | None = None) -> pd.DataFrame:
 
 
 def log_files(directory: Path, name: str) -> list[Path]:
-    """conn.log, conn.log.gz, conn.json(.gz) and rotated conn.<stamp>.log(.gz) files, sorted."""
+    """conn.log, conn.log.gz, conn.json(.gz) and rotated conn.<stamp>.log(.gz) files, sorted; also in the
+    subdirectories (Zeek's archive keeps a directory per day)."""
     out = []
-    for p in directory.iterdir():
+    for p in directory.rglob("*"):
         if not p.is_file():
             continue
         base = p.name.removesuffix(".gz")
@@ -258,8 +259,29 @@ def log_files(directory: Path, name: str) -> list[Path]:
     return sorted(out)
 
 
-def read_logs(directory: Path) -> ZeekLogs:
-    """The conn, dns, ssl, notice, weird and fallback logs of a Zeek log directory."""
+#: Log files per log type -> per log type: (all its rows, or None without a file; notes of lines skipped).
+FrameReader = Callable[[dict[str, list[Path]]], dict[str, tuple[pd.DataFrame | None, list[str]]]]
+
+
+def frames_of(files: dict[str, list[Path]]) -> dict[str, tuple[pd.DataFrame | None, list[str]]]:
+    """Every log type's files read here, one after the other (``parallel.zeeklogs``: as a Dask dataframe)."""
+    out: dict[str, tuple[pd.DataFrame | None, list[str]]] = {}
+    for name, paths in files.items():
+        frames = [read_log(p, COLUMNS[name]) for p in paths]
+        out[name] = (concat_frames(frames), [f.attrs["skipped"] for f in frames if "skipped" in f.attrs])
+    return out
+
+
+def concat_frames(frames: list[pd.DataFrame]) -> pd.DataFrame | None:
+    """The rows of ``frames`` in order (None for no frame)."""
+    if not frames:
+        return None
+    return frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
+
+
+def read_logs(directory: Path, read_frames: FrameReader | None = None) -> ZeekLogs:
+    """The conn, dns, ssl, notice, weird and fallback logs of a Zeek log directory (``read_frames`` reads them:
+    by default ``frames_of``)."""
     directory = Path(directory)
     if not directory.exists():
         raise InputError(f"--zeek-logs: {directory} does not exist")
@@ -267,12 +289,11 @@ def read_logs(directory: Path) -> ZeekLogs:
         raise InputError(f"--zeek-logs: {directory} is not a directory")
     logs = ZeekLogs(directory)
     found = False
-    for name, wanted in COLUMNS.items():
-        frames = [read_log(p, wanted) for p in log_files(directory, name)]
-        logs.notes += [f.attrs["skipped"] for f in frames if "skipped" in f.attrs]
-        if frames:
+    files = {name: log_files(directory, name) for name in COLUMNS}
+    for name, (frame, notes) in (read_frames or frames_of)(files).items():
+        logs.notes += notes
+        if frame is not None:
             found = True
-            frame = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
             setattr(logs, name, frame.reset_index(drop=True))
     if not found:
         raise InputError(f"--zeek-logs: {directory} has no Zeek logs ({', '.join(n + '.log' for n in COLUMNS)})")

@@ -1,0 +1,11 @@
+"""Every core, and a cluster: the captures' flows read by Dask tasks (``dask.distributed``), with results identical
+to the serial read.
+
+``plan`` cuts the inputs into segments (a capture, or a byte range of a big classic pcap cut at the serial read's
+own chunk boundaries); ``segment`` is the task that reads one (flows annotated and compacted as the serial read
+makes them, returned as an Arrow table by ``codec``, plus the keys its table still held open at its end and every
+key it saw); ``stitch`` finds the keys a boundary may have cut and replays exactly their packets through one flow
+table, as the serial read would have seen them; ``read`` puts it together; ``engine`` is the Dask client (an
+embedded LocalCluster, or a real scheduler) or, for one worker, plain calls in this process; ``zeeklogs`` reads
+days of rotated Zeek logs as a Dask dataframe for sensor-only mode.
+"""
