@@ -85,7 +85,8 @@ def _analyze(captures: Sequence[Path], cfg: Config, home: HomeNet, intel_path: P
     notes += logs.notes if logs is not None else []
     alerts = suricata.read_eve(eve_path, notes, slim=True) if eve_path else []
 
-    alone = logs is None and eve_path is None and not run_suricata and baseline_path is None and session is None
+    alone = logs is None and eve_path is None and not run_suricata and baseline_path is None and session is None \
+        and not any(map(is_url, captures))  # a URL is read by the parallel read's tasks
     if captures and alone and cfg.pipeline.stream and cfg.pipeline.store:  # over the flow store, memory bounded
         report = bounded.analyze(lambda sink: stream_flows(captures, cfg, sink, progress)[0],
                                  sum(p.stat().st_size for p in captures), cfg, home, intel_db, allow, workdir,
