@@ -438,6 +438,23 @@ def ensure_conn_log(lines: int, data_dir: Path = DATA, force: bool = False) -> P
     return folder
 
 
+#: scenario capture -> copies: 60 infected hosts, each a copy of a labelled scenario on its own address (the mix of
+#: tests/test_report_browser.py): the capture where nearly every host has findings, for the report-writing share
+ESCALATING_MIX = {"fallback_dns_tunnel_a.pcap": 40, "fallback_dyndns_a.pcap": 10, "fallback_port_a.pcap": 5,
+                  "fallback_icmp_tunnel_a.pcap": 5}
+
+
+def write_escalating_capture(path: Path, mix: dict[str, int] | None = None) -> Path:
+    """``path``: the scenario captures of ``mix`` copied, one new host address per copy (tests/scale_capture.py;
+    about 0.2 s, so it is written every time, not cached)."""
+    spec = importlib.util.spec_from_file_location("scale_capture", REPO / "tests" / "scale_capture.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    module.scaled_capture(path, mix or ESCALATING_MIX)
+    return path
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Write cached benchmark inputs into bench/data/.")
     parser.add_argument("--packets", type=int, action="append", default=[], help="capture size (repeatable)")

@@ -168,6 +168,13 @@ def shown_flows(store: FlowStore, reports: Sequence[HostReport]) -> list[Flow]:
     return out
 
 
+def shown_in_memory(flow_list: Sequence[Flow], reports: Sequence[HostReport]) -> list[Flow]:
+    """``shown_flows`` for flows held in memory: the same selection, in the same order."""
+    keys, hosts = report_keys(reports)
+    return [f for f in flow_list
+            if f.uid in keys or f.community_id in keys or f.orig_h in hosts or f.resp_h in hosts]
+
+
 def write_flows_out(directory: Path, flow_list: Sequence[Flow], home: HomeNet, rows: int = 200_000) -> None:
     """``--flows-out`` for flows held in memory (the paths that do not use the store: Zeek logs, EVE, Suricata)."""
     out = FlowsOut(directory)

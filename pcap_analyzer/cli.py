@@ -21,7 +21,7 @@ from .homenet import HomeNet
 from .model import Report
 from .parallel.engine import Options as ParallelOptions
 from .parallel.sources import is_url
-from .report.common import OUTPUT_NAMES, escape_text
+from .report.common import OUTPUT_NAMES, escape_text, flow_index
 from .report.events import write_events
 from .report.html import write_html
 from .report.json_report import write_json
@@ -154,10 +154,11 @@ def write_reports(report: Report, cfg: Config, outputs: Sequence[Path], log_form
         json_path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise InputError(f"cannot create output directory {json_path.parent}: {exc.strerror or exc}") from None
+    index = flow_index(report.flows)  # built once for the three writers
     atomic.write_all([
-        (json_path, lambda p: write_json(report, p, cfg.report.max_host_details)),
-        (log_path, lambda p: write_fallback_log(report, cfg, p, log_format)),
-        (html_path, lambda p: write_html(report, cfg, p)),
+        (json_path, lambda p: write_json(report, p, cfg.report.max_host_details, index)),
+        (log_path, lambda p: write_fallback_log(report, cfg, p, log_format, index)),
+        (html_path, lambda p: write_html(report, cfg, p, index)),
     ])
 
 

@@ -10,7 +10,6 @@ from .errors import InputError
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
-@lru_cache(maxsize=1 << 16)
 @lru_cache(maxsize=65536)
 def is_broadcast(ip: str) -> bool:
     """Multicast and broadcast destinations: never a host, never a server that fails to answer (DHCP, NetBIOS, mDNS)."""
@@ -21,6 +20,7 @@ def is_broadcast(ip: str) -> bool:
     return addr.is_multicast or (addr.version == 4 and (ip == "255.255.255.255" or ip.endswith(".255")))
 
 
+@lru_cache(maxsize=1 << 16)
 def is_ip(text: str) -> bool:
     """Whether ``text`` is an IPv4 or IPv6 address (not a name, not a CIDR); cached: the same names (SNI, Host)
     recur across many flows."""

@@ -85,8 +85,8 @@ def _analyze(captures: Sequence[Path], cfg: Config, home: HomeNet, intel_path: P
     notes += logs.notes if logs is not None else []
     alerts = suricata.read_eve(eve_path, notes, slim=True) if eve_path else []
 
-    alone = logs is None and eve_path is None and not run_suricata and baseline_path is None and session is None \
-        and not any(map(is_url, captures))  # a URL is read by the parallel read's tasks
+    alone = (logs is None and eve_path is None and not run_suricata and baseline_path is None and session is None
+             and not any(is_url(c) for c in captures))
     if captures and alone and cfg.pipeline.stream and cfg.pipeline.store:  # over the flow store, memory bounded
         report = bounded.analyze(lambda sink: stream_flows(captures, cfg, sink, progress)[0],
                                  sum(p.stat().st_size for p in captures), cfg, home, intel_db, allow, workdir,
@@ -116,8 +116,10 @@ def _analyze(captures: Sequence[Path], cfg: Config, home: HomeNet, intel_path: P
     hosts = verdict.build_hosts(indicators, ctx)
     if logs is not None and not captures:
         sensor.mark_unmeasurable(hosts, logs)
-    return Report(inputs=inputs, hosts=hosts, flows=flow_list, notes=notes, suppressed=suppressed,
-                  logs=sensor.log_inputs(zeek_dir, eve_path))
+    # a session's report keeps only the flows the writers show, as the store's does (bounded.shown_flows)
+    shown = bounded.shown_in_memory(flow_list, hosts) if session is not None else flow_list
+    return Report(inputs=inputs, hosts=hosts, flows=shown, notes=notes, suppressed=suppressed,
+                  logs=sensor.log_inputs(zeek_dir, eve_path), flow_count=len(flow_list))
 
 
 def zeek_frames(session: Session | None) -> zeeklogs.FrameReader | None:

@@ -200,8 +200,19 @@ def test_bench_harness_reports_missing_modules_and_judges_targets(monkeypatch: p
                "suricata-none": res("suricata", 1, 1.0), "suricata-rules": res("suricata", 1, 2.5)}
     run.judge(results)
     verdicts = {key: r.verdict for key, r in results.items()}
-    assert verdicts == {"flows-1M": "PASS", "flows-4M": "FAIL", "dissect": "FAIL", "analyze": "PASS",
+    assert verdicts == {"flows-1M": "PASS", "flows-4M": "FAIL", "dissect": "FAIL",
+                        "analyze": "FAIL",  # within 1.5x of dissect, but 83k packets/s: under 250k per core
                         "suricata-none": "", "suricata-rules": "FAIL"}
+    # end to end: packets/s beside the dpkt loop of the same run; the report-writing share of 60 escalating hosts
+    results = {"dissect": res("dissect", 1_000_000, 3.0), "analyze": res("analyze", 1_000_000, 3.5),
+               "dpkt": res("dpkt", 1_000_000, 10.0), "reports": res("reports", 5000, 1.0)}
+    results["reports"].extra.update(writing_share=0.09, analysis_cpu=0.2, writing_cpu=0.09)
+    run.judge(results)
+    assert results["analyze"].verdict == "PASS" and "dpkt loop 100k = 2.86x" in results["analyze"].target
+    assert results["reports"].verdict == "PASS" and "9.0%" in results["reports"].target
+    results["reports"].extra["writing_share"] = 0.25
+    run.judge(results)
+    assert results["reports"].verdict == "FAIL"
     # the streamed read: fast enough, flat on 4x the packets of the same flows; the flow-heavy case per flow
     results = {"dissect": res("dissect", 1_000_000, 5.0), "dissect-4M": res("dissect", 4_000_000, 16.0, rss=120.0),
                "dissect-heavy": res("dissect", 4_000_000, 20.0, rss=300.0, flows=40)}

@@ -50,7 +50,10 @@ def pages(tmp_path_factory) -> dict[str, Path]:
     words = " ".join(proc.stdout.split())
     assert "verdicts: 60 escalate" in words and "... and 55 more host(s)" in words
     assert "40 escalate DNS tunnel under cloudsvc-metrics.com" in words  # the top 5 are the ICMP tunnels
-    return {"demo": root / "demo" / "report.html", "big": root / "big.html", "scaled": root / "scaled" / "report.html"}
+    heavy = big_report(tunnel_hosts=80, other_hosts=20, benign_hosts=400, extra=1000)  # 100 hosts, 1,002 inds each
+    write_html(heavy, default_config(), root / "heavy.html")
+    return {"demo": root / "demo" / "report.html", "big": root / "big.html", "scaled": root / "scaled" / "report.html",
+            "heavy": root / "heavy.html"}
 
 
 def checked(browser: Browser, path: Path) -> tuple[float, dict]:
@@ -99,3 +102,19 @@ def test_sixty_escalated_hosts_from_a_real_analysis(browser, pages):
     assert got["hosts"] == 60 and got["dangling"] == 0
     assert sorted(g.split(",")[0] for g in got["groups"]) == ["10 hosts", "2 hosts", "40 hosts", "5 hosts", "5 hosts"]
     assert any(g.startswith("40 hosts, DNS tunnel under cloudsvc-metrics.com") for g in got["groups"])
+
+
+def test_heavy_evidence_renders_capped_rows(browser, pages):
+    """100 escalated hosts with 1,002 indicators and 1,000 bullets per question each: every host shows the capped
+    rows and says how many more are in report.json; the page stays small and loads fast."""
+    cap = default_config().report.html_max_evidence
+    size = pages["heavy"].stat().st_size
+    seconds, got = checked(browser, pages["heavy"])
+    print(f"heavy evidence: {size / 1e6:.2f} MB of HTML, load event after {seconds:.2f} s in Chromium")
+    assert size < 5_000_000 and seconds < 2.0 and got["hosts"] == 100 and got["dangling"] == 0
+    rows = browser.evaluate("[...document.querySelectorAll('details.host')].map(d => { const h = [...d."
+                            "querySelectorAll('h3')].find(e => e.textContent === 'Evidence'); const t = h."
+                            "nextElementSibling; return [t.querySelectorAll('tr').length - 1, "
+                            "t.nextElementSibling.textContent]; })")
+    assert len(rows) == 100
+    assert all(n == cap and more == f"{1002 - cap} more indicators in report.json." for n, more in rows)

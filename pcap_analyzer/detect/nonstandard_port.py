@@ -13,6 +13,14 @@ from .app_context import app_class, app_evidence, customary, ordinary_app
 from .base import DetectContext, FlowDetector, family, is_encrypted, port_key
 
 
+def _standard_ports(ctx: DetectContext) -> frozenset[str]:
+    """``apps.standard_encrypted_ports``, worked out once per analysis (it reads the whole port data file)."""
+    ports = ctx.extra.get("standard_encrypted_ports")
+    if ports is None:
+        ports = ctx.extra["standard_encrypted_ports"] = apps.standard_encrypted_ports(ctx.cfg)
+    return ports
+
+
 def is_nonstandard_encrypted(flow: Flow, ctx: DetectContext) -> bool:
     """Established encrypted traffic off the well-known ports of encrypted protocols, or on a port that implies a
     protocol of another family (SSH on 443, TLS on 80); any established VPN / remote-access / P2P tool."""
@@ -22,7 +30,7 @@ def is_nonstandard_encrypted(flow: Flow, ctx: DetectContext) -> bool:
         return True
     if not is_encrypted(flow, ctx.cfg) or ordinary_app(flow, ctx) or customary(flow, ctx) is not None:
         return False
-    if port_key(flow) not in apps.standard_encrypted_ports(ctx.cfg):
+    if port_key(flow) not in _standard_ports(ctx):
         return True
     return bool(flow.service) and family(flow.service, ctx.cfg) != family(flow.expected_service, ctx.cfg)
 

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -54,6 +55,19 @@ def hex_escape(char: str) -> str:
     return "".join(f"\\x{b:02x}" for b in char.encode("utf-8", "surrogatepass"))
 
 
+def hex_match(match: re.Match[str]) -> str:
+    """``hex_escape`` of a regex match (for ``Pattern.sub``: one pass over the text, not one call per character)."""
+    return hex_escape(match.group())
+
+
+_SURROGATES = re.compile("[\ud800-\udfff]")
+
+
+def escape_surrogates(text: str) -> str:
+    """Bytes that were not valid UTF-8 (lone surrogates, kept by surrogateescape) as ``\\xHH``; the rest as is."""
+    return _SURROGATES.sub(hex_match, text) if _SURROGATES.search(text) else text
+
+
 def escape_text(text: str) -> str:
     """Characters that are not printable (controls, bidi overrides, invalid bytes...) as ``\\xHH``, for display."""
     return text if text.isprintable() else "".join(c if c.isprintable() else hex_escape(c) for c in text)
@@ -65,7 +79,9 @@ def shorten(text: str, limit: int) -> str:
 
 def display(value: Any, limit: int) -> str:
     """Any (possibly attacker-controlled) value as one safe, bounded line of text for a person to read."""
-    return shorten(escape_text(str(value)), limit)
+    text = str(value)
+    # escaping only lengthens, character by character: the first limit + 1 characters decide the cut text
+    return shorten(escape_text(text[: limit + 1] if limit >= 0 else text), limit)
 
 
 def iso_time(ts: Any) -> str:
@@ -85,20 +101,64 @@ def is_time_key(key: str) -> bool:
 def human(key: str, value: Any) -> str:
     """One evidence value in words: times (``ts``, ``*_ts``) in ISO 8601, a nested dict as ``(key value, ...)``, a
     list as ``a, b``; never a Python repr."""
-    if isinstance(value, dict):
-        inner = ", ".join(f"{k} {human(str(k), v)}" for k, v in value.items() if v not in ("", None, [], {}))
-        return f"({inner})"
-    if isinstance(value, (list, tuple, set, frozenset)):
-        return ", ".join(human(key, v) for v in value)
+    if isinstance(value, (dict, list, tuple, set, frozenset)):
+        return "".join(_human_parts(key, value))
+    return _human_scalar(key, value)
+
+
+def _human_scalar(key: str, value: Any) -> str:
     if is_time_key(key) and isinstance(value, (int, float)) and not isinstance(value, bool):
         return iso_time(value)
     return str(value)
 
 
-def evidence_text(evidence: dict[str, Any]) -> str:
-    """An indicator's evidence as ``key=value; ...`` text in words (see ``human``), empty values left out."""
-    return "; ".join(f"{key}={human(str(key), value)}" for key, value in evidence.items()
-                     if value not in ("", None, [], {}))
+def _human_parts(key: str, value: Any) -> Iterator[str]:
+    """``human(key, value)`` in pieces, in order (a reader that needs only the start stops early)."""
+    if isinstance(value, dict):
+        yield "("
+        yield from _item_parts(value, " ", ", ")
+        yield ")"
+    elif isinstance(value, (list, tuple, set, frozenset)):
+        sep = ""
+        for v in value:
+            yield sep
+            yield from _human_parts(key, v)
+            sep = ", "
+    else:
+        yield _human_scalar(key, value)
+
+
+def evidence_text(evidence: dict[str, Any], limit: int | None = None) -> str:
+    """An indicator's evidence as ``key=value; ...`` text in words (see ``human``), empty values left out.
+
+    With ``limit``, the text is made only as far as a reader that keeps ``limit`` characters needs: the result is
+    the whole text, or a start of it with more than ``limit`` characters before any trailing "; " (so cutting, or
+    stripping "; " then cutting, gives what the whole text gives).
+    """
+    parts = _item_parts(evidence, "=", "; ")
+    if limit is None:
+        return "".join(parts)
+    out: list[str] = []
+    size = 0
+    for part in parts:
+        out.append(part)
+        size += len(part)
+        if size > limit:
+            text = "".join(out)
+            if len(text.rstrip("; ")) > limit:
+                return text
+            out, size = [text], len(text)
+    return "".join(out)
+
+
+def _item_parts(items: dict[str, Any], between: str, sep: str) -> Iterator[str]:
+    """``key<between>value`` of every non-empty item in words, ``sep`` between them, in pieces."""
+    before = ""
+    for key, value in items.items():
+        if value not in ("", None, [], {}):
+            yield f"{before}{key}{between}"
+            yield from _human_parts(str(key), value)
+            before = sep
 
 
 def endpoint(channel: dict[str, Any]) -> str:

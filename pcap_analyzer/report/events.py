@@ -22,7 +22,7 @@ from ..model import Flow, HostReport, Indicator, Report
 from ..pivot import bpf_filter, display_filter
 from ..decide.verdict import describe
 from .common import (
-    atomic_write, evidence_text, flow_index, hex_escape, indicator_flow, iso_time, ordered_hosts,
+    atomic_write, escape_surrogates, evidence_text, flow_index, indicator_flow, iso_time, ordered_hosts,
 )
 from .json_report import plain
 
@@ -145,8 +145,8 @@ def _pruned(value: Any) -> Any:
         return {k: v for k, v in out.items() if v not in (None, "", [], {})}
     if isinstance(value, list):
         return [_pruned(v) for v in value]
-    if isinstance(value, str) and any(0xD800 <= ord(c) <= 0xDFFF for c in value):
-        return "".join(hex_escape(c) if 0xD800 <= ord(c) <= 0xDFFF else c for c in value)
+    if isinstance(value, str):
+        return escape_surrogates(value)
     return value
 
 

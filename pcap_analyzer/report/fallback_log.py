@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -10,8 +11,10 @@ from typing import Any
 
 from ..config import Config
 from ..homenet import is_ip
-from ..model import Indicator, Report
-from .common import atomic_write, evidence_text, hex_escape, flow_index, indicator_flow, shorten
+from ..model import Flow, Indicator, Report
+from .common import (
+    atomic_write, escape_surrogates, evidence_text, flow_index, hex_match, indicator_flow, shorten,
+)
 
 #: (name, Zeek type) of every column, the same as zeek_scripts' fallback.log.
 FIELDS: tuple[tuple[str, str], ...] = (
@@ -34,6 +37,11 @@ EMPTY_FIELD = "(empty)"
 UNSET_FIELD = "-"
 
 
+#: What Zeek's ASCII writer escapes in a string field: control characters, DEL, backslash, and bytes that were not
+#: valid UTF-8 (lone surrogates, from surrogateescape). One regex pass; a clean string (the usual case) is one search.
+_ZEEK_UNSAFE = re.compile("[\x00-\x1f\x7f\\\\\ud800-\udfff]")
+
+
 def zeek_escape(text: str) -> str:
     """A string field as Zeek's ASCII writer (UTF-8 enabled) writes it.
 
@@ -45,8 +53,7 @@ def zeek_escape(text: str) -> str:
         return EMPTY_FIELD
     if text in (UNSET_FIELD, EMPTY_FIELD):
         return f"\\x{ord(text[0]):02x}{text[1:]}"
-    return "".join(hex_escape(c) if ord(c) < 0x20 or c in "\x7f\\" or 0xD800 <= ord(c) <= 0xDFFF else c
-                   for c in text)
+    return _ZEEK_UNSAFE.sub(hex_match, text) if _ZEEK_UNSAFE.search(text) else text
 
 
 def _value(value: Any, zeek_type: str) -> str:
@@ -100,7 +107,7 @@ def indicator_row(ind: Indicator, index: dict, max_text: int) -> dict[str, Any]:
         "indicator": ind.type,
         "primary": channel_text(primary, failed=isinstance(fallback, dict)),
         "fallback": channel_text(fallback) if isinstance(fallback, dict) else "",
-        "detail": shorten(evidence_text(rest), max_text),
+        "detail": shorten(evidence_text(rest, max_text), max_text),
     }
 
 
@@ -108,15 +115,18 @@ def _stamp(now: float) -> str:
     return time.strftime("%Y-%m-%d-%H-%M-%S", time.localtime(now))
 
 
-def fallback_log(report: Report, cfg: Config, now: float | None = None) -> str:
+def fallback_log(report: Report, cfg: Config, now: float | None = None, index: dict[str, Flow] | None = None
+                 ) -> str:
     """The whole fallback.log text: header, one row per indicator (time order), #close."""
-    return "".join(fallback_log_lines(report, cfg, now))
+    return "".join(fallback_log_lines(report, cfg, now, index))
 
 
-def fallback_log_lines(report: Report, cfg: Config, now: float | None = None) -> Iterator[str]:
-    """fallback.log line by line (each with its newline): written as it is made, never held whole."""
+def fallback_log_lines(report: Report, cfg: Config, now: float | None = None,
+                       index: dict[str, Flow] | None = None) -> Iterator[str]:
+    """fallback.log line by line (each with its newline): written as it is made, never held whole. ``index``: the
+    report's ``flow_index`` when the caller has it already."""
     now = time.time() if now is None else now
-    index = flow_index(report.flows)
+    index = flow_index(report.flows) if index is None else index
     indicators = sorted((i for h in report.hosts for i in h.indicators), key=lambda i: (i.ts, i.host, i.type))
     names = [name for name, _ in FIELDS]
     header = [
@@ -147,14 +157,13 @@ def _json_value(value: Any, zeek_type: str) -> Any:
         return int(value)
     if zeek_type == "addr":
         return str(ipaddress.ip_address(value)) if is_ip(str(value)) else None
-    text = str(value)
-    return "".join(hex_escape(c) if 0xD800 <= ord(c) <= 0xDFFF else c for c in text)
+    return escape_surrogates(str(value))
 
 
-def fallback_log_json(report: Report, cfg: Config) -> str:
+def fallback_log_json(report: Report, cfg: Config, index: dict[str, Flow] | None = None) -> str:
     """fallback.log as Zeek writes it with ``redef LogAscii::use_json = T``: one JSON object per line, no header,
     unset fields left out, the same columns as the TSV log."""
-    index = flow_index(report.flows)
+    index = flow_index(report.flows) if index is None else index
     indicators = sorted((i for h in report.hosts for i in h.indicators), key=lambda i: (i.ts, i.host, i.type))
     lines = []
     for ind in indicators:
@@ -169,5 +178,6 @@ def fallback_log_json(report: Report, cfg: Config) -> str:
 LOG_FORMATS = {"tsv": fallback_log_lines, "json": fallback_log_json}
 
 
-def write_fallback_log(report: Report, cfg: Config, path: Path, log_format: str = "tsv") -> None:
-    atomic_write(path, LOG_FORMATS[log_format](report, cfg))
+def write_fallback_log(report: Report, cfg: Config, path: Path, log_format: str = "tsv",
+                       index: dict[str, Flow] | None = None) -> None:
+    atomic_write(path, LOG_FORMATS[log_format](report, cfg, index=index))

@@ -98,11 +98,12 @@ def _cut(value: Any, limit: int) -> str:
     return f'<span class="cut">{_t(value, limit)}</span>'
 
 
-def _capped_list(items: list[str], limit: int, what: str = "more") -> str:
-    """Already-escaped items as a list of at most ``limit``, then "N more"."""
+def _capped_list(items: list[str], total: int, limit: int, what: str = "more") -> str:
+    """Already-escaped items (only those shown are rendered: at most ``limit`` of ``total``) as a list, then
+    "N more"."""
     shown = "".join(f"<li>{item}</li>" for item in items[:limit])
-    more = f'<li class="muted">{len(items) - limit} {what}</li>' if len(items) > limit else ""
-    return f'<ul class="capped">{shown}{more}</ul>' if items else ""
+    more = f'<li class="muted">{total - limit} {what}</li>' if total > limit else ""
+    return f'<ul class="capped">{shown}{more}</ul>' if total else ""
 
 
 # -- timeline ------------------------------------------------------------------------------------------------------
@@ -322,6 +323,22 @@ def _containment_lines(containment: dict[str, Any]) -> list[tuple[str, str]]:
     return lines
 
 
+class ContainmentLines:
+    """The containment lines by the words in them (split once), to find each host's lines without re-reading all of
+    them per host: ``mentioning(words)`` = the lines that name any of ``words``, in their order."""
+
+    def __init__(self, lines: list[tuple[str, str]]) -> None:
+        self.lines = lines
+        self.by_word: dict[str, list[int]] = {}
+        for k, (_, line) in enumerate(lines):
+            for word in set(re.split(r"[^\w.:-]+", line)):
+                self.by_word.setdefault(word, []).append(k)
+
+    def mentioning(self, words: set[str]) -> list[tuple[str, str]]:
+        found = sorted({k for word in words for k in self.by_word.get(word, ())})
+        return [self.lines[k] for k in found]
+
+
 def _containment_html(lines: list[tuple[str, str]]) -> str:
     """Artifacts meant to be copied: escaped but never cut, tabs kept (Zeek Intel lines are tab-separated)."""
     by_section: dict[str, list[str]] = {}
@@ -350,10 +367,10 @@ def _answers_html(host: HostReport, max_text: int, limit: int) -> str:
         got = answer(host, q)
         word = ('<span class="yes">yes</span>' if got["answer"] else '<span class="no">no</span>'
                 if got["answer"] is not None else '<span class="muted">not measurable</span>')
-        items = [_t(e if isinstance(e, str) else human(q, e), max_text) for e in got["evidence"]]
-        items += [_t(got["note"], max_text)] if got.get("note") else []
+        items = [*got["evidence"], *([got["note"]] if got.get("note") else [])]
+        shown = [_t(e if isinstance(e, str) else human(q, e), max_text) for e in items[:limit]]
         rows.append(f"<tr><td>{html.escape(QUESTION_TEXT[q])}</td><td>{word}</td>"
-                    f"<td>{_capped_list(items, limit, 'more in report.json')}</td></tr>")
+                    f"<td>{_capped_list(shown, len(items), limit, 'more in report.json')}</td></tr>")
     return "<table><tr><th>question</th><th>answer</th><th>evidence</th></tr>" + "".join(rows) + "</table>"
 
 
@@ -365,17 +382,20 @@ def _channel_words(channel: dict[str, Any]) -> str:
     return f"{words}, {channel['domain']}" if channel.get("domain") else words
 
 
-def _details(evidence: dict[str, Any]) -> str:
-    """Evidence in words: the primary/fallback channels first, then the other values."""
+def _details(evidence: dict[str, Any], limit: int) -> str:
+    """Evidence in words: the primary/fallback channels first, then the other values; made only as far as the first
+    ``limit`` characters need (see ``evidence_text``)."""
     sides = {k: v for k, v in evidence.items() if k in ("primary", "fallback") and isinstance(v, dict)}
     rest = {k: v for k, v in evidence.items() if k not in sides}
-    return "; ".join([*(f"{k}: {_channel_words(v)}" for k, v in sides.items()), evidence_text(rest)]).strip("; ")
+    return "; ".join([*(f"{k}: {_channel_words(v)}" for k, v in sides.items()),
+                      evidence_text(rest, limit)]).strip("; ")
 
 
 def _evidence_html(host: HostReport, cfg: Config, captures: list[str]) -> str:
     """The indicators, each with the ``inspect`` command of its flow (when the report was made from captures)."""
     rc = cfg.report
     inds = sorted(host.indicators, key=lambda i: i.ts)
+    shown = rc.max_text * 2  # characters of an indicator's details
 
     def dive(i: Indicator) -> str:
         if not captures or not i.community_id:
@@ -388,7 +408,7 @@ def _evidence_html(host: HostReport, cfg: Config, captures: list[str]) -> str:
         f"<td class=\"mono\">{_cut(i.peer, rc.max_text)}</td>"
         f"<td>{'' if i.port is None else _t(i.port, 8)}/{_t(i.proto, 10)}</td>"
         f"<td class=\"mono\">{_t(i.community_id, 40)}</td>"
-        f"<td class=\"mono\">{_t(_details(i.evidence), rc.max_text * 2)}{dive(i)}</td></tr>"
+        f"<td class=\"mono\">{_t(_details(i.evidence, shown + 1), shown)}{dive(i)}</td></tr>"
         for i in inds[: rc.html_max_evidence]
     ]
     return _capped_table(["time", "indicator", "source", "peer", "port", "community id", "details"], rows,
@@ -420,7 +440,7 @@ def _pivot_html(chosen: list[Flow], templates: dict[str, str]) -> str:
             "<th>community id</th><th>BPF</th><th>display filter</th><th>links</th></tr>" + "".join(rows) + "</table>")
 
 
-def _host_html(host: HostReport, flows: list[Flow], index: dict[str, Flow], contained: list[tuple[str, str]],
+def _host_html(host: HostReport, flows: list[Flow], index: dict[str, Flow], contained: ContainmentLines,
                cfg: Config, captures: list[str], is_open: bool = False) -> str:
     rc = cfg.report
     events = _events(host, flows, index, cfg)
@@ -448,7 +468,7 @@ def _host_html(host: HostReport, flows: list[Flow], index: dict[str, Flow], cont
         f"<h3>Other hosts with the same pattern</h3><p>{same}</p>",
     ]
     peers = _host_peers(host)
-    mine = [(s, line) for s, line in contained if peers & set(re.split(r"[^\w.:-]+", line))]
+    mine = contained.mentioning(peers)
     if mine:
         parts += ["<h3>Containment</h3>", _containment_html(mine)]
     parts.append("</details>")
@@ -521,7 +541,7 @@ def _toc_html(groups: list[Pattern], notes: bool, inputs: bool, cfg: Config) -> 
 
 
 def _hosts_html(groups: list[Pattern], by_host: dict[str, list[Flow]], index: dict[str, Flow],
-                contained: list[tuple[str, str]], cfg: Config, captures: list[str]) -> str:
+                contained: ContainmentLines, cfg: Config, captures: list[str]) -> str:
     """The escalate / investigate hosts, pattern by pattern; each host collapsible, the first of a pattern open."""
     limit = cfg.report.html_max_rows
     out, shown = ['<h2 id="hosts">Hosts to look at</h2>'], 0
@@ -578,11 +598,13 @@ def _inputs_html(report: Report) -> str:
             f"<th>sha256</th><th>warnings</th></tr>{rows}</table>") + _logs_html(report)
 
 
-def render_html(report: Report, cfg: Config, generated: datetime | None = None) -> str:
+def render_html(report: Report, cfg: Config, generated: datetime | None = None,
+                index: dict[str, Flow] | None = None) -> str:
+    """The page; ``index``: the report's ``flow_index`` when the caller has it already."""
     generated = generated or datetime.now(timezone.utc)
     hosts = ordered_hosts(report.hosts)
     groups = group_hosts(hosts)
-    index = flow_index(report.flows)
+    index = flow_index(report.flows) if index is None else index
     contained = _containment_lines(report.containment)
     by_host = flows_by_host(report.flows)
     notes = "".join(f"<li>{_t(n, 400)}</li>" for n in report.notes)
@@ -594,7 +616,7 @@ def render_html(report: Report, cfg: Config, generated: datetime | None = None) 
         f'<h2 id="notes">Notes</h2><ul>{notes}</ul>' if notes else "",
         _summary_html(hosts, groups, cfg),
         _inputs_html(report),
-        _hosts_html(groups, by_host, index, contained, cfg, [str(i.path) for i in report.inputs]),
+        _hosts_html(groups, by_host, index, ContainmentLines(contained), cfg, [str(i.path) for i in report.inputs]),
         '<h2 id="containment">Containment</h2>' + (_containment_html(contained) if contained
                                                    else '<p class="muted">Nothing to contain.</p>'),
         _suppressed_html(report, cfg.report.html_max_rows),
@@ -607,5 +629,5 @@ def render_html(report: Report, cfg: Config, generated: datetime | None = None) 
             + "".join(body) + "</body></html>\n")
 
 
-def write_html(report: Report, cfg: Config, path: Path) -> None:
-    atomic_write(path, render_html(report, cfg))
+def write_html(report: Report, cfg: Config, path: Path, index: dict[str, Flow] | None = None) -> None:
+    atomic_write(path, render_html(report, cfg, index=index))

@@ -1,8 +1,8 @@
 """OUTDIR/report.json: the whole result as one JSON document, described by data/report.schema.json."""
 from __future__ import annotations
 
-import json
 import math
+from collections.abc import Iterator
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -11,6 +11,7 @@ from .. import __version__
 from ..model import CaptureInfo, Flow, HostReport, LogInfo, Report
 from ..decide.patterns import host_groups, pattern_groups
 from ..pivot import evidence_flows, evidence_keys, pivot
+from . import json_stream
 from .common import QUESTIONS, answer, atomic_write, flow_index, ordered_hosts, verdict_counts
 
 SCHEMA_ID = "fallback-hunt/report/1"
@@ -72,19 +73,21 @@ def host_json(host: HostReport, index: dict[str, Flow] | None = None, pattern_id
     return doc
 
 
-def report_json(report: Report, generated: datetime | None = None, max_hosts: int = MAX_HOST_DETAILS
-                ) -> dict[str, Any]:
-    """The report.json document (plain JSON data, hosts escalate first then by score).
+def report_doc(report: Report, generated: datetime | None = None, max_hosts: int = MAX_HOST_DETAILS,
+               index: dict[str, Flow] | None = None) -> dict[str, Any]:
+    """The report.json document as it is built (hosts escalate first then by score), before ``plain``: values may
+    still be tuples, sets, numpy scalars... ``json_stream`` makes them plain as it writes them.
 
     The first ``max_hosts`` hosts get a full entry; the rest are grouped (``host_groups``: members listed once per
-    verdict, indicator types and patterns), so the document grows by a few bytes per host.
+    verdict, indicator types and patterns), so the document grows by a few bytes per host. ``index``: the report's
+    ``flow_index`` when the caller has it already.
     """
     generated = generated or datetime.now(timezone.utc)
-    index = flow_index(report.flows)
+    index = flow_index(report.flows) if index is None else index
     groups = pattern_groups(report.hosts)
     ids = {g.signature: g.id for g in groups}
     ordered = ordered_hosts(report.hosts)
-    return plain({
+    return {
         "schema": SCHEMA_ID,
         "generated": generated.astimezone(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z"),
         "version": __version__,
@@ -96,8 +99,22 @@ def report_json(report: Report, generated: datetime | None = None, max_hosts: in
         "notes": report.notes,
         "containment": report.containment,
         "suppressed": report.suppressed,
-    })
+    }
 
 
-def write_json(report: Report, path: Path, max_hosts: int = MAX_HOST_DETAILS) -> None:
-    atomic_write(path, json.dumps(report_json(report, max_hosts=max_hosts), indent=2, allow_nan=False) + "\n")
+def report_json(report: Report, generated: datetime | None = None, max_hosts: int = MAX_HOST_DETAILS
+                ) -> dict[str, Any]:
+    """The report.json document as plain JSON data (see ``report_doc``)."""
+    return plain(report_doc(report, generated, max_hosts))
+
+
+def report_text(report: Report, generated: datetime | None = None, max_hosts: int = MAX_HOST_DETAILS,
+                index: dict[str, Flow] | None = None) -> Iterator[str]:
+    """report.json's text in pieces: the document is built once and encoded as it is walked (``json_stream``),
+    the same bytes as ``json.dumps(report_json(...), indent=2)`` and a newline."""
+    return json_stream.chunks(report_doc(report, generated, max_hosts, index), plain)
+
+
+def write_json(report: Report, path: Path, max_hosts: int = MAX_HOST_DETAILS,
+               index: dict[str, Flow] | None = None) -> None:
+    atomic_write(path, report_text(report, max_hosts=max_hosts, index=index))
