@@ -105,7 +105,8 @@ def test_a_local_cluster_of_four_processes_on_sixteen_captures(cluster, small_ra
         parallel = pipeline.analyze(captures, cfg, home, parallel=Options(scheduler=running.scheduler_address))
     workers = {t["worker"] for t in stream.data}
     assert report_doc(parallel) == report_doc(serial)
-    assert parallel.flows == serial.flows
+    # the serial run keeps only the flows its reports show (the flow store); the parallel one holds them all
+    assert serial.flows == [f for f in parallel.flows if f.uid in {s.uid for s in serial.flows}]
     names = {key_split(t["key"]) for t in stream.data}
     assert {"read_segment", "select", "sha256_of"} <= names
     assert len(workers) > 1  # the work was spread
