@@ -2,12 +2,11 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from clirun import peak_rss_run
 from conftest import REPO
 
 from pcap_analyzer.config import default_config
@@ -57,11 +56,7 @@ def test_report_size_grows_linearly(tmp_path: Path, kind: str) -> None:
 
 
 def _peak_rss_mb(*args: str | Path) -> tuple[int, float]:
-    proc = subprocess.Popen([sys.executable, "-m", "pcap_analyzer", "analyze", *map(str, args), "-q"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(proc.pid, 0)
-    proc.stderr.close()
-    return os.waitstatus_to_exitcode(status), usage.ru_maxrss / 1024
+    return peak_rss_run("analyze", *args, "-q")
 
 
 def test_memory_grows_linearly_with_hosts_on_one_pattern(tmp_path: Path) -> None:

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import gzip
 import json
-import os
 import struct
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
+
+from clirun import peak_rss_run
 from conftest import SCENARIOS
 
 from pcap_analyzer import limits
@@ -35,10 +34,8 @@ def _gzip(path: Path, head: bytes, block: bytes, times: int) -> Path:
 def _run(*args: str | Path) -> tuple[int, float, float]:
     """(exit code, seconds, peak RSS MB) of one analyze run."""
     start = time.monotonic()
-    proc = subprocess.Popen([sys.executable, "-m", "pcap_analyzer", "analyze", *map(str, args), "-q"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    _, status, usage = os.wait4(proc.pid, 0)
-    return os.waitstatus_to_exitcode(status), time.monotonic() - start, usage.ru_maxrss / 1024
+    code, rss = peak_rss_run("analyze", *args, "-q")
+    return code, time.monotonic() - start, rss
 
 
 def test_a_gzip_of_zeros_stops_at_the_ratio_limit_with_a_warning(tmp_path: Path) -> None:
@@ -57,9 +54,8 @@ def test_large_non_ip_records_keep_memory_flat(tmp_path: Path) -> None:
     capture = _gzip(tmp_path / "nonip.pcap.gz", HEADER, record, 8000)  # 520 MB expanded
     code, _, rss = _run(capture, "-o", tmp_path / "out", "--no-limits")
     assert code == 0
-    # it was the whole expanded file plus the interpreter (over 600 MB); now about one 64 MB chunk of the file, and
-    # at most a second one while the digest thread catches up on a loaded machine (334 MB seen under load)
-    assert rss < 420, rss
+    # it was the whole expanded file plus the interpreter (over 600 MB); now about one 64 MB chunk of the file
+    assert rss < 330, rss
     (info,) = json.loads((tmp_path / "out" / "report.json").read_text())["inputs"]
     assert info["packets"] == 8000 and info["warnings"] == []
 
@@ -114,4 +110,4 @@ def test_large_non_ip_records_keep_memory_flat_in_pcapng_too(tmp_path: Path) -> 
         for _ in range(6000):  # 390 MB
             out.write(epb)
     code, _, rss = _run(capture, "-o", tmp_path / "out")
-    assert code == 0 and rss < 420, rss  # about 490 MB before: the whole file resident in one chunk (see above)
+    assert code == 0 and rss < 330, rss  # about 490 MB before: the whole file resident in one chunk
