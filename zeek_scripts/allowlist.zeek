@@ -58,13 +58,13 @@ event Input::end_of_data(name: string, source: string)
 	continue_processing();
 	}
 
-## Whether DNS name *name* is *pattern* ("*.zone": the zone or below).
-function name_allowed(name: string, pattern: string): bool
+## Whether DNS name *name* is *entry* ("*.zone": the zone or below).
+function name_allowed(name: string, entry: string): bool
 	{
 	local n = to_lower(name);
-	if ( sub_bytes(pattern, 1, 2) != "*." )
-		return n == pattern;
-	local zone = sub_bytes(pattern, 3, |pattern|);
+	if ( sub_bytes(entry, 1, 2) != "*." )
+		return n == entry;
+	local zone = sub_bytes(entry, 3, |entry|);
 	if ( n == zone )
 		return T;
 	local tail = "." + zone;

@@ -2,7 +2,6 @@
 # Expected output follows from pcaps/labels.json (expected indicators: yes, absent ones: no).
 # The baseline is what a correct package prints, derived from the labels: it has not been checked against a
 # real Zeek run yet (issue 9: the package's causal pairing and failure kinds land with the Zeek package work).
-# @TEST-KNOWN-FAILURE: the Zeek package does not implement issue 9's failure kinds and pairing rules yet
 #
 # @TEST-EXEC: run-scenario benign_proxy_blocked_telemetry_a.pcap >benign_proxy_blocked_telemetry_a.out
 # @TEST-EXEC: run-scenario benign_proxy_blocked_telemetry_b.pcap >benign_proxy_blocked_telemetry_b.out
