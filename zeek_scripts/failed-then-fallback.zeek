@@ -489,6 +489,13 @@ function consider(fail: Attempt, ok: Attempt, history: vector of Attempt)
 	    && customary_port(ok$id$resp_p, ok$service)
 	    && |ok$tags| == 0 )
 		return;
+	# The same target on another port of one service (IMAPS then IMAP with
+	# STARTTLS, a push service's port then 443): the service's own failover.
+	if ( same_target(earliest, ok)
+	    && ! name_failure(earliest)
+	    && one_service(earliest$id$resp_p, ok$id$resp_p)
+	    && |ok$tags| == 0 )
+		return;
 	local gap = ok$ts - latest$ts;
 	local odd = anomalies(earliest, ok);
 	local why = links(earliest, fp, ok, latest$ts - first, gap, history);

@@ -1,5 +1,4 @@
 # @TEST-DOC: benign_mail_starttls: a mail client's IMAPS connections on 993 time out, then it uses IMAP with STARTTLS on 143 of the same server.
-# @TEST-KNOWN-FAILURE: real Zeek 7.0.11 pairs the 993 timeouts with IMAP+STARTTLS on 143 of the same server: the Zeek pairing has no same-service port groups yet (the analyzer's apps.same_service)
 # Expected output follows from pcaps/labels.json (expected indicators: yes, absent ones: no): the output of a
 # correct package, written from the labels with Scripts/expect-labels (a benign twin of a real app, added before
 # it was run with real Zeek: `btest -U` confirms it, or the package must learn the app).

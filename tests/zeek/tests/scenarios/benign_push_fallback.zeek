@@ -1,5 +1,4 @@
 # @TEST-DOC: benign_push_fallback: a push client's connections on its own port (APNs 5223, FCM 5228) time out, then it keeps its connection on 443 to the same service name: one service, no fallback
-# @TEST-KNOWN-FAILURE: real Zeek 7.0.11 pairs the push port (5223/5228) timeouts with TLS on 443 to the same name: the Zeek pairing has no same-service port groups yet (the analyzer's apps.same_service)
 # Expected output follows from pcaps/labels.json (expected indicators: yes, absent ones: no);
 # written by Scripts/label-baselines from the labels, to be confirmed with a real Zeek (btest -d).
 #
