@@ -480,20 +480,17 @@ function consider(fail: Attempt, ok: Attempt, history: vector of Attempt)
 	local first = earliest$ts;
 	if ( n < min_failed_attempts || ok$ts - first < min_fallback_delay )
 		return;
-	# The same service again on the same customary port (another server of a
-	# CDN, the other address of one name): the failed channel's ordinary
-	# continuation, not a fallback.
-	if ( same_target(earliest, ok)
+	# The same target again, on the same customary port (another server of a
+	# CDN, the other address of one name) or on another port of one service
+	# (IMAPS then IMAP with STARTTLS, a push service's port then 443): the
+	# failed channel's ordinary continuation, not a fallback.
+	local same_port = port_number(ok) == port_number(earliest)
+	    && customary_port(ok$id$resp_p, ok$service);
+	local same_service = same_port
+	    || one_service(earliest$id$resp_p, ok$id$resp_p);
+	if ( same_service
+	    && same_target(earliest, ok)
 	    && ! name_failure(earliest)
-	    && port_number(ok) == port_number(earliest)
-	    && customary_port(ok$id$resp_p, ok$service)
-	    && |ok$tags| == 0 )
-		return;
-	# The same target on another port of one service (IMAPS then IMAP with
-	# STARTTLS, a push service's port then 443): the service's own failover.
-	if ( same_target(earliest, ok)
-	    && ! name_failure(earliest)
-	    && one_service(earliest$id$resp_p, ok$id$resp_p)
 	    && |ok$tags| == 0 )
 		return;
 	local gap = ok$ts - latest$ts;
