@@ -22,7 +22,7 @@ import gc
 import math
 import tempfile
 from collections import Counter, defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,6 +33,7 @@ from . import detect
 from .config import Config
 from .decide import allowlist, verdict
 from .detect.base import DetectContext, host_of
+from .detect.facts import established
 from .detect.index import add_resolved, build_index
 from .flows.arrow import from_table
 from .flows.parquet import FlowsOut
@@ -46,12 +47,17 @@ Reader = Callable[[Callable[[list[Flow]], None]], list[CaptureInfo]]
 
 @dataclass
 class Facts:
-    """What detection and the verdict need from every flow, gathered batch by batch as the flows are stored."""
+    """What detection and the verdict need from every flow, gathered batch by batch as the flows are stored.
+
+    Nothing in it depends on the order the flows come in: the partial facts of several readers (the parallel
+    engine's segments) ``merge`` into those of one pass, and ``settle`` orders ``usage`` as one pass over every flow
+    sorted by start time counts it (``Counter.most_common`` breaks ties in that order)."""
 
     flows: int = 0
     first_ts: float = math.inf
     last_ts: float = -math.inf
     usage: Counter[str] = field(default_factory=Counter)  # verdict.usage of every flow
+    first_use: dict[str, tuple[float, str]] = field(default_factory=dict)  # usage key -> its first flow (ts, uid)
     hosts: set[str] = field(default_factory=set)  # detect.index: internal hosts seen in any flow, and every host_of
     names_of_ip: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     cnames_of_ip: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
@@ -59,6 +65,7 @@ class Facts:
     def add(self, flow_list: list[Flow], home: HomeNet) -> list[str | None]:
         """Account a batch of flows; the host each is about (host_of), in order."""
         out = []
+        usage, first_use = self.usage, self.first_use
         for flow in flow_list:
             host = host_of(flow, home)
             out.append(host)
@@ -66,14 +73,36 @@ class Facts:
                 self.hosts.add(host)
                 if flow.dns:
                     add_resolved(flow, self.names_of_ip, self.cnames_of_ip)
+            if established(flow):
+                key, first = verdict.usage_key(flow), (flow.ts, flow.uid)
+                usage[key] += 1
+                if first < first_use.get(key, (math.inf, "")):
+                    first_use[key] = first
         addresses = {f.orig_h for f in flow_list} | {f.resp_h for f in flow_list}
         self.hosts.update(ip for ip in addresses - self.hosts if home.is_internal(ip) and not is_broadcast(ip))
-        self.usage.update(verdict.usage(flow_list))
         if flow_list:
             self.flows += len(flow_list)
             self.first_ts = min(self.first_ts, min(f.ts for f in flow_list))
             self.last_ts = max(self.last_ts, max(f.last_ts for f in flow_list))
         return out
+
+    def merge(self, other: Facts) -> None:
+        """Add the facts of other flows (``other``, gathered apart)."""
+        self.flows += other.flows
+        self.first_ts, self.last_ts = min(self.first_ts, other.first_ts), max(self.last_ts, other.last_ts)
+        self.usage.update(other.usage)
+        for key, first in other.first_use.items():
+            if first < self.first_use.get(key, (math.inf, "")):
+                self.first_use[key] = first
+        self.hosts |= other.hosts
+        for mine, theirs in ((self.names_of_ip, other.names_of_ip), (self.cnames_of_ip, other.cnames_of_ip)):
+            for ip, names in theirs.items():
+                mine.setdefault(ip, set()).update(names)
+
+    def settle(self) -> None:
+        """Every flow is in: ``usage`` in the order of each key's first flow, the resolved names as plain dicts."""
+        self.usage = Counter({key: self.usage[key] for key in sorted(self.usage, key=self.first_use.__getitem__)})
+        self.names_of_ip, self.cnames_of_ip = dict(self.names_of_ip), dict(self.cnames_of_ip)
 
     @property
     def window(self) -> float:
@@ -100,7 +129,7 @@ def analyze(read: Reader, capture_bytes: int, cfg: Config, home: HomeNet, intel_
         facts = Facts()
         inputs = read(lambda batch: store.add(batch, facts.add(batch, home)))
         store.close()
-        facts.names_of_ip, facts.cnames_of_ip = dict(facts.names_of_ip), dict(facts.cnames_of_ip)
+        facts.settle()
         hosts_of: dict[int, list[str]] = defaultdict(list)
         for host in facts.hosts:
             hosts_of[bucket_of(host, store.buckets)].append(host)
@@ -170,7 +199,11 @@ def shown_flows(store: FlowStore, reports: Sequence[HostReport]) -> list[Flow]:
 
 def shown_in_memory(flow_list: Sequence[Flow], reports: Sequence[HostReport]) -> list[Flow]:
     """``shown_flows`` for flows held in memory: the same selection, in the same order."""
-    keys, hosts = report_keys(reports)
+    return pick_shown(flow_list, *report_keys(reports))
+
+
+def pick_shown(flow_list: Sequence[Flow], keys: Collection[str], hosts: Collection[str]) -> list[Flow]:
+    """The flows of ``flow_list`` that ``report_keys`` (``keys``, ``hosts``) selects, in their order."""
     return [f for f in flow_list
             if f.uid in keys or f.community_id in keys or f.orig_h in hosts or f.resp_h in hosts]
 
@@ -179,5 +212,9 @@ def write_flows_out(directory: Path, flow_list: Sequence[Flow], home: HomeNet, r
     """``--flows-out`` for flows held in memory (the paths that do not use the store: Zeek logs, EVE, Suricata)."""
     out = FlowsOut(directory)
     for start in range(0, len(flow_list), rows):
-        part = flow_list[start:start + rows]
-        out.write(stored_table(part, [host_of(f, home) for f in part], [0] * len(part)))
+        out.write(flows_out_table(flow_list[start:start + rows], home))
+
+
+def flows_out_table(flow_list: Sequence[Flow], home: HomeNet) -> pa.Table:
+    """Flows held in memory as the stored table ``--flows-out`` writes."""
+    return stored_table(flow_list, [host_of(f, home) for f in flow_list], [0] * len(flow_list))

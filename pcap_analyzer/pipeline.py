@@ -31,6 +31,7 @@ from .detect.base import DetectContext
 from .homenet import HomeNet
 from .model import CaptureInfo, Flow, Report
 from .parallel.engine import Options as ParallelOptions, Session, session as parallel_session
+from .parallel.plan import input_bytes
 from .parallel.sources import is_url
 
 #: Called with (capture path, packets read from it so far) after every chunk.
@@ -78,6 +79,9 @@ def _analyze(captures: Sequence[Path], cfg: Config, home: HomeNet, intel_path: P
              eve_path: Path | None, run_suricata: bool, workdir: Path | None, progress: Progress | None,
              baseline_path: Path | None = None, allow: allowlist.Allowlist | None = None,
              flows_out: Path | None = None, session: Session | None = None) -> Report:
+    if session is not None and (session.options.scheduler is not None
+                                or input_bytes([str(c) for c in captures]) >= cfg.parallel.cluster_min_bytes):
+        session.start_soon()  # the cluster starts while the other inputs are read and the captures planned
     allow = allow or allowlist.Allowlist()
     notes: list[str] = allow.notes()
     intel_db = intel.load_intel(intel_path) if intel_path else None
@@ -85,12 +89,9 @@ def _analyze(captures: Sequence[Path], cfg: Config, home: HomeNet, intel_path: P
     notes += logs.notes if logs is not None else []
     alerts = suricata.read_eve(eve_path, notes, slim=True) if eve_path else []
 
-    alone = (logs is None and eve_path is None and not run_suricata and baseline_path is None and session is None
-             and not any(is_url(c) for c in captures))
-    if captures and alone and cfg.pipeline.stream and cfg.pipeline.store:  # over the flow store, memory bounded
-        report = bounded.analyze(lambda sink: stream_flows(captures, cfg, sink, progress)[0],
-                                 sum(p.stat().st_size for p in captures), cfg, home, intel_db, allow, workdir,
-                                 flows_out)
+    alone = logs is None and eve_path is None and not run_suricata and baseline_path is None
+    if captures and alone and cfg.pipeline.stream and cfg.pipeline.store:  # per group of hosts, memory bounded
+        report = per_host(captures, cfg, home, intel_db, allow, workdir, flows_out, progress, session)
         report.notes[:0] = notes
         return report
     inputs, flow_list = flows_of(captures, logs, cfg, notes, progress, session)
@@ -120,6 +121,21 @@ def _analyze(captures: Sequence[Path], cfg: Config, home: HomeNet, intel_path: P
     shown = bounded.shown_in_memory(flow_list, hosts) if session is not None else flow_list
     return Report(inputs=inputs, hosts=hosts, flows=shown, notes=notes, suppressed=suppressed,
                   logs=sensor.log_inputs(zeek_dir, eve_path), flow_count=len(flow_list))
+
+
+def per_host(captures: Sequence[Path], cfg: Config, home: HomeNet, intel_db: object, allow: allowlist.Allowlist,
+             workdir: Path | None, flows_out: Path | None, progress: Progress | None, session: Session | None
+             ) -> Report:
+    """Detection per group of hosts: over the flow store in this process (bounded.py), or on the session's workers
+    (or for captures given by URL) with the flows shuffled by host between tasks (parallel/hosts.py)."""
+    if session is not None or any(is_url(c) for c in captures):
+        from .parallel import hosts  # Dask is imported only there
+
+        run = hosts.planned(captures, cfg, session)
+        if run is not None:
+            return hosts.analyze(run, cfg, home, intel_db, allow, flows_out, progress)
+    return bounded.analyze(lambda sink: stream_flows(captures, cfg, sink, progress)[0],
+                           sum(p.stat().st_size for p in captures), cfg, home, intel_db, allow, workdir, flows_out)
 
 
 def zeek_frames(session: Session | None) -> zeeklogs.FrameReader | None:

@@ -91,7 +91,8 @@ def cluster():
 
 def test_a_local_cluster_of_four_processes_on_sixteen_captures(cluster, small_ranges: Path, tmp_path: Path) -> None:
     """16 captures on a LocalCluster of 4 worker processes, through --scheduler: the report equals the serial
-    one; the scheduler's task stream (saved as HTML) shows the reads, the cut-out packets and the digests."""
+    one, shown flows included; the scheduler's task stream (saved as HTML) shows the reads, the cut-out packets,
+    the shuffle by host (shard) and the detection per group of hosts on several workers."""
     from dask.utils import key_split
     from distributed import get_task_stream
 
@@ -105,11 +106,13 @@ def test_a_local_cluster_of_four_processes_on_sixteen_captures(cluster, small_ra
         parallel = pipeline.analyze(captures, cfg, home, parallel=Options(scheduler=running.scheduler_address))
     workers = {t["worker"] for t in stream.data}
     assert report_doc(parallel) == report_doc(serial)
-    # the serial run keeps only the flows its reports show (the flow store); the parallel one holds them all
-    assert serial.flows == [f for f in parallel.flows if f.uid in {s.uid for s in serial.flows}]
+    # both keep only the flows the reports show; the parallel run brought no other flow to the client
+    assert parallel.flows == serial.flows and len(serial.flows) < parallel.flow_count == serial.flow_count
     names = {key_split(t["key"]) for t in stream.data}
-    assert {"read_segment", "select", "sha256_of"} <= names
+    assert {"read_segment", "select", "shard", "detect_hosts", "pick"} <= names
     assert len(workers) > 1  # the work was spread
+    detected_on = {t["worker"] for t in stream.data if key_split(t["key"]) == "detect_hosts"}
+    assert len(detected_on) == 4  # one group of hosts per worker
     assert stream_file.stat().st_size > 10_000 and b"bokeh" in stream_file.read_bytes()
 
 

@@ -215,7 +215,12 @@ def leads_only(by_type: dict[str, list[Indicator]], cfg: Config) -> bool:
 
 def usage(flows: Iterable[Flow]) -> Counter[str]:
     """Established flows by "proto/port service" (the baseline's what-is-normal)."""
-    return Counter(f"{f.proto}/{f.resp_p} {f.service or f.expected_service or '?'}" for f in flows if established(f))
+    return Counter(usage_key(f) for f in flows if established(f))
+
+
+def usage_key(flow: Flow) -> str:
+    """What ``usage`` counts a flow under."""
+    return f"{flow.proto}/{flow.resp_p} {flow.service or flow.expected_service or '?'}"
 
 
 def baseline(host: str, inds: list[Indicator], index: DetectIndex, capture_usage: Counter[str], cfg: Config) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import operator
 import warnings
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -41,14 +42,20 @@ class Inline:
 
     workers = 1
 
-    def submit(self, fn: Callable[..., Any], *args: Any) -> Done:
+    def submit(self, fn: Callable[..., Any], *args: Any, near: Any = None) -> Done:
         return Done(fn(*(a.value if isinstance(a, Done) else a for a in args)))
+
+    def where(self, futures: list[Any]) -> list[Any]:
+        return [None] * len(futures)
 
     def gather(self, futures: list[Any]) -> list[Any]:
         return [f.value for f in futures]
 
-    def split(self, future: Done, n: int) -> list[Done]:
-        return [Done(v) for v in future.value]
+    def split(self, futures: list[Done], n: int) -> list[list[Done]]:
+        return [[Done(v) for v in f.value] for f in futures]
+
+    def scatter(self, value: Any) -> Done:
+        return Done(value)
 
     def release(self, futures: list[Any]) -> None:
         pass
@@ -61,15 +68,32 @@ class Dask:
         self.client = client
         self.workers = max(sum(client.nthreads().values()), 1)
 
-    def submit(self, fn: Callable[..., Any], *args: Any) -> Any:
-        return self.client.submit(fn, *args, pure=False)
+    def submit(self, fn: Callable[..., Any], *args: Any, near: tuple[str, ...] | None = None) -> Any:
+        """``fn(*args)`` as a task; ``near``: the workers to run it on while one of them is up (``where``)."""
+        if not near:
+            return self.client.submit(fn, *args, pure=False)
+        return self.client.submit(fn, *args, pure=False, workers=list(near), allow_other_workers=True)
+
+    def where(self, futures: list[Any]) -> list[tuple[str, ...]]:
+        """The workers that hold each future's result (a task that reads it there moves nothing)."""
+        held = self.client.who_has(futures)
+        return [tuple(held.get(f.key, ())) for f in futures]
 
     def gather(self, futures: list[Any]) -> list[Any]:
         return self.client.gather(futures)
 
-    def split(self, future: Any, n: int) -> list[Any]:
-        """The parts of a task's tuple result as futures of their own (the parts stay where the task ran)."""
-        return [self.client.submit(operator.getitem, future, i, pure=False) for i in range(n)]
+    def split(self, futures: list[Any], n: int) -> list[list[Any]]:
+        """The ``n`` parts of each task's tuple result as futures of their own, once the tasks are done: each part
+        is taken where its task ran (a free ``getitem`` is root-ish for the scheduler: it would run it anywhere,
+        moving the whole result)."""
+        for f in futures:
+            f.exception()  # waits until it is done (a failure is raised by what gathers a part of it)
+        return [[self.submit(operator.getitem, f, i, near=at) for i in range(n)]
+                for f, at in zip(futures, self.where(futures))]
+
+    def scatter(self, value: Any) -> Any:
+        """``value`` sent once to every worker (for many tasks to read), as a future."""
+        return self.client.scatter([value], broadcast=True, hash=False)[0]
 
     def release(self, futures: list[Any]) -> None:
         for f in futures:
@@ -78,21 +102,40 @@ class Dask:
 
 class Session:
     """The engine of one analysis for ``options``: the Dask client is made on first use (``dask``), so a run that
-    finds one segment to read starts no cluster, and closed when the analysis ends."""
+    finds one segment to read starts no cluster, and closed when the analysis ends.  ``start_soon`` makes it on a
+    thread meanwhile (importing Dask, starting the scheduler and the worker processes, or connecting to one), while
+    this thread reads the other inputs and plans the segments."""
 
     def __init__(self, options: Options, cfg: Config, stack: ExitStack) -> None:
         self.options, self.cfg, self._stack = options, cfg, stack
         self._dask: Dask | None = None
+        self._starting: Future[Dask] | None = None
+
+    def start_soon(self) -> None:
+        """Start making the client on a thread (the first ``dask`` waits for it)."""
+        if self._dask is None and self._starting is None:
+            pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="fallback-hunt-cluster")
+            self._starting = pool.submit(self._make)
+            pool.shutdown(wait=False)
+            self._stack.callback(self._settle)  # closed after the client (the stack unwinds in reverse)
 
     @property
     def dask(self) -> Dask:
         if self._dask is None:
-            self._dask = Dask(self._stack.enter_context(client(self.options, self.cfg)))
+            self._dask = self._starting.result() if self._starting is not None else self._make()
         return self._dask
 
     @property
     def workers(self) -> int:
         return self.dask.workers if self.options.scheduler is not None else self.options.workers
+
+    def _make(self) -> Dask:
+        return Dask(self._stack.enter_context(client(self.options, self.cfg)))
+
+    def _settle(self) -> None:
+        """A client still being made when the analysis ends (it failed first) is waited for, then closed."""
+        if self._starting is not None:
+            self._starting.exception()
 
 
 @contextmanager
@@ -122,7 +165,10 @@ def client(options: Options, cfg: Config) -> Iterator[Any]:
     timeout = settings.connect_timeout
     with dask.config.set({"distributed.worker.multiprocessing-method": settings.start_method,
                           "distributed.comm.timeouts.connect": f"{timeout}s",
-                          "distributed.admin.system-monitor.gil.enabled": False}):
+                          "distributed.admin.system-monitor.gil.enabled": False,
+                          "distributed.worker.profile.enabled": False,  # its sampling thread: CPU and the GIL
+                          # a task runs where its input is (``Dask.submit`` near): stolen, it would move a segment
+                          "distributed.scheduler.work-stealing": False}):
         if options.scheduler is not None:
             try:
                 c = Client(options.scheduler, timeout=timeout, set_as_default=False)

@@ -1,5 +1,6 @@
 """The task that reads one segment: flows made, drained, annotated and compacted as ``pipeline.read_flows`` makes
-them (the same chunks, the same drain times), returned as an Arrow table (``codec``), with what stitching needs:
+them (the same chunks, the same drain times), returned as a ``codec.FlowBatch`` (Flow objects on the worker, an
+Arrow table when they move), with what stitching needs:
 the keys still open at the segment's end (``tail``: hash and Community ID), the hash of every key it saw (an ICMP
 error counts for the key it quotes too), and each chunk's drain time.  The per-packet key index (``KeyIndex``: the
 record headers and key hash of every packet) stays with the task's worker; ``select`` cuts the packets of given
@@ -9,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields
 
 import numpy as np
-import pyarrow as pa
 
 from ..measures.annotate import annotate
 from ..capture import decode, reader
@@ -30,11 +30,11 @@ from .plan import Segment
 
 @dataclass(slots=True)
 class SegmentResult:
-    """What the client gathers from a segment."""
+    """What the client gathers from a segment (its flows are the task's second result: ``codec.FlowBatch``)."""
 
     segment: Segment
     info: CaptureInfo
-    flows: pa.Table
+    flows: int  # how many
     nows: list[float]  # drain time of each chunk (its oldest packet), in chunk order
     tail_hashes: np.ndarray  # uint64 key hashes of the flows open at the end
     tail_cids: list[str]  # their Community IDs
@@ -59,13 +59,13 @@ def key_hash(cols: list[np.ndarray]) -> np.ndarray:
     return h
 
 
-def read_segment(seg: Segment, cfg: Config) -> tuple[SegmentResult, KeyIndex]:
-    """Read ``seg``: its flows and the key index."""
+def read_segment(seg: Segment, cfg: Config) -> tuple[SegmentResult, codec.FlowBatch, KeyIndex]:
+    """Read ``seg``: what the client gathers, its flows (sorted by start time) and the key index."""
     with gc_paused(), sources.fetched(seg.source) as path:
         return _read_segment(seg, path, cfg)
 
 
-def _read_segment(seg: Segment, path, cfg: Config) -> tuple[SegmentResult, KeyIndex]:
+def _read_segment(seg: Segment, path, cfg: Config) -> tuple[SegmentResult, codec.FlowBatch, KeyIndex]:
     stream = cfg.pipeline.stream
     batch_flows = max(cfg.pipeline.annotate_batch, 1)
     info = CaptureInfo(path=seg.source)
@@ -92,7 +92,7 @@ def _read_segment(seg: Segment, path, cfg: Config) -> tuple[SegmentResult, KeyIn
     cids, _ = community_ids_batch(*keys[:, :7].T, one_way) if len(keys) else ([], None)
     tail = key_hash(list(keys.T)) if len(keys) else np.zeros(0, dtype=np.uint64)
     seen_all = np.unique(np.concatenate(seen)) if seen else np.zeros(0, dtype=np.uint64)
-    return SegmentResult(seg, info, codec.to_arrow(done), nows, tail, list(cids), seen_all), index
+    return SegmentResult(seg, info, len(done), nows, tail, list(cids), seen_all), codec.FlowBatch(done), index
 
 
 def batches(seg: Segment, path, cfg: Config, info: CaptureInfo, index: KeyIndex):
