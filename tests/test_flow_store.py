@@ -139,3 +139,17 @@ def test_facts_are_what_one_pass_over_every_flow_gives() -> None:
     assert sorted(facts.hosts) == index.hosts
     assert dict(facts.names_of_ip) == index.names_of_ip and index.names_of_ip
     assert dict(facts.cnames_of_ip) == index.cnames_of_ip
+    # partial facts of parts read apart, merged in any order, are those of one pass; ``usage`` then counts in the
+    # order of one pass over the flows sorted by start time (most_common's ties follow it)
+    parts = [Facts() for _ in range(3)]
+    for n, flow in enumerate(reversed(flow_list)):
+        parts[n % 3].add([flow], home)
+    merged = Facts()
+    for part in reversed(parts):
+        merged.merge(part)
+    merged.settle()
+    facts.settle()
+    assert list(merged.usage.items()) == list(facts.usage.items()) == list(usage(flow_list).items())
+    assert (merged.hosts, merged.names_of_ip, merged.cnames_of_ip) == (facts.hosts, facts.names_of_ip,
+                                                                       facts.cnames_of_ip)
+    assert (merged.flows, merged.window) == (facts.flows, facts.window)

@@ -70,6 +70,47 @@ def test_a_range_reads_the_chunks_the_serial_read_has_there(small_ranges: Path) 
     assert sum(r.info.packets for r in ranges) == whole.info.packets == 577
 
 
+def _corpora() -> list[tuple[str, list[Path]]]:
+    from conftest import shared_captures
+
+    return [("scenarios", CAPTURES), *((c, shared_captures(c)) for c in ("malicious", "benign") if shared_captures(c))]
+
+
+@pytest.mark.parametrize("name,captures", _corpora(), ids=[n for n, _ in _corpora()])
+def test_hosts_shuffled_between_tasks_give_the_serial_report(name: str, captures: list[Path], tmp_path: Path) -> None:
+    """The per-host engine (parallel/hosts.py: every capture cut at every chunk, flows shuffled into many groups of
+    hosts, detected group by group) against the serial run over the flow store: the same report, suppressed
+    entries and shown flows, in the same order; the boundaries cut flows and the groups are many."""
+    from pcap_analyzer.config import override
+    from pcap_analyzer.decide.allowlist import Allowlist
+    from pcap_analyzer.parallel import hosts
+
+    config = tmp_path / "ranges.toml"
+    config.write_text("[reader]\nchunk_packets = 128\n[parallel]\nsplit_bytes = 16384\n")
+    cfg = override(load_config(config), {"pipeline": {"store_group_flows": 10}})
+    home = HomeNet(cfg.home_net.cidrs)
+    serial = pipeline.per_host(captures, cfg, home, None, Allowlist(), None, None, None, None)
+    names = [str(p) for p in captures]
+    run = hosts.Run(names, plan.plan(names, cfg, 1), Inline())
+    assert len(run.segments) > len(names) + 10  # cut captures
+    groups = []
+    real_shard = hosts.shard
+
+    def counting(batch, cids, home, n):
+        groups.append((n, len(cids)))
+        return real_shard(batch, cids, home, n)
+
+    hosts.shard = counting
+    try:
+        parallel = hosts.analyze(run, cfg, home, None, Allowlist(), None)
+    finally:
+        hosts.shard = real_shard
+    assert report_doc(parallel) == report_doc(serial)
+    assert parallel.flows == serial.flows and parallel.suppressed == serial.suppressed
+    assert parallel.flow_count == serial.flow_count > len(serial.flows)
+    assert groups[0][0] >= 3 and any(cut for _, cut in groups)  # groups of hosts; keys a boundary cut
+
+
 def local_cluster(workers: int):
     import dask
     from distributed import LocalCluster
