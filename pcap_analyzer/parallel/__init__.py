@@ -1,11 +1,12 @@
-"""Every core, and a cluster: the captures' flows read by Dask tasks (``dask.distributed``), with results identical
-to the serial read.
+"""Every core, and a cluster: the captures read and analysed by Dask tasks (``dask.distributed``), with results
+identical to the serial run.
 
 ``plan`` cuts the inputs into segments (a capture, or a byte range of a big classic pcap cut at the serial read's
 own chunk boundaries); ``segment`` is the task that reads one (flows annotated and compacted as the serial read
-makes them, returned as an Arrow table by ``codec``, plus the keys its table still held open at its end and every
+makes them, kept on its worker as a ``codec.FlowBatch``, plus the keys its table still held open at its end and every
 key it saw); ``stitch`` finds the keys a boundary may have cut and replays exactly their packets through one flow
-table, as the serial read would have seen them; ``read`` puts it together; ``engine`` is the Dask client (an
-embedded LocalCluster, or a real scheduler) or, for one worker, plain calls in this process; ``zeeklogs`` reads
-days of rotated Zeek logs as a Dask dataframe for sensor-only mode.
+table, as the serial read would have seen them; ``read`` puts the reading together; ``hosts`` shuffles the flows by
+internal host and runs detection per group of hosts on the workers, bringing back host reports and the flows they
+show; ``engine`` is the Dask client (an embedded LocalCluster, or a real scheduler) or, for one worker, plain calls
+in this process; ``zeeklogs`` reads days of rotated Zeek logs as a Dask dataframe for sensor-only mode.
 """
