@@ -159,10 +159,13 @@ def test_a_local_cluster_of_four_processes_on_sixteen_captures(cluster, small_ra
 
 def test_workers_flag_runs_an_embedded_cluster_with_the_serial_reports(small_ranges: Path, tmp_path: Path) -> None:
     """`analyze --workers 2` (the embedded LocalCluster) writes the reports the serial run writes."""
+    import pyarrow.parquet as pq
+
     captures = [SCENARIOS / "demo_office.pcap", SCENARIOS / "fallback_icmp_tunnel_a.pcap"]
-    serial = run_cli("analyze", *captures, "-o", tmp_path / "serial", "--config", small_ranges, "--exit-zero")
+    serial = run_cli("analyze", *captures, "-o", tmp_path / "serial", "--config", small_ranges, "--exit-zero",
+                     "--flows-out", tmp_path / "serial-flows")
     two = run_cli("analyze", *captures, "-o", tmp_path / "two", "--config", small_ranges, "--exit-zero",
-                  "--workers", "2")
+                  "--workers", "2", "--flows-out", tmp_path / "two-flows")
     assert serial.returncode == two.returncode == 0, two.stderr
     assert two.stdout.replace("/two/", "/serial/") == serial.stdout
     docs = [json.loads((tmp_path / d / "report.json").read_text()) for d in ("serial", "two")]
@@ -172,6 +175,10 @@ def test_workers_flag_runs_an_embedded_cluster_with_the_serial_reports(small_ran
     logs = [[line for line in (tmp_path / d / "fallback.log").read_text().splitlines()
              if not line.startswith(("#open", "#close"))] for d in ("serial", "two")]
     assert logs[0] == logs[1] and len(logs[0]) > 10
+    # --flows-out: every flow, written from the workers' groups of hosts, as the serial run writes them
+    tables = [pq.read_table(tmp_path / d).sort_by("uid") for d in ("serial-flows", "two-flows")]
+    assert tables[0].num_rows > 30
+    assert tables[1].equals(tables[0])
 
 
 def test_a_capture_given_as_a_url_is_read_by_the_same_tasks(tmp_path: Path) -> None:
