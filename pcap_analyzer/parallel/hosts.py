@@ -100,7 +100,7 @@ def on_hosts(eng: Inline | Dask, got: read.Segments, cfg: Config, home: HomeNet,
     detects = eng.split(detecting, 3)
     reports: list[HostReport] = [r for found in eng.gather([d[0] for d in detects]) for r in found]
     suppressed: list[dict] = [s for dropped in eng.gather([d[1] for d in detects]) for s in dropped]
-    eng.release([f for s in shards for f in s] + [shared, intel])
+    eng.release([f for s in shards for f in s] + sharding + [shared, intel])
     suppressed.sort(key=lambda s: (s["ts"], s["host"], s["type"]))  # as bounded.analyze sorts them
     reports.sort(key=lambda r: r.ip)
     verdict.assign_patterns(reports, cfg)
@@ -111,7 +111,7 @@ def on_hosts(eng: Inline | Dask, got: read.Segments, cfg: Config, home: HomeNet,
         for d, a in zip(detects, at):  # one group's table at a time
             out.write(eng.gather([eng.submit(flows_out_table, d[2], home, near=a)])[0])
     shown = [f for batch in eng.gather(picks) for f in batch.flows]
-    eng.release([f for d in detects for f in d] + picks + detecting + sharding)
+    eng.release([f for d in detects for f in d] + picks + detecting)
     shown.sort(key=lambda f: (f.ts, f.uid))
     return Report(inputs=got.infos(eng), hosts=reports, flows=shown, notes=[], suppressed=suppressed,
                   flow_count=facts.flows)
