@@ -177,7 +177,27 @@ def client(options: Options, cfg: Config) -> Iterator[Any]:
             with c:
                 yield c
             return
-        cluster = LocalCluster(n_workers=options.workers, threads_per_worker=1, processes=True,
-                               dashboard_address=None, memory_limit=0, silence_logs=logging.ERROR)
-        with cluster, Client(cluster, set_as_default=False) as c:
-            yield c
+        with quiet_logs("distributed", "bokeh"):
+            cluster = LocalCluster(n_workers=options.workers, threads_per_worker=1, processes=True,
+                                   dashboard_address=None, memory_limit=0, silence_logs=logging.CRITICAL)
+            with cluster, Client(cluster, set_as_default=False) as c:
+                yield c
+
+
+@contextmanager
+def quiet_logs(*names: str) -> Iterator[None]:
+    """The embedded cluster's own logs are no output of the analysis (a failed task raises in it): its loggers'
+    stream handlers print nothing below CRITICAL while it runs, in this process and in the workers forked from it
+    (which keep that level through their shutdown, where a heartbeat racing the scheduler's close would otherwise
+    print a traceback on stderr)."""
+    import logging
+
+    handlers = [h for name in names for h in logging.getLogger(name).handlers if isinstance(h, logging.StreamHandler)]
+    levels = [h.level for h in handlers]
+    for h in handlers:
+        h.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        for h, level in zip(handlers, levels):
+            h.setLevel(level)
