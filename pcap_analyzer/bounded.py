@@ -170,9 +170,8 @@ def detect_group(flow_list: list[Flow], hosts: list[str], facts: Facts, cfg: Con
                  intel_db: object, allow: allowlist.Allowlist) -> tuple[list[HostReport], list[dict]]:
     """Detection, allowlist and verdict for the hosts of one group (``flow_list``: every flow of theirs)."""
     ctx = DetectContext(flow_list, home, cfg, intel_db)
-    index = build_index(ctx)  # this group's hosts; what resolved to what, and the hosts, from every flow
-    index.names_of_ip, index.cnames_of_ip, index.hosts = facts.names_of_ip, facts.cnames_of_ip, sorted(hosts)
-    ctx.index = index
+    # this group's hosts; what resolved to what, and the hosts, from every flow
+    ctx.index = build_index(ctx, (facts.names_of_ip, facts.cnames_of_ip, sorted(hosts)))
     ctx.capture_window = facts.window
     indicators, suppressed = allow.apply(detect.run_all(ctx))
     return verdict.host_reports(indicators, ctx, hosts, facts.usage), suppressed
