@@ -59,6 +59,7 @@ from pathlib import Path
 from pcap_analyzer import pipeline
 from pcap_analyzer.capture.digest import file_sha256
 from pcap_analyzer.config import load_config
+from pcap_analyzer.gcpause import gc_paused
 from pcap_analyzer.homenet import HomeNet
 from pcap_analyzer.parallel.engine import Options, Session
 STAGES = {"read_segment": "read", "select": "read", "shard": "shard", "detect_hosts": "detect", "pick": "detect"}
@@ -75,12 +76,13 @@ if __name__ == "__main__":
     cfg = load_config(None)
     home = HomeNet(cfg.home_net.cidrs)
     start = cpu()
-    pipeline._analyze([capture], cfg, home, None, None, None, False, None, None)
+    with gc_paused():
+        pipeline._analyze([capture], cfg, home, None, None, None, False, None, None)
     serial = cpu() - start
     start = cpu()
     file_sha256(capture)
     sha = cpu() - start
-    with ExitStack() as stack:
+    with gc_paused(), ExitStack() as stack:  # as pipeline.analyze runs it (the workers fork from it)
         session = Session(Options(2), cfg, stack)
         start = cpu()
         session.dask

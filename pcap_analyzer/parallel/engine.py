@@ -177,11 +177,23 @@ def client(options: Options, cfg: Config) -> Iterator[Any]:
             with c:
                 yield c
             return
+        preload()
         with quiet_logs("distributed", "bokeh"):
             cluster = LocalCluster(n_workers=options.workers, threads_per_worker=1, processes=True,
                                    dashboard_address=None, memory_limit=0, silence_logs=logging.CRITICAL)
             with cluster, Client(cluster, set_as_default=False) as c:
                 yield c
+
+
+def preload() -> None:
+    """Import here, before the embedded cluster forks its workers, what their tasks import on first use (the task
+    modules; pandas, which pyarrow loads on its first conversion of Python values): once in this process, instead
+    of once in every worker at the start of its first task."""
+    import pyarrow as pa
+
+    from . import hosts  # noqa: F401 - the tasks' modules (read, segment, stitch, codec with it)
+
+    pa.array([0])
 
 
 @contextmanager
