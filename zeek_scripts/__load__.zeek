@@ -6,6 +6,7 @@
 @load ./failed-then-fallback
 @load ./dynamic-dns
 @load ./doh-resolvers
+@load ./internal-zones
 @load ./nonstandard-port-encrypted
 @load ./protocol-port-mismatch
 @load ./protocol-switch
