@@ -3,6 +3,7 @@
 
 @load ./main
 @load ./app-ports
+@load ./message-sizes
 @load ./failed-then-fallback
 @load ./dynamic-dns
 @load ./doh-resolvers

@@ -136,6 +136,7 @@ export {
 		["doh_takeover"] = 0.8,
 		["hard_coded_ip"] = 0.7,
 		["same_client_fingerprint"] = 0.6,
+		["payload_shape"] = 0.5,
 		["cadence"] = 0.4,
 		["follows_failure"] = 0.3
 	};
@@ -151,6 +152,28 @@ export {
 	## ... and at least this long (a check-in period, not parallel
 	## connections).
 	option cadence_min_interval: interval = 5secs;
+
+	## ``payload_shape`` links a fallback that carries the failed attempts'
+	## messages: two sizes are alike within this many bytes or
+	## :zeek:see:`FallbackChannels::shape_tolerance_ratio` of the larger (a
+	## length prefix added when a datagram protocol moves to a stream) ...
+	option shape_tolerance_bytes: count = 8;
+
+	## See :zeek:see:`FallbackChannels::shape_tolerance_bytes`.
+	option shape_tolerance_ratio: double = 0.03;
+
+	## ... at least this many distinct sizes of the failed attempts recur
+	## on the fallback (one size alike is a coincidence) ...
+	option shape_min_sizes: count = 2;
+
+	## ... and the recurring sizes make up at least this share of the
+	## messages on each side (a spread of sizes matches anything once).
+	option shape_min_share: double = 0.6;
+
+	## ``payload_shape`` judges a side only from this many messages on (the
+	## share of two sizes among two or three messages says nothing; live,
+	## the fallback's messages are those seen so far).
+	option shape_min_messages: count = 4;
 
 	## A fallback with nothing odd about it (a standard port, a name) needs
 	## links of at least this confidence; an odd one (see ``anomalies``)
@@ -295,10 +318,6 @@ function primary_candidate(fail: Attempt, history: vector of Attempt): bool
 	if ( fail$target_port > 0 )
 		return internal_primaries || ! internal_target(fail$domain);
 	if ( ! internal_primaries && is_internal(fail$id$resp_h) )
-		return F;
-	# Unanswered datagrams to a port no analyzer registers are calls,
-	# games and P2P probing their peers (ICE), not a channel that died.
-	if ( fail$proto == udp && fail$id$resp_p !in likely_server_ports )
 		return F;
 	local probed: set[port] = set();
 	for ( _, a in history )
@@ -461,6 +480,58 @@ function links(fail: Attempt, fps: set[string], ok: Attempt, span: interval,
 	return why;
 	}
 
+## Whether message sizes *a* and *b* are alike (see
+## :zeek:see:`FallbackChannels::shape_tolerance_bytes`).
+function alike(a: count, b: count): bool
+	{
+	local larger = a > b ? a : b;
+	local diff = a > b ? a - b : b - a;
+	return diff <= shape_tolerance_bytes
+	    || diff <= shape_tolerance_ratio * larger;
+	}
+
+## Whether one of *sizes* is alike *size*.
+function any_alike(size: count, sizes: vector of count): bool
+	{
+	for ( _, other in sizes )
+		if ( alike(size, other) )
+			return T;
+	return F;
+	}
+
+## Whether the fallback's messages *after* are the failed attempts' *before*
+## (the analyzer's ``payload_shape``): at least
+## :zeek:see:`FallbackChannels::shape_min_sizes` distinct sizes recur, and
+## they make up :zeek:see:`FallbackChannels::shape_min_share` of the
+## messages on each side.
+function same_shape(before: vector of count, after: vector of count): bool
+	{
+	if ( |before| < shape_min_messages || |after| < shape_min_messages )
+		return F;
+	local distinct: vector of count = vector();
+	local ordered = copy(before);
+	sort(ordered);
+	for ( _, size in ordered )
+		if ( |distinct| == 0 || ! alike(distinct[|distinct| - 1], size) )
+			distinct[|distinct|] = size;
+	local matched: vector of count = vector();
+	for ( _, size in distinct )
+		if ( any_alike(size, after) )
+			matched[|matched|] = size;
+	if ( |matched| < shape_min_sizes )
+		return F;
+	local hits_before = 0;
+	for ( _, size in before )
+		if ( any_alike(size, matched) )
+			++hits_before;
+	local hits_after = 0;
+	for ( _, size in after )
+		if ( any_alike(size, matched) )
+			++hits_after;
+	return hits_before >= shape_min_share * |before|
+	    && hits_after >= shape_min_share * |after|;
+	}
+
 function compare_doubles(a: double, b: double): int
 	{
 	return a < b ? -1 : ( a > b ? 1 : 0 );
@@ -579,20 +650,41 @@ function consider(fail: Attempt, ok: Attempt, history: vector of Attempt)
 	local gap = ok$ts - latest$ts;
 	local odd = anomalies(earliest, ok);
 	local why = links(earliest, fps, ok, latest$ts - first, gap, history);
-	# The fallback's connections so far, against the failed attempts.
+	# The fallback's connections so far, against the failed attempts: their
+	# timing and the client's message sizes (a failed lookup's or a refused
+	# proxy request's messages are the resolver's or the proxy's).
 	local failed_at: vector of time = vector();
 	local working_at: vector of time = vector();
+	local sent_before: vector of count = vector();
+	local sent_after: vector of count = vector();
 	local fallback = channel_of(ok);
 	for ( _, a in history )
 		if ( a$ts <= ok$ts && ok$ts - a$ts <= fallback_window )
 			{
 			if ( a$failure != "" && channel_of(a) == primary )
+				{
 				failed_at[|failed_at|] = a$ts;
+				sent_before += a$sizes;
+				}
 			else if ( a$ok && a$ts >= first && channel_of(a) == fallback )
+				{
 				working_at[|working_at|] = a$ts;
+				sent_after += a$sizes;
+				}
 			}
 	if ( same_cadence(failed_at, working_at) )
 		add why["cadence"];
+	if ( ! name_failure(earliest)
+	    && earliest$target_port == 0
+	    && same_shape(sent_before, sent_after) )
+		add why["payload_shape"];
+	# Unanswered datagrams to a port no analyzer registers are calls, games
+	# and P2P probing their peers (ICE), not a channel that died, unless
+	# the fallback carries the same messages.
+	if ( earliest$proto == udp
+	    && earliest$id$resp_p !in likely_server_ports
+	    && "payload_shape" !in why )
+		return;
 	if ( |why| == 0 && gap <= unlinked_max_gap )
 		for ( t in odd )
 			if ( t in strong_anomalies )

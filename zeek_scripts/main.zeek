@@ -130,6 +130,9 @@ export {
 		## suites and extensions, so it survives the extension-order
 		## shuffling that changes JA3), "" if none was seen.
 		client_ja4: string &default="";
+		## The client's message sizes (UDP datagrams, or a TCP
+		## connection's payload), for the ``payload_shape`` link.
+		sizes: vector of count &default=vector();
 		## Port the client asked a proxy to ``CONNECT`` to, 0 if none.
 		target_port: count &default=0;
 		## Findings of the per-connection detectors on this connection
@@ -227,6 +230,9 @@ export {
 		1900/udp
 	};
 }
+
+# Loaded after the exports above, which it uses (ignored_ports).
+@load ./message-sizes
 
 redef record connection += {
 	## Findings of the per-connection detectors (see ``Attempt$tags``).
@@ -569,8 +575,10 @@ function client_ja4(c: connection): string
 	    : "t", ja4_versions[c$fallback_ja4_version], sni ? "d" : "i",
 	    |c$fallback_ja4_ciphers| < 99 ? |c$fallback_ja4_ciphers| : 99, |exts| < 99
 	    ? |exts| : 99, alpn);
-	return fmt("ja4:%s_%s_%s", head, ja4_hash(sort(copy(c$fallback_ja4_ciphers)),
-	    ""), ja4_hash(sort(rest), tail));
+	local ciphers = copy(c$fallback_ja4_ciphers);
+	sort(ciphers);
+	sort(rest);
+	return fmt("ja4:%s_%s_%s", head, ja4_hash(ciphers, ""), ja4_hash(rest, tail));
 	}
 
 ## The client fingerprint of *c* (see ``Attempt$client_fp``), "" if none.
@@ -609,6 +617,7 @@ event connection_state_remove(c: connection) &priority=-3
 		a$sni = to_lower(c$ssl$server_name);
 	a$client_fp = client_fingerprint(c);
 	a$client_ja4 = client_ja4(c);
+	a$sizes = message_sizes(c);
 	if ( c?$fallback_target )
 		{
 		a$domain = c$fallback_target;
