@@ -370,6 +370,19 @@ function fingerprint_peers(fp: string, history: vector of Attempt,
 	return |peers|;
 	}
 
+## The fingerprints of *fps* (seen on the failed attempts of *fail*'s
+## channel) that *ok* shows too and that are rare on the originator.
+function shared_fingerprints(fail: Attempt, fps: set[string], ok: Attempt,
+    history: vector of Attempt): set[string]
+	{
+	local out: set[string] = set();
+	for ( fp in fps )
+		if ( fp in fingerprints(ok)
+		    && fingerprint_peers(fp, history, fail, ok) <= max_fingerprint_peers )
+			add out[fp];
+	return out;
+	}
+
 ## The name *a* is known by: the name it resolved from, else its SNI.
 function name_of(a: Attempt): string
 	{
@@ -458,10 +471,8 @@ function links(fail: Attempt, fps: set[string], ok: Attempt, span: interval,
 	    && ( ok$id$resp_p == 443/tcp || ok$id$resp_p == 853/tcp )
 	    && doh_resolver(name, ok$id$resp_h) )
 		add why["doh_takeover"];
-	for ( fp in fps )
-		if ( fp in fingerprints(ok)
-		    && fingerprint_peers(fp, history, fail, ok) <= max_fingerprint_peers )
-			add why["same_client_fingerprint"];
+	if ( |shared_fingerprints(fail, fps, ok, history)| > 0 )
+		add why["same_client_fingerprint"];
 	# After a resolver could not be reached, what follows is DNS over
 	# another path: only the links above count.
 	if ( ! name_failure(fail) && port_to_count(fail$id$resp_p) == 53 )
@@ -694,13 +705,19 @@ function consider(fail: Attempt, ok: Attempt, history: vector of Attempt)
 		return;
 
 	add paired[key];
+	# Name the client fingerprints that link the two (JA3, JA4, ...).
+	local client = "";
+	if ( "same_client_fingerprint" in why )
+		client = fmt(" (same client: %s)", join_string_set(shared_fingerprints(
+		    earliest, fps, ok, history), ", "));
 	report(Finding($ts=ok$ts, $uid=ok$uid, $id=ok$id,
 	    $community_id=ok$community_id, $note=Failed_Then_Fallback,
-	    $primary=describe(earliest), $fallback=describe(ok), $detail=fmt("%d failed attempts to %s (%s), then %s %.1fs after the last failure (%.1fs after the first); linked by %s; %s; confidence %.2f",
+	    $primary=describe(earliest), $fallback=describe(ok), $detail=fmt("%d failed attempts to %s (%s), then %s %.1fs after the last failure (%.1fs after the first); linked by %s%s; %s; confidence %.2f",
 	    n, primary, join_string_set(kinds, ","), channel_of(ok),
 	    interval_to_double(gap), interval_to_double(ok$ts - first),
-	    join_string_set(why, ","), |odd| > 0 ? "odd: " + join_string_set(odd,
-	    ",") : "on a standard port, strongly linked", confidence)));
+	    join_string_set(why, ","), client, |odd| > 0 ? "odd: " +
+	    join_string_set(odd, ",") : "on a standard port, strongly linked",
+	    confidence)));
 	}
 
 ## Whether the registered-domain label of *name* looks generated.
