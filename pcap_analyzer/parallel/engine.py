@@ -191,7 +191,7 @@ def preload() -> None:
     of once in every worker at the start of its first task."""
     import pyarrow as pa
 
-    from . import hosts  # noqa: F401 - the tasks' modules (read, segment, stitch, codec with it)
+    from . import codec, segment, stitch  # noqa: F401 - the tasks' heavy imports (dpkt with segment's slow path)
 
     pa.array([0])
 
