@@ -135,7 +135,11 @@ def child(capture: Path, store: bool, result: Path) -> int:
 
     _wrap(FlowStore, "close", stored)
     _wrap(bounded, "detect_group", group)
-    _wrap(bounded, "shown_flows", lambda shown: (phases.mark("shown"), extra.__setitem__("shown_flows", len(shown))))
+    def shown(result: tuple[list, dict]) -> None:  # (evidence flows, report.html's host views)
+        phases.mark("shown")
+        extra["shown_flows"], extra["views"] = len(result[0]), len(result[1])
+
+    _wrap(bounded, "shown_flows", shown)
     _wrap(pipeline, "flows_of", lambda _: phases.mark("read"))  # the in-memory path
     _wrap(cli, "write_reports", lambda _: phases.mark("reports"))
     with tempfile.TemporaryDirectory(prefix="fallback-hunt-bench-") as tmp:
@@ -182,7 +186,7 @@ def run_one(capture: Path, store: bool, packets: int, flows: int,
             raise SystemExit(f"memory bench child failed on {capture.name}: {proc.stderr.strip()[-400:]}")
         data = json.loads(result.read_text())
     phases = {k[:-3]: v for k, v in data.items() if k.endswith("_mb") and k != "peak_mb"}
-    phases.update({k: v for k, v in data.items() if k in ("groups", "shown_flows", "hosts")})
+    phases.update({k: v for k, v in data.items() if k in ("groups", "shown_flows", "views", "hosts")})
     row = Row(packets, flows, store, data["peak_mb"], data["cpu"], phases)
     log(f"memory: {capture.name} {'store' if store else 'in-memory'}: {json.dumps(row.__dict__)}")
     return row
