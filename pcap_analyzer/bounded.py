@@ -24,7 +24,7 @@ import gc
 import math
 import tempfile
 from collections import Counter, defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -37,11 +37,11 @@ from .decide import allowlist, verdict
 from .detect.base import DetectContext, host_of
 from .detect.index import add_resolved, build_index
 from .flows.arrow import from_table
+from .flows.evidence import EvidenceFlows
 from .flows.parquet import FlowsOut
 from .flows.store import FlowStore, bucket_of, stored_table
 from .homenet import HomeNet, is_broadcast
-from .model import CaptureInfo, Flow, HostReport, HostView, Report
-from .report.common import flow_index
+from .model import CaptureInfo, Flow, HostReport, HostView, Indicator, Report
 from .report.html import detailed_hosts, host_view
 
 #: Reads the captures, handing every batch of ended, annotated and compacted flows to the sink (pipeline).
@@ -158,27 +158,26 @@ def report_keys(reports: Sequence[HostReport]) -> tuple[set[str], set[str]]:
 
 
 def shown_flows(store: FlowStore, reports: Sequence[HostReport], cfg: Config
-                ) -> tuple[list[Flow], dict[str, HostView]]:
+                ) -> tuple[EvidenceFlows, dict[str, HostView]]:
     """What the reports show of the stored flows: the evidence flows the writers join (by uid and Community ID),
-    sorted as one pass over every flow is, and the views of report.html's host sections (``html.host_view``), each
-    made from every flow of its host, one host at a time."""
+    kept on disk (flows/evidence.py: the flow each indicator joins made up front), and the views of report.html's
+    host sections (``html.host_view``), each made from every flow of its host, one host at a time."""
     keys, _ = report_keys(reports)
-    key_set = pa.array(sorted(keys), type=pa.string())
     shown = detailed_hosts(reports, cfg)
     home = {h.ip: bucket_of(h.ip, store.buckets) for h in shown}
     limit = cfg.report.html_max_flows
-    evidence: list[Flow] = []
+    evidence = EvidenceFlows(store.directory.parent)
     away: dict[str, list[Flow]] = defaultdict(list)  # a shown host's flows stored in another host's bucket
     for b in store.filled():
         table = store.read([b])
-        picked = table.filter(pc.or_(pc.is_in(table.column("uid"), key_set),
-                                     pc.is_in(table.column("community_id"), key_set)))
-        if picked.num_rows:
-            evidence += from_table(picked)
+        named = [u in keys or c in keys  # a Python set: pc.is_in would hash every key again for every bucket
+                 for u, c in zip(table.column("uid").to_pylist(), table.column("community_id").to_pylist())]
+        evidence.add(table.filter(pa.array(named, type=pa.bool_())))
         _gather_away(table, sorted(ip for ip, hb in home.items() if hb != b), away, limit)
-        del table, picked
-    evidence.sort(key=_pass_order)
-    index = flow_index(evidence)
+        del table
+    evidence.close()
+    index = evidence.index
+    index.anchor(_joined_key(ind, index) for r in reports for ind in r.indicators)
     views: dict[str, HostView] = {}
     for b in sorted(set(home.values())):
         table = store.read([b])
@@ -187,9 +186,16 @@ def shown_flows(store: FlowStore, reports: Sequence[HostReport], cfg: Config
             mine = table.filter(pc.or_(pc.equal(table.column("orig_h"), ip), pc.equal(table.column("resp_h"), ip)))
             flow_list = from_table(mine) + away.pop(host.ip, [])
             flow_list.sort(key=_pass_order)
-            views[host.ip] = host_view(host, flow_list, index, cfg)
+            host_keys = list(dict.fromkeys(k for k in report_keys([host])[0]))
+            joined = {k: f for k, f in zip(host_keys, index.many(host_keys)) if f is not None}  # its evidence alone
+            views[host.ip] = host_view(host, flow_list, joined, cfg)
         del table
     return evidence, views
+
+
+def _joined_key(ind: Indicator, index: Mapping[str, Flow]) -> str:
+    """The key ``report.common.indicator_flow`` joins the indicator on ("" when none is in ``index``)."""
+    return next((k for k in (*ind.uids, ind.community_id) if k and k in index), "")
 
 
 def _pass_order(flow: Flow) -> tuple[float, str]:

@@ -43,7 +43,8 @@ def _flows(lookups: int) -> list[Flow]:
         # inbound, from many outside hosts (their buckets), equal sizes in runs: the biggest are picked in pass order
         out.append(Flow(uid=f"Cin{i:06d}", ts=ts + 0.2, last_ts=ts + 1.2, proto="tcp",
                         orig_h=f"198.51.{i % 100}.{i % 7 + 1}", orig_p=50000 + i % 10000, resp_h=BUSY, resp_p=22,
-                        community_id=f"1:in{i}=", orig_pkts=8, resp_pkts=8, orig_bytes=1000 * (i % 5), resp_bytes=2000, conn_state="SF", history="ShADadFf",
+                        community_id=f"1:in{i}=", orig_pkts=8, resp_pkts=8, orig_bytes=1000 * (i % 5),
+                        resp_bytes=2000, conn_state="SF", history="ShADadFf",
                         orig_measures=ChannelMeasures(1000, 4.0 + (i % 4) / 2, 300.0, 0.2, 0.5)))
     for i in range(20):  # echo replies BUSY sent to THIRD: stored in THIRD's bucket
         ts = T0 + 2 + i * 10
