@@ -207,11 +207,11 @@ def child_zeek(capture: Path, log_dir: Path) -> dict:
         joined = len(ids.merge(conn[["community_id", "uid"]], on="community_id"))
         how = "zat LogToDataFrame + pandas merge"
     else:
-        from pcap_analyzer.sources import zeeklogs
+        from pcap_analyzer.sources import zeekjoin, zeeklogs
 
         logs = zeeklogs.read_logs(log_dir)
         read = time.process_time() - start
-        zeeklogs.attach_uids(flow_list, logs)
+        zeekjoin.attach_uids(flow_list, logs)
         joined = sum(1 for f in flow_list if f.zeek_uids)
         how = "zeeklogs.read_logs + attach_uids"
     return {"packets": lines, "work": time.process_time() - start, "read_cpu": read, "flows": len(flow_list),
@@ -267,7 +267,7 @@ NEEDS = {
     "dpkt": (),
     "reports": ("pcap_analyzer.cli:write_reports", "pcap_analyzer.pipeline:analyze"),
     "zeek": ("pcap_analyzer.capture.reader:read_capture", "pcap_analyzer.flows:FlowTable"),
-    "zeeklogs": ("pcap_analyzer.sources.zeeklogs:read_logs", "pcap_analyzer.sources.zeeklogs:attach_uids"),
+    "zeeklogs": ("pcap_analyzer.sources.zeeklogs:read_logs", "pcap_analyzer.sources.zeekjoin:attach_uids"),
 }
 
 

@@ -21,7 +21,7 @@ from . import bounded, detect, flows, validate
 from .capture import digest, reader
 from .decide import allowlist, containment, verdict
 from .measures.annotate import annotate
-from .sources import intel, sensor, suricata, zeeklogs
+from .sources import intel, sensor, suricata, zeekfindings, zeekflows, zeekjoin, zeeklogs
 from .config import Config
 from .gcpause import gc_paused
 from .baseline.deviation import deviations, weigh
@@ -110,7 +110,7 @@ def _analyze(captures: Sequence[Path], cfg: Config, home: HomeNet, intel_path: P
         indicators += suricata.alert_indicators(alerts, flow_list, home, cfg)
         alerts.clear()  # merged into indicators: 200,000 alerts need not wait for the reports
     if logs is not None:
-        indicators += zeeklogs.zeek_indicators(logs, flow_list, home, cfg)
+        indicators += zeekfindings.zeek_indicators(logs, flow_list, home, cfg)
 
     indicators, suppressed = allow.apply(indicators)
     hosts = verdict.build_hosts(indicators, ctx)
@@ -138,11 +138,11 @@ def flows_of(captures: Sequence[Path], logs: zeeklogs.ZeekLogs | None, cfg: Conf
     Zeek logs alone (sensor-only mode)."""
     inputs, flow_list = read_flows(captures, cfg, progress, session)
     if logs is not None and not captures:
-        flow_list = zeeklogs.flows_from_logs(logs, cfg)
+        flow_list = zeekflows.flows_from_logs(logs, cfg)
         notes.append(f"sensor-only mode: {len(flow_list)} connections from the Zeek logs in {logs.directory}")
         annotate(flow_list, cfg)  # no payload: only expected_service; the Zeek logs' service, DNS, TLS stay
     if logs is not None and captures:
-        zeeklogs.attach_uids(flow_list, logs)
+        zeekjoin.attach_uids(flow_list, logs)
         notes.append(sensor.zeek_join_note(flow_list, logs, cfg))
     return inputs, flow_list
 

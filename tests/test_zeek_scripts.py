@@ -322,9 +322,46 @@ def test_label_baselines_writes_what_is_missing_and_flags_a_wrong_baseline(tmp_p
     assert subprocess.run([*script, "--write"], capture_output=True, timeout=60, env=env).returncode == 0
     written = (suite / "Baseline" / "tests.scenarios.demo_office" / "demo_office.out").read_text()
     assert written == (BTEST_DIR / "Baseline" / "tests.scenarios.demo_office" / "demo_office.out").read_text()
-    assert "run-scenario demo_office.pcap" in (suite / "tests" / "scenarios" / "demo_office.zeek").read_text()
+    test_text = (suite / "tests" / "scenarios" / "demo_office.zeek").read_text()
+    assert "run-scenario demo_office.pcap" in test_text and "btest-diff demo_office.fallback" in test_text
+    # The full columns need a real Zeek run: until that baseline is there, the scenario is not done.
+    missing = subprocess.run(script, capture_output=True, text=True, timeout=60, env=env)
+    assert missing.returncode == 1 and "no full-column baseline of demo_office.pcap" in missing.stdout
+    shutil.copy(BTEST_DIR / "Baseline" / "tests.scenarios.demo_office" / "demo_office.fallback",
+                suite / "Baseline" / "tests.scenarios.demo_office")
     assert subprocess.run(script, capture_output=True, timeout=60, env=env).returncode == 0
     (suite / "Baseline" / "tests.scenarios.demo_office" / "demo_office.out").write_text(
         written.replace("fallback.log=no notice.log=no", "fallback.log=yes notice.log=yes", 1))
     wrong = subprocess.run(script, capture_output=True, text=True, timeout=60, env=env)
     assert wrong.returncode == 1 and "differs from the labels" in wrong.stdout
+
+
+def full_column_problems(lines: list[str]) -> list[str]:
+    """label-baselines' verdict on a demo_office.fallback baseline made of *lines* (host, indicator)."""
+    from importlib.machinery import SourceFileLoader
+
+    module = SourceFileLoader("label_baselines", str(BTEST_DIR / "Scripts" / "label-baselines")).load_module()
+    import json
+
+    hosts = json.loads((REPO / "pcaps" / "labels.json").read_text())["captures"]["demo_office.pcap"]["hosts"]
+    text = "### header\n" + "".join(f"1700000000.000000\tCx\t{host}\t{indicator}\tp\tf\td\n"
+                                       for host, indicator in (line.split() for line in lines))
+    return module.unexpected_lines(text, hosts)
+
+
+@pytest.mark.parametrize(("line", "why"), [
+    ("192.168.10.40 dynamic_dns", "a host labelled benign"),
+    ("192.168.10.34 failed_then_fallback", "an indicator the labels forbid for 192.168.10.34"),
+    ("192.168.10.21 dns_tunnel", "an indicator the labels do not expect for 192.168.10.21"),
+    ("192.168.10.99 failed_then_fallback", "a host the labels do not list"),
+])
+def test_a_full_column_baseline_line_the_labels_do_not_account_for_is_flagged(line: str, why: str) -> None:
+    """A blessed fallback.log line for a benign host (or a forbidden or unexpected indicator, or an unlabelled host)
+    fails the structure check, so real Zeek output is never blessed against the labels silently."""
+    # What the labels expect, and a per-connection finding on a host they do not call benign (a fact about what
+    # one connection carried, which labels need not list).
+    expected = ["192.168.10.21 failed_then_fallback", "192.168.10.21 dynamic_dns",
+                "192.168.10.34 nonstandard_port_encrypted", "192.168.10.21 protocol_port_mismatch"]
+    assert full_column_problems(expected) == []
+    problems = full_column_problems([*expected, line])
+    assert len(problems) == 1 and problems[0].startswith(why + ":")

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from conftest import SHARED_PCAPS, SHARED_ZEEK_LOGS
-from pcap_analyzer.sources import zeeklogs
+from pcap_analyzer.sources import zeekfindings, zeekflows, zeekjoin, zeeklogs
 from pcap_analyzer.config import load_config
 from pcap_analyzer.errors import InputError
 from pcap_analyzer.homenet import HomeNet
@@ -88,7 +88,7 @@ def test_every_conn_log_loads_with_one_flow_per_line(folder: Path) -> None:
     logs = zeeklogs.read_logs(folder)
     rows = data_lines(folder / "conn.log")
     assert logs.conn is not None and len(logs.conn) == len(rows)
-    flows = zeeklogs.flows_from_logs(logs, CFG)
+    flows = zeekflows.flows_from_logs(logs, CFG)
     assert len(flows) == len(rows)
     assert [f.uid for f in flows] == [r[1] for r in rows]
     assert all(f.community_id.startswith("1:") for f in flows)
@@ -99,11 +99,11 @@ def test_every_conn_log_loads_with_one_flow_per_line(folder: Path) -> None:
 
 @needs_shared
 def test_sensor_only_flows_carry_dns_and_tls_from_the_logs() -> None:
-    flows = zeeklogs.flows_from_logs(zeeklogs.read_logs(SHARED_ZEEK_LOGS / "ndpi-tls_port_80"), CFG)
+    flows = zeekflows.flows_from_logs(zeeklogs.read_logs(SHARED_ZEEK_LOGS / "ndpi-tls_port_80"), CFG)
     (flow,) = flows
     assert (flow.service, flow.conn_state, flow.history, flow.resp_p) == ("tls", "S1", "ShDd", 80)
     assert flow.tls is not None and flow.tls.version == "TLSv12" and flow.tls.sni == ""
-    dns_flows = zeeklogs.flows_from_logs(zeeklogs.read_logs(SHARED_ZEEK_LOGS / "suricata-verify-dns-udp-null"), CFG)
+    dns_flows = zeekflows.flows_from_logs(zeeklogs.read_logs(SHARED_ZEEK_LOGS / "suricata-verify-dns-udp-null"), CFG)
     messages = [m for f in dns_flows for m in f.dns]
     assert any(m.qtype_name == "NULL" for m in messages)
     assert {m.is_response for m in messages} == {False, True}
@@ -133,7 +133,7 @@ def test_conn_log_joins_the_analyzer_flows_of_the_same_capture(folder: Path) -> 
     if capture is None:
         pytest.skip(f"no capture for {folder.name}")
     flows = analyzer_flows(capture)
-    zeeklogs.attach_uids(flows, zeeklogs.read_logs(folder))
+    zeekjoin.attach_uids(flows, zeeklogs.read_logs(folder))
     joined = {u for f in flows for u in f.zeek_uids}
     conn_uids = {r[1] for r in data_lines(folder / "conn.log")}
     assert joined <= conn_uids
@@ -151,8 +151,8 @@ def test_join_falls_back_to_the_five_tuple_without_community_id(tmp_path: Path) 
     write_tsv(tmp_path / "conn.log", "conn", [(names[i], types[i]) for i in keep],
               [[row[i] for i in keep] for row in data_lines(folder / "conn.log")])
     with_cid, without_cid = analyzer_flows(capture), analyzer_flows(capture)
-    zeeklogs.attach_uids(with_cid, zeeklogs.read_logs(folder))
-    zeeklogs.attach_uids(without_cid, zeeklogs.read_logs(tmp_path))
+    zeekjoin.attach_uids(with_cid, zeeklogs.read_logs(folder))
+    zeekjoin.attach_uids(without_cid, zeeklogs.read_logs(tmp_path))
     assert [f.zeek_uids for f in without_cid] == [f.zeek_uids for f in with_cid]
     assert any(f.zeek_uids for f in with_cid)
 
@@ -175,8 +175,8 @@ def test_json_and_gz_read_the_same_as_tsv(tmp_path: Path, variant: str) -> None:
             gzipped(src, folder / f"{name}.log.gz")
         else:
             target.write_bytes(src.read_bytes())
-    expected = flow_view(zeeklogs.flows_from_logs(zeeklogs.read_logs(source), CFG))
-    assert flow_view(zeeklogs.flows_from_logs(zeeklogs.read_logs(folder), CFG)) == expected
+    expected = flow_view(zeekflows.flows_from_logs(zeeklogs.read_logs(source), CFG))
+    assert flow_view(zeekflows.flows_from_logs(zeeklogs.read_logs(folder), CFG)) == expected
 
 
 DNS_COLUMNS = [("ts", "time"), ("uid", "string"), ("id.orig_h", "addr"), ("id.orig_p", "port"),
@@ -200,7 +200,7 @@ def test_unset_and_empty_fields(tmp_path: Path) -> None:
     rows = [["1700000000.5", "Cx", "10.0.0.1", "40000", "10.0.0.2", "53", "udp", "7", "-", "example.com", "16",
              "TXT", "-", "-", "(empty)"]]
     write_tsv(tmp_path / "dns.log", "dns", DNS_COLUMNS, rows)
-    messages = zeeklogs._dns_by_uid(zeeklogs.read_logs(tmp_path).dns)["Cx"]
+    messages = zeekflows._dns_by_uid(zeeklogs.read_logs(tmp_path).dns)["Cx"]
     assert [(m.is_response, m.qname, m.qtype_name, m.answers) for m in messages] == [(False, "example.com", "TXT", [])]
 
 
@@ -208,7 +208,7 @@ def test_header_only_log_has_no_rows(tmp_path: Path) -> None:
     write_tsv(tmp_path / "conn.log", "conn", [("ts", "time"), ("uid", "string")], [])
     logs = zeeklogs.read_logs(tmp_path)
     assert logs.conn is not None and len(logs.conn) == 0
-    assert zeeklogs.flows_from_logs(logs, CFG) == []
+    assert zeekflows.flows_from_logs(logs, CFG) == []
 
 
 @pytest.mark.parametrize(("setup", "message"), [
@@ -288,7 +288,7 @@ def test_zeek_findings_become_indicators(tmp_path: Path) -> None:
     synthetic_findings(tmp_path)
     flow = Flow(uid="Canalyzer", ts=1700000399.9, last_ts=1700000401.0, proto="tcp", orig_h="10.1.1.2",
                 orig_p=40000, resp_h="198.51.100.7", resp_p=8080, community_id="1:ssl")
-    indicators = zeeklogs.zeek_indicators(zeeklogs.read_logs(tmp_path), [flow], HOME, CFG)
+    indicators = zeekfindings.zeek_indicators(zeeklogs.read_logs(tmp_path), [flow], HOME, CFG)
     by_type = {i.type: i for i in indicators}
     assert sorted(by_type) == ["dns_tunnel", "failed_then_fallback", "nonstandard_port_encrypted",
                                "protocol_port_mismatch"]
@@ -315,8 +315,8 @@ def test_protocol_detector_notice_of_a_real_capture_joins_its_flow() -> None:
         pytest.skip("capture missing")
     flows = analyzer_flows(capture)
     logs = zeeklogs.read_logs(folder)
-    zeeklogs.attach_uids(flows, logs)
-    (indicator,) = zeeklogs.zeek_indicators(logs, flows, HOME, CFG)  # Protocol_Found + Server_Found: one finding
+    zeekjoin.attach_uids(flows, logs)
+    (indicator,) = zeekfindings.zeek_indicators(logs, flows, HOME, CFG)  # Protocol_Found + Server_Found: one finding
     assert indicator.type == "nonstandard_port_encrypted" and indicator.port == 80
     assert not indicator.evidence["zeek_only"]
     assert any(f.uid in indicator.uids for f in flows)
@@ -325,7 +325,7 @@ def test_protocol_detector_notice_of_a_real_capture_joins_its_flow() -> None:
 
 def test_without_findings_there_are_no_indicators(tmp_path: Path) -> None:
     write_tsv(tmp_path / "conn.log", "conn", [("ts", "time"), ("uid", "string")], [["1700000000.0", "C1"]])
-    assert zeeklogs.zeek_indicators(zeeklogs.read_logs(tmp_path), [], HOME, CFG) == []
+    assert zeekfindings.zeek_indicators(zeeklogs.read_logs(tmp_path), [], HOME, CFG) == []
 
 
 def test_json_lines_that_are_not_objects_are_skipped_and_counted(tmp_path: Path) -> None:

@@ -55,7 +55,7 @@ def _rate_note(what: str, joined: int, total: int, cfg: Config) -> str:
 
 
 def zeek_join_note(flows: Sequence[Flow], logs: ZeekLogs, cfg: Config) -> str:
-    """How many of the capture's flows matched a conn.log line (run after ``zeeklogs.attach_uids``)."""
+    """How many of the capture's flows matched a conn.log line (run after ``zeekjoin.attach_uids``)."""
     if logs.conn is None:
         return "warning: --zeek-logs has no conn.log: no flow could be joined to Zeek's connections"
     joined = sum(1 for f in flows if f.zeek_uids)

@@ -1,5 +1,7 @@
-# The cluster of tests/cluster/*.zeek: a manager, a proxy and two workers, Broker on 127.0.0.1 only (the
-# ports come from btest's @TEST-PORT).
+# The cluster of tests/cluster/*.zeek: a manager, a proxy and two workers. Broker listens on 127.0.0.1 only; the
+# ports come from btest's @TEST-PORT.
+redef Broker::default_listen_address = "127.0.0.1";
+
 redef Cluster::nodes = {
 	["manager-1"] = [$node_type=Cluster::MANAGER, $ip=127.0.0.1, $p=to_port(getenv(
 	    "BROKER_PORT1"))],
