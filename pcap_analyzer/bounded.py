@@ -42,6 +42,7 @@ from .flows.parquet import FlowsOut
 from .flows.store import FlowStore, bucket_of, stored_table
 from .homenet import HomeNet, is_broadcast
 from .model import CaptureInfo, Flow, HostReport, HostView, Indicator, Report
+from .report.common import flow_index
 from .report.html import detailed_hosts, host_view
 
 #: Reads the captures, handing every batch of ended, annotated and compacted flows to the sink (pipeline).
@@ -160,14 +161,15 @@ class Held:
 def _analyze_held(flow_list: list[Flow], inputs: list[CaptureInfo], facts: Facts, cfg: Config, home: HomeNet,
                   intel_db: object, allow: allowlist.Allowlist) -> Report:
     """``analyze`` when every flow was held (one group, ``Held``): the same detection and reports as over the
-    store's one group, with the flows the reports show picked from memory (``shown_in_memory``)."""
+    store's one group, with what the reports show picked from memory (``shown_held``)."""
     flow_list.sort(key=lambda f: (f.ts, f.uid))  # the order of one pass over every flow
     reports, suppressed = detect_group(flow_list, list(facts.hosts), facts, cfg, home, intel_db, allow)
     suppressed.sort(key=lambda s: (s["ts"], s["host"], s["type"]))
     reports.sort(key=lambda r: r.ip)
     verdict.assign_patterns(reports, cfg)
-    return Report(inputs=inputs, hosts=reports, flows=shown_in_memory(flow_list, reports), notes=[],
-                  suppressed=suppressed, flow_count=facts.flows)
+    shown, views = shown_held(flow_list, reports, cfg)
+    return Report(inputs=inputs, hosts=reports, flows=shown, notes=[], suppressed=suppressed,
+                  flow_count=facts.flows, views=views)
 
 
 def detect_group(flow_list: list[Flow], hosts: list[str], facts: Facts, cfg: Config, home: HomeNet,
@@ -276,6 +278,20 @@ def _biggest_first(flow_list: list[Flow], ip: str, limit: int) -> list[Flow]:
     towards = sorted((f for f in flow_list if f.orig_h != ip), key=lambda f: (-(f.orig_bytes + f.resp_bytes),
                                                                                *_pass_order(f)))
     return opened + towards[:limit]
+
+
+def shown_held(flow_list: Sequence[Flow], reports: Sequence[HostReport], cfg: Config
+               ) -> tuple[list[Flow], dict[str, HostView]]:
+    """``shown_flows`` for flows held in memory (in pass order): the same evidence flows and views."""
+    keys, _ = report_keys(reports)
+    evidence = [f for f in flow_list if f.uid in keys or f.community_id in keys]
+    shown = detailed_hosts(reports, cfg)
+    wanted: dict[str, list[Flow]] = {h.ip: [] for h in shown}
+    for flow in flow_list:
+        for ip in {flow.orig_h, flow.resp_h} & wanted.keys():
+            wanted[ip].append(flow)
+    index = flow_index(evidence)
+    return evidence, {h.ip: host_view(h, wanted[h.ip], index, cfg) for h in shown}
 
 
 def shown_in_memory(flow_list: Sequence[Flow], reports: Sequence[HostReport]) -> list[Flow]:

@@ -51,6 +51,7 @@ def test_groups_of_hosts_give_the_results_of_one_pass(name: str, captures: list[
     held, held_json, held_html = _run(captures, store_flush_flows=1)
     assert (held_json, held_html) == (whole_json, whole_html)
     assert [f.uid for f in held.flows] == [f.uid for f in grouped.flows]
+    assert {ip: v.timeline for ip, v in held.views.items()} == {ip: v.timeline for ip, v in grouped.views.items()}
     assert grouped.flow_count == len(whole.flows) and grouped.total_flows == whole.total_flows
     # Report.flows: only the evidence the writers join, a strict subset when some host is benign
     shown = {f.uid for f in grouped.flows}
