@@ -3,8 +3,8 @@
 
 An indicator may name every connection of a series (beaconing names them all), so the evidence grows with the
 capture; report.json lists each as an evidence flow with its packet filters. ``EvidenceFlows`` writes the selected
-rows to an Arrow file in its own temporary directory and keeps per row only its place, the hashes of its keys and
-its time (about 60 bytes); ``EvidenceIndex`` answers the writers' lookups as ``report.common.flow_index`` does
+rows to an Arrow file in its own temporary directory and keeps per row only its uid and Community ID (Arrow
+strings), their hashes and its place (about 100 bytes; a Flow object is ~2.8 KB); ``EvidenceIndex`` answers the writers' lookups as ``report.common.flow_index`` does
 (the first flow in pass order, by time then uid, that has the key), materialising the rows asked for in one batch
 (``many``: one host's evidence in report.json). The flow each indicator joins (``indicator_flow``: fallback.log,
 ``--events``) is made once up front (``anchor``): one per indicator, not one per flow.
