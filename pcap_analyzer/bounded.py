@@ -98,9 +98,12 @@ def analyze(read: Reader, capture_bytes: int, cfg: Config, home: HomeNet, intel_
     with tempfile.TemporaryDirectory(prefix="fallback-hunt-flows-", dir=workdir) as tmp:
         store = FlowStore(Path(tmp), bucket_count(cfg, capture_bytes), pcfg.store_flush_flows)
         facts = Facts()
-        inputs = read(lambda batch: store.add(batch, facts.add(batch, home)))
+        held = Held(store, 0 if out is not None else pcfg.store_group_flows)
+        inputs = read(lambda batch: held.add(batch, facts.add(batch, home)))
         store.close()
         facts.names_of_ip, facts.cnames_of_ip = dict(facts.names_of_ip), dict(facts.cnames_of_ip)
+        if held.flows is not None:  # every flow fits one group: detect over them as they are
+            return _analyze_held(held.flows, inputs, facts, cfg, home, intel_db, allow)
         hosts_of: dict[int, list[str]] = defaultdict(list)
         for host in facts.hosts:
             hosts_of[bucket_of(host, store.buckets)].append(host)
@@ -127,13 +130,48 @@ def analyze(read: Reader, capture_bytes: int, cfg: Config, home: HomeNet, intel_
                   flow_count=facts.flows)
 
 
+class Held:
+    """The flows of the captures kept as they are (Flow objects) while they fit one detection group of
+    ``max_flows``: then detection needs no store, and the store's write and read back (an Arrow table of every flow,
+    every Flow made again) are skipped. Past ``max_flows`` they all go to the store, and so does every later batch.
+    ``max_flows`` 0: straight to the store (``--flows-out`` writes the stored tables)."""
+
+    def __init__(self, store: FlowStore, max_flows: int) -> None:
+        self.store = store
+        self.max_flows = max_flows
+        self.flows: list[Flow] | None = []  # None once spilled to the store
+        self.hosts: list[str | None] = []
+
+    def add(self, batch: list[Flow], hosts: list[str | None]) -> None:
+        if self.flows is not None and len(self.flows) + len(batch) <= self.max_flows:
+            self.flows += batch
+            self.hosts += hosts
+            return
+        if self.flows:
+            self.store.add(self.flows, self.hosts)
+        self.flows, self.hosts = None, []
+        self.store.add(batch, hosts)
+
+
+def _analyze_held(flow_list: list[Flow], inputs: list[CaptureInfo], facts: Facts, cfg: Config, home: HomeNet,
+                  intel_db: object, allow: allowlist.Allowlist) -> Report:
+    """``analyze`` when every flow was held (one group, ``Held``): the same detection and reports as over the
+    store's one group, with the flows the reports show picked from memory (``shown_in_memory``)."""
+    flow_list.sort(key=lambda f: (f.ts, f.uid))  # the order of one pass over every flow
+    reports, suppressed = detect_group(flow_list, list(facts.hosts), facts, cfg, home, intel_db, allow)
+    suppressed.sort(key=lambda s: (s["ts"], s["host"], s["type"]))
+    reports.sort(key=lambda r: r.ip)
+    verdict.assign_patterns(reports, cfg)
+    return Report(inputs=inputs, hosts=reports, flows=shown_in_memory(flow_list, reports), notes=[],
+                  suppressed=suppressed, flow_count=facts.flows)
+
+
 def detect_group(flow_list: list[Flow], hosts: list[str], facts: Facts, cfg: Config, home: HomeNet,
                  intel_db: object, allow: allowlist.Allowlist) -> tuple[list[HostReport], list[dict]]:
     """Detection, allowlist and verdict for the hosts of one group (``flow_list``: every flow of theirs)."""
     ctx = DetectContext(flow_list, home, cfg, intel_db)
-    index = build_index(ctx)  # this group's hosts; what resolved to what, and the hosts, from every flow
-    index.names_of_ip, index.cnames_of_ip, index.hosts = facts.names_of_ip, facts.cnames_of_ip, sorted(hosts)
-    ctx.index = index
+    # this group's hosts; what resolved to what, and the hosts, from every flow
+    ctx.index = build_index(ctx, (facts.names_of_ip, facts.cnames_of_ip, sorted(hosts)))
     ctx.capture_window = facts.window
     indicators, suppressed = allow.apply(detect.run_all(ctx))
     return verdict.host_reports(indicators, ctx, hosts, facts.usage), suppressed

@@ -47,3 +47,26 @@ def test_no_mismatch_for_matching_unknowable_or_mid_stream_traffic() -> None:
     assert fired(PortMismatch(), make_flow(H, C2, 9999, service="http")) == []  # port implies nothing
     from_zeek_log = make_flow(H, C2, 53, orig_sample=b"")  # sensor-only: no payload, nothing to judge
     assert fired(PortMismatch(), from_zeek_log) == []
+
+
+def test_remembered_answers_are_the_per_flow_answers_on_real_captures() -> None:
+    """by_service answers a recognised flow from the answer for its port and service: on every flow of the
+    scenario and shared captures that is what the detector's own test says, and it is asked far less often."""
+    from conftest import SCENARIOS, shared_captures
+    from pcap_analyzer.config import default_config
+    from pcap_analyzer.detect.app_context import by_service
+    from pcap_analyzer.detect.base import DetectContext
+    from pcap_analyzer.homenet import HomeNet
+    from pcap_analyzer.pipeline import read_flows
+
+    cfg = default_config()
+    captures = sorted(SCENARIOS.glob("*.pcap")) + [p for kind in ("apps", "benign", "malicious")
+                                                   for p in shared_captures(kind)]
+    flow_list = read_flows(captures, cfg)[1]
+    ctx = DetectContext(flow_list, HomeNet(cfg.home_net.cidrs), cfg)
+    for detector in (NonstandardPort(), PortMismatch()):
+        asked: list[int] = []
+        remembered = by_service(lambda flow, c: asked.append(1) or detector.matches(flow, c))
+        assert [remembered(f, ctx) for f in flow_list] == [detector.matches(f, ctx) for f in flow_list]
+        assert any(detector.matches(f, ctx) for f in flow_list)  # both answers occur
+        assert len(asked) < len(flow_list) / 2

@@ -170,3 +170,25 @@ def test_dns_over_tcp_service():
     dissect.annotate(flow, default_config())
     assert flow.service == "dns" and [m.is_response for m in flow.dns] == [False, True]
     assert flow.dns[0].qtype_name == "AXFR"
+
+
+def test_a_repeated_message_is_parsed_once_and_keeps_its_own_id_time_and_answers(monkeypatch) -> None:
+    from pcap_analyzer.dissect import dns
+
+    parsed = []
+    original = dns._parse
+    monkeypatch.setattr(dns, "_parse", lambda data, ts: parsed.append(ts) or original(data, ts))
+    monkeypatch.setattr(dns, "_CACHE", {})
+    first = _response()
+    again = struct.pack("!H", 0xBEEF) + first[2:]  # the same lookup answered again: another ID
+    a, b = parse_dns(first, ts=1.0), parse_dns(again, ts=2.0)
+    assert parsed == [1.0]  # the second came from the cache
+    assert (a.ts, a.trans_id, b.ts, b.trans_id) == (1.0, 0x1234, 2.0, 0xBEEF)
+    assert b.answers == a.answers and b.answers is not a.answers
+    b.answers.append(("x", "A", "192.0.2.1"))
+    assert parse_dns(first, ts=3.0).answers == a.answers  # what a caller does to one message stays there
+    not_dns = b"\x00\x01" + b"\xff" * 30
+    assert parse_dns(not_dns) is None and parse_dns(not_dns) is None and len(parsed) == 2
+    long = _response() + b"\x00" * dns._CACHED_BYTES  # long messages are not kept
+    parse_dns(long), parse_dns(long)
+    assert len(parsed) == 4

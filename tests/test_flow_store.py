@@ -47,6 +47,10 @@ def test_groups_of_hosts_give_the_results_of_one_pass(name: str, captures: list[
                                                store_group_flows=1, store_flush_flows=7)
     assert grouped_json == whole_json
     assert grouped_html == whole_html
+    # the default: every flow fits one group, so the flows are held as they are (bounded.Held), never stored
+    held, held_json, held_html = _run(captures, store_flush_flows=1)
+    assert (held_json, held_html) == (whole_json, whole_html)
+    assert [f.uid for f in held.flows] == [f.uid for f in grouped.flows]
     assert grouped.flow_count == len(whole.flows) and grouped.total_flows == whole.total_flows
     # Report.flows: only what the writers join and draw, a strict subset when some host is benign
     shown = {f.uid for f in grouped.flows}
@@ -60,6 +64,19 @@ def test_groups_of_hosts_give_the_results_of_one_pass(name: str, captures: list[
             assert any(uid in shown for uid in ind.uids if uid.startswith("C")) or not ind.uids
     if any(h.verdict == "benign" and not h.indicators for h in whole.hosts):
         assert len(grouped.flows) < len(whole.flows)
+
+
+def test_flows_are_held_while_they_fit_one_group_then_all_go_to_the_store(monkeypatch: pytest.MonkeyPatch) -> None:
+    stored: list[int] = []
+    original = FlowStore.add
+    monkeypatch.setattr(FlowStore, "add", lambda self, flows, hosts: stored.append(len(flows)) or
+                        original(self, flows, hosts))
+    captures = sorted(SCENARIOS.glob("fallback_*.pcap"))
+    held = _run(captures, annotate_batch=1)
+    assert stored == [] and held[0].flow_count > 10
+    spilled = _run(captures, annotate_batch=1, store_group_flows=10)
+    assert len(stored) > 1 and sum(stored) == held[0].flow_count  # what was held, then every later batch
+    assert spilled[1:] == held[1:]
 
 
 def test_store_keeps_a_host_in_one_bucket(tmp_path: Path) -> None:

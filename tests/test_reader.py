@@ -163,9 +163,10 @@ def test_fast_equals_slow_on_shared_captures(capture: Path) -> None:
 def test_vectorised_path_is_used(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Common packets never reach the per-packet decoder on the fast path (which would hide a broken fast path)."""
     path = write_pcap(tmp_path / "plain.pcap", [ether(ip) for ip in ip_packets()] * 5)
+    from pcap_analyzer.capture import slowpath
     calls = []
-    original = decode.decode_packet
-    monkeypatch.setattr(decode, "decode_packet", lambda buf, lt: calls.append(1) or original(buf, lt))
+    original = slowpath.decode_packet
+    monkeypatch.setattr(slowpath, "decode_packet", lambda buf, lt: calls.append(1) or original(buf, lt))
     cols, payloads, info, _ = read_all(path)
     assert not calls and info.packets == 30 and payloads[0] == PAYLOAD
 
@@ -520,3 +521,31 @@ def test_decode_chunk_sends_records_of_another_link_type_to_the_slow_path(tmp_pa
     cols = {name: getattr(fast, name) for name, _ in COLUMNS}
     payloads = [fast.payload(i) for i in range(len(fast))]
     assert normalise(decoded_rows(cols, payloads)) == normalise(expected_rows(ips))
+
+
+_READ_AND_LIST_MODULES = """
+import sys
+from pcap_analyzer.capture.reader import read_capture
+from pcap_analyzer.config import load_config
+from pcap_analyzer.model import CaptureInfo
+rows = sum(len(b) for b in read_capture(sys.argv[1], load_config(), CaptureInfo(path=sys.argv[1])))
+print(rows, "dpkt" in sys.modules)
+"""
+
+
+@pytest.mark.parametrize(("frames", "dpkt_imported"), [
+    ([ether(ip) for ip in ip_packets()[:3]], False),  # plain Ethernet/IPv4: the vectorised path alone
+    ([ether(ip) for ip in ip_packets()[:3]] + [ether(bytes(IP(src="10.0.0.1", dst="10.0.0.2") / GRE() /
+                                                           IP(src="10.1.0.1", dst="10.1.0.2") / UDP()))], True),
+])
+def test_the_fast_path_imports_dpkt_only_for_a_rare_frame(tmp_path: Path, frames: list[bytes],
+                                                          dpkt_imported: bool) -> None:
+    """Reading a capture of common frames never imports dpkt (its import is a tenth of a second of a small run);
+    a tunnelled frame goes to the slow path, which imports it then."""
+    import subprocess
+    import sys
+
+    path = write_pcap(tmp_path / "c.pcap", frames)
+    out = subprocess.run([sys.executable, "-c", _READ_AND_LIST_MODULES, str(path)], capture_output=True, text=True,
+                         check=True, cwd=Path(__file__).parent.parent).stdout.split()
+    assert out == [str(len(frames)), str(dpkt_imported)]

@@ -21,7 +21,6 @@ from .linktypes import (
     VLAN_ETHERTYPES, VLAN_TAG,
 )
 from .records import DECODED, RecordIndex, fill_row, record_columns
-from .slowpath import decode_packet, decode_records  # dpkt, for the rare frames and link types
 
 #: Link types decoded here (every one the slow path knows).
 LINKTYPES: frozenset[int] = SUPPORTED_LINKTYPES
@@ -66,7 +65,7 @@ def decode_chunk(data: Any, index: RecordIndex) -> PacketBatch:
     (``ethernet_ipv4``); every other frame goes through ``decode_rows``.
     """
     if not len(index) or int(index.linktype[0]) not in LINKTYPES:
-        return decode_records(data, index)
+        return slow_records(data, index)
     linktype = int(index.linktype[0])
     start = index.data_off
     end = start + index.caplen.astype(np.int64)
@@ -77,6 +76,14 @@ def decode_chunk(data: Any, index: RecordIndex) -> PacketBatch:
     if rows.size:
         decode_rows(data, cols, index, rows, start[rows], end[rows], linktype)
     return PacketBatch(**cols, data=data)
+
+
+def slow_records(data: Any, index: RecordIndex) -> PacketBatch:
+    """Every record of ``index`` decoded one by one with dpkt (``slowpath.decode_records``): link types this module
+    does not decode, and ``reader.read_capture(..., fast=False)``. dpkt is imported on this first use only."""
+    from .slowpath import decode_records
+
+    return decode_records(data, index)
 
 
 def decode_rows(data: Any, cols: dict[str, np.ndarray], index: RecordIndex, rows: np.ndarray, start: np.ndarray,
@@ -90,7 +97,12 @@ def decode_rows(data: Any, cols: dict[str, np.ndarray], index: RecordIndex, rows
     v6 = np.flatnonzero(ethertype == ETHERTYPE_IPV6)
     slow[v4[ipv4(data, cols, rows[v4], l3[v4], end[v4])]] = True
     slow[v6[ipv6(data, cols, rows[v6], l3[v6], end[v6])]] = True
-    for j in np.flatnonzero(slow).tolist():
+    rare = np.flatnonzero(slow).tolist()
+    if not rare:
+        return
+    from .slowpath import decode_packet  # dpkt, imported only when a chunk has a rare frame
+
+    for j in rare:
         i, off = int(rows[j]), int(start[j])
         fill_row(cols, i, off, decode_packet(bytes(data[off: int(end[j])]), int(index.linktype[i])))
 

@@ -34,7 +34,6 @@ from ..limits import GZIP_MAGIC, NONE as NO_LIMITS, Limits, gunzip, limits_of
 from ..model import CaptureInfo, PacketBatch
 from .linktypes import SUPPORTED_LINKTYPES
 from .records import RecordIndex
-from .slowpath import decode_records
 
 PCAPNG_MAGIC = b"\x0a\x0d\x0d\x0a"
 #: classic pcap magic (as read little-endian) -> (byte order of the file, nanosecond timestamps)
@@ -52,7 +51,7 @@ PCAPNG_MIN_BODY = {PCAPNG_IDB: 8, PCAPNG_EPB: 20, PCAPNG_OPB: 20, PCAPNG_SPB: 4}
 OPT_ENDOFOPT, OPT_IF_TSRESOL, OPT_IF_TSOFFSET = 0, 9, 14
 DEFAULT_TSRESOL = 6
 LINKTYPE_MASK = 0xFFFF
-#: Turns a chunk of records into a PacketBatch: ``decode.decode_chunk`` (vectorised) or ``decode_records`` (dpkt).
+#: Turns a chunk of records into a PacketBatch: ``decode.decode_chunk`` (vectorised) or ``decode.slow_records`` (dpkt).
 Decoder = Callable[[np.ndarray, RecordIndex], PacketBatch]
 CHUNK_BYTES = 64 << 20  # file bytes per chunk at most (about: the size of the records walked so far decides)
 NATIVE_ORDER = "<" if sys.byteorder == "little" else ">"
@@ -90,7 +89,7 @@ def read_capture(path: str | Path, cfg: Config, info: CaptureInfo, *, fast: bool
     if mapped is None:
         raise InputError(f"{path}: empty file, not a capture")
     data = mapped.data
-    decoder = decoder or (decode.decode_chunk if fast else decode_records)
+    decoder = decoder or (decode.decode_chunk if fast else decode.slow_records)
     if bytes(data[:4]) == PCAPNG_MAGIC:
         pcapng_check(data, path)
         return account(info, pcapng_batches(mapped, chunk, max_caplen, info, decoder), limits)

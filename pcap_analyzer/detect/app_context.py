@@ -13,12 +13,15 @@ from __future__ import annotations
 
 import bisect
 from collections import defaultdict
+from collections.abc import Callable
+from functools import lru_cache
 from typing import Any
 
 from .. import apps
 from ..measures.domains import suffix_match
 from ..model import Flow
 from .base import AppSiblings, DetectContext, host_of
+from .facts import established
 from .index import get_index, told_names
 
 def _siblings(ctx: DetectContext) -> AppSiblings:
@@ -118,3 +121,38 @@ def app_evidence(flow: Flow, ctx: DetectContext) -> dict[str, Any]:
     if entry is not None:
         out["customary_port"] = {"app": entry.app, "source": entry.source}
     return out
+
+
+@lru_cache(maxsize=4096)
+def _vendor_port(proto: str, port: int) -> bool:
+    """An entry of proto/port names vendor domains for encrypted payload: ``customary`` may then ask whether the
+    flow's host reached them (``vendor_linked``), an answer of the flow's own."""
+    return any(entry.encrypted and entry.domains for entry in apps.port_entries(proto, port))
+
+
+def service_key(flow: Flow) -> tuple[str, int, str, str, bool] | None:
+    """(proto, port, service, expected service, established): all that this module's answers about a flow
+    (``app_service``, ``app_class``, ``ordinary_app``, ``customary``) depend on when the flow's own service is
+    recognised; None when they depend on more: an unrecognised flow (it may inherit a sibling's service, and its
+    measures count), DTLS (its SRTP keys), a port whose vendor entry the host's lookups can link."""
+    service = flow.service
+    if not service or service == "dtls" or _vendor_port(flow.proto, flow.resp_p):
+        return None
+    return flow.proto, flow.resp_p, service, flow.expected_service, established(flow)
+
+
+def by_service(judge: Callable[[Flow, DetectContext], bool]) -> Callable[[Flow, DetectContext], bool]:
+    """``judge`` (a per-flow test of a port detector that reads no more of a recognised flow than ``service_key``)
+    remembering its answer per key: tens of thousands of flows, a few dozen distinct answers."""
+    known: dict[tuple[str, int, str, str, bool], bool] = {}
+
+    def remembered(flow: Flow, ctx: DetectContext) -> bool:
+        key = service_key(flow)
+        if key is None:
+            return judge(flow, ctx)
+        found = known.get(key)
+        if found is None:
+            found = known[key] = judge(flow, ctx)
+        return found
+
+    return remembered

@@ -1,6 +1,7 @@
 """The one interface every detector implements, the context they all read, and how an indicator is built."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -113,10 +114,15 @@ class FlowDetector:
         """Evidence a subclass adds to flow_evidence ({} by default)."""
         return {}
 
+    def predicate(self) -> Callable[[Flow, DetectContext], bool]:
+        """The per-flow test of one run: ``matches``, or (a subclass's choice) one that remembers its answers."""
+        return self.matches
+
     def run(self, ctx: DetectContext) -> list[Indicator]:
         out: list[Indicator] = []
+        matches = self.predicate()
         for flow in ctx.flows:
-            if self.matches(flow, ctx):  # the rare match first: host_of only for those
+            if matches(flow, ctx):  # the rare match first: host_of only for those
                 host = host_of(flow, ctx.home)
                 if host is not None:
                     out.append(indicator(self.name, host, flow, {**flow_evidence(flow), **self.evidence(flow, ctx)}))

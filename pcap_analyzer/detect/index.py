@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from ..measures.domains import base_domain, is_public_suffix
 from ..homenet import is_broadcast, is_ip
@@ -12,6 +13,7 @@ from .base import DetectContext, host_of
 ADDRESS_TYPES = ("A", "AAAA")
 
 
+@lru_cache(maxsize=65536)  # SNI and Host values recur
 def _host_part(text: str) -> str:
     """The name of a TLS SNI or HTTP Host value: port and IPv6 brackets off, lower case, no trailing dot."""
     text = text.strip().lower()
@@ -125,7 +127,11 @@ def add_resolved(flow: Flow, names_of_ip: dict[str, set[str]], cnames_of_ip: dic
                     cnames_of_ip[ip].update(targets)
 
 
-def build_index(ctx: DetectContext) -> DetectIndex:
+def build_index(ctx: DetectContext, known: tuple[dict[str, set[str]], dict[str, set[str]], list[str]] | None = None
+                ) -> DetectIndex:
+    """The index of ``ctx.flows``. ``known``: (names_of_ip, cnames_of_ip, hosts) already gathered over every flow of
+    the captures (``bounded.Facts``, when ``ctx.flows`` are one group's): only the flows by host and the lookups are
+    then worked out here."""
     by_host: dict[str, list[Flow]] = defaultdict(list)
     lookups: dict[str, list[DnsLookup]] = defaultdict(list)
     names_of_ip: dict[str, set[str]] = defaultdict(set)
@@ -137,11 +143,14 @@ def build_index(ctx: DetectContext) -> DetectIndex:
         by_host[host].append(flow)
         if flow.dns:
             lookups[host].extend(_lookups_of(flow, host))
-            add_resolved(flow, names_of_ip, cnames_of_ip)
+            if known is None:
+                add_resolved(flow, names_of_ip, cnames_of_ip)
     for flows in by_host.values():
         flows.sort(key=lambda f: f.ts)
     for items in lookups.values():
         items.sort(key=lambda lk: lk.ts)
+    if known is not None:
+        return DetectIndex(dict(by_host), dict(lookups), known[0], known[2], known[1])
     addresses = {f.orig_h for f in ctx.flows} | {f.resp_h for f in ctx.flows}
     hosts = {ip for ip in addresses if ctx.home.is_internal(ip) and not is_broadcast(ip)} | by_host.keys()
     return DetectIndex(dict(by_host), dict(lookups), dict(names_of_ip), sorted(hosts), dict(cnames_of_ip))

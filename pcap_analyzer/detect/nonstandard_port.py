@@ -7,9 +7,11 @@ remote-access or P2P tool is always reported, with its class in the evidence, fo
 """
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from .. import apps
 from ..model import Flow
-from .app_context import app_class, app_evidence, customary, ordinary_app
+from .app_context import app_class, app_evidence, by_service, customary, ordinary_app
 from .base import DetectContext, FlowDetector
 from .facts import established, family, is_encrypted, port_key
 
@@ -40,6 +42,9 @@ class NonstandardPort(FlowDetector):
 
     def matches(self, flow: Flow, ctx: DetectContext) -> bool:
         return is_nonstandard_encrypted(flow, ctx)
+
+    def predicate(self) -> Callable[[Flow, DetectContext], bool]:
+        return by_service(is_nonstandard_encrypted)  # a recognised flow's answer follows its port and service
 
     def evidence(self, flow: Flow, ctx: DetectContext) -> dict:
         return app_evidence(flow, ctx)

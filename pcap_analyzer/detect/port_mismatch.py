@@ -2,8 +2,10 @@
 raw data on 53)."""
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from ..model import Flow
-from .app_context import app_evidence, app_service, customary, ordinary_app
+from .app_context import app_evidence, app_service, by_service, customary, ordinary_app
 from .base import DetectContext, FlowDetector
 from .facts import established, has_payload, looks_random
 
@@ -34,6 +36,9 @@ class PortMismatch(FlowDetector):
 
     def matches(self, flow: Flow, ctx: DetectContext) -> bool:
         return is_mismatch(flow, ctx)
+
+    def predicate(self) -> Callable[[Flow, DetectContext], bool]:
+        return by_service(is_mismatch)  # a recognised flow's answer follows its port and service
 
     def evidence(self, flow: Flow, ctx: DetectContext) -> dict:
         return app_evidence(flow, ctx)

@@ -131,9 +131,37 @@ def _rdata_text(data: bytes, off: int, rtype: int, rdlen: int, names: dict[int, 
     return rdata.hex()  # NULL and everything binary
 
 
+#: What ``_parse`` made of a message, by its bytes after the ID (the ID and the time are per message): lookups recur
+#: (one name asked by many hosts, again and again), so most messages are parsed once. Short messages only (at most
+#: _CACHED_BYTES), at most _CACHED_MESSAGES of them (then the cache starts afresh): a tunnel's unique messages cost
+#: a dictionary insert each, and memory stays small. None: not DNS.
+_CACHE: dict[bytes, tuple[bool, str, int, str, int, str, tuple[tuple[str, str, str], ...]] | None] = {}
+_CACHED_BYTES = 512
+_CACHED_MESSAGES = 16384
+
+
 def parse_dns(data: bytes, ts: float = 0.0) -> DnsMessage | None:
     """One DNS message, or None when ``data`` is not DNS. Malformed records after a valid question give a partial
     message (the answers read so far). Never raises."""
+    if len(data) > _CACHED_BYTES or len(data) < 12:
+        return _parse(data, ts)
+    key = bytes(data[2:])
+    try:
+        known = _CACHE[key]
+    except KeyError:
+        msg = _parse(data, ts)
+        if len(_CACHE) >= _CACHED_MESSAGES:
+            _CACHE.clear()
+        _CACHE[key] = None if msg is None else (msg.is_response, msg.qname, msg.qtype, msg.qtype_name, msg.rcode,
+                                                msg.rcode_name, tuple(msg.answers))
+        return msg
+    if known is None:
+        return None
+    return DnsMessage(ts, known[0], (data[0] << 8) | data[1], *known[1:6], list(known[6]))
+
+
+def _parse(data: bytes, ts: float) -> DnsMessage | None:
+    """parse_dns without the cache."""
     size = len(data)
     if size < 12:
         return None

@@ -1,10 +1,12 @@
 """Zeek log columns as plain arrays: zat leaves unset fields as NaN and Zeek writes "(empty)" for empty sets."""
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 EMPTY_FIELD = "(empty)"
 
@@ -21,6 +23,8 @@ def text(df: pd.DataFrame, col: str) -> np.ndarray:
 
 def number(df: pd.DataFrame, col: str) -> np.ndarray:
     """A numeric column as float64, NaN where unset; zat's timedelta (Zeek interval) in seconds."""
+    import pandas as pd
+
     if col not in df.columns:
         return np.full(len(df), np.nan)
     values = df[col]

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from ..config import Config
 from ..config_schema import ZeekConfig
@@ -14,6 +12,9 @@ from ..homenet import HomeNet
 from ..model import INDICATOR_TYPES, Flow, Indicator
 from .zeekcolumns import count, has_rows, number, text
 from .zeeklogs import ID_COLUMNS, ZeekLogs
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 @dataclass(slots=True)

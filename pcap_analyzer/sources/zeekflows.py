@@ -3,14 +3,17 @@ there is no capture."""
 from __future__ import annotations
 
 import ipaddress
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from ..config import Config, default_config
 from ..model import DnsMessage, Flow, IcmpInfo, TlsInfo
 from .zeekcolumns import count, has_rows, items, number, text
 from .zeeklogs import ZeekLogs
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 ICMP_ECHO_REQUESTS = (8, 128)  # ICMPv4 / ICMPv6 echo request types (conn.log orig_p of an echo flow)
 

@@ -2,15 +2,21 @@
 their time spans overlapping."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-import pandas as pd
 
 from ..model import Flow
 from .zeekcolumns import count, has_rows, number, text
 from .zeeklogs import ID_COLUMNS, ZeekLogs
 
+if TYPE_CHECKING:
+    import pandas as pd
+
 
 def _flow_frame(flows: list[Flow]) -> pd.DataFrame:
+    import pandas as pd
+
     return pd.DataFrame({
         "flow": np.arange(len(flows)),
         "community_id": [f.community_id for f in flows],
@@ -25,6 +31,8 @@ def _flow_frame(flows: list[Flow]) -> pd.DataFrame:
 
 
 def _conn_frame(conn: pd.DataFrame) -> pd.DataFrame:
+    import pandas as pd
+
     start = number(conn, "ts")
     return pd.DataFrame({
         "uid": text(conn, "uid"),
@@ -50,6 +58,8 @@ def join_conn(flows: list[Flow], conn: pd.DataFrame) -> pd.DataFrame:
     when the Zeek connection's time span overlaps the flow's (Community IDs repeat across a capture's reuse of a
     5-tuple, and Zeek logs both halves of an ICMP echo exchange under one ID).
     """
+    import pandas as pd
+
     if not flows or not has_rows(conn):
         return pd.DataFrame({"flow": np.array([], dtype=np.int64), "uid": np.array([], dtype=object)})
     left, right = _flow_frame(flows), _conn_frame(conn)

@@ -9,7 +9,7 @@ Reading: zat's ``LogToDataFrame`` for TSV (it parses the ``#fields``/``#types`` 
 the TSV reader loops forever on a file without a ``#fields`` line (so the header is checked first and JSON is
 recognised by its first byte), it cannot read ``.gz`` (decompressed to a temporary file first), and its
 ``pandas.read_csv`` call treats ``#`` inside a field as a comment, ``"`` as a quote and "NA"/"null" as missing
-values - all attacker-controlled in DNS names, URIs and certificates - so ``_ZeekTsv`` keeps zat's typing and
+values - all attacker-controlled in DNS names, URIs and certificates - so ``_zeek_tsv`` keeps zat's typing and
 passes the literal-text options to ``read_csv``. Only the columns this module uses are read (zat's ``usecols``),
 which is what keeps a million-line conn.log cheap. Unset fields arrive as NaN (``zeekcolumns`` normalises them).
 """
@@ -20,16 +20,18 @@ import json
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
-from zat.json_log_to_dataframe import JSONLogToDataFrame
-from zat.log_to_dataframe import LogToDataFrame
 
 from .. import validate
 from ..errors import InputError
 from ..limits import NONE as NO_LIMITS, gunzip, is_gzip
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 ID_COLUMNS = ["id.orig_h", "id.orig_p", "id.resp_h", "id.resp_p"]
 
@@ -64,18 +66,25 @@ class ZeekLogs:
 # ---------------------------------------------------------------------------------------------------- reading
 
 
-class _ZeekTsv(LogToDataFrame):
-    """zat's TSV reader with read_csv told that Zeek fields are literal text (see the module docstring)."""
+@cache
+def _zeek_tsv() -> type:
+    """zat's TSV reader with read_csv told that Zeek fields are literal text (see the module docstring). pandas and
+    zat are imported here, when a log is first read: a run without Zeek logs never pays for their import."""
+    import pandas as pd
+    from zat.log_to_dataframe import LogToDataFrame
 
-    def __init__(self, header_lines: int, data_lines: int) -> None:
-        super().__init__()
-        self._skip = header_lines
-        self._rows = data_lines
+    class ZeekTsv(LogToDataFrame):
+        def __init__(self, header_lines: int, data_lines: int) -> None:
+            super().__init__()
+            self._skip = header_lines
+            self._rows = data_lines
 
-    def _create_initial_df(self, log_filename, all_fields, usecols, dtypes):  # type: ignore[no-untyped-def]
-        return pd.read_csv(log_filename, sep="\t", names=all_fields, usecols=usecols, dtype=dtypes,
-                           skiprows=self._skip, nrows=self._rows, comment=None, quoting=csv.QUOTE_NONE,
-                           na_values=["-"], keep_default_na=False, encoding_errors="replace")
+        def _create_initial_df(self, log_filename, all_fields, usecols, dtypes):  # type: ignore[no-untyped-def]
+            return pd.read_csv(log_filename, sep="\t", names=all_fields, usecols=usecols, dtype=dtypes,
+                               skiprows=self._skip, nrows=self._rows, comment=None, quoting=csv.QUOTE_NONE,
+                               na_values=["-"], keep_default_na=False, encoding_errors="replace")
+
+    return ZeekTsv
 
 
 def _tsv_layout(path: Path) -> tuple[list[str], int, int]:
@@ -139,6 +148,8 @@ def _well_shaped(path: Path, fields: int, tmp: Path) -> tuple[Path, validate.Ski
 def _read_tsv(path: Path, wanted: list[str] | None, tmp: Path | None = None) -> pd.DataFrame:
     """A TSV log; data lines that do not have the #fields line's field count are skipped and counted (a note in
     ``attrs["skipped"]``) rather than shifting columns or failing the whole log."""
+    import pandas as pd
+
     names, header, rows = _tsv_layout(path)
     if rows and tmp is not None and _misshapen_rows(path, len(names)):
         shaped, skipped = _well_shaped(path, len(names), tmp)
@@ -148,8 +159,8 @@ def _read_tsv(path: Path, wanted: list[str] | None, tmp: Path | None = None) -> 
     usecols = [c for c in wanted if c in names] if wanted else None
     if rows == 0:
         return pd.DataFrame(columns=usecols or names)
-    df = _ZeekTsv(header, rows).create_dataframe(str(path), ts_index=False, aggressive_category=False,
-                                                 usecols=usecols)
+    df = _zeek_tsv()(header, rows).create_dataframe(str(path), ts_index=False, aggressive_category=False,
+                                                    usecols=usecols)
     if "ts" in df.columns:  # zat turns Zeek time into datetime64; the analyzer works in float seconds
         df["ts"] = _seconds(df["ts"])
     return df
@@ -182,8 +193,12 @@ def _json_objects(path: Path, tmp: Path) -> tuple[Path, validate.Skipped]:
 
 
 def _read_json(path: Path, wanted: list[str] | None) -> pd.DataFrame:
+    import pandas as pd
+
     if not path.stat().st_size:
         return pd.DataFrame(columns=wanted or [])
+    from zat.json_log_to_dataframe import JSONLogToDataFrame
+
     df = JSONLogToDataFrame().create_dataframe(str(path), ts_index=False)
     if "ts" in df.columns:
         df["ts"] = _seconds(df["ts"])
@@ -192,6 +207,8 @@ def _read_json(path: Path, wanted: list[str] | None) -> pd.DataFrame:
 
 def _seconds(col: pd.Series) -> pd.Series:
     """datetime64 (zat's conversion of Zeek ``time``) -> float seconds since the epoch, NaN where unset."""
+    import pandas as pd
+
     if pd.api.types.is_datetime64_any_dtype(col):
         out = col.astype("int64").astype("float64") / 1e9
         return out.where(col.notna())
@@ -216,6 +233,8 @@ def _first_byte(path: Path) -> bytes:
 
 def read_log(path: Path, wanted: list[str] | None = None) -> pd.DataFrame:
     """One Zeek log (TSV or JSON lines, optionally gzip-compressed) as a DataFrame with Zeek's column names."""
+    import pandas as pd
+
     with tempfile.TemporaryDirectory(prefix="fallback-hunt-zeek-") as tmp:
         plain = _decompressed(path, Path(tmp)) if is_gzip(path) else path
         first = _first_byte(plain)
@@ -254,7 +273,7 @@ def log_files(directory: Path, name: str) -> list[Path]:
 
 
 #: Log files per log type -> per log type: (all its rows, or None without a file; notes of lines skipped).
-FrameReader = Callable[[dict[str, list[Path]]], dict[str, tuple[pd.DataFrame | None, list[str]]]]
+FrameReader = Callable[[dict[str, list[Path]]], "dict[str, tuple[pd.DataFrame | None, list[str]]]"]
 
 
 def frames_of(files: dict[str, list[Path]]) -> dict[str, tuple[pd.DataFrame | None, list[str]]]:
@@ -268,6 +287,8 @@ def frames_of(files: dict[str, list[Path]]) -> dict[str, tuple[pd.DataFrame | No
 
 def concat_frames(frames: list[pd.DataFrame]) -> pd.DataFrame | None:
     """The rows of ``frames`` in order (None for no frame)."""
+    import pandas as pd
+
     if not frames:
         return None
     return frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
