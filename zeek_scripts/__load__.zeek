@@ -3,9 +3,11 @@
 
 @load ./main
 @load ./app-ports
+@load ./message-sizes
 @load ./failed-then-fallback
 @load ./dynamic-dns
 @load ./doh-resolvers
+@load ./internal-zones
 @load ./nonstandard-port-encrypted
 @load ./protocol-port-mismatch
 @load ./protocol-switch

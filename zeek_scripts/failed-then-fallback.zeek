@@ -26,6 +26,7 @@
 @load ./dynamic-dns
 @load ./dns-tunnel
 @load ./doh-resolvers
+@load ./internal-zones
 
 module FallbackChannels;
 
@@ -55,23 +56,6 @@ export {
 		[2] = "SERVFAIL",
 		[3] = "NXDOMAIN",
 		[5] = "REFUSED"
-	};
-
-	## Failed lookups of names under these suffixes are not failed attempts:
-	## reverse lookups, internal zones and names a resolver search list made
-	## up (e.g. "www.example.com.corp.local") fail routinely and name no C2
-	## channel (the analyzer's ``internal_zones``).
-	option ignored_lookup_suffixes: set[string] = {
-		"local",
-		"lan",
-		"home",
-		"internal",
-		"intranet",
-		"corp",
-		"localdomain",
-		"home.arpa",
-		"arpa",
-		"localhost"
 	};
 
 	## Whether failures of peers in :zeek:see:`FallbackChannels::internal_nets`
@@ -152,8 +136,44 @@ export {
 		["doh_takeover"] = 0.8,
 		["hard_coded_ip"] = 0.7,
 		["same_client_fingerprint"] = 0.6,
+		["payload_shape"] = 0.5,
+		["cadence"] = 0.4,
 		["follows_failure"] = 0.3
 	};
+
+	## ``cadence`` links a fallback whose connections repeat at the interval
+	## of the primary's failed attempts: the two median intervals are within
+	## this fraction of the larger one, ...
+	option cadence_tolerance: double = 0.2;
+
+	## ... each measured over at least this many intervals ...
+	option cadence_min_intervals: count = 2;
+
+	## ... and at least this long (a check-in period, not parallel
+	## connections).
+	option cadence_min_interval: interval = 5secs;
+
+	## ``payload_shape`` links a fallback that carries the failed attempts'
+	## messages: two sizes are alike within this many bytes or
+	## :zeek:see:`FallbackChannels::shape_tolerance_ratio` of the larger (a
+	## length prefix added when a datagram protocol moves to a stream) ...
+	option shape_tolerance_bytes: count = 8;
+
+	## See :zeek:see:`FallbackChannels::shape_tolerance_bytes`.
+	option shape_tolerance_ratio: double = 0.03;
+
+	## ... at least this many distinct sizes of the failed attempts recur
+	## on the fallback (one size alike is a coincidence) ...
+	option shape_min_sizes: count = 2;
+
+	## ... and the recurring sizes make up at least this share of the
+	## messages on each side (a spread of sizes matches anything once).
+	option shape_min_share: double = 0.6;
+
+	## ``payload_shape`` judges a side only from this many messages on (the
+	## share of two sizes among two or three messages says nothing; live,
+	## the fallback's messages are those seen so far).
+	option shape_min_messages: count = 4;
 
 	## A fallback with nothing odd about it (a standard port, a name) needs
 	## links of at least this confidence; an odd one (see ``anomalies``)
@@ -195,6 +215,12 @@ global attempts: table[addr] of vector of Attempt &read_expire=state_timeout;
 
 # (originator, address) -> the DNS name the originator resolved it from.
 global names: table[addr, addr] of string &create_expire=state_timeout;
+
+# Query types of the lookups that try to reach a peer.
+const address_qtypes: set[string] = {
+	"A",
+	"AAAA"
+};
 
 # "originator|channel" of failures already paired with a fallback.
 global paired: set[string] &create_expire=report_interval;
@@ -274,19 +300,24 @@ function time_apart(a: time, b: time): interval
 	return a > b ? a - b : b - a;
 	}
 
+## Whether the host a client asked a proxy for is an internal service (an
+## internal address or name; a bracketed IPv6 literal is judged as outside).
+function internal_target(host: string): bool
+	{
+	if ( is_valid_ip(host) )
+		return is_internal(to_addr(host));
+	return /^[a-z0-9_.-]+$/ == host && internal_name(host);
+	}
+
 ## Whether the failure *fail* can be a C2 primary at all.
 function primary_candidate(fail: Attempt, history: vector of Attempt): bool
 	{
 	if ( name_failure(fail) )
-		return ! Site::is_local_name(fail$domain);
+		return ! internal_name(fail$domain);
 	# A refused proxy request: the peer is the requested host, not the proxy.
 	if ( fail$target_port > 0 )
-		return T;
+		return internal_primaries || ! internal_target(fail$domain);
 	if ( ! internal_primaries && is_internal(fail$id$resp_h) )
-		return F;
-	# Unanswered datagrams to a port no analyzer registers are calls,
-	# games and P2P probing their peers (ICE), not a channel that died.
-	if ( fail$proto == udp && fail$id$resp_p !in likely_server_ports )
 		return F;
 	local probed: set[port] = set();
 	for ( _, a in history )
@@ -306,16 +337,50 @@ function dns_policy_failure(a: Attempt): bool
 	    || ( ! name_failure(a) && port_to_count(a$id$resp_p) == 53 );
 	}
 
-## Distinct peers (names, else addresses: a proxy's clients reach many
-## names through one address) the originator used client fingerprint *fp*
-## with.
-function fingerprint_peers(fp: string, history: vector of Attempt): count
+## The client fingerprints of *a*: its JA3 (or SSH banner, User-Agent) and
+## its JA4.
+function fingerprints(a: Attempt): set[string]
+	{
+	local out: set[string] = set();
+	if ( a$client_fp != "" )
+		add out[a$client_fp];
+	if ( a$client_ja4 != "" )
+		add out[a$client_ja4];
+	return out;
+	}
+
+## The peer *a* talked to: its name, else its address (a proxy's clients
+## reach many names through one address).
+function peer_of(a: Attempt): string
+	{
+	return a$domain != "" ? a$domain : cat(a$id$resp_h);
+	}
+
+## Distinct other peers than those of *fail* and *ok* that the originator
+## worked with using client fingerprint *fp* (the analyzer's rule).
+function fingerprint_peers(fp: string, history: vector of Attempt,
+    fail: Attempt, ok: Attempt): count
 	{
 	local peers: set[string] = set();
 	for ( _, a in history )
-		if ( a$client_fp == fp )
-			add peers[a$domain != "" ? a$domain : cat(a$id$resp_h)];
+		if ( a$ok && fp in fingerprints(a) )
+			add peers[peer_of(a)];
+	delete peers[peer_of(fail)];
+	delete peers[peer_of(ok)];
 	return |peers|;
+	}
+
+## The fingerprints of *fps* (seen on the failed attempts of *fail*'s
+## channel) that *ok* shows too and that are rare on the originator.
+function shared_fingerprints(fail: Attempt, fps: set[string], ok: Attempt,
+    history: vector of Attempt): set[string]
+	{
+	local out: set[string] = set();
+	for ( fp in fps )
+		if ( fp in fingerprints(ok)
+		    && fingerprint_peers(fp, history, fail, ok) <= max_fingerprint_peers )
+			add out[fp];
+	return out;
 	}
 
 ## The name *a* is known by: the name it resolved from, else its SNI.
@@ -383,10 +448,10 @@ function anomalies(fail: Attempt, ok: Attempt): set[string]
 	}
 
 ## Why *ok* belongs to the failed channel of *fail* (the evidence that the two
-## are one software's attempts; empty: nothing links them). *fp* is a client
-## fingerprint seen on the failed channel, *span* how long the primary was
+## are one software's attempts; empty: nothing links them). *fps* are the
+## client fingerprints seen on the failed channel, *span* how long the primary was
 ## retried, *gap* the time from its last failure to *ok*.
-function links(fail: Attempt, fp: string, ok: Attempt, span: interval,
+function links(fail: Attempt, fps: set[string], ok: Attempt, span: interval,
     gap: interval, history: vector of Attempt): set[string]
 	{
 	local why: set[string] = set();
@@ -406,9 +471,7 @@ function links(fail: Attempt, fp: string, ok: Attempt, span: interval,
 	    && ( ok$id$resp_p == 443/tcp || ok$id$resp_p == 853/tcp )
 	    && doh_resolver(name, ok$id$resp_h) )
 		add why["doh_takeover"];
-	if ( fp != ""
-	    && fp == ok$client_fp
-	    && fingerprint_peers(fp, history) <= max_fingerprint_peers )
+	if ( |shared_fingerprints(fail, fps, ok, history)| > 0 )
 		add why["same_client_fingerprint"];
 	# After a resolver could not be reached, what follows is DNS over
 	# another path: only the links above count.
@@ -426,6 +489,96 @@ function links(fail: Attempt, fp: string, ok: Attempt, span: interval,
 	    && bare_ip_peers(history) <= max_bare_ip_peers )
 		add why["hard_coded_ip"];
 	return why;
+	}
+
+## Whether message sizes *a* and *b* are alike (see
+## :zeek:see:`FallbackChannels::shape_tolerance_bytes`).
+function alike(a: count, b: count): bool
+	{
+	local larger = a > b ? a : b;
+	local diff = a > b ? a - b : b - a;
+	return diff <= shape_tolerance_bytes
+	    || diff <= shape_tolerance_ratio * larger;
+	}
+
+## Whether one of *sizes* is alike *size*.
+function any_alike(size: count, sizes: vector of count): bool
+	{
+	for ( _, other in sizes )
+		if ( alike(size, other) )
+			return T;
+	return F;
+	}
+
+## Whether the fallback's messages *after* are the failed attempts' *before*
+## (the analyzer's ``payload_shape``): at least
+## :zeek:see:`FallbackChannels::shape_min_sizes` distinct sizes recur, and
+## they make up :zeek:see:`FallbackChannels::shape_min_share` of the
+## messages on each side.
+function same_shape(before: vector of count, after: vector of count): bool
+	{
+	if ( |before| < shape_min_messages || |after| < shape_min_messages )
+		return F;
+	local distinct: vector of count = vector();
+	local ordered = copy(before);
+	sort(ordered);
+	for ( _, size in ordered )
+		if ( |distinct| == 0 || ! alike(distinct[|distinct| - 1], size) )
+			distinct[|distinct|] = size;
+	local matched: vector of count = vector();
+	for ( _, size in distinct )
+		if ( any_alike(size, after) )
+			matched[|matched|] = size;
+	if ( |matched| < shape_min_sizes )
+		return F;
+	local hits_before = 0;
+	for ( _, size in before )
+		if ( any_alike(size, matched) )
+			++hits_before;
+	local hits_after = 0;
+	for ( _, size in after )
+		if ( any_alike(size, matched) )
+			++hits_after;
+	return hits_before >= shape_min_share * |before|
+	    && hits_after >= shape_min_share * |after|;
+	}
+
+function compare_doubles(a: double, b: double): int
+	{
+	return a < b ? -1 : ( a > b ? 1 : 0 );
+	}
+
+## The median of the gaps between the distinct times of *times* (0 when
+## there are fewer than *need* gaps).
+function median_gap(times: vector of time, need: count): interval
+	{
+	local at: vector of double = vector();
+	for ( _, t in times )
+		at[|at|] = time_to_double(t);
+	sort(at, compare_doubles);
+	local gaps: vector of double = vector();
+	for ( i in at )
+		if ( i > 0 && at[i] > at[i - 1] )
+			gaps[|gaps|] = at[i] - at[i - 1];
+	if ( |gaps| == 0 || |gaps| < need )
+		return 0secs;
+	sort(gaps, compare_doubles);
+	local n = |gaps|;
+	local m = n % 2 == 1 ? gaps[n / 2] : ( gaps[n / 2 - 1] + gaps[n / 2] ) / 2.0;
+	return double_to_interval(m);
+	}
+
+## Whether the failed attempts at *failed* and the fallback's connections
+## at *working* repeat at the same interval (the analyzer's ``cadence``).
+function same_cadence(failed: vector of time, working: vector of time): bool
+	{
+	local before = median_gap(failed, cadence_min_intervals);
+	local after = median_gap(working, cadence_min_intervals);
+	if ( before < cadence_min_interval || after < cadence_min_interval )
+		return F;
+	local larger = before > after ? before : after;
+	return time_apart(double_to_time(interval_to_double(before)), double_to_time(
+	    interval_to_double(after))) <= larger * cadence_tolerance;
 	}
 
 ## The confidence of a pairing with *why*: ``1 - prod(1 - weight)``.
@@ -456,27 +609,39 @@ function consider(fail: Attempt, ok: Attempt, history: vector of Attempt)
 
 	local n = 0;
 	local kinds: set[string] = set();
-	local fp = "";
+	local fps: set[string] = set();
 	# The earliest failure on the channel names it, so the different ways
 	# one channel failed (S0, then ICMP unreachable) make one finding. Only
 	# failures that started before the fallback count.
 	local earliest = fail;
 	local latest = fail;
+	# Lookups of a name count per query type: an A and an AAAA question
+	# asked together are one attempt to reach it (the analyzer's rule).
+	local per_qtype: table[string] of count = table();
 	for ( _, a in history )
 		if ( a$failure != ""
 		    && channel_of(a) == primary
 		    && a$ts <= ok$ts
 		    && ok$ts - a$ts <= fallback_window )
 			{
-			n += a$attempts;
+			if ( a$qtype == "" )
+				n += a$attempts;
+			else
+				per_qtype[a$qtype] = ( a$qtype in per_qtype ? per_qtype[a$qtype] : 0 ) +
+				    a$attempts;
 			add kinds[a$failure];
-			if ( a$client_fp != "" )
-				fp = a$client_fp;
+			for ( f in fingerprints(a) )
+				add fps[f];
 			if ( a$ts < earliest$ts )
 				earliest = a;
 			if ( a$ts > latest$ts )
 				latest = a;
 			}
+	local most = 0;
+	for ( _, k in per_qtype )
+		if ( k > most )
+			most = k;
+	n += most;
 	local first = earliest$ts;
 	if ( n < min_failed_attempts || ok$ts - first < min_fallback_delay )
 		return;
@@ -495,7 +660,42 @@ function consider(fail: Attempt, ok: Attempt, history: vector of Attempt)
 		return;
 	local gap = ok$ts - latest$ts;
 	local odd = anomalies(earliest, ok);
-	local why = links(earliest, fp, ok, latest$ts - first, gap, history);
+	local why = links(earliest, fps, ok, latest$ts - first, gap, history);
+	# The fallback's connections so far, against the failed attempts: their
+	# timing and the client's message sizes (a failed lookup's or a refused
+	# proxy request's messages are the resolver's or the proxy's).
+	local failed_at: vector of time = vector();
+	local working_at: vector of time = vector();
+	local sent_before: vector of count = vector();
+	local sent_after: vector of count = vector();
+	local fallback = channel_of(ok);
+	for ( _, a in history )
+		if ( a$ts <= ok$ts && ok$ts - a$ts <= fallback_window )
+			{
+			if ( a$failure != "" && channel_of(a) == primary )
+				{
+				failed_at[|failed_at|] = a$ts;
+				sent_before += a$sizes;
+				}
+			else if ( a$ok && a$ts >= first && channel_of(a) == fallback )
+				{
+				working_at[|working_at|] = a$ts;
+				sent_after += a$sizes;
+				}
+			}
+	if ( same_cadence(failed_at, working_at) )
+		add why["cadence"];
+	if ( ! name_failure(earliest)
+	    && earliest$target_port == 0
+	    && same_shape(sent_before, sent_after) )
+		add why["payload_shape"];
+	# Unanswered datagrams to a port no analyzer registers are calls, games
+	# and P2P probing their peers (ICE), not a channel that died, unless
+	# the fallback carries the same messages.
+	if ( earliest$proto == udp
+	    && earliest$id$resp_p !in likely_server_ports
+	    && "payload_shape" !in why )
+		return;
 	if ( |why| == 0 && gap <= unlinked_max_gap )
 		for ( t in odd )
 			if ( t in strong_anomalies )
@@ -505,13 +705,19 @@ function consider(fail: Attempt, ok: Attempt, history: vector of Attempt)
 		return;
 
 	add paired[key];
+	# Name the client fingerprints that link the two (JA3, JA4, ...).
+	local client = "";
+	if ( "same_client_fingerprint" in why )
+		client = fmt(" (same client: %s)", join_string_set(shared_fingerprints(
+		    earliest, fps, ok, history), ", "));
 	report(Finding($ts=ok$ts, $uid=ok$uid, $id=ok$id,
 	    $community_id=ok$community_id, $note=Failed_Then_Fallback,
-	    $primary=describe(earliest), $fallback=describe(ok), $detail=fmt("%d failed attempts to %s (%s), then %s %.1fs after the last failure (%.1fs after the first); linked by %s; %s; confidence %.2f",
+	    $primary=describe(earliest), $fallback=describe(ok), $detail=fmt("%d failed attempts to %s (%s), then %s %.1fs after the last failure (%.1fs after the first); linked by %s%s; %s; confidence %.2f",
 	    n, primary, join_string_set(kinds, ","), channel_of(ok),
 	    interval_to_double(gap), interval_to_double(ok$ts - first),
-	    join_string_set(why, ","), |odd| > 0 ? "odd: " + join_string_set(odd,
-	    ",") : "on a standard port, strongly linked", confidence)));
+	    join_string_set(why, ","), client, |odd| > 0 ? "odd: " +
+	    join_string_set(odd, ",") : "on a standard port, strongly linked",
+	    confidence)));
 	}
 
 ## Whether the registered-domain label of *name* looks generated.
@@ -605,30 +811,19 @@ event FallbackChannels::name_resolved(orig: addr, a: addr, name: string)
 	names[orig, a] = name;
 	}
 
-## Whether failures of *name* say nothing about a C2 channel.
-function ignored_lookup(name: string): bool
-	{
-	local labels = split_string(to_lower(name), /\./);
-	if ( |labels| < 2 )
-		return T;
-	for ( i in labels )
-		if ( join_string_vec(labels[i:], ".") in ignored_lookup_suffixes )
-			return T;
-	return F;
-	}
-
 function share_name(c: connection, ans: dns_answer, a: addr)
 	{
 	local name = to_lower(ans$query);
 	# A sinkholed name is a failed attempt to reach it.
 	if ( a in sinkhole_nets )
 		{
-		if ( ! ignored_lookup(name) )
+		if ( ! internal_name(name) )
 			share_attempt(Attempt($ts=network_time(), $uid=c$uid, $id=c$id,
 			    $community_id=community_id(c),
 			    $proto=get_port_transport_proto(c$id$resp_p),
 			    $service="dns", $ok=F, $failure="sinkholed",
-			    $domain=name));
+			    $domain=name, $qtype=c$dns
+			    ?$qtype_name ? c$dns$qtype_name : "A"));
 		return;
 		}
 @if ( Cluster::is_enabled() )
@@ -655,12 +850,17 @@ event dns_end(c: connection, msg: dns_msg)
 	{
 	if ( ! msg$QR || msg$rcode !in failed_rcodes || ! c?$dns || ! c$dns?$query )
 		return;
-	if ( ignored_lookup(c$dns$query) )
+	# Only address lookups try to reach a peer (a missing SRV, TXT or PTR
+	# record is no dead channel).
+	if ( ! c$dns?$qtype_name || c$dns$qtype_name !in address_qtypes )
+		return;
+	if ( internal_name(c$dns$query) )
 		return;
 	share_attempt(Attempt($ts=network_time(), $uid=c$uid, $id=c$id,
 	    $community_id=community_id(c), $proto=get_port_transport_proto(
 	    c$id$resp_p), $service="dns", $ok=F,
-	    $failure=failed_rcodes[msg$rcode], $domain=to_lower(c$dns$query)));
+	    $failure=failed_rcodes[msg$rcode], $domain=to_lower(c$dns$query),
+	    $qtype=c$dns$qtype_name));
 	}
 
 # ICMP (or ICMPv6) destination unreachable about a packet an originator sent.

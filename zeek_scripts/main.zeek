@@ -112,6 +112,10 @@ export {
 		failure: string &default="";
 		## Failed attempts it stands for (SYN or datagram retries).
 		attempts: count &default=1;
+		## For a failed or sinkholed lookup: the query type (``A``,
+		## ``AAAA``); a dual-stack client asks both at once, and the pair is
+		## one attempt to reach the name. "" otherwise.
+		qtype: string &default="";
 		## The DNS name the peer is known by, "" if none (for a proxy
 		## ``CONNECT``: the requested host).
 		domain: string &default="";
@@ -122,6 +126,13 @@ export {
 		## removed), ``ssh:`` + the SSH client banner, or ``ua:`` + the HTTP
 		## User-Agent; "" if none was seen.
 		client_fp: string &default="";
+		## The JA4 of the ClientHello (``ja4:`` + JA4: the sorted cipher
+		## suites and extensions, so it survives the extension-order
+		## shuffling that changes JA3), "" if none was seen.
+		client_ja4: string &default="";
+		## The client's message sizes (UDP datagrams, or a TCP
+		## connection's payload), for the ``payload_shape`` link.
+		sizes: vector of count &default=vector();
 		## Port the client asked a proxy to ``CONNECT`` to, 0 if none.
 		target_port: count &default=0;
 		## Findings of the per-connection detectors on this connection
@@ -220,6 +231,9 @@ export {
 	};
 }
 
+# Loaded after the exports above, which it uses (ignored_ports).
+@load ./message-sizes
+
 redef record connection += {
 	## Findings of the per-connection detectors (see ``Attempt$tags``).
 	fallback_tags: set[string] &optional;
@@ -235,6 +249,15 @@ redef record connection += {
 	fallback_tls_exts: vector of string &optional;
 	fallback_tls_groups: string &optional;
 	fallback_tls_formats: string &optional;
+	## Parts of the ClientHello's JA4 (see ``Attempt$client_ja4``): its
+	## version, cipher suites and extension codes (GREASE removed), the
+	## highest supported version, the first ALPN value and the signature
+	## algorithms.
+	fallback_ja4_version: count &optional;
+	fallback_ja4_ciphers: vector of count &optional;
+	fallback_ja4_exts: vector of count &optional;
+	fallback_ja4_alpn: string &optional;
+	fallback_ja4_sigalgs: vector of count &optional;
 	## Host and port a client asked a proxy to ``CONNECT`` to.
 	fallback_target: string &optional;
 	fallback_target_port: count &optional;
@@ -381,31 +404,92 @@ function ja3_list(v: index_vec): string
 	return join_string_vec(parts, "-");
 	}
 
+## The values of *v* without GREASE.
+function without_grease(v: index_vec): vector of count
+	{
+	local out: vector of count = vector();
+	for ( _, x in v )
+		if ( ! is_grease(x) )
+			out[|out|] = x;
+	return out;
+	}
+
+## The big-endian 16-bit values of *s* from byte *start* (1-based) on.
+function u16s(s: string, start: count): vector of count
+	{
+	local out: vector of count = vector();
+	local i = start;
+	while ( i + 1 <= |s| )
+		{
+		out[|out|] = bytestring_to_count(sub_bytes(s, i, 2));
+		i += 2;
+		}
+	return out;
+	}
+
+# Zeek raises the hello's ssl_extension events before ssl_client_hello. Only
+# the first ClientHello of a connection is fingerprinted (a second one
+# answers a HelloRetryRequest).
 event ssl_client_hello(c: connection, version: count, record_version: count,
     possible_ts: time, client_random: string, session_id: string,
     ciphers: index_vec, comp_methods: index_vec)
 	{
+	if ( c?$fallback_tls_hello )
+		return;
 	c$fallback_tls_hello = fmt("%d,%s", version, ja3_list(ciphers));
-	c$fallback_tls_exts = vector();
+	if ( ! c?$fallback_tls_exts )
+		c$fallback_tls_exts = vector();
+	if ( ! c?$fallback_ja4_exts )
+		c$fallback_ja4_exts = vector();
+	if ( ! c?$fallback_ja4_version )
+		c$fallback_ja4_version = version;
+	c$fallback_ja4_ciphers = without_grease(ciphers);
 	}
 
 event ssl_extension(c: connection, is_client: bool, code: count, val: string)
 	{
-	if ( is_client && c?$fallback_tls_exts && ! is_grease(code) )
-		c$fallback_tls_exts[|c$fallback_tls_exts|] = cat(code);
+	if ( ! is_client || c?$fallback_tls_hello || is_grease(code) )
+		return;
+	if ( ! c?$fallback_tls_exts )
+		{
+		c$fallback_tls_exts = vector();
+		c$fallback_ja4_exts = vector();
+		}
+	c$fallback_tls_exts[|c$fallback_tls_exts|] = cat(code);
+	c$fallback_ja4_exts[|c$fallback_ja4_exts|] = code;
+	switch ( code )
+		{
+		case 16:
+			# ALPN: a 2-byte list length, then length-prefixed names.
+			if ( |val| >= 3 )
+				c$fallback_ja4_alpn = sub_bytes(val, 4, bytestring_to_count(sub_bytes(val, 3,
+				    1)));
+			break;
+		case 13:
+			# Signature algorithms: a 2-byte list length, then 16-bit values.
+			c$fallback_ja4_sigalgs = without_grease(u16s(val, 3));
+			break;
+		case 43:
+			# Supported versions: a 1-byte list length, then 16-bit values;
+			# the highest one is the hello's version.
+			for ( _, v in without_grease(u16s(val, 2)) )
+				if ( ! c?$fallback_ja4_version || v > c$fallback_ja4_version )
+					c$fallback_ja4_version = v;
+			break;
+		}
 	}
 
 event ssl_extension_elliptic_curves(c: connection, is_client: bool,
     curves: index_vec)
 	{
-	if ( is_client )
+	if ( is_client && ! c?$fallback_tls_hello )
 		c$fallback_tls_groups = ja3_list(curves);
 	}
 
 event ssl_extension_ec_point_formats(c: connection, is_client: bool,
     point_formats: index_vec)
 	{
-	if ( is_client )
+	if ( is_client && ! c?$fallback_tls_hello )
 		c$fallback_tls_formats = ja3_list(point_formats);
 	}
 
@@ -420,6 +504,81 @@ event http_request(c: connection, method: string, original_URI: string,
 	c$fallback_target = parts[0];
 	c$fallback_target_port = |parts| > 1 && /[0-9]+/ == parts[1] ? to_count(
 	    parts[1]) : 443;
+	}
+
+# JA4's names of the TLS versions.
+const ja4_versions: table[count] of string = {
+	[0x0304] = "13",
+	[0x0303] = "12",
+	[0x0302] = "11",
+	[0x0301] = "10",
+	[0x0300] = "s3",
+	[0x0200] = "s2",
+	[0x0100] = "s1",
+	[0xfeff] = "d1",
+	[0xfefd] = "d2",
+	[0xfefc] = "d3"
+} &default="00";
+
+## The first 12 hex digits of the SHA-256 of *v* as 4-digit hex values
+## joined by ",", plus *tail*; twelve zeros when *v* is empty.
+function ja4_hash(v: vector of count, tail: string): string
+	{
+	if ( |v| == 0 )
+		return "000000000000";
+	local parts: vector of string = vector();
+	for ( _, x in v )
+		parts[|parts|] = fmt("%04x", x);
+	return sub_bytes(sha256_hash(join_string_vec(parts, ",") + tail), 1, 12);
+	}
+
+## The JA4 of the ClientHello on *c* (FoxIO's published JA4: transport,
+## version, SNI or not, the counts of cipher suites and extensions, the ends
+## of the first ALPN value, then hashes of the sorted cipher suites and of
+## the sorted extensions and signature algorithms), "" if none was seen.
+function client_ja4(c: connection): string
+	{
+	if ( ! c?$fallback_ja4_ciphers )
+		return "";
+	local exts = c$fallback_ja4_exts;
+	local alpn = "00";
+	if ( c?$fallback_ja4_alpn && |c$fallback_ja4_alpn| > 0 )
+		{
+		local ends = sub_bytes(c$fallback_ja4_alpn, 1, 1) + sub_bytes(
+		    c$fallback_ja4_alpn, |c$fallback_ja4_alpn|, 1);
+		if ( /^[A-Za-z0-9]{2}$/ == ends )
+			alpn = ends;
+		else
+			{
+			local hex = bytestring_to_hexstr(c$fallback_ja4_alpn);
+			alpn = sub_bytes(hex, 1, 1) + sub_bytes(hex, |hex|, 1);
+			}
+		}
+	local sni = F;
+	local rest: vector of count = vector();
+	for ( _, e in exts )
+		{
+		if ( e == 0 )
+			sni = T;
+		if ( e != 0 && e != 16 )
+			rest[|rest|] = e;
+		}
+	local tail = "";
+	if ( |rest| > 0 && c?$fallback_ja4_sigalgs && |c$fallback_ja4_sigalgs| > 0 )
+		{
+		local algs: vector of string = vector();
+		for ( _, x in c$fallback_ja4_sigalgs )
+			algs[|algs|] = fmt("%04x", x);
+		tail = "_" + join_string_vec(algs, ",");
+		}
+	local head = fmt("%s%s%s%02d%02d%s", get_port_transport_proto(c$id$resp_p) == udp ? "d"
+	    : "t", ja4_versions[c$fallback_ja4_version], sni ? "d" : "i",
+	    |c$fallback_ja4_ciphers| < 99 ? |c$fallback_ja4_ciphers| : 99, |exts| < 99
+	    ? |exts| : 99, alpn);
+	local ciphers = copy(c$fallback_ja4_ciphers);
+	sort(ciphers);
+	sort(rest);
+	return fmt("ja4:%s_%s_%s", head, ja4_hash(ciphers, ""), ja4_hash(rest, tail));
 	}
 
 ## The client fingerprint of *c* (see ``Attempt$client_fp``), "" if none.
@@ -457,6 +616,8 @@ event connection_state_remove(c: connection) &priority=-3
 	if ( c?$ssl && c$ssl?$server_name )
 		a$sni = to_lower(c$ssl$server_name);
 	a$client_fp = client_fingerprint(c);
+	a$client_ja4 = client_ja4(c);
+	a$sizes = message_sizes(c);
 	if ( c?$fallback_target )
 		{
 		a$domain = c$fallback_target;

@@ -58,7 +58,7 @@ def _alpn_chars(exts: list[tuple[int, bytes]]) -> str:
 def ja4(transport: str, legacy_version: int, suites: bytes, exts: list[tuple[int, bytes]]) -> tuple[str, str]:
     """(JA4, JA4_r) of a ClientHello: ``transport`` "t", "q" or "d"; ``suites`` the cipher-suite vector body;
     ``exts`` its (type, body) extensions in the order sent."""
-    bodies = {etype: body for etype, body in exts if etype in (_EXT_VERSIONS, _EXT_SIG_ALGS)}
+    bodies = dict(exts)  # the last of a repeated type, as the extension loops read them
     return _ja4(transport, legacy_version, suites, tuple([etype for etype, _ in exts]), _alpn_chars(exts),
                 bodies.get(_EXT_VERSIONS, b""), bodies.get(_EXT_SIG_ALGS, b""))
 

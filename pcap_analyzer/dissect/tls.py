@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import struct
+from functools import lru_cache
 
 from ..config import Config
 from ..model import Flow, TlsInfo
@@ -156,12 +157,17 @@ def _sni(data: bytes) -> str:
 
 
 def _alpn(data: bytes) -> list[str]:
+    return list(_alpn_names(data))
+
+
+@lru_cache(maxsize=1024)  # clients offer the same few lists ("h2", "http/1.1")
+def _alpn_names(data: bytes) -> tuple[str, ...]:
     protocols, _ = _vector(data, 0, 2)
     out, pos = [], 0
     while pos < len(protocols):
         name, pos = _vector(protocols, pos, 1)
         out.append(escape_text(name))
-    return out
+    return tuple(out)
 
 
 def _dashed(values: list[int] | tuple[int, ...]) -> str:

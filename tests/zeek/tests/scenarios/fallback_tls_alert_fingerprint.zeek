@@ -1,5 +1,4 @@
 # @TEST-DOC: fallback_tls_alert_fingerprint: an inspecting firewall answers the implant's ClientHello with a fatal alert; the implant then reaches a server it resolved long before, on an odd port: linked only by its client fingerprint (JA3).
-# @TEST-KNOWN-FAILURE: the Zeek package does not implement issue 9's failure kinds and pairing rules yet
 # Per capture: NAME.out says, per host of pcaps/labels.json, whether each indicator the labels expect ("yes") or
 # forbid ("no") is in fallback.log and notice.log (Scripts/expect-labels), so it follows from the labels alone;
 # NAME.fallback holds the full fallback.log columns, real Zeek output checked line by line against the labels

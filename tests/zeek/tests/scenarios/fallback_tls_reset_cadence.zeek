@@ -1,5 +1,4 @@
 # @TEST-DOC: fallback_tls_reset_cadence: an inline filter resets the implant's TLS right after its ClientHello, at its check-in period; the same client (JA3) then checks in with another server on 443 at the same period.
-# @TEST-KNOWN-FAILURE: the Zeek package does not implement issue 9's failure kinds and pairing rules yet
 # Per capture: NAME.out says, per host of pcaps/labels.json, whether each indicator the labels expect ("yes") or
 # forbid ("no") is in fallback.log and notice.log (Scripts/expect-labels), so it follows from the labels alone;
 # NAME.fallback holds the full fallback.log columns, real Zeek output checked line by line against the labels

@@ -1,5 +1,4 @@
 # @TEST-DOC: fallback_tls_reset_ja4: an inline filter resets the implant's TLS right after its ClientHello; it then reaches a server resolved long before on an odd port. Its hellos shuffle their extension order (a new JA3 each time): linked only by JA4
-# @TEST-KNOWN-FAILURE: the Zeek package links by JA3 only (no JA4), and this implant changes its JA3 on every hello
 # Per capture: NAME.out says, per host of pcaps/labels.json, whether each indicator the labels expect ("yes") or
 # forbid ("no") is in fallback.log and notice.log (Scripts/expect-labels), so it follows from the labels alone;
 # NAME.fallback holds the full fallback.log columns, real Zeek output checked line by line against the labels
