@@ -12,9 +12,11 @@ resolved (address -> names), the capture window, and the established flows by po
 (``[pipeline] store_group_flows``), not the capture's length; the results are those of one pass over every flow
 (``tests/test_flow_store.py``).
 
-The report writers read ``Report.flows`` for the evidence of indicators (by uid and Community ID) and for the
-timeline of the hosts to look at: those flows alone are loaded back at the end (``Report.flow_count`` keeps the
-total).
+The report writers join ``Report.flows`` to the indicators (by uid and Community ID): those evidence flows alone are
+loaded back at the end (``Report.flow_count`` keeps the total). report.html also draws, for each host it gives a
+section (at most ``[report] html_max_rows``), the host's timeline and its biggest or evidence flows: those are made
+from every flow of the host as it is read back, one host at a time, and kept as ``Report.views`` (bounded: the
+timeline's own marks and labels, ``html_max_flows`` flows), not as the host's flows.
 """
 from __future__ import annotations
 
@@ -22,7 +24,7 @@ import gc
 import math
 import tempfile
 from collections import Counter, defaultdict
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -36,10 +38,13 @@ from .detect.base import DetectContext, host_of
 from .detect.facts import established
 from .detect.index import add_resolved, build_index
 from .flows.arrow import from_table
+from .flows.evidence import EvidenceFlows
 from .flows.parquet import FlowsOut
 from .flows.store import FlowStore, bucket_of, stored_table
 from .homenet import HomeNet, is_broadcast
-from .model import CaptureInfo, Flow, HostReport, Report
+from .model import CaptureInfo, Flow, HostReport, HostView, Indicator, Report
+from .report.common import flow_index
+from .report.html import detailed_hosts, host_view
 
 #: Reads the captures, handing every batch of ended, annotated and compacted flows to the sink (pipeline).
 Reader = Callable[[Callable[[list[Flow]], None]], list[CaptureInfo]]
@@ -154,9 +159,9 @@ def analyze(read: Reader, capture_bytes: int, cfg: Config, home: HomeNet, intel_
         suppressed.sort(key=lambda s: (s["ts"], s["host"], s["type"]))  # as one sorted list of indicators gives
         reports.sort(key=lambda r: r.ip)
         verdict.assign_patterns(reports, cfg)
-        shown = shown_flows(store, reports)
+        shown, views = shown_flows(store, reports, cfg)
     return Report(inputs=inputs, hosts=reports, flows=shown, notes=[], suppressed=suppressed,
-                  flow_count=facts.flows)
+                  flow_count=facts.flows, views=views)
 
 
 class Held:
@@ -185,14 +190,15 @@ class Held:
 def _analyze_held(flow_list: list[Flow], inputs: list[CaptureInfo], facts: Facts, cfg: Config, home: HomeNet,
                   intel_db: object, allow: allowlist.Allowlist) -> Report:
     """``analyze`` when every flow was held (one group, ``Held``): the same detection and reports as over the
-    store's one group, with the flows the reports show picked from memory (``shown_in_memory``)."""
+    store's one group, with what the reports show picked from memory (``shown_held``)."""
     flow_list.sort(key=lambda f: (f.ts, f.uid))  # the order of one pass over every flow
     reports, suppressed = detect_group(flow_list, list(facts.hosts), facts, cfg, home, intel_db, allow)
     suppressed.sort(key=lambda s: (s["ts"], s["host"], s["type"]))
     reports.sort(key=lambda r: r.ip)
     verdict.assign_patterns(reports, cfg)
-    return Report(inputs=inputs, hosts=reports, flows=shown_in_memory(flow_list, reports), notes=[],
-                  suppressed=suppressed, flow_count=facts.flows)
+    shown, views = shown_held(flow_list, reports, cfg)
+    return Report(inputs=inputs, hosts=reports, flows=shown, notes=[], suppressed=suppressed,
+                  flow_count=facts.flows, views=views)
 
 
 def detect_group(flow_list: list[Flow], hosts: list[str], facts: Facts, cfg: Config, home: HomeNet,
@@ -220,23 +226,106 @@ def report_keys(reports: Sequence[HostReport]) -> tuple[set[str], set[str]]:
     return keys, {r.ip for r in reports if r.verdict != "benign"}
 
 
-def shown_flows(store: FlowStore, reports: Sequence[HostReport]) -> list[Flow]:
-    """The stored flows the reports show, sorted as one pass over every flow is."""
-    keys, hosts = report_keys(reports)
-    key_set, host_set = pa.array(sorted(keys), type=pa.string()), pa.array(sorted(hosts), type=pa.string())
-    out: list[Flow] = []
-    for table in store.tables():
-        mask = pc.or_(pc.or_(pc.is_in(table.column("uid"), key_set), pc.is_in(table.column("community_id"), key_set)),
-                      pc.or_(pc.is_in(table.column("orig_h"), host_set), pc.is_in(table.column("resp_h"), host_set)))
-        picked = table.filter(mask)
-        if picked.num_rows:
-            out += from_table(picked)
-    out.sort(key=lambda f: (f.ts, f.uid))
-    return out
+def shown_flows(store: FlowStore, reports: Sequence[HostReport], cfg: Config
+                ) -> tuple[EvidenceFlows, dict[str, HostView]]:
+    """What the reports show of the stored flows: the evidence flows the writers join (by uid and Community ID),
+    kept on disk (flows/evidence.py: the flow each indicator joins made up front), and the views of report.html's
+    host sections (``html.host_view``), each made from every flow of its host, one host at a time."""
+    keys, _ = report_keys(reports)
+    shown = detailed_hosts(reports, cfg)
+    home = {h.ip: bucket_of(h.ip, store.buckets) for h in shown}
+    limit = cfg.report.html_max_flows
+    evidence = EvidenceFlows(store.directory.parent)
+    away: dict[str, list[Flow]] = defaultdict(list)  # a shown host's flows stored in another host's bucket
+    for b in store.filled():
+        table = store.read([b])
+        named = [u in keys or c in keys  # a Python set: pc.is_in would hash every key again for every bucket
+                 for u, c in zip(table.column("uid").to_pylist(), table.column("community_id").to_pylist())]
+        evidence.add(table.filter(pa.array(named, type=pa.bool_())))
+        _gather_away(table, sorted(ip for ip, hb in home.items() if hb != b), away, limit)
+        del table
+    evidence.close()
+    index = evidence.index
+    index.anchor(_joined_key(ind, index) for r in reports for ind in r.indicators)
+    views: dict[str, HostView] = {}
+    for b in sorted(set(home.values())):
+        table = store.read([b])
+        for host in (h for h in shown if home[h.ip] == b):
+            ip = pa.scalar(host.ip, pa.string())
+            mine = table.filter(pc.or_(pc.equal(table.column("orig_h"), ip), pc.equal(table.column("resp_h"), ip)))
+            flow_list = from_table(mine) + away.pop(host.ip, [])
+            flow_list.sort(key=_pass_order)
+            host_keys = list(dict.fromkeys(k for k in report_keys([host])[0]))
+            joined = {k: f for k, f in zip(host_keys, index.many(host_keys)) if f is not None}  # its evidence alone
+            views[host.ip] = host_view(host, flow_list, joined, cfg)
+        del table
+    return evidence, views
+
+
+def _joined_key(ind: Indicator, index: Mapping[str, Flow]) -> str:
+    """The key ``report.common.indicator_flow`` joins the indicator on ("" when none is in ``index``)."""
+    return next((k for k in (*ind.uids, ind.community_id) if k and k in index), "")
+
+
+def _pass_order(flow: Flow) -> tuple[float, str]:
+    """The order of one pass over every flow."""
+    return flow.ts, flow.uid
+
+
+def _gather_away(table: pa.Table, hosts: list[str], away: dict[str, list[Flow]], limit: int) -> None:
+    """The flows of ``table`` (one bucket) that ``hosts`` (of other buckets) are an endpoint of, into ``away``.
+
+    A flow is stored in the bucket of the host it is about (detect.base.host_of), so a host's flows elsewhere are
+    the ones another host is about: connections opened towards it from outside, the echo replies it sent to an
+    internal host. The timeline reads the flows a host opened: those are kept whole (they are rare); of the others
+    only what ``html._channel_flows`` could pick, the ``limit`` biggest (by bytes, then in pass order)."""
+    if not hosts or not table.num_rows:
+        return
+    wanted = pa.array(hosts, type=pa.string())
+    opened = table.filter(pc.is_in(table.column("orig_h"), wanted))
+    for flow in from_table(opened):
+        away[flow.orig_h].append(flow)
+    towards = table.filter(pc.and_(pc.is_in(table.column("resp_h"), wanted),
+                                   pc.not_equal(table.column("orig_h"), table.column("resp_h"))))
+    if not towards.num_rows:
+        return
+    towards = towards.append_column("size", pc.add(towards.column("orig_bytes"), towards.column("resp_bytes")))
+    order = pc.sort_indices(towards, sort_keys=[("resp_h", "ascending"), ("size", "descending"),
+                                                ("ts", "ascending"), ("uid", "ascending")]).to_numpy()
+    resp = towards.column("resp_h").take(pa.array(order)).to_pylist()
+    keep = [i for k, i in enumerate(order.tolist()) if k < limit or resp[k - limit] != resp[k]]
+    for flow in from_table(towards.drop_columns(["size"]).take(pa.array(keep, type=pa.int64()))):
+        mine = away[flow.resp_h]
+        mine.append(flow)
+    for ip in set(resp):
+        away[ip] = _biggest_first(away[ip], ip, limit)
+
+
+def _biggest_first(flow_list: list[Flow], ip: str, limit: int) -> list[Flow]:
+    """The flows ``ip`` opened, and the ``limit`` biggest of those opened towards it."""
+    opened = [f for f in flow_list if f.orig_h == ip]
+    towards = sorted((f for f in flow_list if f.orig_h != ip), key=lambda f: (-(f.orig_bytes + f.resp_bytes),
+                                                                               *_pass_order(f)))
+    return opened + towards[:limit]
+
+
+def shown_held(flow_list: Sequence[Flow], reports: Sequence[HostReport], cfg: Config
+               ) -> tuple[list[Flow], dict[str, HostView]]:
+    """``shown_flows`` for flows held in memory (in pass order): the same evidence flows and views."""
+    keys, _ = report_keys(reports)
+    evidence = [f for f in flow_list if f.uid in keys or f.community_id in keys]
+    shown = detailed_hosts(reports, cfg)
+    wanted: dict[str, list[Flow]] = {h.ip: [] for h in shown}
+    for flow in flow_list:
+        for ip in {flow.orig_h, flow.resp_h} & wanted.keys():
+            wanted[ip].append(flow)
+    index = flow_index(evidence)
+    return evidence, {h.ip: host_view(h, wanted[h.ip], index, cfg) for h in shown}
 
 
 def shown_in_memory(flow_list: Sequence[Flow], reports: Sequence[HostReport]) -> list[Flow]:
-    """``shown_flows`` for flows held in memory: the same selection, in the same order."""
+    """``shown_flows`` for flows held in memory: its evidence flows and every flow of the hosts to look at, in the
+    same order (the writers make the host views from them)."""
     return pick_shown(flow_list, *report_keys(reports))
 
 

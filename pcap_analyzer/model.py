@@ -262,6 +262,16 @@ class HostReport:
 
 
 @dataclass(slots=True)
+class HostView:
+    """What a host's report.html section draws from the host's flows (report/html.host_view): the timeline and the
+    flows of its entropy chart and packet filters. Made while the host's flows are at hand (bounded.py reads them
+    back one host at a time), so the report need not keep every flow of every host it shows."""
+
+    timeline: str  # the timeline SVG and the names looked up, as HTML
+    flows: list[Flow]  # the host's evidence flows (or its biggest), at most [report] html_max_flows
+
+
+@dataclass(slots=True)
 class Report:
     inputs: list[CaptureInfo]
     hosts: list[HostReport]
@@ -271,8 +281,10 @@ class Report:
     suppressed: list[dict[str, Any]] = field(default_factory=list)  # what the allowlist / never-block list left out
     logs: list[LogInfo] = field(default_factory=list)  # Zeek logs and EVE files read
     # Flows analysed: len(flows) when ``flows`` is every flow; analysed over the flow store (bounded.py), ``flows``
-    # holds only the flows the reports show (the evidence, and the flows of the hosts to look at)
+    # holds only the evidence flows the reports join (by uid and Community ID)
     flow_count: int | None = None
+    # report.html's host sections, made as their hosts' flows were read back (bounded.py); None: made from ``flows``
+    views: dict[str, HostView] | None = None
 
     @property
     def total_flows(self) -> int:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import shlex
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import quote
 
@@ -94,9 +94,12 @@ def evidence_keys(host: dict[str, Any]) -> set[str]:
     return keys
 
 
-def evidence_flows(keys: set[str], index: dict[str, Flow]) -> list[Flow]:
-    """The flows ``keys`` name in a flow index (uid or Community ID -> flow), each once, in time order."""
-    found = {id(f): f for f in (index.get(k) for k in keys) if f is not None}
+def evidence_flows(keys: set[str], index: Mapping[str, Flow]) -> list[Flow]:
+    """The flows ``keys`` name in a flow index (uid or Community ID -> flow), each once, in time order. An index that
+    makes its flows when asked (flows/evidence.py) makes them in one batch (``many``)."""
+    many = getattr(index, "many", None)
+    flows = many(keys) if many is not None else (index.get(k) for k in keys)
+    found = {id(f): f for f in flows if f is not None}
     return sorted(found.values(), key=lambda f: (f.ts, f.uid))
 
 

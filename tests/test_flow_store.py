@@ -17,7 +17,7 @@ from pcap_analyzer.flows.store import FlowStore, bucket_of
 from pcap_analyzer.homenet import HomeNet
 from pcap_analyzer.pipeline import analyze, read_flows
 from pcap_analyzer.report.common import flow_index, flows_by_host
-from pcap_analyzer.report.html import render_html
+from pcap_analyzer.report.html import detailed_hosts, host_view, render_html
 from pcap_analyzer.report.json_report import report_json
 
 WHEN = datetime(2026, 1, 1, tzinfo=timezone.utc)
@@ -51,14 +51,19 @@ def test_groups_of_hosts_give_the_results_of_one_pass(name: str, captures: list[
     held, held_json, held_html = _run(captures, store_flush_flows=1)
     assert (held_json, held_html) == (whole_json, whole_html)
     assert [f.uid for f in held.flows] == [f.uid for f in grouped.flows]
+    assert {ip: v.timeline for ip, v in held.views.items()} == {ip: v.timeline for ip, v in grouped.views.items()}
     assert grouped.flow_count == len(whole.flows) and grouped.total_flows == whole.total_flows
-    # Report.flows: only what the writers join and draw, a strict subset when some host is benign
+    # Report.flows: only the evidence the writers join, a strict subset when some host is benign
     shown = {f.uid for f in grouped.flows}
     assert [f.uid for f in whole.flows if f.uid in shown] == [f.uid for f in grouped.flows]
     assert flow_index(grouped.flows).keys() <= flow_index(whole.flows).keys()
-    looked_at = [h.ip for h in whole.hosts if h.verdict != "benign"]
-    by_host, grouped_by_host = flows_by_host(whole.flows), flows_by_host(grouped.flows)
-    assert all(by_host.get(ip, []) == grouped_by_host.get(ip, []) for ip in looked_at)
+    # report.html's hosts: views made from every flow of theirs, as the writer makes them from every flow
+    cfg, index, by_host = default_config(), flow_index(whole.flows), flows_by_host(whole.flows)
+    detailed = detailed_hosts(whole.hosts, cfg)
+    assert whole.views is None and sorted(grouped.views) == sorted(h.ip for h in detailed)
+    for host in detailed:
+        want, got = host_view(host, by_host.get(host.ip, []), index, cfg), grouped.views[host.ip]
+        assert got.timeline == want.timeline and [f.uid for f in got.flows] == [f.uid for f in want.flows]
     for host in whole.hosts:
         for ind in host.indicators:
             assert any(uid in shown for uid in ind.uids if uid.startswith("C")) or not ind.uids

@@ -2,6 +2,7 @@
 ##! Loads the shared log/notice/cluster plumbing and one script per indicator.
 
 @load ./main
+@load ./random-payload-thresholds
 @load ./app-ports
 @load ./message-sizes
 @load ./failed-then-fallback

@@ -8,8 +8,9 @@
 ##! prohibited included), NXDOMAIN/SERVFAIL, and names answered with a
 ##! sinkhole address.
 ##!
-##! Pairing is causal: the fallback starts after the failure, within
-##! :zeek:see:`FallbackChannels::fallback_window`, and is linked to it (see
+##! Pairing is causal: the fallback starts after the failed attempts were
+##! over, within :zeek:see:`FallbackChannels::fallback_window` of the last
+##! one's end, and is linked to it (see
 ##! ``links``). Internal services, unanswered datagrams to unregistered UDP
 ##! ports (calls, games, P2P) and multi-port probe bursts are no primaries.
 ##! A failed channel pairs with one fallback and is reported once.
@@ -37,7 +38,9 @@ export {
 		Failed_Then_Fallback,
 	};
 
-	## A working attempt at most this long after a failure is a fallback.
+	## A working attempt at most this long after the end of a failed
+	## attempt (when its retries gave up, as the analyzer counts) is a
+	## fallback.
 	option fallback_window: interval = 5min;
 
 	## Failed attempts (SYN or datagram retries count) to one channel needed
@@ -293,6 +296,22 @@ function name_lineage(failed: string, backup: string): bool
 	    && /[0-9]/ in lb
 	    && sf != ""
 	    && sf == gsub(lb, /[0-9]+/, "");
+	}
+
+## When *a* was over: its last packet (a failed channel's retries gave up).
+function attempt_end(a: Attempt): time
+	{
+	return a?$last_ts ? a$last_ts : a$ts;
+	}
+
+## Whether the failure *a* counts for a fallback starting at *ok*: it was
+## over by then, at most :zeek:see:`FallbackChannels::fallback_window`
+## before (the analyzer's rule: the window runs from the end of the failed
+## attempts, so a channel retried for minutes still pairs).
+function failed_before(a: Attempt, ok: time): bool
+	{
+	local end = attempt_end(a);
+	return end <= ok && ok - end <= fallback_window;
 	}
 
 function time_apart(a: time, b: time): interval
@@ -598,7 +617,7 @@ function link_confidence(why: set[string]): double
 ## that follows the failure closely none.
 function consider(fail: Attempt, ok: Attempt, history: vector of Attempt)
 	{
-	if ( ok$ts < fail$ts || ok$ts - fail$ts > fallback_window )
+	if ( ! failed_before(fail, ok$ts) )
 		return;
 	local primary = channel_of(fail);
 	if ( primary == channel_of(ok) )
@@ -612,17 +631,14 @@ function consider(fail: Attempt, ok: Attempt, history: vector of Attempt)
 	local fps: set[string] = set();
 	# The earliest failure on the channel names it, so the different ways
 	# one channel failed (S0, then ICMP unreachable) make one finding. Only
-	# failures that started before the fallback count.
+	# failures that were over when the fallback started count.
 	local earliest = fail;
-	local latest = fail;
+	local latest = attempt_end(fail);
 	# Lookups of a name count per query type: an A and an AAAA question
 	# asked together are one attempt to reach it (the analyzer's rule).
 	local per_qtype: table[string] of count = table();
 	for ( _, a in history )
-		if ( a$failure != ""
-		    && channel_of(a) == primary
-		    && a$ts <= ok$ts
-		    && ok$ts - a$ts <= fallback_window )
+		if ( a$failure != "" && channel_of(a) == primary && failed_before(a, ok$ts) )
 			{
 			if ( a$qtype == "" )
 				n += a$attempts;
@@ -634,8 +650,8 @@ function consider(fail: Attempt, ok: Attempt, history: vector of Attempt)
 				add fps[f];
 			if ( a$ts < earliest$ts )
 				earliest = a;
-			if ( a$ts > latest$ts )
-				latest = a;
+			if ( attempt_end(a) > latest )
+				latest = attempt_end(a);
 			}
 	local most = 0;
 	for ( _, k in per_qtype )
@@ -658,9 +674,9 @@ function consider(fail: Attempt, ok: Attempt, history: vector of Attempt)
 	    && ! name_failure(earliest)
 	    && |ok$tags| == 0 )
 		return;
-	local gap = ok$ts - latest$ts;
+	local gap = ok$ts - latest;
 	local odd = anomalies(earliest, ok);
-	local why = links(earliest, fps, ok, latest$ts - first, gap, history);
+	local why = links(earliest, fps, ok, latest - first, gap, history);
 	# The fallback's connections so far, against the failed attempts: their
 	# timing and the client's message sizes (a failed lookup's or a refused
 	# proxy request's messages are the resolver's or the proxy's).
@@ -670,19 +686,21 @@ function consider(fail: Attempt, ok: Attempt, history: vector of Attempt)
 	local sent_after: vector of count = vector();
 	local fallback = channel_of(ok);
 	for ( _, a in history )
-		if ( a$ts <= ok$ts && ok$ts - a$ts <= fallback_window )
+		{
+		if ( a$failure != "" && channel_of(a) == primary && failed_before(a, ok$ts) )
 			{
-			if ( a$failure != "" && channel_of(a) == primary )
-				{
-				failed_at[|failed_at|] = a$ts;
-				sent_before += a$sizes;
-				}
-			else if ( a$ok && a$ts >= first && channel_of(a) == fallback )
-				{
-				working_at[|working_at|] = a$ts;
-				sent_after += a$sizes;
-				}
+			failed_at[|failed_at|] = a$ts;
+			sent_before += a$sizes;
 			}
+		else if ( a$ok
+		    && a$ts >= first
+		    && a$ts <= ok$ts
+		    && channel_of(a) == fallback )
+			{
+			working_at[|working_at|] = a$ts;
+			sent_after += a$sizes;
+			}
+		}
 	if ( same_cadence(failed_at, working_at) )
 		add why["cadence"];
 	if ( ! name_failure(earliest)

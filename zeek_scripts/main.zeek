@@ -95,6 +95,10 @@ export {
 	type Attempt: record {
 		## Start of the attempt.
 		ts: time;
+		## End of the attempt (its last packet: when a failed channel's
+		## retries gave up); unset for a one-packet attempt (a failed
+		## lookup, an ICMP unreachable), which ends when it starts.
+		last_ts: time &optional;
 		## Zeek uid of the connection that carried the evidence.
 		uid: string;
 		## The attempt's endpoints (for ICMP unreachables: the quoted packet's).
@@ -609,8 +613,9 @@ event connection_state_remove(c: connection) &priority=-3
 	    || "DNS" in c$service
 	    || "dns" in c$service )
 		return;
-	local a = Attempt($ts=c$start_time, $uid=c$uid, $id=c$id,
-	    $community_id=community_id(c), $proto=proto, $ok=F);
+	local a = Attempt($ts=c$start_time, $last_ts=c$start_time + c$duration,
+	    $uid=c$uid, $id=c$id, $community_id=community_id(c), $proto=proto,
+	    $ok=F);
 	if ( c$conn?$service )
 		a$service = c$conn$service;
 	if ( c?$ssl && c$ssl?$server_name )

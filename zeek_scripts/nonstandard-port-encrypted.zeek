@@ -9,13 +9,24 @@
 ##! high UDP port is call media (DTLS-SRTP), not a finding. On the ports of
 ##! VPN, remote-access and P2P tools the package raises only the low-severity
 ##! notice ``FallbackChannels::Policy_Application``, naming the tool's class.
+##!
+##! A protocol no analyzer identifies is encrypted when its payload looks
+##! random, as the analyzer decides it: only on TCP ports where no protocol
+##! or application is customary, the originator's first payload chunk (one
+##! signature match per connection) is measured with ``find_entropy``
+##! against the analyzer's thresholds (random-payload-thresholds.zeek), and
+##! an established connection that no analyzer identified by its end is a
+##! finding. (Unidentified UDP on such ports is mostly call media and P2P,
+##! which Zeek has no analyzer to tell apart: not judged.)
 
 @load base/frameworks/analyzer
 @load base/frameworks/signatures
 @load base/protocols/ssh
 @load ./main
+@load ./random-payload-thresholds
 
 @load-sigs ./app-signatures.sig
+@load-sigs ./payload-head.sig
 
 module FallbackChannels;
 
@@ -97,18 +108,56 @@ function policy_application(c: connection, app: string, what: string): bool
 # script; they are no alarms of their own.
 redef Signatures::actions += {
 	["fallback-app-openvpn-tcp"] = Signatures::SIG_IGNORE,
+	["fallback-payload-head"] = Signatures::SIG_IGNORE,
 };
 
 redef record connection += {
 	## The application ("<class>: <application>") a signature of
 	## app-signatures.sig recognised on the connection.
 	fallback_app: string &optional;
+	## The originator's first payload chunk looked random, on a port where
+	## no protocol is customary: its measure ("entropy ..., chi-square ...").
+	fallback_random: string &optional;
 };
+
+## Measure the originator's first payload chunk of a connection on a port
+## where no protocol or application is customary: whether it looks random.
+function measure_payload_head(c: connection, data: string)
+	{
+	if ( |data| < random_min_bytes || customary_port(c$id$resp_p, "") )
+		return;
+	local m = find_entropy(data);
+	if ( m$entropy >= random_entropy || m$chi_square <= random_max_chi_square )
+		c$fallback_random = fmt("entropy %.2f bits/byte, chi-square %.1f over the first %d bytes",
+		    m$entropy, m$chi_square, |data|);
+	}
 
 event signature_match(state: signature_state, msg: string, data: string)
 	{
 	if ( /^fallback-app-/ in state$sig_id )
 		state$conn$fallback_app = msg;
+	else if ( state$sig_id == "fallback-payload-head" )
+		measure_payload_head(state$conn, data);
+	}
+
+# An established TCP connection whose client spoke random-looking bytes on a
+# port where no protocol is customary, and that no analyzer identified: an
+# encrypted protocol on a non-standard port. Runs before main.zeek shares
+# the connection (priority -3), so the attempt carries the tag.
+event connection_state_remove(c: connection)
+	{
+	if ( ! c?$fallback_random
+	    || |c$service| > 0
+	    || c?$fallback_app
+	    || c$resp$size == 0
+	    || ! c?$history
+	    || /h/ !in c$history )
+		return;
+	tag_connection(c, "nonstandard_port_encrypted");
+	report(Finding($ts=c$start_time, $uid=c$uid, $id=c$id,
+	    $community_id=community_id(c), $note=Nonstandard_Port_Encrypted,
+	    $primary=fmt("%s unidentified", channel_text(c$id)), $detail=fmt("an unidentified protocol whose payload looks random (%s) on %s, not a port customary for any protocol",
+	    c$fallback_random, c$id$resp_p)));
 	}
 
 # An application recognised by its payload: on one of its documented ports

@@ -122,9 +122,13 @@ class FlowStore:
         tables = [_read_file(self.path(b)) for b in buckets if self.rows[b]]
         return pa.concat_tables(tables) if tables else STORE_SCHEMA.empty_table()
 
+    def filled(self) -> list[int]:
+        """The buckets holding flows."""
+        return np.flatnonzero(self.rows).tolist()
+
     def tables(self) -> Iterator[pa.Table]:
         """Every non-empty bucket's table, one at a time."""
-        for b in np.flatnonzero(self.rows).tolist():
+        for b in self.filled():
             yield _read_file(self.path(b))
 
 

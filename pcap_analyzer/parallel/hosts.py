@@ -113,8 +113,10 @@ def on_hosts(eng: Inline | Dask, got: read.Segments, cfg: Config, home: HomeNet,
     shown = [f for batch in eng.gather(picks) for f in batch.flows]
     eng.release([f for d in detects for f in d] + picks + detecting)
     shown.sort(key=lambda f: (f.ts, f.uid))
-    return Report(inputs=got.infos(eng), hosts=reports, flows=shown, notes=[], suppressed=suppressed,
-                  flow_count=facts.flows)
+    # every flow of the hosts looked at is among them: the evidence and the host views of one pass over every flow
+    evidence, views = bounded.shown_held(shown, reports, cfg)
+    return Report(inputs=got.infos(eng), hosts=reports, flows=evidence, notes=[], suppressed=suppressed,
+                  flow_count=facts.flows, views=views)
 
 
 def shard(batch: FlowBatch, cids: Collection[str], home: HomeNet, groups: int) -> tuple:

@@ -5,11 +5,12 @@ import contextlib
 import os
 import re
 import secrets
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 from ..errors import InputError
+from ..flows.evidence import EvidenceFlows
 from ..model import VERDICTS, Flow, HostReport, Indicator
 from ..registry import QUESTIONS as QUESTIONS  # re-exported for the writers
 from ..registry import questions
@@ -166,8 +167,11 @@ def flow_endpoint(flow: Flow) -> str:
     return endpoint({"peer": flow.resp_h, "port": flow.resp_p, "proto": flow.proto})
 
 
-def flow_index(flows: Iterable[Flow]) -> dict[str, Flow]:
-    """Flows by analyzer uid, by each Zeek uid and by community_id (first flow wins), for joining indicators."""
+def flow_index(flows: Iterable[Flow]) -> Mapping[str, Flow]:
+    """Flows by analyzer uid, by each Zeek uid and by community_id (first flow wins), for joining indicators.
+    Evidence kept on disk (flows/evidence.py) brings its own index."""
+    if isinstance(flows, EvidenceFlows):
+        return flows.index
     index: dict[str, Flow] = {}
     for flow in flows:
         for key in (flow.uid, *flow.zeek_uids, flow.community_id):

@@ -9,6 +9,7 @@ import html
 import re
 from datetime import datetime, timezone
 from pathlib import Path
+from collections.abc import Sequence
 from typing import Any
 
 from .. import __version__
@@ -16,7 +17,7 @@ from ..config import Config
 from ..config_schema import ReportConfig
 from ..detect.facts import established
 from ..detect.failures import failure_kind
-from ..model import Flow, HostReport, Indicator, Report
+from ..model import Flow, HostReport, HostView, Indicator, Report
 from ..pivot import bpf_filter, display_filter, inspect_command, links
 from .common import (
     QUESTION_TEXT, QUESTIONS, answer, atomic_write, display, endpoint, escape_text, evidence_text, flow_endpoint,
@@ -441,10 +442,24 @@ def _pivot_html(chosen: list[Flow], templates: dict[str, str]) -> str:
             "<th>community id</th><th>BPF</th><th>display filter</th><th>links</th></tr>" + "".join(rows) + "</table>")
 
 
-def _host_html(host: HostReport, flows: list[Flow], index: dict[str, Flow], contained: ContainmentLines,
-               cfg: Config, captures: list[str], is_open: bool = False) -> str:
-    rc = cfg.report
+def host_view(host: HostReport, flows: list[Flow], index: dict[str, Flow], cfg: Config) -> HostView:
+    """The parts of a host's section drawn from its flows: ``flows``, every flow the host is an endpoint of (in
+    time order), ``index`` the report's ``flow_index``. Bounded whatever the number of flows."""
     events = _events(host, flows, index, cfg)
+    return HostView(_timeline_svg(events, host.ip, cfg) + _names_html(events["dns"], cfg.report),
+                    _channel_flows(host, flows, index, cfg.report.html_max_flows))
+
+
+def detailed_hosts(hosts: Sequence[HostReport], cfg: Config) -> list[HostReport]:
+    """The hosts that get a section (``_hosts_html``): the first ``html_max_rows`` escalate / investigate hosts in the
+    page's order (by pattern, then verdict, score and address)."""
+    groups = group_hosts(ordered_hosts(hosts))
+    return [h for g in groups if g.verdict != "benign" for h in g.hosts][: cfg.report.html_max_rows]
+
+
+def _host_html(host: HostReport, view: HostView, contained: ContainmentLines, cfg: Config, captures: list[str],
+               is_open: bool = False) -> str:
+    rc = cfg.report
     reasons = "".join(f"<li>{_t(r, rc.max_text)}</li>" for r in host.reasons)
     same = _t(", ".join(host.same_pattern_hosts[: rc.html_max_items]) or "none", 10 ** 6)
     if len(host.same_pattern_hosts) > rc.html_max_items:
@@ -452,13 +467,13 @@ def _host_html(host: HostReport, flows: list[Flow], index: dict[str, Flow], cont
     if host.patterns:  # the sample is capped: the full member lists are report.json's "patterns"
         same += f' <span class="muted">(shared patterns: {_t("; ".join(host.patterns[:10]), rc.max_text)}; ' \
                 'every member in report.json "patterns")</span>'
-    chosen = _channel_flows(host, flows, index, rc.html_max_flows)
+    chosen = view.flows
     first = _t(host.reasons[0], rc.max_text) if host.reasons else ""
     parts = [
         f'<details class="host" id="{_anchor("host", host.ip)}"{" open" if is_open else ""}><summary>'
         f'{_t(host.ip, 64)} {_verdict(host.verdict)} <span class="muted">score {host.score:.1f}</span> '
         f'<span class="reason">{first}</span></summary><ul class="reasons">{reasons}</ul>',
-        "<h3>Timeline</h3>", _timeline_svg(events, host.ip, cfg), _names_html(events["dns"], rc),
+        "<h3>Timeline</h3>", view.timeline,
         '<p class="muted">Blue ticks: DNS lookups. Red crosses: failed attempts (refused or unanswered connections, '
         "failed lookups); red line: the primary channel's attempts. Green bars: the channel that worked. "
         "Orange: indicators.</p>",
@@ -541,9 +556,13 @@ def _toc_html(groups: list[Pattern], notes: bool, inputs: bool, cfg: Config) -> 
             + "".join(f"<li>{item}</li>" for item, present in items if present) + "</ol></nav>")
 
 
-def _hosts_html(groups: list[Pattern], by_host: dict[str, list[Flow]], index: dict[str, Flow],
-                contained: ContainmentLines, cfg: Config, captures: list[str]) -> str:
-    """The escalate / investigate hosts, pattern by pattern; each host collapsible, the first of a pattern open."""
+def _hosts_html(groups: list[Pattern], report: Report, index: dict[str, Flow], contained: ContainmentLines,
+                cfg: Config, captures: list[str]) -> str:
+    """The escalate / investigate hosts, pattern by pattern; each host collapsible, the first of a pattern open.
+    The parts drawn from a host's flows are ``report.views``' (made as the flows were read back), else made here
+    from ``report.flows``."""
+    views = report.views or {}
+    by_host = flows_by_host(report.flows) if report.views is None else {}
     limit = cfg.report.html_max_rows
     out, shown = ['<h2 id="hosts">Hosts to look at</h2>'], 0
     detailed = [g for g in groups if g.verdict != "benign"]
@@ -553,8 +572,8 @@ def _hosts_html(groups: list[Pattern], by_host: dict[str, list[Flow]], index: di
         for j, host in enumerate(group.hosts):
             if shown >= limit:
                 break
-            out.append(_host_html(host, by_host.get(host.ip, []), index, contained, cfg, captures,
-                                  is_open=j == 0 and k < 3))
+            view = views.get(host.ip) or host_view(host, by_host.get(host.ip, []), index, cfg)
+            out.append(_host_html(host, view, contained, cfg, captures, is_open=j == 0 and k < 3))
             shown += 1
     total = sum(len(g.hosts) for g in detailed)
     if total > shown:
@@ -607,7 +626,6 @@ def render_html(report: Report, cfg: Config, generated: datetime | None = None,
     groups = group_hosts(hosts)
     index = flow_index(report.flows) if index is None else index
     contained = _containment_lines(report.containment)
-    by_host = flows_by_host(report.flows)
     notes = "".join(f"<li>{_t(n, 400)}</li>" for n in report.notes)
     body = [
         "<h1>fallback-hunt report</h1>",
@@ -617,7 +635,7 @@ def render_html(report: Report, cfg: Config, generated: datetime | None = None,
         f'<h2 id="notes">Notes</h2><ul>{notes}</ul>' if notes else "",
         _summary_html(hosts, groups, cfg),
         _inputs_html(report),
-        _hosts_html(groups, by_host, index, ContainmentLines(contained), cfg, [str(i.path) for i in report.inputs]),
+        _hosts_html(groups, report, index, ContainmentLines(contained), cfg, [str(i.path) for i in report.inputs]),
         '<h2 id="containment">Containment</h2>' + (_containment_html(contained) if contained
                                                    else '<p class="muted">Nothing to contain.</p>'),
         _suppressed_html(report, cfg.report.html_max_rows),

@@ -23,7 +23,7 @@ def plain(value: Any) -> Any:
     """``value`` as plain JSON data: numpy scalars unwrapped, tuples/sets as lists, bytes as hex, NaN/inf as null."""
     if isinstance(value, dict):
         return {str(k): plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
+    if isinstance(value, (list, tuple, json_stream.Lazy)):
         return [plain(v) for v in value]
     if isinstance(value, (set, frozenset)):
         return sorted((plain(v) for v in value), key=str)
@@ -87,7 +87,8 @@ def host_groups(hosts: Iterable[HostReport], pattern_ids: Mapping[str, str]) -> 
 def report_doc(report: Report, generated: datetime | None = None, max_hosts: int = MAX_HOST_DETAILS,
                index: dict[str, Flow] | None = None) -> dict[str, Any]:
     """The report.json document as it is built (hosts escalate first then by score), before ``plain``: values may
-    still be tuples, sets, numpy scalars... ``json_stream`` makes them plain as it writes them.
+    still be tuples, sets, numpy scalars... ``json_stream`` makes them plain as it writes them. The hosts are made as
+    they are written (``json_stream.Lazy``): one host with its evidence flows at a time.
 
     The first ``max_hosts`` hosts get a full entry; the rest are grouped (``host_groups``: members listed once per
     verdict, indicator types and patterns), so the document grows by a few bytes per host. ``index``: the report's
@@ -103,7 +104,7 @@ def report_doc(report: Report, generated: datetime | None = None, max_hosts: int
         "generated": generated.astimezone(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z"),
         "version": __version__,
         "inputs": [*(input_json(info) for info in report.inputs), *(log_json(info) for info in report.logs)],
-        "hosts": [host_json(h, index, ids) for h in ordered[:max_hosts]],
+        "hosts": json_stream.Lazy(min(len(ordered), max_hosts), lambda k: host_json(ordered[k], index, ids)),
         "host_groups": host_groups(ordered[max_hosts:], ids),
         "patterns": [g.to_json() for g in groups],
         "summary": verdict_counts(report.hosts),

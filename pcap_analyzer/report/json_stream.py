@@ -8,7 +8,7 @@ written as it is made.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from json.encoder import encode_basestring_ascii
 from typing import Any
 
@@ -96,6 +96,29 @@ def dumps(value: Any, plain: Callable[[Any], Any]) -> str:
     return "".join(out)
 
 
+class Lazy(Sequence[Any]):
+    """A list whose items are made as they are read: ``chunks`` writes each as it is made, so only one is alive at a
+    time (report.json's hosts, each with its evidence flows)."""
+
+    def __init__(self, count: int, make: Callable[[int], Any]) -> None:
+        self._count, self._make = count, make
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __getitem__(self, k):  # type: ignore[no-untyped-def]
+        if isinstance(k, slice):
+            return [self._make(i) for i in range(self._count)[k]]
+        if not -self._count <= k < self._count:
+            raise IndexError(k)
+        return self._make(k % self._count)
+
+    def __eq__(self, other: object) -> bool:
+        return list(self) == list(other) if isinstance(other, (Lazy, list)) else NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+
 def chunks(doc: dict[str, Any], plain: Callable[[Any], Any]) -> Iterator[str]:
     """The text of ``doc`` (a dict; see ``dumps``) and a newline, in pieces: one per element of a top-level list."""
     if not set(map(type, doc)) <= _STR:
@@ -108,7 +131,7 @@ def chunks(doc: dict[str, Any], plain: Callable[[Any], Any]) -> Iterator[str]:
     for key, value in doc.items():
         head = sep + encode_basestring_ascii(key) + ": "
         sep = "," + pad
-        if isinstance(value, (list, tuple)) and value:
+        if isinstance(value, (list, tuple, Lazy)) and value:
             inner = pad + " " * INDENT
             for k, item in enumerate(value):
                 out = [head + "[" + inner if k == 0 else "," + inner]
