@@ -106,7 +106,8 @@ def test_hosts_shuffled_between_tasks_give_the_serial_report(name: str, captures
     finally:
         hosts.shard = real_shard
     assert report_doc(parallel) == report_doc(serial)
-    assert parallel.flows == serial.flows and parallel.suppressed == serial.suppressed
+    assert list(parallel.flows) == list(serial.flows) and parallel.suppressed == serial.suppressed
+    assert parallel.views == serial.views
     assert parallel.flow_count == serial.flow_count > len(serial.flows)
     assert groups[0][0] >= 3 and any(cut for _, cut in groups)  # groups of hosts; keys a boundary cut
 
@@ -148,7 +149,8 @@ def test_a_local_cluster_of_four_processes_on_sixteen_captures(cluster, small_ra
     workers = {t["worker"] for t in stream.data}
     assert report_doc(parallel) == report_doc(serial)
     # both keep only the flows the reports show; the parallel run brought no other flow to the client
-    assert parallel.flows == serial.flows and len(serial.flows) < parallel.flow_count == serial.flow_count
+    assert list(parallel.flows) == list(serial.flows) and len(serial.flows) < parallel.flow_count == serial.flow_count
+    assert parallel.views == serial.views
     names = {key_split(t["key"]) for t in stream.data}
     assert {"read_segment", "select", "shard", "detect_hosts", "pick"} <= names
     assert len(workers) > 1  # the work was spread
