@@ -280,6 +280,12 @@ def plot(rows: list[Row], path: Path = PNG) -> Path:
     return path
 
 
+def plot_path(sizes: tuple[int, ...]) -> Path:
+    """The committed bench/memory-curve.png for the full curve; a partial run (--quick, --sizes) plots into
+    bench/data/ (not committed), so it never overwrites the full curve."""
+    return PNG if tuple(sizes) == CURVE else make_capture.DATA / "memory-curve-partial.png"
+
+
 def report(sizes: tuple[int, ...], flows: int,
            log: Callable[[str], None] = lambda s: print(s, file=sys.stderr, flush=True)) -> str:
     """Run the memory curve over ``sizes`` and the many-flows case of ``flows`` flows (0: skipped); the text block
@@ -288,7 +294,7 @@ def report(sizes: tuple[int, ...], flows: int,
     if sizes:
         rows = curve(sizes, log)
         out += ["memory curve (mixed traffic at a fixed rate; phases: peak MB of each):", table(rows), judge_curve(rows),
-                f"plot: {plot(rows).relative_to(REPO)}"]
+                f"plot: {plot(rows, plot_path(sizes)).relative_to(REPO)}"]
     if flows:
         rows = many_flows(flows, log)
         out += ["", "many short flows (phases: peak MB of each):", table(rows), judge_many(rows)]
