@@ -156,9 +156,7 @@ def analyze(read: Reader, capture_bytes: int, cfg: Config, home: HomeNet, intel_
             suppressed += dropped
             del flow_list, found
             gc.collect()  # the group's detector state, before the next group is loaded
-        suppressed.sort(key=lambda s: (s["ts"], s["host"], s["type"]))  # as one sorted list of indicators gives
-        reports.sort(key=lambda r: r.ip)
-        verdict.assign_patterns(reports, cfg)
+        finish_groups(reports, suppressed, cfg)
         shown, views = shown_flows(store, reports, cfg)
     return Report(inputs=inputs, hosts=reports, flows=shown, notes=[], suppressed=suppressed,
                   flow_count=facts.flows, views=views)
@@ -193,12 +191,18 @@ def _analyze_held(flow_list: list[Flow], inputs: list[CaptureInfo], facts: Facts
     store's one group, with what the reports show picked from memory (``shown_held``)."""
     flow_list.sort(key=lambda f: (f.ts, f.uid))  # the order of one pass over every flow
     reports, suppressed = detect_group(flow_list, list(facts.hosts), facts, cfg, home, intel_db, allow)
-    suppressed.sort(key=lambda s: (s["ts"], s["host"], s["type"]))
-    reports.sort(key=lambda r: r.ip)
-    verdict.assign_patterns(reports, cfg)
+    finish_groups(reports, suppressed, cfg)
     shown, views = shown_held(flow_list, reports, cfg)
     return Report(inputs=inputs, hosts=reports, flows=shown, notes=[], suppressed=suppressed,
                   flow_count=facts.flows, views=views)
+
+
+def finish_groups(reports: list[HostReport], suppressed: list[dict], cfg: Config) -> None:
+    """After every group of hosts is detected: the host reports and suppressed entries in the order one sorted list
+    of indicators gives, and the cross-host step (same-pattern hosts)."""
+    suppressed.sort(key=lambda s: (s["ts"], s["host"], s["type"]))
+    reports.sort(key=lambda r: r.ip)
+    verdict.assign_patterns(reports, cfg)
 
 
 def detect_group(flow_list: list[Flow], hosts: list[str], facts: Facts, cfg: Config, home: HomeNet,
@@ -255,7 +259,7 @@ def shown_flows(store: FlowStore, reports: Sequence[HostReport], cfg: Config
             mine = table.filter(pc.or_(pc.equal(table.column("orig_h"), ip), pc.equal(table.column("resp_h"), ip)))
             flow_list = from_table(mine) + away.pop(host.ip, [])
             flow_list.sort(key=_pass_order)
-            host_keys = list(dict.fromkeys(k for k in report_keys([host])[0]))
+            host_keys = list(report_keys([host])[0])
             joined = {k: f for k, f in zip(host_keys, index.many(host_keys)) if f is not None}  # its evidence alone
             views[host.ip] = host_view(host, flow_list, joined, cfg)
         del table

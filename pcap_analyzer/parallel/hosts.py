@@ -25,7 +25,7 @@ import pyarrow as pa
 
 from .. import bounded
 from ..config import Config
-from ..decide import allowlist, verdict
+from ..decide import allowlist
 from ..flows.parquet import FlowsOut
 from ..flows.store import bucket_of
 from ..gcpause import gc_paused
@@ -101,9 +101,7 @@ def on_hosts(eng: Inline | Dask, got: read.Segments, cfg: Config, home: HomeNet,
     reports: list[HostReport] = [r for found in eng.gather([d[0] for d in detects]) for r in found]
     suppressed: list[dict] = [s for dropped in eng.gather([d[1] for d in detects]) for s in dropped]
     eng.release([f for s in shards for f in s] + sharding + [shared, intel])
-    suppressed.sort(key=lambda s: (s["ts"], s["host"], s["type"]))  # as bounded.analyze sorts them
-    reports.sort(key=lambda r: r.ip)
-    verdict.assign_patterns(reports, cfg)
+    bounded.finish_groups(reports, suppressed, cfg)
     keys, looked_at = bounded.report_keys(reports)
     at = eng.where(detecting)
     picks = [eng.submit(pick, d[2], keys, looked_at, near=a) for d, a in zip(detects, at)]
