@@ -194,3 +194,25 @@ def test_protocols_without_a_shared_capture() -> None:
     assert ntp.service == "ntp" and ntp.app["modes"] == ["client", "server"] and ntp.app["versions"] == [4]
     lone = _datagram_flow("udp", 123, [request], [])
     assert lone.service == ""  # one unanswered 48-byte datagram is not enough
+
+
+def test_ntp_extension_fields_mac_and_echo():
+    """After the 48-byte header come only whole RFC 7822 extension fields and an optional MAC, and a server reply
+    echoes the transmit timestamp of the request it answers: random datagrams with NTP-like first bytes are not NTP."""
+    sent = bytes(range(8))
+    request = bytes([0x23]) + bytes(39) + sent  # NTPv4 client, transmit timestamp = sent
+    reply = bytes([0x24, 2, 6, 0xE9]) + bytes(20) + sent + bytes(16)  # origin timestamp = sent
+    nts_fields = (0x0104).to_bytes(2, "big") + (36).to_bytes(2, "big") + bytes(32)  # a unique-identifier field
+    nts_fields += (0x0404).to_bytes(2, "big") + (104).to_bytes(2, "big") + bytes(100)  # an authenticator field
+    mac = (7).to_bytes(4, "big") + bytes(20)  # key id + SHA-1 digest
+    for tail in (b"", mac, nts_fields, nts_fields + mac):
+        flow = _datagram_flow("udp", 123, [request + tail], [reply + tail])
+        assert flow.service == "ntp", tail
+    unanswered = reply[:24] + bytes(8) + reply[32:]  # the reply's origin timestamp is not the request's
+    assert _datagram_flow("udp", 123, [request], [unanswered]).service == ""
+    for tail in (bytes(12), bytes(2) + (17).to_bytes(2, "big") + bytes(32), bytes(2) + (64).to_bytes(2, "big")
+                 + bytes(28)):  # too short for a field; a length not a multiple of 4; a field past the datagram
+        assert _datagram_flow("udp", 123, [request + tail, request + tail], []).service == "", tail
+    rng = random.Random(123)
+    noise = [[bytes([0x23]) + rng.randbytes(size - 1) for _ in range(3)] for size in (100, 500, 1200, 1400)]
+    assert [_datagram_flow("udp", 123, datagrams, []).service for datagrams in noise] == [""] * 4

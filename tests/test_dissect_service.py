@@ -1,7 +1,6 @@
 """Service identification from payload whatever the port: SSH, HTTP, SMTP/FTP, QUIC, ICMP, and unknown bytes."""
 from __future__ import annotations
 
-import os
 import random
 import struct
 
@@ -13,6 +12,8 @@ from pcap_analyzer.dissect.icmp import starts_with_ip
 from pcap_analyzer.dissect.quic import parse_long_header
 from pcap_analyzer.model import Flow
 from test_dissect_tls import client_hello, server_hello
+
+_noise = random.Random(7).randbytes  # seeded: the same 'random' bytes every run
 
 CFG = default_config()
 
@@ -33,7 +34,7 @@ def _dgram(proto: str, port: int, orig: list[bytes], resp: list[bytes], ip_ver: 
 
 
 def test_ssh_on_2222():
-    flow = _tcp(2222, b"SSH-2.0-OpenSSH_9.6p1 Ubuntu-3\r\n" + os.urandom(200), b"SSH-2.0-dropbear_2022.83\r\n")
+    flow = _tcp(2222, b"SSH-2.0-OpenSSH_9.6p1 Ubuntu-3\r\n" + _noise(200), b"SSH-2.0-dropbear_2022.83\r\n")
     assert (flow.service, flow.expected_service) == ("ssh", "")
     assert flow.ssh_banners == ["SSH-2.0-OpenSSH_9.6p1 Ubuntu-3", "SSH-2.0-dropbear_2022.83"]
     assert _tcp(22, b"SSH-2.0-x\x00\xff\r\n", b"").ssh_banners == ["SSH-2.0-x\\x00\\xff"]
@@ -53,7 +54,7 @@ def test_http_pipelined_requests_and_response():
                     ("POST", "/up", "c2.example.com", "", "1.1"),
                     ("HEAD", "/b", "", "", "1.0")]
     assert [m.status for m in flow.http if not m.is_request] == [404, 200]
-    h2c = _tcp(8080, b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + os.urandom(50), b"")
+    h2c = _tcp(8080, b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + _noise(50), b"")
     assert h2c.service == "http" and h2c.http[0].version == "2.0"
 
 
@@ -69,9 +70,13 @@ def test_smtp_and_ftp_by_greeting():
 
 def test_random_bytes_are_unknown_on_any_port():
     for port in (80, 443, 22, 53, 8080):
-        flow = _tcp(port, os.urandom(1000), os.urandom(1000))
+        flow = _tcp(port, _noise(1000), _noise(1000))
         assert flow.service == "" and flow.expected_service == CFG.ports.expected[f"tcp/{port}"]
-    assert _dgram("udp", 443, [os.urandom(1200) for _ in range(4)], []).service == ""
+    for port in (443, 53, 123, 3478, 51820, 1194, 500, 9999):  # UDP ports of the protocols the dissectors know
+        for size in (48, 60, 100, 200, 500, 1200, 1400):
+            one_way = _dgram("udp", port, [_noise(size) for _ in range(4)], [])
+            both = _dgram("udp", port, [_noise(size)], [_noise(size)])
+            assert (one_way.service, both.service) == ("", ""), (port, size)
 
 
 def quic_initial(version: int = 1, dcid: bytes = b"\x11" * 8, scid: bytes = b"", pad_to: int = 1200) -> bytes:
@@ -79,7 +84,7 @@ def quic_initial(version: int = 1, dcid: bytes = b"\x11" * 8, scid: bytes = b"",
     head = bytes([0xC0 | ptype << 4 | 0x03]) + struct.pack("!I", version) + bytes([len(dcid)]) + dcid
     head += bytes([len(scid)]) + scid + b"\x00"  # token length 0
     rest = pad_to - len(head) - 2
-    return head + struct.pack("!H", 0x4000 | rest) + os.urandom(rest)
+    return head + struct.pack("!H", 0x4000 | rest) + _noise(rest)
 
 
 def test_quic_initial_on_any_udp_port():
@@ -123,7 +128,7 @@ def test_ip_header_plausibility():
 
 def test_icmpv6_echo_and_unreachable():
     req = bytes([128, 0, 0, 0, 0, 1, 0, 1]) + b"ping"
-    unreach = bytes([1, 4, 0, 0, 0, 0, 0, 0]) + os.urandom(40)
+    unreach = bytes([1, 4, 0, 0, 0, 0, 0, 0]) + _noise(40)
     flow = _dgram("icmp", 129, [req, unreach], [], ip_ver=6)
     assert (flow.icmp.echo_requests, flow.icmp.unreachable) == (1, 1)
 

@@ -2,13 +2,15 @@
 from __future__ import annotations
 
 import hashlib
-import os
+import random
 import struct
 
 from pcap_analyzer import dissect
 from pcap_analyzer.config import default_config
 from pcap_analyzer.dissect.tls import is_grease, parse_tls
 from pcap_analyzer.model import Flow
+
+_noise = random.Random(11).randbytes  # seeded: the same 'random' bytes every run
 
 GREASE = 0x3A3A
 
@@ -41,14 +43,14 @@ def client_hello(sni: str = "Example.COM", versions: list[int] | None = None, sp
     ]
     if versions:
         exts.append(_ext(43, _vec(_u16s(versions), 1)))
-    body = (b"\x03\x03" + os.urandom(32) + _vec(os.urandom(32), 1) + _vec(_u16s([GREASE, 0x1301, 0xC02F, 0x009C]), 2)
+    body = (b"\x03\x03" + _noise(32) + _vec(_noise(32), 1) + _vec(_u16s([GREASE, 0x1301, 0xC02F, 0x009C]), 2)
             + _vec(b"\x00", 1) + _vec(b"".join(exts), 2))
     return _records(1, body, split)
 
 
 def server_hello(version_ext: int | None = None) -> bytes:
     exts = _ext(43, struct.pack("!H", version_ext)) if version_ext else b""
-    body = b"\x03\x03" + os.urandom(32) + _vec(b"", 1) + b"\x13\x01\x00" + (_vec(exts, 2) if exts else b"")
+    body = b"\x03\x03" + _noise(32) + _vec(b"", 1) + b"\x13\x01\x00" + (_vec(exts, 2) if exts else b"")
     return _records(2, body)
 
 
@@ -87,7 +89,7 @@ def test_truncated_and_garbage_never_raise():
         info = parse_tls(hello[:cut], b"")
         assert info is None or info.ja3 in ("", hashlib.md5(EXPECTED_JA3.encode()).hexdigest())
     for _ in range(200):  # must not raise
-        parse_tls(b"\x16\x03\x01" + os.urandom(300), os.urandom(100))
+        parse_tls(b"\x16\x03\x01" + _noise(300), _noise(100))
     assert parse_tls(b"GET / HTTP/1.1\r\n\r\n", b"HTTP/1.1 200 OK\r\n\r\n") is None
 
 
@@ -105,7 +107,7 @@ def test_tls_found_on_any_port():
 
 
 def test_record_stream_seen_mid_connection_is_tls():
-    records = b"".join(bytes([23, 3, 3]) + _vec(os.urandom(n), 2) for n in (100, 1400, 37))
+    records = b"".join(bytes([23, 3, 3]) + _vec(_noise(n), 2) for n in (100, 1400, 37))
     flow = _flow(8118, records + b"\x17\x03", b"")  # the last header cut by the sample bound
     dissect.annotate(flow, default_config())
     assert flow.service == "tls" and not flow.tls.client_hello and not flow.tls.server_hello
@@ -115,7 +117,7 @@ def test_record_stream_seen_mid_connection_is_tls():
 
 
 def test_sslv2_client_hello_is_tls():
-    v2 = bytes([0x80, 0x2E, 0x01, 0x03, 0x01]) + os.urandom(46)
+    v2 = bytes([0x80, 0x2E, 0x01, 0x03, 0x01]) + _noise(46)
     flow = _flow(443, v2, b"")
     dissect.annotate(flow, default_config())
     assert flow.service == "tls" and flow.tls.ja3 == ""
