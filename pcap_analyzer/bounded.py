@@ -31,7 +31,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from . import detect
+from . import detect, memtrim
 from .config import Config
 from .decide import allowlist, verdict
 from .detect.base import DetectContext, host_of
@@ -46,8 +46,9 @@ from .model import CaptureInfo, Flow, HostReport, HostView, Indicator, Report
 from .report.common import flow_index
 from .report.html import detailed_hosts, host_view
 
-#: Reads the captures, handing every batch of ended, annotated and compacted flows to the sink (pipeline).
-Reader = Callable[[Callable[[list[Flow]], None]], list[CaptureInfo]]
+#: Reads the captures, handing every batch of ended, annotated and compacted flows to the sink (pipeline), and
+#: telling the second callable, before each batch, how many flows it still holds unfinished (open).
+Reader = Callable[[Callable[[list[Flow]], None], Callable[[int], None]], list[CaptureInfo]]
 
 
 @dataclass
@@ -133,9 +134,10 @@ def analyze(read: Reader, capture_bytes: int, cfg: Config, home: HomeNet, intel_
         store = FlowStore(Path(tmp), bucket_count(cfg, capture_bytes), pcfg.store_flush_flows)
         facts = Facts()
         held = Held(store, 0 if out is not None else pcfg.store_group_flows)
-        inputs = read(lambda batch: held.add(batch, facts.add(batch, home)))
+        inputs = read(lambda batch: held.add(batch, facts.add(batch, home)), held.unfinished)
         store.close()
         facts.settle()
+        memtrim.release()  # the payload of the flows that were open, freed as they ended (memtrim)
         if held.flows is not None:  # every flow fits one group: detect over them as they are
             return _analyze_held(held.flows, inputs, facts, cfg, home, intel_db, allow)
         hosts_of: dict[int, list[str]] = defaultdict(list)
@@ -156,6 +158,7 @@ def analyze(read: Reader, capture_bytes: int, cfg: Config, home: HomeNet, intel_
             suppressed += dropped
             del flow_list, found
             gc.collect()  # the group's detector state, before the next group is loaded
+            memtrim.release()
         finish_groups(reports, suppressed, cfg)
         shown, views = shown_flows(store, reports, cfg)
     return Report(inputs=inputs, hosts=reports, flows=shown, notes=[], suppressed=suppressed,
@@ -163,26 +166,44 @@ def analyze(read: Reader, capture_bytes: int, cfg: Config, home: HomeNet, intel_
 
 
 class Held:
-    """The flows of the captures kept as they are (Flow objects) while they fit one detection group of
-    ``max_flows``: then detection needs no store, and the store's write and read back (an Arrow table of every flow,
-    every Flow made again) are skipped. Past ``max_flows`` they all go to the store, and so does every later batch.
-    ``max_flows`` 0: straight to the store (``--flows-out`` writes the stored tables)."""
+    """The flows of the captures kept as they are (Flow objects) while every flow seen so far fits one detection
+    group of ``max_flows``: then detection needs no store, and the store's write and read back (an Arrow table of
+    every flow, every Flow made again) are skipped. Once the flows held and those the reader still holds open
+    (``unfinished``) are more than ``max_flows``, the held flows go to the store, and so does every later batch:
+    a capture that will not fit is found out before it holds a group's worth of flows on top of the open ones (the
+    memory those held flows took stays with the process for the rest of the run). ``max_flows`` 0: straight to the
+    store (``--flows-out`` writes the stored tables)."""
+
+    SPILL_STEP = 8192  # held flows stored at a time when they no longer fit
 
     def __init__(self, store: FlowStore, max_flows: int) -> None:
         self.store = store
         self.max_flows = max_flows
         self.flows: list[Flow] | None = []  # None once spilled to the store
         self.hosts: list[str | None] = []
+        self.open = 0  # flows the reader holds unfinished
+
+    def unfinished(self, flows: int) -> None:
+        """The reader holds ``flows`` flows unfinished (open)."""
+        self.open = flows
+        if self.flows is not None and len(self.flows) + flows > self.max_flows:
+            self._spill()
 
     def add(self, batch: list[Flow], hosts: list[str | None]) -> None:
-        if self.flows is not None and len(self.flows) + len(batch) <= self.max_flows:
+        if self.flows is not None and len(self.flows) + len(batch) + self.open <= self.max_flows:
             self.flows += batch
             self.hosts += hosts
             return
-        if self.flows:
-            self.store.add(self.flows, self.hosts)
-        self.flows, self.hosts = None, []
+        self._spill()
         self.store.add(batch, hosts)
+
+    def _spill(self) -> None:
+        held, held_hosts = self.flows or [], self.hosts
+        self.flows, self.hosts = None, []
+        step = self.SPILL_STEP
+        while held:  # a slice at a time, each slice's Flow objects freed once it is stored
+            self.store.add(held[:step], held_hosts[:step])
+            del held[:step], held_hosts[:step]
 
 
 def _analyze_held(flow_list: list[Flow], inputs: list[CaptureInfo], facts: Facts, cfg: Config, home: HomeNet,

@@ -134,7 +134,7 @@ def per_host(captures: Sequence[Path], cfg: Config, home: HomeNet, intel_db: obj
         run = hosts.planned(captures, cfg, session)
         if run is not None:
             return hosts.analyze(run, cfg, home, intel_db, allow, flows_out, progress)
-    return bounded.analyze(lambda sink: stream_flows(captures, cfg, sink, progress)[0],
+    return bounded.analyze(lambda sink, unfinished: stream_flows(captures, cfg, sink, progress, unfinished)[0],
                            sum(p.stat().st_size for p in captures), cfg, home, intel_db, allow, workdir, flows_out)
 
 
@@ -190,10 +190,13 @@ def _read_flows(captures: Sequence[Path], cfg: Config, progress: Progress | None
 
 
 def stream_flows(captures: Sequence[Path], cfg: Config, sink: Callable[[list[Flow]], None],
-                 progress: Progress | None = None) -> tuple[list[CaptureInfo], list[Flow] | None]:
+                 progress: Progress | None = None, unfinished: Callable[[int], None] | None = None
+                 ) -> tuple[list[CaptureInfo], list[Flow] | None]:
     """Read the captures into one flow table; streamed (the default), every batch of flows that are over goes to
     ``sink`` annotated and compacted (batches in no global order), and the second item is None; not streamed, no
-    batch goes to ``sink`` and the second item is every annotated flow, sorted by start time."""
+    batch goes to ``sink`` and the second item is every annotated flow, sorted by start time. Streamed,
+    ``unfinished`` hears before every batch how many flows the table still holds (open, or over and not drained;
+    0 before the last batch, which holds them all)."""
     stream = cfg.pipeline.stream
     batch_flows = max(cfg.pipeline.annotate_batch, 1)
     table = flows.FlowTable(cfg)
@@ -211,6 +214,8 @@ def stream_flows(captures: Sequence[Path], cfg: Config, sink: Callable[[list[Flo
                     # capture given after a later one (or a packet with a bogus future time) must not make every
                     # open flow look idle; a flow is over only if no later packet could still join it.
                     waiting += table.drain(float(batch.ts.min()))
+                    if unfinished is not None:
+                        unfinished(table.unfinished())
                     if len(waiting) >= batch_flows:
                         sink(annotate(waiting, cfg, compact_after=True))
                         waiting = []
@@ -221,6 +226,8 @@ def stream_flows(captures: Sequence[Path], cfg: Config, sink: Callable[[list[Flo
     rest = waiting + table.finish()
     if not stream:
         return inputs, annotate(rest, cfg)
+    if unfinished is not None:
+        unfinished(0)
     sink(annotate(rest, cfg, compact_after=True))
     return inputs, None
 

@@ -150,4 +150,17 @@ def _decode(arr: pa.Array, typ: pa.DataType) -> list[Any]:
         items = _decode(arr.values.slice(int(offsets[0]), int(offsets[-1] - offsets[0])), typ.value_type)
         bounds = (offsets - offsets[0]).tolist()
         return [items[a:b] for a, b in zip(bounds, bounds[1:])]
+    if pa.types.is_string(typ):
+        return _strings(arr)
     return arr.to_pylist()
+
+
+def _strings(arr: pa.Array) -> list[str | None]:
+    """The values of a string array, one str object per distinct value: addresses, protocols, states, services,
+    names repeat across flows, and a str per row would make a group of hosts' flows a fifth bigger."""
+    encoded = arr.dictionary_encode()
+    values = encoded.dictionary.to_pylist()
+    if len(values) == len(arr):  # every value distinct and none null (uids, Community IDs): nothing to share
+        return values
+    values.append(None)  # the null rows' index, below
+    return list(map(values.__getitem__, encoded.indices.fill_null(len(values) - 1).to_numpy().tolist()))

@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
+from ..memtrim import release
 from ..model import Flow
 from .arrow import FLOW_SCHEMA, to_table
 
@@ -65,9 +66,8 @@ class FlowStore:
             if b is None:
                 b = cache[key] = bucket_of(key, n)
             buckets.append(b)
-        table = stored_table(flow_list, hosts, buckets)
-        self._pending.append(table)
-        self._pending_rows += table.num_rows
+        self._pending.append(stored_table(flow_list, hosts, buckets))
+        self._pending_rows += self._pending[-1].num_rows
         if self._pending_rows >= self.flush_rows:
             self.flush()
 
@@ -75,11 +75,10 @@ class FlowStore:
         """Write the waiting flows to their bucket files."""
         if not self._pending:
             return
-        table = pa.concat_tables(self._pending)
-        self._pending, self._pending_rows = [], 0
-        bucket = table.column("bucket").to_numpy()
-        order = np.argsort(bucket, kind="stable")
-        table = table.take(pa.array(order))
+        release()  # what was freed since (payload of flows that ended) goes back before the batch is copied
+        columns = _columns(self)
+        bucket = columns[-1].to_numpy()
+        table = _sorted(columns, pa.array(np.argsort(bucket, kind="stable")))
         counts = np.bincount(bucket, minlength=self.buckets)
         start = 0
         for b in np.flatnonzero(counts).tolist():
@@ -130,6 +129,22 @@ class FlowStore:
         """Every non-empty bucket's table, one at a time."""
         for b in self.filled():
             yield _read_file(self.path(b))
+
+
+def _columns(store: FlowStore) -> list[pa.ChunkedArray]:
+    """The columns of the flows waiting to be written (STORE_SCHEMA's order; ``bucket`` last), taken from the
+    store, so that they are referenced from this list alone."""
+    pending, store._pending, store._pending_rows = store._pending, [], 0
+    return pa.concat_tables(pending).columns
+
+
+def _sorted(columns: list[pa.ChunkedArray], order: pa.Array) -> pa.Table:
+    """The table of ``columns`` in the ``order`` of its rows, sorted a column at a time: each column's chunks are
+    freed as soon as its sorted copy is made, so the batch waiting to be written is held about once, not twice
+    (``Table.take`` makes every sorted column while every unsorted one is still referenced)."""
+    for i in range(len(columns)):
+        columns[i] = columns[i].take(order)
+    return pa.Table.from_arrays(columns, schema=STORE_SCHEMA)
 
 
 def _open_files_for(buckets: int, spare: int = 64) -> int:

@@ -101,6 +101,10 @@ class FlowTable:
             over += [self._open.pop(keys[i]) for i in np.flatnonzero(idle | ended).tolist()]
         return self._flows(np.array(over, dtype=np.int64))
 
+    def unfinished(self) -> int:
+        """Flows not handed out yet: open, or over and not drained."""
+        return len(self._open) + len(self._done)
+
     def finish(self) -> list[Flow]:
         """All flows (closed and still open, minus those drained before), sorted by start time."""
         flows = self._flows(np.array([*self._done, *self._open.values()], dtype=np.int64))
