@@ -76,7 +76,11 @@ class FlowStore:
         if not self._pending:
             return
         release()  # what was freed since (payload of flows that ended) goes back before the batch is copied
-        columns = _columns(self)
+        self._write(_columns(self))
+        release()  # and the batch's pages, before the next batch is gathered
+
+    def _write(self, columns: list[pa.ChunkedArray]) -> None:
+        """The flows of ``columns`` (STORE_SCHEMA's) appended to their bucket files."""
         bucket = columns[-1].to_numpy()
         table = _sorted(columns, pa.array(np.argsort(bucket, kind="stable")))
         counts = np.bincount(bucket, minlength=self.buckets)
