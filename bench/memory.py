@@ -231,23 +231,18 @@ def table(rows: list[Row]) -> str:
 
 
 def judge_curve(rows: list[Row]) -> str:
-    """Flat within FLAT over the sizes from 1M packets on (the concurrent flows are reached within seconds of
-    traffic) whose flows go to the store: a capture whose flows fit one detection group is held as it is
-    (bounded.Held, below a group's memory by construction), so the curve starts at the first size past a group."""
-    group = _group_flows()
+    """Flat within FLAT over the sizes from 1M packets on, whatever the engine does with them: the 1M capture's
+    flows fit one detection group and are held as they are (bounded.Held), the bigger ones go to the flow store, and
+    a user sees one curve. (The reader's open flows still grow up to about 2.5M packets of this traffic, 45k at 1M,
+    58k from 2.5M on: the flows' inactivity timeouts are longer than 1M packets' 20 s.)"""
     stored = [r for r in rows if r.store]
-    past = [r for r in stored if r.packets >= 1_000_000 and r.flows > group] or stored
+    past = [r for r in stored if r.packets >= 1_000_000] or stored
     if not past:
         return "no run"
     ratio = max(r.peak_mb for r in past) / min(r.peak_mb for r in past)
     verdict = "PASS" if ratio <= FLAT else "FAIL"
     span = f"{past[0].packets:,}..{past[-1].packets:,} packets"
     return f"memory curve: peak RSS {span} within {ratio:.2f}x (target <= {FLAT}x): {verdict}"
-
-
-def _group_flows() -> int:
-    from pcap_analyzer.config import default_config
-    return default_config().pipeline.store_group_flows
 
 
 def judge_many(rows: list[Row]) -> str:

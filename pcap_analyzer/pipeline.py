@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from . import bounded, detect, flows, validate
+from . import bounded, detect, flows, memtrim, validate
 from .capture import digest, reader
 from .decide import allowlist, containment, verdict
 from .measures.annotate import annotate
@@ -228,7 +228,9 @@ def stream_flows(captures: Sequence[Path], cfg: Config, sink: Callable[[list[Flo
         return inputs, annotate(rest, cfg)
     if unfinished is not None:
         unfinished(0)
-    sink(annotate(rest, cfg, compact_after=True))
+    rest = annotate(rest, cfg, compact_after=True)
+    memtrim.release()  # the payload of every flow that was still open, just dropped, before the sink copies them
+    sink(rest)
     return inputs, None
 
 
