@@ -25,10 +25,15 @@ def _host_part(text: str) -> str:
 def told_names(flow: Flow) -> list[str]:
     """Names the client gave for its peer (TLS SNI first, then HTTP Host). An address literal is not a name: a
     client that says "Host: 203.0.113.9" still talks to a bare IP."""
-    if (flow.tls is None or not flow.tls.sni) and not flow.http:  # most flows: nothing told
-        return []
-    told = ([flow.tls.sni] if flow.tls is not None and flow.tls.sni else []) + [h.host for h in flow.http if h.host]
-    return [name for name in map(_host_part, told) if name and not is_ip(name)]
+    sni = flow.tls.sni if flow.tls is not None else ""
+    if not flow.http:
+        return list(_told((sni,))) if sni else []  # most flows: nothing told
+    return list(_told(((sni,) if sni else ()) + tuple([h.host for h in flow.http if h.host])))
+
+
+@lru_cache(maxsize=65536)  # the same SNI / Host values recur
+def _told(values: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple([name for name in map(_host_part, values) if name and not is_ip(name)])
 
 
 @dataclass
