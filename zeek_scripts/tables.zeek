@@ -12,13 +12,13 @@ module FallbackChannels;
 
 export {
 	## Read the file ``$source`` of *desc* into its ``$destination`` with the
-	## Input framework (mode ``REREAD``: edits are picked up live) and hold
-	## packet processing until the first read ended. A missing file leaves
-	## the table empty, with a warning naming *what* ("dynamic DNS list")
-	## unless the table is *optional* (an operator's file none is shipped).
-	## Returns whether the file exists.
+	## Input framework (this sets ``$mode`` to ``REREAD``: edits are picked
+	## up live) and hold packet processing until the first read ended. A
+	## missing file leaves the table empty, with a warning naming *what*
+	## ("dynamic DNS list") unless the table is *optional* (an operator's
+	## file, none shipped).
 	global read_table: function(what: string, desc: Input::TableDescription,
-	    optional: bool &default=F): bool;
+	    optional: bool &default=F);
 }
 
 # Names of the streams whose first read has not ended; packet processing is
@@ -27,21 +27,19 @@ export {
 global first_reads: set[string] = set();
 
 function read_table(what: string, desc: Input::TableDescription, optional: bool)
-    : bool
 	{
 	if ( file_size(desc$source) < 0.0 )
 		{
 		if ( ! optional )
 			Reporter::warning(fmt("FallbackChannels: %s %s not found", what,
 			    desc$source));
-		return F;
+		return;
 		}
 	if ( |first_reads| == 0 )
 		suspend_processing();
 	add first_reads[desc$name];
 	desc$mode = Input::REREAD;
 	Input::add_table(desc);
-	return T;
 	}
 
 event Input::end_of_data(name: string, source: string)

@@ -5,7 +5,8 @@
 # @TEST-PORT: BROKER_PORT3
 # @TEST-PORT: BROKER_PORT4
 #
-# What each worker sees, alone (Files/client-port-even.bpf, Files/client-port-odd.bpf): the same nonstandard_port_encrypted finding, each on its own first connection.
+# What each worker sees, alone (filters Files/client-port-even.bpf, Files/client-port-odd.bpf): the same
+# nonstandard_port_encrypted finding, each on its own first connection.
 # @TEST-EXEC: fallback-cut alone-1 $TRACES/fallback_port_a.pcap -f "$(cat $FILES/client-port-even.bpf)" >alone-1.out
 # @TEST-EXEC: fallback-cut alone-2 $TRACES/fallback_port_a.pcap -f "$(cat $FILES/client-port-odd.bpf)" >alone-2.out
 # @TEST-EXEC: btest-diff alone-1.out
