@@ -146,11 +146,11 @@ def analyze(read: Reader, capture_bytes: int, cfg: Config, home: HomeNet, intel_
         reports: list[HostReport] = []
         suppressed: list[dict] = []
         for group in store.groups(pcfg.store_group_flows, also=hosts_of.keys()):
-            table = store.read(group)
             if out is not None:
-                out.write(table)
-            flow_list = from_table(table)
-            del table
+                out.write(store.read(group))
+            # an eighth of a group at a time: only that part's mapped files and decoded columns beside the Flows
+            flow_list = [flow for part in store.parts(group, pcfg.store_group_flows // 8)
+                         for flow in from_table(store.read(part))]
             flow_list.sort(key=lambda f: (f.ts, f.uid))  # the order of one pass over every flow
             found, dropped = detect_group(flow_list, [h for b in group for h in hosts_of.get(b, ())], facts, cfg,
                                           home, intel_db, allow)

@@ -120,6 +120,18 @@ class FlowStore:
             size += rows
         return out
 
+    def parts(self, buckets: Sequence[int], rows: int) -> list[list[int]]:
+        """``buckets`` in consecutive parts of at least ``rows`` flows (the last may have fewer)."""
+        out: list[list[int]] = [[]]
+        size = 0
+        for b in buckets:
+            if size >= rows:
+                out.append([])
+                size = 0
+            out[-1].append(b)
+            size += int(self.rows[b])
+        return out
+
     def read(self, buckets: Sequence[int]) -> pa.Table:
         """The stored flows of ``buckets`` (STORE_SCHEMA), bucket by bucket in write order."""
         tables = [_read_file(self.path(b)) for b in buckets if self.rows[b]]
