@@ -62,7 +62,7 @@ from pcap_analyzer.config import load_config
 from pcap_analyzer.gcpause import gc_paused
 from pcap_analyzer.homenet import HomeNet
 from pcap_analyzer.parallel.engine import Options, Session
-STAGES = {"read_segment": "read", "select": "read", "shard": "shard", "detect_hosts": "detect", "pick": "detect"}
+STAGES = {"read_segment": "read", "read_partition": "read", "select": "read", "shard": "shard", "detect_hosts": "detect", "pick": "detect"}
 
 def spent(dask_worker):
     tasks = {}

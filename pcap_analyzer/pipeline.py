@@ -29,7 +29,7 @@ from .baseline.observe import observe
 from .baseline.store import open_store
 from .detect.base import DetectContext
 from .homenet import HomeNet
-from .model import CaptureInfo, Flow, Report
+from .model import CaptureInfo, Flow, PacketBatch, Report
 from .parallel.engine import Options as ParallelOptions, Session, session as parallel_session
 from .parallel.plan import input_bytes
 from .parallel.sources import is_url
@@ -190,21 +190,23 @@ def _read_flows(captures: Sequence[Path], cfg: Config, progress: Progress | None
 
 
 def stream_flows(captures: Sequence[Path], cfg: Config, sink: Callable[[list[Flow]], None],
-                 progress: Progress | None = None) -> tuple[list[CaptureInfo], list[Flow] | None]:
+                 progress: Progress | None = None, keep: Callable[[PacketBatch], PacketBatch] | None = None,
+                 hashed: bool = True) -> tuple[list[CaptureInfo], list[Flow] | None]:
     """Read the captures into one flow table; streamed (the default), every batch of flows that are over goes to
     ``sink`` annotated and compacted (batches in no global order), and the second item is None; not streamed, no
-    batch goes to ``sink`` and the second item is every annotated flow, sorted by start time."""
+    batch goes to ``sink`` and the second item is every annotated flow, sorted by start time.  ``keep``: what of
+    each chunk the flow table gets (parallel/partition.py); ``hashed`` False: no SHA-256 (``sha256`` left empty)."""
     stream = cfg.pipeline.stream
     batch_flows = max(cfg.pipeline.annotate_batch, 1)
     table = flows.FlowTable(cfg)
     inputs = []
     waiting: list[Flow] = []  # over, not annotated yet
-    with digest.hashing(captures) as digests:  # the SHA-256s, on a worker thread while the captures are read
-        for path, sha256 in zip(captures, digests):
+    with digest.hashing(captures if hashed else []) as digests:  # the SHA-256s, on a thread while the reads run
+        for path, sha256 in zip(captures, digests if hashed else [None] * len(captures)):
             info = CaptureInfo(path=str(path))
             seen = 0
             for batch in reader.read_capture(path, cfg, info):
-                table.add(batch)
+                table.add(batch if keep is None else keep(batch))
                 seen += len(batch)
                 if stream and len(batch):
                     # "now" for idle timeouts is the chunk's OLDEST packet time, not the newest packet seen: a
@@ -216,7 +218,8 @@ def stream_flows(captures: Sequence[Path], cfg: Config, sink: Callable[[list[Flo
                         waiting = []
                 if progress is not None:
                     progress(str(path), seen)
-            info.sha256 = digest.result(sha256, path)
+            if sha256 is not None:
+                info.sha256 = digest.result(sha256, path)
             inputs.append(info)
     rest = waiting + table.finish()
     if not stream:

@@ -102,6 +102,10 @@ class Segments:
     replayed: list[Flow]
     digests: list[Any]
 
+    @property
+    def flow_count(self) -> int:
+        return sum(r.flows for r in self.results) + len(self.replayed)
+
     def infos(self, eng: Inline | Dask) -> list[CaptureInfo]:
         """One CaptureInfo per capture."""
         tasks = iter(eng.gather([d for d in self.digests if not isinstance(d, Future)]))
