@@ -6,6 +6,7 @@ import dataclasses
 import json
 import logging
 import socket
+from contextlib import ExitStack
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -19,7 +20,7 @@ from pcap_analyzer.bounded import shown_in_memory
 from pcap_analyzer.config import load_config
 from pcap_analyzer.homenet import HomeNet
 from pcap_analyzer.parallel import plan, read, segment, stitch
-from pcap_analyzer.parallel.engine import Inline, Options
+from pcap_analyzer.parallel.engine import Inline, Options, Session
 from pcap_analyzer.report.json_report import report_json
 
 CAPTURES = sorted(SCENARIOS.glob("*.pcap"))
@@ -187,6 +188,11 @@ def test_host_partitions_on_a_local_cluster_of_four_processes(cluster, tmp_path:
     moved = [t for t in stream.data if key_split(t["key"]) == "detect_hosts"
              and any(s.get("action") == "transfer" for s in t.get("startstops", ()))]
     assert moved == []
+    # the in-memory path (--zeek-logs, --eve, --suricata, --baseline): every partition's flows come back here
+    with ExitStack() as stack:
+        infos, flows = read.read_flows(captures, cfg, Session(Options(scheduler=running.scheduler_address), cfg, stack))
+    serial_infos, serial_flows = pipeline.read_flows(captures, cfg)
+    assert flows == serial_flows and infos == serial_infos
 
 
 @pytest.mark.parametrize("how", ["ranges", "partitions"])

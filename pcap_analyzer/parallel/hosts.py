@@ -38,11 +38,12 @@ from .engine import Dask, Inline, Session
 
 @dataclass(frozen=True, slots=True)
 class Run:
-    """Where and what to read: the captures' names, their segments, the engine."""
+    """Where and what to read: the captures' names, their segments, the engine (or the session whose cluster is
+    still starting)."""
 
     names: list[str]
     segments: list[plan.Segment]
-    eng: Inline | Dask
+    eng: Inline | Dask | Session
     parts: int = 0  # > 0: read by that many host partitions (``partition``), not by segments
 
 
@@ -56,7 +57,7 @@ def planned(captures: Sequence[str | Path], cfg: Config, session: Session | None
     if session is not None and partition.usable(names, cfg, session.workers):
         if session.options.scheduler is None and plan.input_bytes(names) < cfg.parallel.cluster_min_bytes:
             return None
-        return Run(names, [], session.dask, session.workers)
+        return Run(names, [], session, session.workers)
     segments = plan.plan(names, cfg, session.workers if session is not None else 1)
     eng = read.engine_for(names, segments, cfg, session)
     if eng is None and not any(sources.is_url(n) for n in names):
@@ -73,9 +74,9 @@ def analyze(run: Run, cfg: Config, home: HomeNet, intel_db: object, allow: allow
             flows_out: Path | None, progress: read.Progress | None = None) -> Report:
     """The Report of ``run``'s captures (inputs, hosts, the flows the reports show, suppressed), as
     ``bounded.analyze`` makes it."""
-    eng = run.eng
     out = FlowsOut(flows_out) if flows_out is not None else None  # a bad directory fails before the reading
-    with read.hashing_here(run.names) as hashed:
+    with read.hashing_here(run.names) as hashed:  # while the cluster starts, if it is still starting
+        eng = run.eng.dask if isinstance(run.eng, Session) else run.eng
         if run.parts:
             got = partition.read_partitions(eng, run.names, cfg, home, run.parts, progress, hashed)
         else:
