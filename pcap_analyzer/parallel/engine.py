@@ -174,6 +174,11 @@ def client(options: Options, cfg: Config) -> Iterator[Any]:
     with dask.config.set({"distributed.worker.multiprocessing-method": settings.start_method,
                           "distributed.comm.timeouts.connect": f"{timeout}s",
                           "distributed.admin.system-monitor.gil.enabled": False,
+                          # the servers' own monitoring (psutil every 0.5 s, a tick every 20 ms, in each worker and
+                          # three times in this process: scheduler and nannies): CPU taken from the analysis
+                          "distributed.admin.system-monitor.interval": "60s",
+                          "distributed.admin.system-monitor.disk": False,
+                          "distributed.admin.tick.interval": "1s",
                           "distributed.worker.profile.enabled": False,  # its sampling thread: CPU and the GIL
                           # a task runs where its input is (``Dask.submit`` near): stolen, it would move a segment
                           "distributed.scheduler.work-stealing": False}):

@@ -14,6 +14,7 @@ flows it makes of its own key in a partition that does not own that key are drop
 from __future__ import annotations
 
 import ipaddress
+import socket
 import zlib
 from collections.abc import Callable
 from concurrent.futures import Future
@@ -57,29 +58,59 @@ class Partitioner:
         text = addr_text(addr_packed(hi, lo))
         return self.home.is_internal(text), zlib.crc32(text.encode("utf-8", "surrogatepass")) % self.parts
 
+    def _new_low_halves(self, lows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(internal, partition) of addresses whose high half is 0: IPv4-mapped ones against the IPv4 networks
+        (as ``HomeNet.is_internal`` tests them), any other (``::1``) through its text."""
+        inside = np.zeros(lows.shape[0], dtype=bool)
+        parts = np.zeros(lows.shape[0], dtype=np.int64)
+        mapped = (lows >> np.uint64(32)) == np.uint64(0xFFFF)
+        v4 = lows[mapped] & np.uint64(0xFFFFFFFF)
+        hit = np.zeros(v4.shape[0], dtype=bool)
+        for net in self.home.networks:
+            if net.version == 4:
+                hit |= (v4 & np.uint64(int(net.netmask))) == np.uint64(int(net.network_address))
+        inside[mapped] = hit
+        parts[mapped] = [zlib.crc32(socket.inet_ntoa(x.to_bytes(4, "big")).encode()) % self.parts
+                         for x in v4.tolist()]
+        for i in np.flatnonzero(~mapped).tolist():
+            inside[i], parts[i] = self._facts(0, int(lows[i]))
+        return inside, parts
+
     def _lookup(self, hi: np.ndarray, lo: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(internal, partition) of every address."""
         internal = np.zeros(hi.shape[0], dtype=bool)
         part = np.zeros(hi.shape[0], dtype=np.int64)
         v4 = hi == 0
         lo4 = lo[v4]
-        new = np.unique(lo4)
-        new = new[~np.isin(new, self._v4, assume_unique=True)]
-        if new.shape[0]:
-            facts = [self._facts(0, x) for x in new.tolist()]
+        at = np.searchsorted(self._v4, lo4)
+        known = at < self._v4.shape[0]
+        known[known] = self._v4[at[known]] == lo4[known]
+        if not known.all():
+            new = np.unique(lo4[~known])
+            inside, parts = self._new_low_halves(new)
             keys = np.concatenate([self._v4, new])
             order = np.argsort(keys, kind="stable")
             self._v4 = keys[order]
-            self._v4_internal = np.concatenate([self._v4_internal, [f[0] for f in facts]]).astype(bool)[order]
-            self._v4_part = np.concatenate([self._v4_part, [f[1] for f in facts]]).astype(np.int64)[order]
-        at = np.searchsorted(self._v4, lo4)
+            self._v4_internal = np.concatenate([self._v4_internal, inside])[order]
+            self._v4_part = np.concatenate([self._v4_part, parts])[order]
+            at = np.searchsorted(self._v4, lo4)
         internal[v4], part[v4] = self._v4_internal[at], self._v4_part[at]
-        for i in np.flatnonzero(~v4).tolist():  # IPv6: few addresses, a dict
-            key = (int(hi[i]), int(lo[i]))
-            got = self._v6.get(key)
-            if got is None:
-                got = self._v6[key] = self._facts(*key)
-            internal[i], part[i] = got
+        v6 = np.flatnonzero(~v4)
+        if v6.shape[0]:  # IPv6: each distinct address once, through a dict
+            hi6, lo6 = hi[v6], lo[v6]
+            order = np.lexsort((lo6, hi6))
+            first = np.ones(order.shape[0], dtype=bool)
+            first[1:] = (hi6[order][1:] != hi6[order][:-1]) | (lo6[order][1:] != lo6[order][:-1])
+            group = np.empty(order.shape[0], dtype=np.int64)
+            group[order] = np.cumsum(first) - 1
+            facts = []
+            for h, l in zip(hi6[order][first].tolist(), lo6[order][first].tolist()):
+                got = self._v6.get((h, l))
+                if got is None:
+                    got = self._v6[(h, l)] = self._facts(h, l)
+                facts.append(got)
+            internal[v6] = np.array([f[0] for f in facts], dtype=bool)[group]
+            part[v6] = np.array([f[1] for f in facts], dtype=np.int64)[group]
         return internal, part
 
     def of_keys(self, proto: np.ndarray, a_hi: np.ndarray, a_lo: np.ndarray, b_hi: np.ndarray, b_lo: np.ndarray,
