@@ -24,7 +24,6 @@ from typing import Any
 
 import numpy as np
 
-from ..flows.chunk import canonical_keys
 from ..flows.protocol import PORTED
 from ..flows.records import addr_packed, addr_text
 from ..flows.icmp import IPV4_MAPPED, quoted_key
@@ -137,8 +136,9 @@ class Partitioner:
         """``batch`` with the packets of other partitions' keys made unusable for the flow table (not IP), and
         whether an ICMP error of another partition's key was kept (it quotes a key of this one)."""
         rows = FlowTable.usable_rows(batch)
-        k = canonical_keys(batch, rows)
-        mine = self.of_keys(k.proto, k.a_hi, k.a_lo, k.b_hi, k.b_lo, k.pa, k.pb) == part
+        b = batch  # of_keys takes either order of the ends: the packets' own is the key's
+        mine = self.of_keys(b.proto[rows], b.src_hi[rows], b.src_lo[rows], b.dst_hi[rows], b.dst_lo[rows],
+                            b.sport[rows], b.dport[rows]) == part
         foreign = False
         for row in icmp_error_rows(batch, rows[~mine]).tolist():
             off, ln = int(batch.payload_off[row]), int(batch.payload_len[row])
