@@ -26,8 +26,9 @@ PACKAGE = {p.name: p.read_text() for p in sorted(SCRIPTS.glob("*.zeek"))}
 ZEEK_NOTICES = registry.zeek_notices()
 ZEEK_ONLY_IN_ANALYZER = set(INDICATOR_TYPES) - set(ZEEK_NOTICES)
 
-#: Tables that are filled from an operator's file by the Input framework (never from traffic), so need no expiry.
-INPUT_TABLES = {"dyndns_suffixes", "doh_resolver_entries", "app_port_ranges"}
+#: Tables that are filled from an operator's file by the Input framework (never from traffic), so need no expiry;
+#: and the names of the tables whose first read is pending (tables.zeek: one entry per table of the package).
+INPUT_TABLES = {"dyndns_suffixes", "doh_resolver_entries", "app_port_ranges", "first_reads"}
 
 
 def parse_errors(path: Path) -> list[str]:

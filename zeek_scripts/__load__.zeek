@@ -2,6 +2,7 @@
 ##! Loads the shared log/notice/cluster plumbing and one script per indicator.
 
 @load ./main
+@load ./tables
 @load ./random-payload-thresholds
 @load ./app-ports
 @load ./message-sizes

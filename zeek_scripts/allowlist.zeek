@@ -7,8 +7,8 @@
 ##! Operators replace the file or point :zeek:see:`FallbackChannels::allowlist_file`
 ##! at their own; edits are picked up live.
 
-@load base/frameworks/input
 @load ./main
+@load ./tables
 
 module FallbackChannels;
 
@@ -33,29 +33,11 @@ type AllowIdx: record {
 	entry: string;
 };
 
-# Whether packet processing waits for the first read of the allowlist.
-global waiting_for_allowlist = F;
-
-const allowlist_stream = "fallback-allowlist";
-
 event zeek_init()
 	{
-	if ( file_size(allowlist_file) < 0.0 )
-		return;
-	# Hold packets until the list is loaded, so `zeek -r` applies it from the start.
-	waiting_for_allowlist = T;
-	suspend_processing();
-	Input::add_table([$source=allowlist_file, $name=allowlist_stream,
-	    $idx=AllowIdx, $val=AllowEntry, $destination=allowlist_entries,
-	    $mode=Input::REREAD]);
-	}
-
-event Input::end_of_data(name: string, source: string)
-	{
-	if ( name != allowlist_stream || ! waiting_for_allowlist )
-		return;
-	waiting_for_allowlist = F;
-	continue_processing();
+	# None is shipped: without the file there is nothing to allow.
+	read_table("allowlist", [$source=allowlist_file, $name="fallback-allowlist",
+	    $idx=AllowIdx, $val=AllowEntry, $destination=allowlist_entries], T);
 	}
 
 ## Whether DNS name *name* is *entry* ("*.zone": the zone or below).

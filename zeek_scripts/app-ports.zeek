@@ -12,7 +12,7 @@
 ##! register) these are the customary ports: a protocol there is no
 ##! nonstandard-port finding and no fallback by its port alone.
 
-@load base/frameworks/input
+@load ./tables
 
 module FallbackChannels;
 
@@ -65,57 +65,19 @@ type SameServiceIdx: record {
 	service_port: port;
 };
 
-const same_service_stream = "fallback-same-service";
-
-# Whether packet processing waits for the first read of the same-service table.
-global waiting_for_same_service = F;
-
 type AppPortsIdx: record {
 	first: port;
 	last: port;
 };
 
-# Whether packet processing waits for the first read of the table.
-global waiting_for_app_ports = F;
-
-const app_ports_stream = "fallback-app-ports";
-
 event zeek_init()
 	{
-	if ( file_size(app_ports_file) < 0.0 )
-		{
-		Reporter::warning(fmt("FallbackChannels: application port table %s not found",
-		    app_ports_file));
-		return;
-		}
-	# Hold packets until the table is loaded, so `zeek -r` sees it from the start.
-	waiting_for_app_ports = T;
-	suspend_processing();
-	if ( file_size(same_service_file) >= 0.0 )
-		{
-		waiting_for_same_service = T;
-		suspend_processing();
-		Input::add_table([$source=same_service_file, $name=same_service_stream,
-		    $idx=SameServiceIdx, $val=SameService,
-		    $destination=same_service_ports, $mode=Input::REREAD]);
-		}
-	Input::add_table([$source=app_ports_file, $name=app_ports_stream,
-	    $idx=AppPortsIdx, $val=AppPorts, $destination=app_port_ranges,
-	    $mode=Input::REREAD]);
-	}
-
-event Input::end_of_data(name: string, source: string)
-	{
-	if ( name == same_service_stream && waiting_for_same_service )
-		{
-		waiting_for_same_service = F;
-		continue_processing();
-		return;
-		}
-	if ( name != app_ports_stream || ! waiting_for_app_ports )
-		return;
-	waiting_for_app_ports = F;
-	continue_processing();
+	read_table("application port table", [$source=app_ports_file,
+	    $name="fallback-app-ports", $idx=AppPortsIdx, $val=AppPorts,
+	    $destination=app_port_ranges]);
+	read_table("same-service table", [$source=same_service_file,
+	    $name="fallback-same-service", $idx=SameServiceIdx,
+	    $val=SameService, $destination=same_service_ports]);
 	}
 
 ## Whether the range vouches for a connection that carried *services*.

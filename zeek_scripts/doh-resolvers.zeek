@@ -8,8 +8,8 @@
 ##! project's ``feeds/doh_resolvers.txt`` (``make feeds``), which records each
 ##! entry's source; the file is re-read when it changes.
 
-@load base/frameworks/input
 @load ./main
+@load ./tables
 
 module FallbackChannels;
 
@@ -32,26 +32,15 @@ type ResolverIdx: record {
 	resolver: string;
 };
 
-# Whether packet processing waits for the first read of the list.
-global waiting_for_resolvers = F;
-
 const doh_stream = "fallback-doh-resolvers";
 
 event zeek_init()
 	{
-	if ( file_size(doh_file) < 0.0 )
-		{
-		Reporter::warning(fmt("FallbackChannels: DoH resolver list %s not found",
-		    doh_file));
-		return;
-		}
-	# Hold packets until the list is loaded, so `zeek -r` sees it from the start.
-	waiting_for_resolvers = T;
-	suspend_processing();
-	Input::add_table([$source=doh_file, $name=doh_stream, $idx=ResolverIdx,
-	    $destination=doh_resolver_entries, $mode=Input::REREAD]);
+	read_table("DoH resolver list", [$source=doh_file, $name=doh_stream,
+	    $idx=ResolverIdx, $destination=doh_resolver_entries]);
 	}
 
+# After every read (the first and each re-read), split the entries.
 event Input::end_of_data(name: string, source: string)
 	{
 	if ( name != doh_stream )
@@ -69,10 +58,6 @@ event Input::end_of_data(name: string, source: string)
 		}
 	doh_resolver_names = names;
 	doh_resolver_nets = nets;
-	if ( ! waiting_for_resolvers )
-		return;
-	waiting_for_resolvers = F;
-	continue_processing();
 	}
 
 function doh_resolver(name: string, a: addr): bool

@@ -6,9 +6,9 @@
 ##! pointing :zeek:see:`FallbackChannels::dyndns_file` at their own; the
 ##! file is re-read when it changes.
 
-@load base/frameworks/input
 @load base/protocols/dns
 @load ./main
+@load ./tables
 
 module FallbackChannels;
 
@@ -32,32 +32,11 @@ type SuffixIdx: record {
 	suffix: string;
 };
 
-# Whether packet processing waits for the first read of the list.
-global waiting_for_list = F;
-
-const dyndns_stream = "fallback-dyndns-providers";
-
 event zeek_init()
 	{
-	if ( file_size(dyndns_file) < 0.0 )
-		{
-		Reporter::warning(fmt("FallbackChannels: dynamic DNS list %s not found",
-		    dyndns_file));
-		return;
-		}
-	# Hold packets until the list is loaded, so `zeek -r` sees it from the start.
-	waiting_for_list = T;
-	suspend_processing();
-	Input::add_table([$source=dyndns_file, $name=dyndns_stream, $idx=SuffixIdx,
-	    $destination=dyndns_suffixes, $mode=Input::REREAD]);
-	}
-
-event Input::end_of_data(name: string, source: string)
-	{
-	if ( name != dyndns_stream || ! waiting_for_list )
-		return;
-	waiting_for_list = F;
-	continue_processing();
+	read_table("dynamic DNS list", [$source=dyndns_file,
+	    $name="fallback-dyndns-providers", $idx=SuffixIdx,
+	    $destination=dyndns_suffixes]);
 	}
 
 ## The listed provider suffix *name* falls under, "" if none.

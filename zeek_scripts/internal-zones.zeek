@@ -10,9 +10,9 @@
 ##! analyzer's ``[detect.failed_fallback] internal_zones``, so both engines
 ##! scope alike; the file is re-read when it changes.
 
-@load base/frameworks/input
 @load base/utils/site
 @load ./main
+@load ./tables
 
 module FallbackChannels;
 
@@ -35,32 +35,11 @@ type ZoneIdx: record {
 	zone: string;
 };
 
-# Whether packet processing waits for the first read of the list.
-global waiting_for_zones = F;
-
-const zones_stream = "fallback-internal-zones";
-
 event zeek_init()
 	{
-	if ( file_size(internal_zones_file) < 0.0 )
-		{
-		Reporter::warning(fmt("FallbackChannels: internal zone list %s not found",
-		    internal_zones_file));
-		return;
-		}
-	# Hold packets until the list is loaded, so `zeek -r` sees it from the start.
-	waiting_for_zones = T;
-	suspend_processing();
-	Input::add_table([$source=internal_zones_file, $name=zones_stream,
-	    $idx=ZoneIdx, $destination=internal_zones, $mode=Input::REREAD]);
-	}
-
-event Input::end_of_data(name: string, source: string)
-	{
-	if ( name != zones_stream || ! waiting_for_zones )
-		return;
-	waiting_for_zones = F;
-	continue_processing();
+	read_table("internal zone list", [$source=internal_zones_file,
+	    $name="fallback-internal-zones", $idx=ZoneIdx,
+	    $destination=internal_zones]);
 	}
 
 function internal_name(name: string): bool

@@ -83,6 +83,12 @@ export {
 	## it (the allowlist script does, for allowlisted hosts, peers, names).
 	global finding_policy: hook(f: Finding);
 
+	## Raised on the node owning the originator of *f* (a proxy, chosen as
+	## for :zeek:see:`FallbackChannels::attempt_seen`) for a finding a
+	## worker made: the workers see an originator's connections apart, so
+	## that node logs each finding once.
+	global finding_seen: event(f: Finding);
+
 	## The Community ID of a connection, "" when the conn record lacks it.
 	global community_id: function(c: connection): string;
 
@@ -267,8 +273,9 @@ redef record connection += {
 	fallback_target_port: count &optional;
 };
 
-# Keys of findings reported recently (per node; the notice framework also
-# suppresses across the cluster through $identifier/$suppress_for).
+# Keys of findings reported recently, on the node that logs them: standalone
+# the only one, in a cluster the proxy owning the originator (workers send
+# their findings there, see report()).
 global reported: set[string] &create_expire=report_interval;
 
 event zeek_init() &priority=5
@@ -634,10 +641,10 @@ event connection_state_remove(c: connection) &priority=-3
 		share_attempt(a);
 	}
 
-function report(f: Finding)
+## Log and notice *f* unless it was reported within
+## :zeek:see:`FallbackChannels::report_interval`.
+function log_finding(f: Finding)
 	{
-	if ( ! hook finding_policy(f) )
-		return;
 	local indicator = indicator_name(f$note);
 	local identifier = cat(f$id$orig_h, "|", f$primary, "|", f$fallback);
 	local key = cat(indicator, "|", identifier);
@@ -660,4 +667,23 @@ function report(f: Finding)
 	if ( f$community_id != "" )
 		n$community_id = f$community_id;
 	NOTICE(n);
+	}
+
+event FallbackChannels::finding_seen(f: Finding)
+	{
+	log_finding(f);
+	}
+
+function report(f: Finding)
+	{
+	if ( ! hook finding_policy(f) )
+		return;
+@if ( Cluster::is_enabled() && Cluster::local_node_type() == Cluster::WORKER )
+	# Another worker may find the same on another connection of the
+	# originator: the node owning it decides what was reported. (Without a
+	# proxy up, the worker logs it itself.)
+	if ( Cluster::publish_hrw(Cluster::proxy_pool, f$id$orig_h, finding_seen, f) )
+		return;
+@endif
+	log_finding(f);
 	}

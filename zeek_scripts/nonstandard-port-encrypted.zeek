@@ -12,11 +12,12 @@
 ##!
 ##! A protocol no analyzer identifies is encrypted when its payload looks
 ##! random, as the analyzer decides it: only on TCP ports where no protocol
-##! or application is customary, the originator's first payload chunk (one
-##! signature match per connection) is measured with ``find_entropy``
-##! against the analyzer's thresholds (random-payload-thresholds.zeek), and
-##! an established connection that no analyzer identified by its end is a
-##! finding. (Unidentified UDP on such ports is mostly call media and P2P,
+##! or application is customary, the first payload chunk of each side (one
+##! signature match per side and connection) is measured with
+##! ``find_entropy`` against the analyzer's thresholds
+##! (random-payload-thresholds.zeek), and an established connection that no
+##! analyzer identified by its end is a finding when either side looked
+##! random. (Unidentified UDP on such ports is mostly call media and P2P,
 ##! which Zeek has no analyzer to tell apart: not judged.)
 
 @load base/frameworks/analyzer
@@ -109,39 +110,43 @@ function policy_application(c: connection, app: string, what: string): bool
 redef Signatures::actions += {
 	["fallback-app-openvpn-tcp"] = Signatures::SIG_IGNORE,
 	["fallback-payload-head"] = Signatures::SIG_IGNORE,
+	["fallback-payload-head-resp"] = Signatures::SIG_IGNORE,
 };
 
 redef record connection += {
 	## The application ("<class>: <application>") a signature of
 	## app-signatures.sig recognised on the connection.
 	fallback_app: string &optional;
-	## The originator's first payload chunk looked random, on a port where
-	## no protocol is customary: its measure ("entropy ..., chi-square ...").
+	## A side's first payload chunk looked random, on a port where no
+	## protocol is customary: its measure ("entropy ..., chi-square ...").
 	fallback_random: string &optional;
 };
 
-## Measure the originator's first payload chunk of a connection on a port
+## Measure the first payload chunk one side of a connection sent, on a port
 ## where no protocol or application is customary: whether it looks random.
-function measure_payload_head(c: connection, data: string)
+## The first side that did is kept.
+function measure_payload_head(c: connection, data: string, is_orig: bool)
 	{
-	if ( |data| < random_min_bytes || customary_port(c$id$resp_p, "") )
+	if ( c?$fallback_random
+	    || |data| < random_min_bytes
+	    || customary_port(c$id$resp_p, "") )
 		return;
 	local m = find_entropy(data);
 	if ( m$entropy >= random_entropy || m$chi_square <= random_max_chi_square )
-		c$fallback_random = fmt("entropy %.2f bits/byte, chi-square %.1f over the first %d bytes",
-		    m$entropy, m$chi_square, |data|);
+		c$fallback_random = fmt("entropy %.2f bits/byte, chi-square %.1f over the %sfirst %d bytes",
+		    m$entropy, m$chi_square, is_orig ? "" : "server's ", |data|);
 	}
 
 event signature_match(state: signature_state, msg: string, data: string)
 	{
 	if ( /^fallback-app-/ in state$sig_id )
 		state$conn$fallback_app = msg;
-	else if ( state$sig_id == "fallback-payload-head" )
-		measure_payload_head(state$conn, data);
+	else if ( /^fallback-payload-head/ in state$sig_id )
+		measure_payload_head(state$conn, data, state$is_orig);
 	}
 
-# An established TCP connection whose client spoke random-looking bytes on a
-# port where no protocol is customary, and that no analyzer identified: an
+# An established TCP connection one of whose sides spoke random-looking bytes
+# on a port where no protocol is customary, and that no analyzer identified: an
 # encrypted protocol on a non-standard port. Runs before main.zeek shares
 # the connection (priority -3), so the attempt carries the tag.
 event connection_state_remove(c: connection)

@@ -14,11 +14,11 @@
 # The cluster. A worker reads its capture once the manager and the proxy are up and exits at its end (Zeek ends
 # the connections still open and shares them before it stops). worker-2 starts once the proxy has seen worker-1
 # go (after everything worker-1 sent), so the proxy's input, and the log, are the same on every run.
-# @TEST-EXEC: btest-bg-run manager-1 "cp $FILES/cluster-layout.zeek . && CLUSTER_NODE=manager-1 zeek $PACKAGE %INPUT"
-# @TEST-EXEC: btest-bg-run proxy-1 "cp $FILES/cluster-layout.zeek . && CLUSTER_NODE=proxy-1 zeek $PACKAGE %INPUT"
-# @TEST-EXEC: btest-bg-run worker-1 "cp $FILES/cluster-layout.zeek . && CLUSTER_NODE=worker-1 zeek -C -r $TRACES/fallback_port_a.pcap -f 'tcp port 443' $PACKAGE %INPUT"
+# @TEST-EXEC: btest-bg-run manager-1 "cp $FILES/cluster-layout.zeek . && CLUSTER_NODE=manager-1 zeek $PACKAGE $FILES/cluster-test.zeek"
+# @TEST-EXEC: btest-bg-run proxy-1 "cp $FILES/cluster-layout.zeek . && CLUSTER_NODE=proxy-1 zeek $PACKAGE $FILES/cluster-test.zeek"
+# @TEST-EXEC: btest-bg-run worker-1 "cp $FILES/cluster-layout.zeek . && CLUSTER_NODE=worker-1 zeek -C -r $TRACES/fallback_port_a.pcap -f 'tcp port 443' $PACKAGE $FILES/cluster-test.zeek"
 # @TEST-EXEC: wait-for-file proxy-1/worker-1.gone 30 || (btest-bg-wait -k 1 && false)
-# @TEST-EXEC: btest-bg-run worker-2 "cp $FILES/cluster-layout.zeek . && CLUSTER_NODE=worker-2 zeek -C -r $TRACES/fallback_port_a.pcap -f 'tcp port 8443' $PACKAGE %INPUT"
+# @TEST-EXEC: btest-bg-run worker-2 "cp $FILES/cluster-layout.zeek . && CLUSTER_NODE=worker-2 zeek -C -r $TRACES/fallback_port_a.pcap -f 'tcp port 8443' $PACKAGE $FILES/cluster-test.zeek"
 # @TEST-EXEC: btest-bg-wait 40
 #
 # One failed_then_fallback, raised on the proxy (notice.log's peer_descr), the same line as a standalone run of
@@ -30,69 +30,5 @@
 # @TEST-EXEC: test "$(grep -c -w failed_then_fallback fallback.out)" = 1
 # @TEST-EXEC: fallback-cut standalone $TRACES/fallback_port_a.pcap | grep -w failed_then_fallback | cut -f 1,3- >standalone.cut
 # @TEST-EXEC: grep -w failed_then_fallback fallback.out | cut -f 1,3- | diff standalone.cut -
-
-@load base/frameworks/cluster
-
-redef Log::default_rotation_interval = 0secs;
-
-module ClusterTest;
-
-export {
-	## The proxy has handled everything both workers sent.
-	global proxy_done: event();
-}
-
-@if ( Cluster::local_node_type() == Cluster::WORKER )
-global up: set[string];
-
-# Read packets only once the proxy that owns the originators (and the manager
-# that writes the logs) is up.
-event zeek_init()
-	{
-	suspend_processing();
-	}
-
-event Cluster::node_up(name: string, id: string)
-	{
-	add up[name];
-	if ( "manager-1" in up && "proxy-1" in up )
-		continue_processing();
-	}
-
-# At the capture's end Zeek stops: it ends the connections still open and
-# shares them with the proxy before it shuts down.
-event Pcap::file_done(path: string)
-	{
-	terminate();
-	}
-@endif
-
-@if ( Cluster::local_node_type() != Cluster::WORKER )
-redef exit_only_after_terminate = T;
-@endif
-
-@if ( Cluster::local_node_type() == Cluster::PROXY )
-# A worker's peering ends after everything it sent, so when the proxy sees it
-# go it has handled all of its attempts.
-event Cluster::node_down(name: string, id: string)
-	{
-	local f = open(name + ".gone");
-	close(f);
-	if ( name == "worker-2" )
-		{
-		# Send the findings on their way; the manager gets them before this
-		# event, which takes the same path.
-		Broker::flush_logs();
-		Broker::publish(Cluster::manager_topic, ClusterTest::proxy_done);
-		}
-	if ( name == "manager-1" )
-		terminate();
-	}
-@endif
-
-@if ( Cluster::local_node_type() == Cluster::MANAGER )
-event ClusterTest::proxy_done()
-	{
-	terminate();
-	}
-@endif
+#
+# The nodes: Files/cluster-test.zeek (layout: Files/cluster-layout.zeek).
