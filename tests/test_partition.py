@@ -27,14 +27,20 @@ def cfg():
     return override(load_config(None), {"reader": {"chunk_packets": 64}})
 
 
+@pytest.fixture(scope="module")
+def serial(cfg):
+    """The serial read of every scenario capture (one analysis): CaptureInfos and flows."""
+    return pipeline.read_flows(CAPTURES, cfg)
+
+
 @pytest.mark.parametrize("parts", [2, 3])
-def test_partitions_make_the_serial_flows(cfg, parts: int, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_partitions_make_the_serial_flows(cfg, serial, parts: int, monkeypatch: pytest.MonkeyPatch) -> None:
     """Every scenario capture, read as one analysis by ``parts`` partitions: the union of their flows is the serial
     read's (each flow in exactly one partition), every partition counts every packet, and ICMP errors quoting a
     key of another partition were tied back there (their own flow dropped where it is foreign)."""
     home = HomeNet(cfg.home_net.cidrs)
     names = [str(p) for p in CAPTURES]
-    serial_infos, serial_flows = pipeline.read_flows(CAPTURES, cfg)
+    serial_infos, serial_flows = serial
     quoted = []
     real = partition.Partitioner.keep
 

@@ -32,6 +32,7 @@ from ..capture import digest
 from ..config import Config
 from ..detect.facts import is_icmp
 from ..gcpause import gc_paused
+from ..readcaps import stream_flows
 from ..homenet import HomeNet
 from ..model import CaptureInfo, Flow, PacketBatch
 from . import codec, sources
@@ -183,8 +184,6 @@ def read_partition(names: list[str], part: int, parts: int, cfg: Config, home: H
 
     done: list[Flow] = []
     with gc_paused():
-        from ..pipeline import stream_flows  # the pipeline imports this package
-
         infos, rest = stream_flows([Path(n) for n in names], cfg, done.extend, keep=keep, hashed=False)
         flows = done if rest is None else rest
         if foreign:  # the own flows of ICMP errors kept for the key they quote

@@ -21,6 +21,7 @@ from ..config import Config
 from ..errors import InputError
 from ..model import CaptureInfo, Flow
 from ..homenet import HomeNet
+from ..readcaps import read_serial
 from . import partition, plan, sources, stitch
 from .engine import Dask, Inline, Session
 from .segment import SegmentResult, read_segment, select
@@ -45,9 +46,7 @@ def read_flows(captures: Sequence[str | Path], cfg: Config, session: Session | N
     names = checked(captures)
     if session is not None and partition.usable(names, cfg, session.workers):
         if session.options.scheduler is None and plan.input_bytes(names) < cfg.parallel.cluster_min_bytes:
-            from ..pipeline import read_flows as serial  # the pipeline imports this package
-
-            return serial([Path(n) for n in names], cfg, progress)
+            return read_serial([Path(n) for n in names], cfg, progress)
         return read_partitioned(session, names, cfg, progress)
     segments = plan.plan(names, cfg, session.workers if session is not None else 1)
     return read_on(engine_for(names, segments, cfg, session) or Inline(), names, segments, cfg, progress)
