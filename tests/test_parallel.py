@@ -24,7 +24,8 @@ from pcap_analyzer.parallel.engine import Inline, Options, Session
 from pcap_analyzer.report.json_report import report_json
 
 CAPTURES = sorted(SCENARIOS.glob("*.pcap"))
-SMALL_RANGES = "[reader]\nchunk_packets = 16\n[parallel]\nsplit_bytes = 1\ncluster_min_bytes = 0\npartition_workers = 0\n"
+SMALL_RANGES = ("[reader]\nchunk_packets = 16\n[parallel]\nsplit_bytes = 1\ncluster_min_bytes = 0\n"
+                "partition_workers = 0\n")
 #: Host partitions (the default for a few workers), with the cluster started for the smallest capture.
 PARTITIONS = "[reader]\nchunk_packets = 16\n[parallel]\ncluster_min_bytes = 0\n"
 GENERATED = datetime(2026, 1, 1, tzinfo=timezone.utc)
@@ -184,7 +185,8 @@ def test_host_partitions_on_a_local_cluster_of_four_processes(cluster, tmp_path:
     ran = {}
     for t in stream.data:
         ran.setdefault(key_split(t["key"]), set()).add(t["worker"])
-    assert "read_segment" not in ran and len(ran["read_partition"]) == 4 and ran["detect_hosts"] == ran["read_partition"]
+    assert "read_segment" not in ran and len(ran["read_partition"]) == 4
+    assert ran["detect_hosts"] == ran["read_partition"]
     moved = [t for t in stream.data if key_split(t["key"]) == "detect_hosts"
              and any(s.get("action") == "transfer" for s in t.get("startstops", ()))]
     assert moved == []
