@@ -317,10 +317,10 @@ def shown_held(flow_list: Sequence[Flow], reports: Sequence[HostReport], cfg: Co
                ) -> tuple[list[Flow], dict[str, HostView]]:
     """``shown_flows`` for flows held in memory (in pass order): the same evidence flows and views."""
     keys, _ = report_keys(reports)
-    evidence = [f for f in flow_list if f.uid in keys or f.community_id in keys]
+    evidence = [f for f in flow_list if f.uid in keys or f.community_id in keys] if keys else []
     shown = detailed_hosts(reports, cfg)
     wanted: dict[str, list[Flow]] = {h.ip: [] for h in shown}
-    for flow in flow_list:
+    for flow in flow_list if wanted else ():  # no host section: no flow to gather
         for ip in {flow.orig_h, flow.resp_h} & wanted.keys():
             wanted[ip].append(flow)
     index = flow_index(evidence)

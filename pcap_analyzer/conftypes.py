@@ -46,6 +46,14 @@ class FrozenMap(Mapping[K, V], Generic[K, V]):
     def __getitem__(self, key: K) -> V:
         return self._data[key]
 
+    # the dict's own lookups: Mapping's generic get / in go through __getitem__ and a KeyError per miss, and
+    # detectors ask per flow (detect.facts.family)
+    def get(self, key: K, default: Any = None) -> Any:
+        return self._data.get(key, default)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._data
+
     def __iter__(self) -> Iterator[K]:
         return iter(self._data)
 

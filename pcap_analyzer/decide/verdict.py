@@ -228,8 +228,11 @@ def baseline(host: str, inds: list[Indicator], index: DetectIndex, capture_usage
     top = cfg.verdict.baseline_top
     flows = index.by_host.get(host, [])
     flagged_uids = {uid for ind in inds for uid in ind.uids}
-    usual = usage([f for f in flows if f.uid not in flagged_uids])
-    flagged = usage([f for f in flows if f.uid in flagged_uids])
+    if flagged_uids:
+        usual = usage([f for f in flows if f.uid not in flagged_uids])
+        flagged = usage([f for f in flows if f.uid in flagged_uids])
+    else:  # most hosts: nothing flagged, every flow is usual
+        usual, flagged = usage(flows), Counter()
     others = capture_usage - (usual + flagged)  # the host's own flows are the usual and the flagged ones
 
     def fmt(usage: Counter[str]) -> str:

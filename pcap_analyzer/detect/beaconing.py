@@ -14,8 +14,9 @@ beaconing on a port that implies no service is cleartext C2 (``cleartext: true``
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, partial
 from importlib import resources
 from typing import Any
 
@@ -114,6 +115,7 @@ def _find_series(ctx: DetectContext) -> list[Series]:
     bcfg = ctx.cfg.detect.beaconing
     index = get_index(ctx)
     periodic = shipped_periodic() | {e.lower().strip(".") for e in bcfg.extra_periodic}
+    periodic_zone = lru_cache(maxsize=1 << 16)(partial(suffix_match, suffixes=periodic))  # names recur
     window = capture_window(ctx.flows) if ctx.capture_window is None else ctx.capture_window
     out: list[Series] = []
     for host, flows in index.by_host.items():
@@ -122,7 +124,7 @@ def _find_series(ctx: DetectContext) -> list[Series]:
         for flow in flows:
             if flow.service in bcfg.ignore_services or flow.expected_service in bcfg.ignore_services:
                 continue
-            if is_broadcast(flow.resp_h) or _is_periodic(flow, index, periodic):
+            if is_broadcast(flow.resp_h) or _is_periodic(flow, index, periodic, periodic_zone):
                 continue
             failed = is_failed(flow, ctx.cfg)
             groups[(*channel(flow), failed)].append(flow)
@@ -156,11 +158,14 @@ def capture_window(flows: list[Flow]) -> float:
     return max(f.last_ts for f in flows) - min(f.ts for f in flows)
 
 
-def _is_periodic(flow: Flow, index: DetectIndex, periodic: frozenset[str]) -> bool:
-    """A channel to a known periodic service: by its port, or by a name the client asked for or told."""
+def _is_periodic(flow: Flow, index: DetectIndex, periodic: frozenset[str],
+                 zone_of: Callable[[str], str | None] | None = None) -> bool:
+    """A channel to a known periodic service: by its port, or by a name the client asked for or told (``zone_of``:
+    suffix_match against ``periodic``, possibly remembering its answers)."""
     if f"{flow.proto}/{flow.resp_p}" in periodic:
         return True
-    return any(suffix_match(name, periodic) for name in index.names_for(flow))
+    zone_of = zone_of or partial(suffix_match, suffixes=periodic)
+    return any(zone_of(name) for name in index.names_for(flow))
 
 
 def cleartext_ratio(flows: list[Flow], ctx: DetectContext) -> float | None:

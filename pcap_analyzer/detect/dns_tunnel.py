@@ -7,6 +7,8 @@ with data-carrying record types (TXT/CNAME/MX/NULL).
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Callable
+from functools import lru_cache, partial
 
 from ..config_schema import DetectConfig, DnsTunnelConfig
 from ..homenet import is_broadcast
@@ -15,6 +17,9 @@ from ..measures.measures import entropy, name_measures
 from ..model import Indicator
 from .base import DetectContext, indicator
 from .index import DnsLookup, get_index
+
+#: name shapes remembered during one run (a few hundred bytes each)
+SHAPES_KEPT = 8192
 
 
 def has_real_tld(qname: str) -> bool:
@@ -50,23 +55,26 @@ class DnsTunnel:
 
     def run(self, ctx: DetectContext) -> list[Indicator]:
         index = get_index(ctx)
-        ignored = frozenset(ctx.cfg.detect.dns_tunnel.ignore_zones)
+        ignored_zone = lru_cache(maxsize=1 << 16)(partial(suffix_match, suffixes=frozenset(
+            ctx.cfg.detect.dns_tunnel.ignore_zones)))  # names recur
+        shape_of = lru_cache(maxsize=SHAPES_KEPT)(name_shape)  # names recur across hosts (read, never changed)
         out: list[Indicator] = []
         for host, lookups in index.lookups.items():
             zones: dict[str, list[DnsLookup]] = defaultdict(list)
             for lookup in lookups:
-                if lookup.qname and not is_broadcast(lookup.resolver) and suffix_match(lookup.qname, ignored) is None:
+                if lookup.qname and not is_broadcast(lookup.resolver) and ignored_zone(lookup.qname) is None:
                     zones[zone_of(lookup)].append(lookup)
             for zone, items in zones.items():
-                ind = self._judge(host, zone, items, ctx.cfg.detect)
+                ind = self._judge(host, zone, items, ctx.cfg.detect, shape_of)
                 if ind is not None:
                     out.append(ind)
         return out
 
-    def _judge(self, host: str, zone: str, items: list[DnsLookup], dcfg: DetectConfig) -> Indicator | None:
+    def _judge(self, host: str, zone: str, items: list[DnsLookup], dcfg: DetectConfig,
+               shape_of: Callable[[str], dict[str, float | int | str]] = name_shape) -> Indicator | None:
         tcfg = dcfg.dns_tunnel
         names = sorted({lk.qname for lk in items})
-        measures = {n: name_shape(n) for n in names}
+        measures = {n: shape_of(n) for n in names}
         encoded = [n for n in names if is_encoded(measures[n], tcfg)]
         standalone = sorted({lk.qtype_name for lk in items if lk.qtype_name in tcfg.standalone_qtypes})
         tunnel_types = sum(1 for lk in items if lk.qtype_name in tcfg.tunnel_qtypes)

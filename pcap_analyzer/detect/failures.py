@@ -342,11 +342,13 @@ def dga_bursts(host: str, flows: list[Flow], index: DetectIndex, ctx: DetectCont
             runs[-1].append(lk)
         else:
             runs.append([lk])
-    span_min = max((max(f.last_ts for f in flows) - flows[0].ts) / 60.0, 1.0) if flows else 1.0
+    span_min: float | None = None  # minutes the host's flows span: worked out for the first run long enough (most hosts: none)
     out: list[Channel] = []
     for run in runs:
         if len(run) < fcfg.dga_min_names:
             continue
+        if span_min is None:
+            span_min = max((max(f.last_ts for f in flows) - flows[0].ts) / 60.0, 1.0) if flows else 1.0
         labels = [registered_label(lk.qname) for lk in run]
         if len({base_domain(lk.qname) for lk in run}) < fcfg.dga_min_distinct * len(run):
             continue  # one domain again and again: a search-suffix storm, not generated names

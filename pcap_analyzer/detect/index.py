@@ -25,10 +25,15 @@ def _host_part(text: str) -> str:
 def told_names(flow: Flow) -> list[str]:
     """Names the client gave for its peer (TLS SNI first, then HTTP Host). An address literal is not a name: a
     client that says "Host: 203.0.113.9" still talks to a bare IP."""
-    if (flow.tls is None or not flow.tls.sni) and not flow.http:  # most flows: nothing told
-        return []
-    told = ([flow.tls.sni] if flow.tls is not None and flow.tls.sni else []) + [h.host for h in flow.http if h.host]
-    return [name for name in map(_host_part, told) if name and not is_ip(name)]
+    sni = flow.tls.sni if flow.tls is not None else ""
+    if not flow.http:
+        return list(_told((sni,))) if sni else []  # most flows: nothing told
+    return list(_told(((sni,) if sni else ()) + tuple([h.host for h in flow.http if h.host])))
+
+
+@lru_cache(maxsize=65536)  # the same SNI / Host values recur
+def _told(values: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple([name for name in map(_host_part, values) if name and not is_ip(name)])
 
 
 @dataclass
@@ -55,13 +60,19 @@ class DetectIndex:
     # tenants share), never identity
     cnames_of_ip: dict[str, set[str]] = field(default_factory=dict)
     _names: dict[str, frozenset[str]] = field(default_factory=dict, repr=False)  # names_for() per flow uid
+    _resolved: dict[str, frozenset[str]] = field(default_factory=dict, repr=False)  # names_of_ip as frozensets
+    _bases: dict[tuple[frozenset[str], frozenset[str]], frozenset[str]] = field(default_factory=dict, repr=False)
 
     def names_for(self, flow: Flow) -> frozenset[str]:
         """Names a flow's responder is known by: TLS SNI, HTTP Host, and names that resolved to it (worked out once
-        per flow: several detectors ask)."""
+        per flow: several detectors ask; a flow that told no name shares its responder's set)."""
         names = self._names.get(flow.uid)
         if names is None:
-            names = self._names[flow.uid] = frozenset(self.names_of_ip.get(flow.resp_h, ())).union(told_names(flow))
+            resolved = self._resolved.get(flow.resp_h)
+            if resolved is None:
+                resolved = self._resolved[flow.resp_h] = frozenset(self.names_of_ip.get(flow.resp_h, ()))
+            told = told_names(flow)
+            names = self._names[flow.uid] = resolved.union(told) if told else resolved
         return names
 
     def domain_of(self, flow: Flow) -> str:
@@ -72,12 +83,20 @@ class DetectIndex:
         names = self.names_of_ip.get(flow.resp_h)
         return min(names) if names else ""
 
-    def base_domains_for(self, flow: Flow, shared_zones: frozenset[str] = frozenset()) -> set[str]:
+    def base_domains_for(self, flow: Flow, shared_zones: frozenset[str] = frozenset()) -> frozenset[str]:
         """Registered domains (Public Suffix List, private section included) of the names a flow's responder is
         known by; a public suffix itself or one of ``shared_zones`` (a cloud apex the list does not split) names no
-        one and is left out."""
-        domains = {base_domain(n) for n in self.names_for(flow)}
-        return {d for d in domains if d and not is_public_suffix(d) and d not in shared_zones}
+        one and is left out (worked out once per set of names: flows to one responder share it)."""
+        names = self.names_for(flow)
+        if not names:
+            return frozenset()
+        key = (names, shared_zones)
+        found = self._bases.get(key)
+        if found is None:
+            domains = {base_domain(n) for n in names}
+            found = self._bases[key] = frozenset(
+                d for d in domains if d and not is_public_suffix(d) and d not in shared_zones)
+        return found
 
 
 def get_index(ctx: DetectContext) -> DetectIndex:

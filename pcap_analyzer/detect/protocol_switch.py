@@ -8,6 +8,7 @@ its own port (or a tunnel): SSH on 22 then FTP on 21 to one server is ordinary u
 from __future__ import annotations
 
 from collections import defaultdict
+from functools import lru_cache
 
 from ..apps import same_service
 from ..model import Flow, Indicator
@@ -47,8 +48,13 @@ def flow_keys(flow: Flow, fam: str, ctx: DetectContext, tunnels: dict[str, set[s
     (``detect.shared_zones``), which thousands of unrelated tenants have in common."""
     if fam in ("dns", "icmp"):
         return tunnels.get(flow.uid, set())
-    shared = frozenset(ctx.cfg.detect.shared_zones)
-    return {flow.resp_h} | get_index(ctx).base_domains_for(flow, shared)
+    return {flow.resp_h} | get_index(ctx).base_domains_for(flow, zone_set(ctx.cfg.detect.shared_zones))
+
+
+@lru_cache(maxsize=8)
+def zone_set(zones: tuple[str, ...]) -> frozenset[str]:
+    """A config's zone list as a set (asked per flow)."""
+    return frozenset(zones)
 
 
 def side(flow: Flow, fam: str, last_ts: float) -> dict:

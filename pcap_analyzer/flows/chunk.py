@@ -116,8 +116,8 @@ class Chunk:
         fp = perm[starts]  # per group (key): its key columns and bytes, IP version, one-way flag
         self.group_key_cols = np.stack([k.proto[fp].astype(np.uint64), k.a_hi[fp], k.a_lo[fp], k.b_hi[fp],
                                         k.b_lo[fp], k.pa[fp].astype(np.uint64), k.pb[fp].astype(np.uint64)], axis=1)
-        packed = self.group_key_cols.tobytes()
-        self.group_keys = [packed[i: i + KEY_BYTES] for i in range(0, len(packed), KEY_BYTES)]
+        # each row's bytes (KEY's layout) as one bytes object: a void view's tolist, not a slice per group
+        self.group_keys = self.group_key_cols.view(f"V{KEY_BYTES}").ravel().tolist()
         self.group_ipver: np.ndarray = batch.ip_ver[rows[fp]]
         self.group_oneway: np.ndarray = k.one_way[fp]
         self.group_timeout = np.zeros(0)  # inactivity timeout of each group's flows (FlowTable._group_timeouts)
