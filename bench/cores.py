@@ -5,9 +5,9 @@ Nothing here is pinned to one core (the point is to use both): the wall-clock fi
 alternating runs (serial, then parallel, then again), so a neighbour's burst hits both sides alike.
 
   analyze  ``fallback-hunt analyze`` of the 1M-packet capture, reports included: serial (reader, flow store,
-           detection per group of hosts in one process) against ``--workers 2`` (segments read, flows shuffled by
-           host and detected per group of hosts on 2 worker processes; the client merges the host reports and
-           writes)
+           detection per group of hosts in one process) against ``--workers 2`` (two host partitions: each worker
+           reads every packet and makes and detects the flows of its half of the hosts; the client merges the host
+           reports and writes)
   small    ``fallback-hunt analyze`` of a small capture (below ``[parallel] cluster_min_bytes``: no cluster is
            started) and of two small captures with ``cluster_min_bytes = 0`` (the embedded cluster starts), each
            against its serial run: the overhead
@@ -62,7 +62,7 @@ from pcap_analyzer.config import load_config
 from pcap_analyzer.gcpause import gc_paused
 from pcap_analyzer.homenet import HomeNet
 from pcap_analyzer.parallel.engine import Options, Session
-STAGES = {"read_segment": "read", "select": "read", "shard": "shard", "detect_hosts": "detect", "pick": "detect"}
+STAGES = {"read_segment": "read", "read_partition": "read", "select": "read", "shard": "shard", "detect_hosts": "detect", "pick": "detect"}
 
 def spent(dask_worker):
     tasks = {}

@@ -72,6 +72,7 @@ class PipelineConfig:
 class ParallelConfig:
     split_bytes: Count
     cluster_min_bytes: NonNegInt
+    partition_workers: NonNegInt
     connect_timeout: Seconds
     start_method: Annotated[str, Text(r"fork|forkserver|spawn", '"fork", "forkserver" or "spawn"')]
 

@@ -13,12 +13,11 @@ from __future__ import annotations
 
 import tempfile
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from . import bounded, detect, flows, memtrim, validate
-from .capture import digest, reader
+from . import bounded, detect, validate
 from .decide import allowlist, containment, verdict
 from .measures.annotate import annotate
 from .sources import intel, sensor, suricata, zeekfindings, zeekflows, zeekjoin, zeeklogs
@@ -33,9 +32,8 @@ from .model import CaptureInfo, Flow, Report
 from .parallel.engine import Options as ParallelOptions, Session, session as parallel_session
 from .parallel.plan import input_bytes
 from .parallel.sources import is_url
+from .readcaps import Progress, read_serial, stream_flows
 
-#: Called with (capture path, packets read from it so far) after every chunk.
-Progress = Callable[[str, int], None]
 
 
 def analyze(
@@ -134,7 +132,8 @@ def per_host(captures: Sequence[Path], cfg: Config, home: HomeNet, intel_db: obj
         run = hosts.planned(captures, cfg, session)
         if run is not None:
             return hosts.analyze(run, cfg, home, intel_db, allow, flows_out, progress)
-    return bounded.analyze(lambda sink, unfinished: stream_flows(captures, cfg, sink, progress, unfinished)[0],
+    return bounded.analyze(lambda sink, unfinished: stream_flows(captures, cfg, sink, progress,
+                                                                 unfinished=unfinished)[0],
                            sum(p.stat().st_size for p in captures), cfg, home, intel_db, allow, workdir, flows_out)
 
 
@@ -175,63 +174,7 @@ def read_flows(captures: Sequence[Path], cfg: Config, progress: Progress | None 
         from .parallel import read  # Dask is imported only there
 
         return read.read_flows(captures, cfg, session, progress)
-    with gc_paused():
-        return _read_flows(captures, cfg, progress)
-
-
-def _read_flows(captures: Sequence[Path], cfg: Config, progress: Progress | None) -> tuple[list[CaptureInfo],
-                                                                                          list[Flow]]:
-    done: list[Flow] = []  # annotated and compacted
-    inputs, rest = stream_flows(captures, cfg, done.extend, progress)
-    if rest is not None:  # not streamed
-        return inputs, rest
-    done.sort(key=lambda f: (f.ts, f.uid))  # as finish() orders them: sorted runs, merged cheaply
-    return inputs, done
-
-
-def stream_flows(captures: Sequence[Path], cfg: Config, sink: Callable[[list[Flow]], None],
-                 progress: Progress | None = None, unfinished: Callable[[int], None] | None = None
-                 ) -> tuple[list[CaptureInfo], list[Flow] | None]:
-    """Read the captures into one flow table; streamed (the default), every batch of flows that are over goes to
-    ``sink`` annotated and compacted (batches in no global order), and the second item is None; not streamed, no
-    batch goes to ``sink`` and the second item is every annotated flow, sorted by start time. Streamed,
-    ``unfinished`` hears before every batch how many flows the table still holds (open, or over and not drained;
-    0 before the last batch, which holds them all)."""
-    stream = cfg.pipeline.stream
-    batch_flows = max(cfg.pipeline.annotate_batch, 1)
-    table = flows.FlowTable(cfg)
-    inputs = []
-    waiting: list[Flow] = []  # over, not annotated yet
-    with digest.hashing(captures) as digests:  # the SHA-256s, on a worker thread while the captures are read
-        for path, sha256 in zip(captures, digests):
-            info = CaptureInfo(path=str(path))
-            seen = 0
-            for batch in reader.read_capture(path, cfg, info):
-                table.add(batch)
-                seen += len(batch)
-                if stream and len(batch):
-                    # "now" for idle timeouts is the chunk's OLDEST packet time, not the newest packet seen: a
-                    # capture given after a later one (or a packet with a bogus future time) must not make every
-                    # open flow look idle; a flow is over only if no later packet could still join it.
-                    waiting += table.drain(float(batch.ts.min()))
-                    if unfinished is not None:
-                        unfinished(table.unfinished())
-                    if len(waiting) >= batch_flows:
-                        sink(annotate(waiting, cfg, compact_after=True))
-                        waiting = []
-                if progress is not None:
-                    progress(str(path), seen)
-            info.sha256 = digest.result(sha256, path)
-            inputs.append(info)
-    rest = waiting + table.finish()
-    if not stream:
-        return inputs, annotate(rest, cfg)
-    if unfinished is not None:
-        unfinished(0)
-    rest = annotate(rest, cfg, compact_after=True)
-    memtrim.release()  # the payload of every flow that was still open, just dropped, before the sink copies them
-    sink(rest)
-    return inputs, None
+    return read_serial(captures, cfg, progress)
 
 
 def suricata_alerts(captures: Sequence[Path], cfg: Config, home: HomeNet, workdir: Path | None, notes: list[str]

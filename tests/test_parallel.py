@@ -6,6 +6,7 @@ import dataclasses
 import json
 import logging
 import socket
+from contextlib import ExitStack
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -19,11 +20,14 @@ from pcap_analyzer.bounded import shown_in_memory
 from pcap_analyzer.config import load_config
 from pcap_analyzer.homenet import HomeNet
 from pcap_analyzer.parallel import plan, read, segment, stitch
-from pcap_analyzer.parallel.engine import Inline, Options
+from pcap_analyzer.parallel.engine import Inline, Options, Session
 from pcap_analyzer.report.json_report import report_json
 
 CAPTURES = sorted(SCENARIOS.glob("*.pcap"))
-SMALL_RANGES = "[reader]\nchunk_packets = 16\n[parallel]\nsplit_bytes = 1\ncluster_min_bytes = 0\n"
+SMALL_RANGES = ("[reader]\nchunk_packets = 16\n[parallel]\nsplit_bytes = 1\ncluster_min_bytes = 0\n"
+                "partition_workers = 0\n")
+#: Host partitions (the default for a few workers), with the cluster started for the smallest capture.
+PARTITIONS = "[reader]\nchunk_packets = 16\n[parallel]\ncluster_min_bytes = 0\n"
 GENERATED = datetime(2026, 1, 1, tzinfo=timezone.utc)
 
 
@@ -159,10 +163,50 @@ def test_a_local_cluster_of_four_processes_on_sixteen_captures(cluster, small_ra
     assert stream_file.stat().st_size > 10_000 and b"bokeh" in stream_file.read_bytes()
 
 
-def test_workers_flag_runs_an_embedded_cluster_with_the_serial_reports(small_ranges: Path, tmp_path: Path) -> None:
-    """`analyze --workers 2` (the embedded LocalCluster) writes the reports the serial run writes."""
+def test_host_partitions_on_a_local_cluster_of_four_processes(cluster, tmp_path: Path) -> None:
+    """16 captures read by 4 host partitions, one per worker process (each reads every capture, keeps its hosts'
+    packets): the report equals the serial one, shown flows included, and the groups of hosts are detected where
+    their partition was read, so no flow of the scenarios moves between workers."""
+    from dask.utils import key_split
+    from distributed import get_task_stream
+
+    config = tmp_path / "partitions.toml"
+    config.write_text(PARTITIONS)
+    cfg = load_config(config)
+    captures = CAPTURES[:16]
+    home = HomeNet(cfg.home_net.cidrs)
+    serial = pipeline.analyze(captures, cfg, home)
+    running, client = cluster
+    with get_task_stream(client) as stream:
+        parallel = pipeline.analyze(captures, cfg, home, parallel=Options(scheduler=running.scheduler_address))
+    assert report_doc(parallel) == report_doc(serial)
+    assert list(parallel.flows) == list(serial.flows) and parallel.views == serial.views
+    assert parallel.flow_count == serial.flow_count
+    ran = {}
+    for t in stream.data:
+        ran.setdefault(key_split(t["key"]), set()).add(t["worker"])
+    assert "read_segment" not in ran and len(ran["read_partition"]) == 4
+    assert ran["detect_hosts"] == ran["read_partition"]
+    moved = [t for t in stream.data if key_split(t["key"]) == "detect_hosts"
+             and any(s.get("action") == "transfer" for s in t.get("startstops", ()))]
+    assert moved == []
+    # the in-memory path (--zeek-logs, --eve, --suricata, --baseline): every partition's flows come back here
+    with ExitStack() as stack:
+        infos, flows = read.read_flows(captures, cfg, Session(Options(scheduler=running.scheduler_address), cfg, stack))
+    serial_infos, serial_flows = pipeline.read_flows(captures, cfg)
+    assert flows == serial_flows and infos == serial_infos
+
+
+@pytest.mark.parametrize("how", ["ranges", "partitions"])
+def test_workers_flag_runs_an_embedded_cluster_with_the_serial_reports(how: str, small_ranges: Path,
+                                                                       tmp_path: Path) -> None:
+    """`analyze --workers 2` (the embedded LocalCluster) writes the reports the serial run writes, the captures read
+    by byte ranges or by host partitions."""
     import pyarrow.parquet as pq
 
+    if how == "partitions":
+        small_ranges = tmp_path / "partitions.toml"
+        small_ranges.write_text(PARTITIONS)
     captures = [SCENARIOS / "demo_office.pcap", SCENARIOS / "fallback_icmp_tunnel_a.pcap"]
     serial = run_cli("analyze", *captures, "-o", tmp_path / "serial", "--config", small_ranges, "--exit-zero",
                      "--flows-out", tmp_path / "serial-flows")

@@ -48,6 +48,9 @@ class Inline:
     def where(self, futures: list[Any]) -> list[Any]:
         return [None] * len(futures)
 
+    def slots(self) -> list[Any]:
+        return [None]
+
     def gather(self, futures: list[Any]) -> list[Any]:
         return [f.value for f in futures]
 
@@ -73,6 +76,11 @@ class Dask:
         if not near:
             return self.client.submit(fn, *args, pure=False)
         return self.client.submit(fn, *args, pure=False, workers=list(near), allow_other_workers=True)
+
+    def slots(self) -> list[str]:
+        """A worker's address per thread it runs tasks on, worker by worker (in address order)."""
+        threads = self.client.nthreads()
+        return [w for w in sorted(threads) for _ in range(max(threads[w], 1))]
 
     def where(self, futures: list[Any]) -> list[tuple[str, ...]]:
         """The workers that hold each future's result (a task that reads it there moves nothing)."""
@@ -166,6 +174,11 @@ def client(options: Options, cfg: Config) -> Iterator[Any]:
     with dask.config.set({"distributed.worker.multiprocessing-method": settings.start_method,
                           "distributed.comm.timeouts.connect": f"{timeout}s",
                           "distributed.admin.system-monitor.gil.enabled": False,
+                          # the servers' own monitoring (psutil every 0.5 s, a tick every 20 ms, in each worker and
+                          # three times in this process: scheduler and nannies): CPU taken from the analysis
+                          "distributed.admin.system-monitor.interval": "60s",
+                          "distributed.admin.system-monitor.disk": False,
+                          "distributed.admin.tick.interval": "1s",
                           "distributed.worker.profile.enabled": False,  # its sampling thread: CPU and the GIL
                           # a task runs where its input is (``Dask.submit`` near): stolen, it would move a segment
                           "distributed.scheduler.work-stealing": False}):

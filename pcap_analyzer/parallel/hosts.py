@@ -31,18 +31,20 @@ from ..flows.store import bucket_of
 from ..gcpause import gc_paused
 from ..homenet import HomeNet
 from ..model import HostReport, Report
-from . import plan, read, sources
+from . import partition, plan, read, sources
 from .codec import FlowBatch
 from .engine import Dask, Inline, Session
 
 
 @dataclass(frozen=True, slots=True)
 class Run:
-    """Where and what to read: the captures' names, their segments, the engine."""
+    """Where and what to read: the captures' names, their segments, the engine (or the session whose cluster is
+    still starting)."""
 
     names: list[str]
     segments: list[plan.Segment]
-    eng: Inline | Dask
+    eng: Inline | Dask | Session
+    parts: int = 0  # > 0: read by that many host partitions (``partition``), not by segments
 
 
 def planned(captures: Sequence[str | Path], cfg: Config, session: Session | None) -> Run | None:
@@ -52,6 +54,10 @@ def planned(captures: Sequence[str | Path], cfg: Config, session: Session | None
     if session is None and not any(sources.is_url(c) for c in captures):
         return None
     names = read.checked(captures)
+    if session is not None and partition.usable(names, cfg, session.workers):
+        if session.options.scheduler is None and plan.input_bytes(names) < cfg.parallel.cluster_min_bytes:
+            return None
+        return Run(names, [], session, session.workers)
     segments = plan.plan(names, cfg, session.workers if session is not None else 1)
     eng = read.engine_for(names, segments, cfg, session)
     if eng is None and not any(sources.is_url(n) for n in names):
@@ -68,24 +74,31 @@ def analyze(run: Run, cfg: Config, home: HomeNet, intel_db: object, allow: allow
             flows_out: Path | None, progress: read.Progress | None = None) -> Report:
     """The Report of ``run``'s captures (inputs, hosts, the flows the reports show, suppressed), as
     ``bounded.analyze`` makes it."""
-    eng = run.eng
     out = FlowsOut(flows_out) if flows_out is not None else None  # a bad directory fails before the reading
-    with read.hashing_here(run.names) as hashed:
-        got = read.read_segments(eng, run.names, run.segments, cfg, progress, hashed)
-        return on_hosts(eng, got, cfg, home, intel_db, allow, out)
+    with read.hashing_here(run.names) as hashed:  # while the cluster starts, if it is still starting
+        eng = run.eng.dask if isinstance(run.eng, Session) else run.eng
+        if run.parts:
+            got = partition.read_partitions(eng, run.names, cfg, home, run.parts, progress, hashed)
+        else:
+            got = read.read_segments(eng, run.names, run.segments, cfg, progress, hashed)
+        return on_hosts(eng, got, cfg, home, intel_db, allow, out, max(run.parts, 1))
 
 
-def on_hosts(eng: Inline | Dask, got: read.Segments, cfg: Config, home: HomeNet, intel_db: object,
-             allow: allowlist.Allowlist, out: FlowsOut | None) -> Report:
-    """Shuffle, detect, pick: the Report of the segments read (``got``)."""
-    groups = group_count(cfg, eng.workers, sum(r.flows for r in got.results) + len(got.replayed))
+def on_hosts(eng: Inline | Dask, got: read.Segments | partition.Partitions, cfg: Config, home: HomeNet,
+             intel_db: object, allow: allowlist.Allowlist, out: FlowsOut | None, parts: int = 1) -> Report:
+    """Shuffle, detect, pick: the Report of the segments or partitions read (``got``); with ``parts`` partitions,
+    the groups of hosts are a multiple of them, so that group ``g``'s hosts are mostly partition ``g % parts``'s
+    (``partition.Partitioner``) and detected where it was read."""
+    groups = group_count(cfg, eng.workers, got.flow_count)
+    groups = parts * math.ceil(groups / parts)
     cids = frozenset(got.cids)
     sharding = [eng.submit(shard, batch, cids, home, groups, near=at)  # each where its segment's flows are
                 for batch, at in zip(got.flows, got.at)]
     shards = eng.split(sharding, groups + 1)
     here = shard(FlowBatch(got.replayed), frozenset(), home, groups)  # the keys a boundary cut, whole
-    facts = here[0]
-    for part in eng.gather([s[0] for s in shards]):
+    facts = here[0][0]
+    sized = eng.gather([s[0] for s in shards])  # each shard's Facts and flows per group
+    for part, _ in sized:
         facts.merge(part)
     eng.release(got.flows)
     facts.settle()
@@ -95,7 +108,8 @@ def on_hosts(eng: Inline | Dask, got: read.Segments, cfg: Config, home: HomeNet,
     shared, intel = eng.scatter(facts), eng.scatter(intel_db)
     spread = list(dict.fromkeys(w for at in eng.where(sharding) if at for w in at))
     detecting = [eng.submit(detect_hosts, shared, hosts_of.get(g, []), cfg, home, intel, allow, here[1 + g],
-                            *(s[1 + g] for s in shards), near=(spread[g % len(spread)],) if spread else None)
+                            *(s[1 + g] for s, (_, sizes) in zip(shards, sized) if sizes[g]),  # none moves empty
+                            near=(spread[g % len(spread)],) if spread else None)
                  for g in range(groups)]  # the groups spread over the workers that hold shards
     detects = eng.split(detecting, 3)
     reports: list[HostReport] = [r for found in eng.gather([d[0] for d in detects]) for r in found]
@@ -118,8 +132,8 @@ def on_hosts(eng: Inline | Dask, got: read.Segments, cfg: Config, home: HomeNet,
 
 
 def shard(batch: FlowBatch, cids: Collection[str], home: HomeNet, groups: int) -> tuple:
-    """A segment's flows but those of the keys ``cids`` (replayed whole elsewhere): their Facts, then the flows of
-    each group of hosts (a FlowBatch per group), in their order."""
+    """A segment's flows but those of the keys ``cids`` (replayed whole elsewhere): (their Facts, how many flows
+    each group of hosts has), then the flows of each group (a FlowBatch per group), in their order."""
     with gc_paused():
         flow_list = [f for f in batch.flows if f.community_id not in cids] if cids else batch.flows
         facts = bounded.Facts()
@@ -131,7 +145,7 @@ def shard(batch: FlowBatch, cids: Collection[str], home: HomeNet, groups: int) -
             if g is None:
                 g = group_of[key] = bucket_of(key, groups)
             parts[g].append(flow)
-    return (facts, *(FlowBatch(p) for p in parts))
+    return ((facts, [len(p) for p in parts]), *(FlowBatch(p) for p in parts))
 
 
 def detect_hosts(facts: bounded.Facts, hosts: list[str], cfg: Config, home: HomeNet, intel_db: object,

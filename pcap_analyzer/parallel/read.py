@@ -20,7 +20,9 @@ from ..capture import digest
 from ..config import Config
 from ..errors import InputError
 from ..model import CaptureInfo, Flow
-from . import plan, sources, stitch
+from ..homenet import HomeNet
+from ..readcaps import read_serial
+from . import partition, plan, sources, stitch
 from .engine import Dask, Inline, Session
 from .segment import SegmentResult, read_segment, select
 
@@ -42,8 +44,25 @@ def read_flows(captures: Sequence[str | Path], cfg: Config, session: Session | N
     by URL): one CaptureInfo per capture; the annotated flows sorted by start time.  The embedded cluster starts
     only when there is more than one segment and at least ``[parallel] cluster_min_bytes`` to read."""
     names = checked(captures)
+    if session is not None and partition.usable(names, cfg, session.workers):
+        if session.options.scheduler is None and plan.input_bytes(names) < cfg.parallel.cluster_min_bytes:
+            return read_serial([Path(n) for n in names], cfg, progress)
+        return read_partitioned(session, names, cfg, progress)
     segments = plan.plan(names, cfg, session.workers if session is not None else 1)
     return read_on(engine_for(names, segments, cfg, session) or Inline(), names, segments, cfg, progress)
+
+
+def read_partitioned(session: Session, names: list[str], cfg: Config, progress: Progress | None = None
+                     ) -> tuple[list[CaptureInfo], list[Flow]]:
+    """Read the captures by host partitions (``partition``), one per worker: every flow comes back here."""
+    with hashing_here(names) as hashed:  # while the cluster starts, if it is still starting
+        eng = session.dask
+        got = partition.read_partitions(eng, names, cfg, HomeNet(cfg.home_net.cidrs), session.workers, progress,
+                                        hashed)
+        flows = [f for batch in eng.gather(got.flows) for f in batch.flows]
+        eng.release(got.flows)
+        flows.sort(key=lambda f: (f.ts, f.uid))
+        return got.infos(eng), flows
 
 
 def checked(captures: Sequence[str | Path]) -> list[str]:
@@ -101,6 +120,10 @@ class Segments:
     cids: set[str]
     replayed: list[Flow]
     digests: list[Any]
+
+    @property
+    def flow_count(self) -> int:
+        return sum(r.flows for r in self.results) + len(self.replayed)
 
     def infos(self, eng: Inline | Dask) -> list[CaptureInfo]:
         """One CaptureInfo per capture."""
