@@ -42,7 +42,7 @@ from .flows.evidence import EvidenceFlows
 from .flows.parquet import FlowsOut
 from .flows.store import FlowStore, bucket_of, stored_table
 from .homenet import HomeNet, is_broadcast
-from .model import CaptureInfo, Flow, HostReport, HostView, Indicator, Report
+from .model import CaptureInfo, Flow, HostReport, HostView, Indicator, Report, capture_order
 from .report.common import flow_index
 from .report.html import detailed_hosts, host_view
 
@@ -151,7 +151,7 @@ def analyze(read: Reader, capture_bytes: int, cfg: Config, home: HomeNet, intel_
             # an eighth of a group at a time: only that part's mapped files and decoded columns beside the Flows
             flow_list = [flow for part in store.parts(group, pcfg.store_group_flows // 8)
                          for flow in from_table(store.read(part))]
-            flow_list.sort(key=lambda f: (f.ts, f.uid))  # the order of one pass over every flow
+            flow_list.sort(key=capture_order)
             found, dropped = detect_group(flow_list, [h for b in group for h in hosts_of.get(b, ())], facts, cfg,
                                           home, intel_db, allow)
             reports += found
@@ -210,7 +210,7 @@ def _analyze_held(flow_list: list[Flow], inputs: list[CaptureInfo], facts: Facts
                   intel_db: object, allow: allowlist.Allowlist) -> Report:
     """``analyze`` when every flow was held (one group, ``Held``): the same detection and reports as over the
     store's one group, with what the reports show picked from memory (``shown_held``)."""
-    flow_list.sort(key=lambda f: (f.ts, f.uid))  # the order of one pass over every flow
+    flow_list.sort(key=capture_order)
     reports, suppressed = detect_group(flow_list, list(facts.hosts), facts, cfg, home, intel_db, allow)
     finish_groups(reports, suppressed, cfg)
     shown, views = shown_held(flow_list, reports, cfg)
@@ -279,7 +279,7 @@ def shown_flows(store: FlowStore, reports: Sequence[HostReport], cfg: Config
             ip = pa.scalar(host.ip, pa.string())
             mine = table.filter(pc.or_(pc.equal(table.column("orig_h"), ip), pc.equal(table.column("resp_h"), ip)))
             flow_list = from_table(mine) + away.pop(host.ip, [])
-            flow_list.sort(key=_pass_order)
+            flow_list.sort(key=capture_order)
             host_keys = list(report_keys([host])[0])
             joined = {k: f for k, f in zip(host_keys, index.many(host_keys)) if f is not None}  # its evidence alone
             views[host.ip] = host_view(host, flow_list, joined, cfg)
@@ -290,11 +290,6 @@ def shown_flows(store: FlowStore, reports: Sequence[HostReport], cfg: Config
 def _joined_key(ind: Indicator, index: Mapping[str, Flow]) -> str:
     """The key ``report.common.indicator_flow`` joins the indicator on ("" when none is in ``index``)."""
     return next((k for k in (*ind.uids, ind.community_id) if k and k in index), "")
-
-
-def _pass_order(flow: Flow) -> tuple[float, str]:
-    """The order of one pass over every flow."""
-    return flow.ts, flow.uid
 
 
 def _gather_away(table: pa.Table, hosts: list[str], away: dict[str, list[Flow]], limit: int) -> None:
@@ -330,7 +325,7 @@ def _biggest_first(flow_list: list[Flow], ip: str, limit: int) -> list[Flow]:
     """The flows ``ip`` opened, and the ``limit`` biggest of those opened towards it."""
     opened = [f for f in flow_list if f.orig_h == ip]
     towards = sorted((f for f in flow_list if f.orig_h != ip), key=lambda f: (-(f.orig_bytes + f.resp_bytes),
-                                                                               *_pass_order(f)))
+                                                                               *capture_order(f)))
     return opened + towards[:limit]
 
 

@@ -218,6 +218,12 @@ class Flow:
                     or self.orig_later or self.resp_later)
 
 
+
+def capture_order(flow: Flow) -> tuple[float, str]:
+    """The order of one pass over every flow: first packet's time, then uid (unique, so the order is total)."""
+    return flow.ts, flow.uid
+
+
 @dataclass(slots=True)
 class Indicator:
     """One piece of typed evidence about an internal host."""

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import quote
 
-from .model import Flow
+from .model import Flow, capture_order
 
 L4 = {"tcp": "tcp", "udp": "udp"}
 
@@ -100,7 +100,7 @@ def evidence_flows(keys: set[str], index: Mapping[str, Flow]) -> list[Flow]:
     many = getattr(index, "many", None)
     flows = many(keys) if many is not None else (index.get(k) for k in keys)
     found = {id(f): f for f in flows if f is not None}
-    return sorted(found.values(), key=lambda f: (f.ts, f.uid))
+    return sorted(found.values(), key=capture_order)
 
 
 def links(community_id: str, templates: dict[str, str]) -> list[tuple[str, str]]:

@@ -12,7 +12,7 @@ from .capture import digest, reader
 from .config import Config
 from .gcpause import gc_paused
 from .measures.annotate import annotate
-from .model import CaptureInfo, Flow, PacketBatch
+from .model import CaptureInfo, Flow, PacketBatch, capture_order
 
 #: Called with (capture path, packets read from it so far) after every chunk.
 Progress = Callable[[str, int], None]
@@ -32,7 +32,7 @@ def _read_flows(captures: Sequence[Path], cfg: Config, progress: Progress | None
     inputs, rest = stream_flows(captures, cfg, done.extend, progress)
     if rest is not None:  # not streamed
         return inputs, rest
-    done.sort(key=lambda f: (f.ts, f.uid))  # as finish() orders them: sorted runs, merged cheaply
+    done.sort(key=capture_order)  # as finish() orders them: sorted runs, merged cheaply
     return inputs, done
 
 

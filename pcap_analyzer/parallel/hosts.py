@@ -30,7 +30,7 @@ from ..flows.parquet import FlowsOut
 from ..flows.store import bucket_of
 from ..gcpause import gc_paused
 from ..homenet import HomeNet
-from ..model import HostReport, Report
+from ..model import HostReport, Report, capture_order
 from . import partition, plan, read, sources
 from .codec import FlowBatch
 from .engine import Dask, Inline, Session
@@ -124,7 +124,7 @@ def on_hosts(eng: Inline | Dask, got: read.Segments | partition.Partitions, cfg:
             out.write(eng.gather([eng.submit(flows_out_table, d[2], home, near=a)])[0])
     shown = [f for batch in eng.gather(picks) for f in batch.flows]
     eng.release([f for d in detects for f in d] + picks + detecting)
-    shown.sort(key=lambda f: (f.ts, f.uid))
+    shown.sort(key=capture_order)
     # every flow of the hosts looked at is among them: the evidence and the host views of one pass over every flow
     evidence, views = bounded.shown_held(shown, reports, cfg)
     return Report(inputs=got.infos(eng), hosts=reports, flows=evidence, notes=[], suppressed=suppressed,
@@ -154,7 +154,7 @@ def detect_hosts(facts: bounded.Facts, hosts: list[str], cfg: Config, home: Home
     (sorted as one pass over every flow sorts them) for ``pick``."""
     with gc_paused():
         flow_list = [f for p in parts for f in p.flows]
-        flow_list.sort(key=lambda f: (f.ts, f.uid))
+        flow_list.sort(key=capture_order)
         found, dropped = bounded.detect_group(flow_list, hosts, facts, cfg, home, intel_db, allow)
     return found, dropped, FlowBatch(flow_list)
 

@@ -34,7 +34,7 @@ from ..detect.facts import is_icmp
 from ..gcpause import gc_paused
 from ..readcaps import stream_flows
 from ..homenet import HomeNet
-from ..model import CaptureInfo, Flow, PacketBatch
+from ..model import CaptureInfo, Flow, PacketBatch, capture_order
 from . import codec, sources
 from .engine import Dask, Inline
 from .segment import icmp_error_rows
@@ -188,7 +188,7 @@ def read_partition(names: list[str], part: int, parts: int, cfg: Config, home: H
         flows = done if rest is None else rest
         if foreign:  # the own flows of ICMP errors kept for the key they quote
             flows = [f for f in flows if not is_icmp(f) or chooser.of_flow(f) == part]
-        flows.sort(key=lambda f: (f.ts, f.uid))
+        flows.sort(key=capture_order)
     return PartitionResult(infos, len(flows)), codec.FlowBatch(flows)
 
 

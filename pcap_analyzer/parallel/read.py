@@ -19,7 +19,7 @@ import numpy as np
 from ..capture import digest
 from ..config import Config
 from ..errors import InputError
-from ..model import CaptureInfo, Flow
+from ..model import CaptureInfo, Flow, capture_order
 from ..homenet import HomeNet
 from ..readcaps import read_serial
 from . import partition, plan, sources, stitch
@@ -61,7 +61,7 @@ def read_partitioned(session: Session, names: list[str], cfg: Config, progress: 
                                         hashed)
         flows = [f for batch in eng.gather(got.flows) for f in batch.flows]
         eng.release(got.flows)
-        flows.sort(key=lambda f: (f.ts, f.uid))
+        flows.sort(key=capture_order)
         return got.infos(eng), flows
 
 
@@ -92,7 +92,7 @@ def read_on(eng: Inline | Dask, names: list[str], segments: list[plan.Segment], 
         for batch in eng.gather(got.flows):
             flows += [f for f in batch.flows if f.community_id not in got.cids] if got.cids else batch.flows
         eng.release(got.flows)
-        flows.sort(key=lambda f: (f.ts, f.uid))
+        flows.sort(key=capture_order)
         return got.infos(eng), flows
 
 
@@ -110,8 +110,9 @@ def hashing_here(names: list[str]) -> Iterator[list[Future[str] | None]]:
 @dataclass
 class Segments:
     """The segments read: what each told the client (``results``), its flows (futures of ``codec.FlowBatch``, left
-    where they were made: on the workers ``at``), the Community IDs of the keys a boundary cut (their flows are dropped from every
-    segment's) and those keys' flows made again here (``replayed``); the captures' SHA-256s (futures)."""
+    where they were made: on the workers ``at``), the Community IDs of the keys a boundary cut (their flows are
+    dropped from every segment's) and those keys' flows made again here (``replayed``); the captures' SHA-256s
+    (futures)."""
 
     names: list[str]
     results: list[SegmentResult]

@@ -22,7 +22,7 @@ from ..community_id import ICMP, ICMP6
 from ..flows.icmp import ICMP_ERRORS, ICMP_HDR, quoted_key
 from ..gcpause import gc_paused
 from ..limits import limits_of
-from ..model import CaptureInfo, Flow, PacketBatch
+from ..model import CaptureInfo, Flow, PacketBatch, capture_order
 from ..capture.slowpath import RecordIndex
 from . import codec, sources
 from .plan import Segment
@@ -88,7 +88,7 @@ def _read_segment(seg: Segment, path, cfg: Config) -> tuple[SegmentResult, codec
     keys, one_way = table.open_keys()
     rest = waiting + table.finish()
     done += annotate(rest, cfg, compact_after=stream)
-    done.sort(key=lambda f: (f.ts, f.uid))
+    done.sort(key=capture_order)
     cids, _ = community_ids_batch(*keys[:, :7].T, one_way) if len(keys) else ([], None)
     tail = key_hash(list(keys.T)) if len(keys) else np.zeros(0, dtype=np.uint64)
     seen_all = np.unique(np.concatenate(seen)) if seen else np.zeros(0, dtype=np.uint64)
