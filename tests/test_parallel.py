@@ -127,12 +127,22 @@ def local_cluster(workers: int):
 
 @pytest.fixture(scope="module")
 def cluster():
-    """A LocalCluster of 4 worker processes (one thread each) and a client of the test's own."""
+    """A LocalCluster of 4 worker processes (one thread each) and a client of the test's own.
+
+    Dask's INFO records are not made while it runs: pytest's log handlers (a buffered file among them) would take
+    them from the cluster's threads here, and a worker forked while one of those threads held the file's buffer
+    lock hangs on its first record (seen once: the fourth worker never started). The workers inherit the level."""
     from distributed import Client
 
-    with local_cluster(4) as running, Client(running) as client:
-        assert len(client.nthreads()) == 4
-        yield running, client
+    dask_logs = logging.getLogger("distributed")
+    level = dask_logs.level
+    dask_logs.setLevel(logging.ERROR)
+    try:
+        with local_cluster(4) as running, Client(running) as client:
+            assert len(client.nthreads()) == 4
+            yield running, client
+    finally:
+        dask_logs.setLevel(level)
 
 
 def test_a_local_cluster_of_four_processes_on_sixteen_captures(cluster, small_ranges: Path, tmp_path: Path) -> None:
