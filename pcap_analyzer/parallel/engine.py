@@ -211,18 +211,23 @@ def preload() -> None:
 
 @contextmanager
 def quiet_logs(*names: str) -> Iterator[None]:
-    """The embedded cluster's own logs are no output of the analysis (a failed task raises in it): its loggers'
-    stream handlers print nothing below CRITICAL while it runs, in this process and in the workers forked from it
-    (which keep that level through their shutdown, where a heartbeat racing the scheduler's close would otherwise
-    print a traceback on stderr)."""
+    """The embedded cluster's own logs are no output of the analysis (a failed task raises in it): its loggers make
+    no record below CRITICAL while it runs, in this process and in the workers forked from it (which keep that level
+    through their shutdown, where a heartbeat racing the scheduler's close would otherwise print a traceback on
+    stderr). No record at all, rather than records no handler prints: a handler of the embedding program (a log
+    file) would take them from the cluster's threads, and a worker forked while one held that file's lock would hang
+    on its first record. Their own stream handlers print nothing below CRITICAL either (a child logger with a level
+    of its own, such as ``distributed.client``, still makes records)."""
     import logging
 
-    handlers = [h for name in names for h in logging.getLogger(name).handlers if isinstance(h, logging.StreamHandler)]
-    levels = [h.level for h in handlers]
-    for h in handlers:
-        h.setLevel(logging.CRITICAL)
+    loggers = [logging.getLogger(name) for name in names]
+    handlers = [h for logger in loggers for h in logger.handlers if isinstance(h, logging.StreamHandler)]
+    quieted: list[logging.Logger | logging.Handler] = [*loggers, *handlers]
+    levels = [q.level for q in quieted]
+    for q in quieted:
+        q.setLevel(logging.CRITICAL)
     try:
         yield
     finally:
-        for h, level in zip(handlers, levels):
-            h.setLevel(level)
+        for q, level in zip(quieted, levels):
+            q.setLevel(level)
