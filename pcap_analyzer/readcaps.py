@@ -18,18 +18,20 @@ from .model import CaptureInfo, Flow, PacketBatch, capture_order
 Progress = Callable[[str, int], None]
 
 
-def read_serial(captures: Sequence[Path], cfg: Config, progress: Progress | None = None
+def read_serial(captures: Sequence[Path], cfg: Config, progress: Progress | None = None,
+                keep: Callable[[PacketBatch], PacketBatch] | None = None, hashed: bool = True
                 ) -> tuple[list[CaptureInfo], list[Flow]]:
     """Every capture read into one flow table in this process (a connection may span files); one CaptureInfo per
-    capture; the flows annotated, sorted by start time."""
+    capture; the flows annotated, sorted by start time. ``keep`` and ``hashed``: as ``stream_flows`` takes them."""
     with gc_paused():
-        return _read_flows(captures, cfg, progress)
+        return _read_flows(captures, cfg, progress, keep, hashed)
 
 
-def _read_flows(captures: Sequence[Path], cfg: Config, progress: Progress | None) -> tuple[list[CaptureInfo],
-                                                                                          list[Flow]]:
+def _read_flows(captures: Sequence[Path], cfg: Config, progress: Progress | None,
+                keep: Callable[[PacketBatch], PacketBatch] | None, hashed: bool
+                ) -> tuple[list[CaptureInfo], list[Flow]]:
     done: list[Flow] = []  # annotated and compacted
-    inputs, rest = stream_flows(captures, cfg, done.extend, progress)
+    inputs, rest = stream_flows(captures, cfg, done.extend, progress, keep=keep, hashed=hashed)
     if rest is not None:  # not streamed
         return inputs, rest
     done.sort(key=capture_order)  # as finish() orders them: sorted runs, merged cheaply

@@ -31,10 +31,9 @@ from ..flows import FlowTable
 from ..capture import digest
 from ..config import Config
 from ..detect.facts import is_icmp
-from ..gcpause import gc_paused
-from ..readcaps import stream_flows
+from ..readcaps import read_serial
 from ..homenet import HomeNet
-from ..model import CaptureInfo, Flow, PacketBatch, capture_order
+from ..model import CaptureInfo, Flow, PacketBatch
 from . import codec, sources
 from .engine import Dask, Inline
 from .segment import icmp_error_rows
@@ -182,13 +181,9 @@ def read_partition(names: list[str], part: int, parts: int, cfg: Config, home: H
         foreign |= quoted
         return kept
 
-    done: list[Flow] = []
-    with gc_paused():
-        infos, rest = stream_flows([Path(n) for n in names], cfg, done.extend, keep=keep, hashed=False)
-        flows = done if rest is None else rest
-        if foreign:  # the own flows of ICMP errors kept for the key they quote
-            flows = [f for f in flows if not is_icmp(f) or chooser.of_flow(f) == part]
-        flows.sort(key=capture_order)
+    infos, flows = read_serial([Path(n) for n in names], cfg, keep=keep, hashed=False)  # sorted by start time
+    if foreign:  # the own flows of ICMP errors kept for the key they quote
+        flows = [f for f in flows if not is_icmp(f) or chooser.of_flow(f) == part]
     return PartitionResult(infos, len(flows)), codec.FlowBatch(flows)
 
 
