@@ -181,7 +181,10 @@ def client(options: Options, cfg: Config) -> Iterator[Any]:
                           "distributed.admin.tick.interval": "1s",
                           "distributed.worker.profile.enabled": False,  # its sampling thread: CPU and the GIL
                           # a task runs where its input is (``Dask.submit`` near): stolen, it would move a segment
-                          "distributed.scheduler.work-stealing": False}):
+                          "distributed.scheduler.work-stealing": False,
+                          # the Facts broadcast to every worker for the detection: the memory manager would drop the
+                          # copies no task waits for yet, and the workers would fetch them again
+                          "distributed.scheduler.active-memory-manager.start": False}):
         if options.scheduler is not None:
             try:
                 c = Client(options.scheduler, timeout=timeout, set_as_default=False)
