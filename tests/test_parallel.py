@@ -117,10 +117,12 @@ def test_hosts_shuffled_between_tasks_give_the_serial_report(name: str, captures
 
 
 def local_cluster(workers: int):
+    """A LocalCluster as a cluster of one's own runs: workers started as fresh processes (spawned, as `dask worker`
+    starts them, not forked from this one), and the scheduler README.md asks for."""
     import dask
     from distributed import LocalCluster
 
-    with dask.config.set({"distributed.worker.multiprocessing-method": "fork",  # the scheduler README.md asks for
+    with dask.config.set({"distributed.worker.multiprocessing-method": "spawn",
                           "distributed.scheduler.work-stealing": False,
                           "distributed.scheduler.active-memory-manager.start": False}):
         return LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
@@ -131,9 +133,9 @@ def local_cluster(workers: int):
 def cluster():
     """A LocalCluster of 4 worker processes (one thread each) and a client of the test's own.
 
-    Dask's INFO records are not made while it runs: pytest's log handlers (a buffered file among them) would take
-    them from the cluster's threads here, and a worker forked while one of those threads held the file's buffer
-    lock hangs on its first record (seen once: the fourth worker never started). The workers inherit the level."""
+    Its workers are spawned: a worker forked from this process, while one of the cluster's threads held a lock here
+    (pytest's log-file buffer, taking a Dask INFO record), hung on its first record (seen once: the fourth worker
+    never started). Dask's INFO records are not made while it runs either."""
     from distributed import Client
 
     dask_logs = logging.getLogger("distributed")
