@@ -18,7 +18,7 @@ from __future__ import annotations
 import csv
 import json
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -87,6 +87,30 @@ def _zeek_tsv() -> type:
     return ZeekTsv
 
 
+#: Bytes of a TSV log looked at at once by the whole-file counts (cut at a line end): their temporary arrays stay a
+#: few times this, however long the log.
+SCAN_BYTES = 1 << 24
+
+
+def _line_blocks(path: Path) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """A (non-empty) file in blocks of whole lines of about ``SCAN_BYTES`` (a longer line is a block of its own; the
+    last block may lack its newline): each block's bytes and the offsets of its newlines."""
+    data = np.memmap(path, dtype=np.uint8, mode="r")
+    pos, size = 0, data.size
+    while pos < size:
+        span = SCAN_BYTES
+        block = data[pos:pos + span]
+        newlines = np.flatnonzero(block == ord("\n"))
+        while pos + span < size and not newlines.size:  # a line longer than the block
+            span *= 2
+            block = data[pos:pos + span]
+            newlines = np.flatnonzero(block == ord("\n"))
+        if pos + span < size:  # the file goes on: the block ends with its last whole line
+            block = block[:newlines[-1] + 1]
+        yield block, newlines
+        pos += block.size
+
+
 def _tsv_layout(path: Path) -> tuple[list[str], int, int]:
     """(field names, header lines, data lines) of a Zeek TSV log; InputError when there is no #fields header."""
     names: list[str] = []
@@ -100,10 +124,12 @@ def _tsv_layout(path: Path) -> tuple[list[str], int, int]:
                 names = line.rstrip(b"\r\n").decode("utf-8", "replace").split("\t")[1:]
     if not names:
         raise InputError(f"{path}: Zeek TSV log without a #fields header line")
-    mapped = np.memmap(path, dtype=np.uint8, mode="r")  # not empty: it has a header
-    newlines = int(np.count_nonzero(mapped == ord("\n")))
-    lines = newlines + (1 if mapped.size and mapped[-1] != ord("\n") else 0)
-    trailer = _trailing_comment_lines(bytes(mapped[-4096:]))
+    lines, last = 0, b""
+    for block, newlines in _line_blocks(path):  # not empty: it has a header
+        lines += newlines.size
+        last = (last + block[-4096:].tobytes())[-4096:]
+    lines += 1 if not last.endswith(b"\n") else 0
+    trailer = _trailing_comment_lines(last)
     return names, header, max(lines - header - trailer, 0)
 
 
@@ -118,17 +144,19 @@ def _trailing_comment_lines(tail: bytes) -> int:
 
 
 def _misshapen_rows(path: Path, fields: int) -> int:
-    """Data lines of a TSV log whose field count is not the #fields line's (counted on the whole file at once)."""
-    data = np.memmap(path, dtype=np.uint8, mode="r")
-    ends = np.flatnonzero(data == ord("\n"))
-    if data.size and data[-1] != ord("\n"):
-        ends = np.append(ends, data.size)
-    tabs = np.concatenate(([0], np.cumsum(data == ord("\t"))))
-    starts = np.concatenate(([0], ends[:-1] + 1))
-    per_line = tabs[ends] - tabs[starts]
-    comment = data[np.minimum(starts, data.size - 1)] == ord("#")
-    blank = ends == starts
-    return int(np.count_nonzero((per_line != fields - 1) & ~comment & ~blank))
+    """Data lines of a TSV log whose field count is not the #fields line's (counted block by block of whole lines:
+    the tabs between each line's start and end, from their positions)."""
+    bad = 0
+    for block, ends in _line_blocks(path):
+        if block[-1] != ord("\n"):
+            ends = np.append(ends, block.size)
+        starts = np.concatenate(([0], ends[:-1] + 1))
+        tabs = np.flatnonzero(block == ord("\t"))
+        per_line = np.searchsorted(tabs, ends) - np.searchsorted(tabs, starts)
+        comment = block[np.minimum(starts, block.size - 1)] == ord("#")
+        blank = ends == starts
+        bad += int(np.count_nonzero((per_line != fields - 1) & ~comment & ~blank))
+    return bad
 
 
 def _well_shaped(path: Path, fields: int, tmp: Path) -> tuple[Path, validate.Skipped]:
