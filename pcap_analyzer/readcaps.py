@@ -24,18 +24,12 @@ def read_serial(captures: Sequence[Path], cfg: Config, progress: Progress | None
     """Every capture read into one flow table in this process (a connection may span files); one CaptureInfo per
     capture; the flows annotated, sorted by start time. ``keep`` and ``hashed``: as ``stream_flows`` takes them."""
     with gc_paused():
-        return _read_flows(captures, cfg, progress, keep, hashed)
-
-
-def _read_flows(captures: Sequence[Path], cfg: Config, progress: Progress | None,
-                keep: Callable[[PacketBatch], PacketBatch] | None, hashed: bool
-                ) -> tuple[list[CaptureInfo], list[Flow]]:
-    done: list[Flow] = []  # annotated and compacted
-    inputs, rest = stream_flows(captures, cfg, done.extend, progress, keep=keep, hashed=hashed)
-    if rest is not None:  # not streamed
-        return inputs, rest
-    done.sort(key=capture_order)  # as finish() orders them: sorted runs, merged cheaply
-    return inputs, done
+        done: list[Flow] = []  # annotated and compacted
+        inputs, rest = stream_flows(captures, cfg, done.extend, progress, keep=keep, hashed=hashed)
+        if rest is not None:  # not streamed
+            return inputs, rest
+        done.sort(key=capture_order)  # as finish() orders them: sorted runs, merged cheaply
+        return inputs, done
 
 
 def stream_flows(captures: Sequence[Path], cfg: Config, sink: Callable[[list[Flow]], None],

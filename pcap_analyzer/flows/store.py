@@ -76,8 +76,14 @@ class FlowStore:
         if not self._pending:
             return
         release()  # what was freed since (payload of flows that ended) goes back before the batch is copied
-        self._write(_columns(self))
+        self._write(self._take_pending())
         release()  # and the batch's pages, before the next batch is gathered
+
+    def _take_pending(self) -> list[pa.ChunkedArray]:
+        """The columns of the flows waiting to be written (STORE_SCHEMA's order; ``bucket`` last), taken from the
+        store, so that they are referenced from this list alone."""
+        pending, self._pending, self._pending_rows = self._pending, [], 0
+        return pa.concat_tables(pending).columns
 
     def _write(self, columns: list[pa.ChunkedArray]) -> None:
         """The flows of ``columns`` (STORE_SCHEMA's) appended to their bucket files."""
@@ -145,13 +151,6 @@ class FlowStore:
         """Every non-empty bucket's table, one at a time."""
         for b in self.filled():
             yield _read_file(self.path(b))
-
-
-def _columns(store: FlowStore) -> list[pa.ChunkedArray]:
-    """The columns of the flows waiting to be written (STORE_SCHEMA's order; ``bucket`` last), taken from the
-    store, so that they are referenced from this list alone."""
-    pending, store._pending, store._pending_rows = store._pending, [], 0
-    return pa.concat_tables(pending).columns
 
 
 def _sorted(columns: list[pa.ChunkedArray], order: pa.Array) -> pa.Table:

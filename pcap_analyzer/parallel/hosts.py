@@ -55,7 +55,7 @@ def planned(captures: Sequence[str | Path], cfg: Config, session: Session | None
         return None
     names = read.checked(captures)
     if session is not None and partition.usable(names, cfg, session.workers):
-        if session.options.scheduler is None and plan.input_bytes(names) < cfg.parallel.cluster_min_bytes:
+        if read.too_small(names, cfg, session):
             return None
         return Run(names, [], session, session.workers)
     segments = plan.plan(names, cfg, session.workers if session is not None else 1)

@@ -45,7 +45,7 @@ def read_flows(captures: Sequence[str | Path], cfg: Config, session: Session | N
     only when there is more than one segment and at least ``[parallel] cluster_min_bytes`` to read."""
     names = checked(captures)
     if session is not None and partition.usable(names, cfg, session.workers):
-        if session.options.scheduler is None and plan.input_bytes(names) < cfg.parallel.cluster_min_bytes:
+        if too_small(names, cfg, session):
             return read_serial([Path(n) for n in names], cfg, progress)
         return read_partitioned(session, names, cfg, progress)
     segments = plan.plan(names, cfg, session.workers if session is not None else 1)
@@ -59,9 +59,7 @@ def read_partitioned(session: Session, names: list[str], cfg: Config, progress: 
         eng = session.dask
         got = partition.read_partitions(eng, names, cfg, HomeNet(cfg.home_net.cidrs), session.workers, progress,
                                         hashed)
-        flows = [f for batch in eng.gather(got.flows) for f in batch.flows]
-        eng.release(got.flows)
-        flows.sort(key=capture_order)
+        flows = gathered(eng, got)
         return got.infos(eng), flows
 
 
@@ -74,11 +72,16 @@ def checked(captures: Sequence[str | Path]) -> list[str]:
     return names
 
 
+def too_small(names: list[str], cfg: Config, session: Session) -> bool:
+    """Too little to read to gain from the embedded cluster: under ``[parallel] cluster_min_bytes`` (a --scheduler
+    always reads on its cluster)."""
+    return session.options.scheduler is None and plan.input_bytes(names) < cfg.parallel.cluster_min_bytes
+
+
 def engine_for(names: list[str], segments: list[plan.Segment], cfg: Config, session: Session | None) -> Dask | None:
     """The session's cluster, or None when there is none or too little to read to gain from one: more than one
     segment and at least ``[parallel] cluster_min_bytes`` (a --scheduler always reads on its cluster)."""
-    if session is None or (session.options.scheduler is None and (
-            len(segments) < 2 or plan.input_bytes(names) < cfg.parallel.cluster_min_bytes)):
+    if session is None or too_small(names, cfg, session) or (session.options.scheduler is None and len(segments) < 2):
         return None
     return session.dask
 
@@ -88,12 +91,19 @@ def read_on(eng: Inline | Dask, names: list[str], segments: list[plan.Segment], 
     """Read ``segments`` of the captures ``names`` on ``eng``: every flow comes back here."""
     with hashing_here(names) as hashed:
         got = read_segments(eng, names, segments, cfg, progress, hashed)
-        flows = list(got.replayed)
-        for batch in eng.gather(got.flows):
-            flows += [f for f in batch.flows if f.community_id not in got.cids] if got.cids else batch.flows
-        eng.release(got.flows)
-        flows.sort(key=capture_order)
+        flows = gathered(eng, got)
         return got.infos(eng), flows
+
+
+def gathered(eng: Inline | Dask, got: Segments | partition.Partitions) -> list[Flow]:
+    """Every flow of the segments or partitions read (``got``), here, sorted by start time: each one's flows but
+    those of the keys a boundary cut, and those keys' flows made again here (``replayed``)."""
+    flows = list(got.replayed)
+    for batch in eng.gather(got.flows):
+        flows += [f for f in batch.flows if f.community_id not in got.cids] if got.cids else batch.flows
+    eng.release(got.flows)
+    flows.sort(key=capture_order)
+    return flows
 
 
 @contextmanager
