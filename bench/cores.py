@@ -19,11 +19,18 @@ alternating runs (serial, then parallel, then again), so a neighbour's burst hit
            reads, as the serial run's does), each worker process's CPU and, per kind of task, the CPU of the thread
            that ran it (Dask's own accounting).  The critical path on two idle cores is the client's part plus, per
            stage (read, shard, detect), the busiest worker's, plus the workers' own overhead (transfers, event loop)
+  ceiling  what any split of the work could give on two cores: all the CPU of the --workers 2 analysis is the
+           serial analysis' + the cluster's own (start, client, the workers' event loops and transfers) + the work
+           done twice (each partition decodes every packet); two cores do at most 2 CPU seconds a second, and the
+           CLI's imports come first, on one core. With nothing done twice the best wall clock is
+           imports + (analysis + cluster) / 2, against imports + analysis - SHA-256 for the serial run (its
+           SHA-256 thread runs on the other core): both from the CPU accounting, so the load of the moment cancels
 """
 from __future__ import annotations
 
 import json
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -126,6 +133,17 @@ def best_pair(run) -> tuple[float, float]:
     return min(serial), min(two)
 
 
+def import_cpu() -> float:
+    """CPU seconds of importing the CLI (best of 3): what every run spends on one core before any analysis."""
+    spent = []
+    for _ in range(3):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        wall([sys.executable, "-c", "import pcap_analyzer.cli"])
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        spent.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
+    return min(spent)
+
+
 def cores_table(capture: Path) -> str:
     rows = []
     s, p = best_pair(lambda w: analyze([capture], w))
@@ -141,12 +159,14 @@ def cores_table(capture: Path) -> str:
     lines = [head, "-" * len(head)]
     lines += [f"{n:<8} {w:<48} {s:>8.2f} {p:>8.2f} {r:>9}  {t:<10} {v}" for n, w, s, p, r, t, v in rows]
     lines.append("cluster start-up alone: " + ", ".join(f"{k} {v:.2f} s" for k, v in startup.items()))
-    lines += cpu_lines(json.loads(wall([sys.executable, "-c", CHILD_CPU, str(capture)])[1]))
+    lines += cpu_lines(json.loads(wall([sys.executable, "-c", CHILD_CPU, str(capture)])[1]), import_cpu())
     return "\n".join(lines)
 
 
-def cpu_lines(c: dict) -> list[str]:
-    """The CPU accounting of CHILD_CPU, and the critical path it gives on two idle cores."""
+def cpu_lines(c: dict, imports: float) -> list[str]:
+    """The CPU accounting of CHILD_CPU, the critical path it gives on two idle cores, and the ceilings of any
+    split of the work: two cores give at most 2 CPU seconds a second, and the CLI's imports run on one core before
+    the analysis starts."""
     workers, stages = c["workers"], c["stages"]
     own = c["client"] - c["sha"]  # the SHA-256 thread overlaps the reads (as in the serial run)
     overhead = max(w["process"] - sum(w["tasks"].values()) for w in workers)
@@ -161,6 +181,19 @@ def cpu_lines(c: dict) -> list[str]:
                f"{max(st['read'] for st in stages):.2f} + shard {max(st['shard'] for st in stages):.2f} + detect "
                f"{max(st['detect'] for st in stages):.2f} + worker overhead {overhead:.2f} = {path:.2f} s: "
                f"{c['serial'] / path:.2f}x the serial CPU (imports and report writing of the CLI apart)")
+    serial, tasks = c["serial"], sum(sum(w["tasks"].values()) for w in workers)
+    total = c["start"] + c["client"] + sum(w["process"] for w in workers)
+    cluster = c["start"] + own + sum(w["process"] - sum(w["tasks"].values()) for w in workers)
+    twice = tasks - (serial - c["sha"])
+    alone = imports + serial - c["sha"]  # the serial run on two idle cores: its SHA-256 thread on the other one
+    best = imports + (serial + cluster) / 2
+    out.append(f"  all CPU of the --workers 2 analysis {total:.2f} s = the serial analysis {serial:.2f} + the "
+               f"cluster's own {cluster:.2f} (start, client, workers' event loops and transfers) + work done twice "
+               f"{twice:.2f} (each partition decodes every packet; the shard step)")
+    out.append(f"  ceiling on 2 idle cores: this split {serial / max(path, total / 2):.2f}x the serial CPU; with "
+               f"nothing done twice and a perfect balance, the CLI's imports ({imports:.2f} s, one core) + (analysis + "
+               f"cluster) / 2 = {best:.2f} s against the serial run's imports + analysis - its SHA-256 thread = "
+               f"{alone:.2f} s: {alone / best:.2f}x")
     return out
 
 

@@ -120,26 +120,25 @@ def _wrap(owner: object, name: str, after: Callable[[object], None]) -> None:
 
 
 def child(capture: Path, store: bool, result: Path) -> int:
-    from pcap_analyzer import bounded, cli, pipeline
-    from pcap_analyzer.flows.store import FlowStore
+    from pcap_analyzer import cli, groups, pipeline, stored
 
     phases = Phases()
     extra: dict[str, float] = {"groups": 0}
 
-    def stored(_: object) -> None:
+    def read_done(_: object) -> None:
         phases.mark("read")
 
     def group(_: object) -> None:
         phases.mark("detect")
         extra["groups"] += 1
 
-    _wrap(FlowStore, "close", stored)
-    _wrap(bounded, "detect_group", group)
+    _wrap(groups.Facts, "settle", read_done)  # after the read, the store (if any) closed
+    _wrap(groups, "detect_group", group)
     def shown(result: tuple[list, dict]) -> None:  # (evidence flows, report.html's host views)
         phases.mark("shown")
         extra["shown_flows"], extra["views"] = len(result[0]), len(result[1])
 
-    _wrap(bounded, "shown_flows", shown)
+    _wrap(stored, "shown_flows", shown)
     _wrap(pipeline, "flows_of", lambda _: phases.mark("read"))  # the in-memory path
     _wrap(cli, "write_reports", lambda _: phases.mark("reports"))
     with tempfile.TemporaryDirectory(prefix="fallback-hunt-bench-") as tmp:

@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import sys
 from collections.abc import Callable
-
-import pyarrow as pa
 
 
 def _malloc_trim() -> Callable[[int], int] | None:
@@ -30,7 +29,10 @@ _TRIM = _malloc_trim()
 
 
 def release() -> None:
-    """Return the heap's free pages and the Arrow pool's unused memory to the operating system."""
-    pa.default_memory_pool().release_unused()
+    """Return the heap's free pages and the Arrow pool's unused memory to the operating system (a run that never
+    imported pyarrow has no Arrow pool)."""
+    pa = sys.modules.get("pyarrow")
+    if pa is not None:
+        pa.default_memory_pool().release_unused()
     if _TRIM is not None:
         _TRIM(0)

@@ -94,7 +94,9 @@ def _analyze(captures: Sequence[Path], cfg: Config, home: HomeNet, intel_path: P
         return report
     inputs, flow_list = flows_of(captures, logs, cfg, notes, progress, session)
     if flows_out is not None:
-        bounded.write_flows_out(flows_out, flow_list, home)
+        from . import stored  # Arrow (pyarrow): imported only for what needs it (bounded._new_store)
+
+        stored.write_flows_out(flows_out, flow_list, home)
     if eve_path is not None:
         notes.append(sensor.eve_join_note(alerts, flow_list, cfg))
     ctx = DetectContext(flow_list, home, cfg, intel_db)
@@ -115,7 +117,7 @@ def _analyze(captures: Sequence[Path], cfg: Config, home: HomeNet, intel_path: P
     hosts = verdict.build_hosts(indicators, ctx)
     if logs is not None and not captures:
         sensor.mark_unmeasurable(hosts, logs)
-    # a session's report keeps only the flows the writers show, as the store's does (bounded.shown_flows)
+    # a session's report keeps only the flows the writers show, as the store's does (stored.shown_flows)
     shown = bounded.shown_in_memory(flow_list, hosts) if session is not None else flow_list
     return Report(inputs=inputs, hosts=hosts, flows=shown, notes=notes, suppressed=suppressed,
                   logs=sensor.log_inputs(zeek_dir, eve_path), flow_count=len(flow_list))

@@ -84,6 +84,30 @@ def test_flows_are_held_while_they_fit_one_group_then_all_go_to_the_store(monkey
     assert spilled[1:] == held[1:]
 
 
+def test_pyarrow_is_imported_only_once_flows_leave_memory(tmp_path: Path) -> None:
+    """The flow store is Arrow, and pyarrow's import is about 70 ms of every run: a capture whose flows are held
+    never imports it; one that spills to the store, or --flows-out, does, and the reports are the same."""
+    captures = [str(p) for p in sorted(SCENARIOS.glob("fallback_*.pcap"))]
+    probe = ("import json, sys\n"
+             "from pcap_analyzer.cli import main\n"
+             "rc = main(sys.argv[1:])\n"
+             "print(json.dumps([rc, 'pyarrow' in sys.modules]))\n")
+    (tmp_path / "spill.toml").write_text("[pipeline]\nstore_group_flows = 10\n")
+    runs = {}
+    for name, extra in (("held", []), ("spilled", ["--config", str(tmp_path / "spill.toml")]),
+                        ("flows-out", ["--flows-out", str(tmp_path / "flows")])):
+        out = tmp_path / name
+        proc = subprocess.run([sys.executable, "-c", probe, "analyze", *captures, "-o", str(out), "-q", *extra],
+                              capture_output=True, text=True, cwd=REPO)
+        rc, imported = json.loads(proc.stdout.splitlines()[-1])
+        report = json.loads((out / "report.json").read_text())
+        runs[name] = (rc, imported, [(h["ip"], h["verdict"], h["score"]) for h in report["hosts"]])
+    assert runs["held"][1] is False
+    assert runs["spilled"][1] is True and runs["flows-out"][1] is True
+    assert runs["held"][0] == 1 and any(v == "escalate" for _, v, _ in runs["held"][2])
+    assert runs["spilled"][::2] == runs["flows-out"][::2] == runs["held"][::2]
+
+
 def test_store_keeps_a_host_in_one_bucket(tmp_path: Path) -> None:
     flow_list = read_flows([SCENARIOS / "demo_office.pcap"], default_config())[1]
     store = FlowStore(tmp_path, 8, 5)
@@ -142,7 +166,7 @@ def test_flows_out_refuses_a_file(tmp_path: Path) -> None:
 
 
 def test_facts_are_what_one_pass_over_every_flow_gives() -> None:
-    from pcap_analyzer.bounded import Facts
+    from pcap_analyzer.groups import Facts
     from pcap_analyzer.detect.base import DetectContext
     from pcap_analyzer.detect.beaconing import capture_window
     from pcap_analyzer.detect.index import build_index

@@ -202,8 +202,8 @@ def test_runtime_dependencies_are_what_the_analyzer_imports() -> None:
 #: folder, from folders before it and from the small top-level modules; never from a later stage.
 STAGES = ("capture", "flows", "dissect", "measures", "sources", "detect", "decide", "report")
 #: Modules and folders that drive the stages (commands); they may import any stage.
-DRIVERS = ("pipeline", "readcaps", "bounded", "parallel", "cli", "__main__", "extract", "contain_cmd", "deepdive",
-           "baseline", "watch")
+DRIVERS = ("pipeline", "readcaps", "bounded", "groups", "stored", "parallel", "cli", "__main__", "extract",
+           "contain_cmd", "deepdive", "baseline", "watch")
 
 
 def stage_of(module: str) -> str:

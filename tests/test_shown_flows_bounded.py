@@ -1,4 +1,4 @@
-"""What the reports keep of the flow store is bounded per host (bounded.shown_flows): the evidence flows the
+"""What the reports keep of the flow store is bounded per host (stored.shown_flows): the evidence flows the
 indicators name, and for each host report.html gives a section a view made from every flow of that host (its
 timeline, its biggest or evidence flows), not the host's flows. The pages are those written from every flow.
 
@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from pcap_analyzer import bounded
+from pcap_analyzer import groups, stored
 from pcap_analyzer.config import default_config, override
 from pcap_analyzer.flows.store import FlowStore, bucket_of
 from pcap_analyzer.homenet import HomeNet
@@ -79,7 +79,7 @@ def _hosts() -> list[HostReport]:
 def _stored(tmp_path: Path, flow_list: list[Flow]) -> FlowStore:
     store = FlowStore(tmp_path / "store", BUCKETS, 997)
     home = HomeNet(["10.0.0.0/8"])
-    facts = bounded.Facts()
+    facts = groups.Facts()
     for start in range(0, len(flow_list), 500):
         part = flow_list[start:start + 500]
         store.add(part, facts.add(part, home))
@@ -102,9 +102,9 @@ def test_the_pages_need_a_bounded_view_per_host_not_its_flows(tmp_path: Path, mo
     def counted(host: HostReport, flows: list[Flow], index: dict, cfg_: object) -> object:
         made[host.ip] = len(flows)
         return host_view(host, flows, index, cfg_)
-    host_view = bounded.host_view
-    monkeypatch.setattr(bounded, "host_view", counted)
-    evidence, views = bounded.shown_flows(store, hosts, cfg)
+    host_view = stored.host_view
+    monkeypatch.setattr(stored, "host_view", counted)
+    evidence, views = stored.shown_flows(store, hosts, cfg)
 
     every = Report(inputs=[], hosts=hosts, flows=flow_list)
     kept = Report(inputs=[], hosts=hosts, flows=evidence, views=views, flow_count=len(flow_list))
@@ -132,7 +132,7 @@ def test_a_bigger_capture_keeps_the_same_views_size(tmp_path: Path) -> None:
     cfg = override(default_config(), {"report": {"html_max_rows": 3}})
     sizes = []
     for lookups in (1200, 4800):
-        evidence, views = bounded.shown_flows(_stored(tmp_path / str(lookups), _flows(lookups)), _hosts(), cfg)
+        evidence, views = stored.shown_flows(_stored(tmp_path / str(lookups), _flows(lookups)), _hosts(), cfg)
         sizes.append((len(evidence), sum(len(v.flows) for v in views.values()),
                       sum(len(v.timeline) for v in views.values())))
     (small_flows, small_view, small_text), (big_flows, big_view, big_text) = sizes

@@ -149,7 +149,7 @@ def add_resolved(flow: Flow, names_of_ip: dict[str, set[str]], cnames_of_ip: dic
 def build_index(ctx: DetectContext, known: tuple[dict[str, set[str]], dict[str, set[str]], list[str]] | None = None
                 ) -> DetectIndex:
     """The index of ``ctx.flows``. ``known``: (names_of_ip, cnames_of_ip, hosts) already gathered over every flow of
-    the captures (``bounded.Facts``, when ``ctx.flows`` are one group's): only the flows by host and the lookups are
+    the captures (``groups.Facts``, when ``ctx.flows`` are one group's): only the flows by host and the lookups are
     then worked out here."""
     by_host: dict[str, list[Flow]] = defaultdict(list)
     lookups: dict[str, list[DnsLookup]] = defaultdict(list)

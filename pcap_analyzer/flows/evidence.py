@@ -27,7 +27,8 @@ BATCH = 4096  # rows materialised at a time when the flows are walked in order
 
 class EvidenceFlows(Sequence[Flow]):
     """Selected flows, appended a table at a time (``add``), then ``close``d: a sequence of Flows in pass order
-    (made as they are walked) and ``index``, the writers' uid / Community ID lookup."""
+    (made as they are walked) and ``flow_index``, the writers' uid / Community ID lookup
+    (``report.common.flow_index`` takes it as it is)."""
 
     def __init__(self, workdir: Path | None = None) -> None:
         self._tmp = tempfile.TemporaryDirectory(prefix="fallback-hunt-evidence-", dir=workdir)
@@ -39,7 +40,7 @@ class EvidenceFlows(Sequence[Flow]):
         self.rows = 0
         self._starts: list[int] = []  # first row of each record batch of the file
         self._reader: pa.ipc.RecordBatchFileReader | None = None
-        self.index = EvidenceIndex(self)
+        self.flow_index = EvidenceIndex(self)
         self._order = np.zeros(0, dtype=np.int64)  # rows in pass order (ts, uid)
 
     def add(self, table: pa.Table) -> None:
@@ -70,7 +71,7 @@ class EvidenceFlows(Sequence[Flow]):
         self._order = order.to_numpy().astype(np.int64)
         rank = np.empty_like(self._order)
         rank[self._order] = np.arange(len(self._order), dtype=np.int64)
-        self.index.build(uids, cids, rank)
+        self.flow_index.build(uids, cids, rank)
 
     def __len__(self) -> int:
         return self.rows

@@ -4,7 +4,7 @@ A flow's bucket is a stable hash (CRC-32) of the host it is about, modulo the bu
 host lands in one file: detection loads a group of buckets (a group of hosts with every flow of theirs) at a time,
 and memory holds that group, not every flow. Batches are gathered until ``flush_rows`` flows wait, then split by
 bucket and appended to the bucket files (Arrow IPC files, uncompressed: read back through a memory map without a
-copy, so a pass over a few columns, ``bounded.shown_flows``, touches only those). Besides FLOW_SCHEMA's columns a
+copy, so a pass over a few columns, ``stored.shown_flows``, touches only those). Besides FLOW_SCHEMA's columns a
 stored table has ``host`` (the internal host the flow is about; null when none) and ``bucket``.
 """
 from __future__ import annotations

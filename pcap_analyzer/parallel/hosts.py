@@ -3,11 +3,11 @@ the reduced results (host reports, the flows the reports show) brought to the cl
 
 read (a task per segment: flows annotated and compacted, left on its worker) -> the keys a boundary cut, replayed
 here (``read.read_segments``) -> ``shard`` (per segment, on its worker: the replayed keys' flows dropped, the
-segment's partial ``bounded.Facts``, its flows split into groups of hosts by the flow store's bucket function)
+segment's partial ``groups.Facts``, its flows split into groups of hosts by the flow store's bucket function)
 -> the Facts merged here and sent to every worker -> ``detect_hosts`` (per group: its flows from every segment,
-sorted as one pass sorts them, through ``bounded.detect_group``: detection, allowlist, verdict) -> here: the
+sorted as one pass sorts them, through ``groups.detect_group``: detection, allowlist, verdict) -> here: the
 HostReports sorted, the cross-host step (same-pattern hosts, ``verdict.assign_patterns``) -> ``pick`` (per group:
-the flows the reports show, ``bounded.report_keys``) -> the Report (containment runs on it, in ``pipeline``).
+the flows the reports show, ``groups.report_keys``) -> the Report (containment runs on it, in ``pipeline``).
 
 A group's flows go between processes as Arrow tables (``codec.FlowBatch``) and stay Flow objects on the worker
 that made them. The results are those of the serial run over the flow store (``bounded.analyze``): the same hosts,
@@ -23,12 +23,13 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from .. import bounded
+from .. import bounded, stored
 from ..config import Config
 from ..decide import allowlist
 from ..flows.parquet import FlowsOut
 from ..flows.store import bucket_of
 from ..gcpause import gc_paused
+from ..groups import Facts, detect_group, finish_groups, report_keys
 from ..homenet import HomeNet
 from ..model import HostReport, Report, capture_order
 from . import partition, plan, read, sources
@@ -115,8 +116,8 @@ def on_hosts(eng: Inline | Dask, got: read.Segments | partition.Partitions, cfg:
     reports: list[HostReport] = [r for found in eng.gather([d[0] for d in detects]) for r in found]
     suppressed: list[dict] = [s for dropped in eng.gather([d[1] for d in detects]) for s in dropped]
     eng.release([f for s in shards for f in s] + sharding + [shared, intel])
-    bounded.finish_groups(reports, suppressed, cfg)
-    keys, looked_at = bounded.report_keys(reports)
+    finish_groups(reports, suppressed, cfg)
+    keys, looked_at = report_keys(reports)
     at = eng.where(detecting)
     picks = [eng.submit(pick, d[2], keys, looked_at, near=a) for d, a in zip(detects, at)]
     if out is not None:
@@ -136,7 +137,7 @@ def shard(batch: FlowBatch, cids: Collection[str], home: HomeNet, groups: int) -
     each group of hosts has), then the flows of each group (a FlowBatch per group), in their order."""
     with gc_paused():
         flow_list = [f for f in batch.flows if f.community_id not in cids] if cids else batch.flows
-        facts = bounded.Facts()
+        facts = Facts()
         parts: list[list] = [[] for _ in range(groups)]
         group_of: dict[str, int] = {}
         for flow, host in zip(flow_list, facts.add(flow_list, home)):
@@ -148,14 +149,14 @@ def shard(batch: FlowBatch, cids: Collection[str], home: HomeNet, groups: int) -
     return ((facts, [len(p) for p in parts]), *(FlowBatch(p) for p in parts))
 
 
-def detect_hosts(facts: bounded.Facts, hosts: list[str], cfg: Config, home: HomeNet, intel_db: object,
+def detect_hosts(facts: Facts, hosts: list[str], cfg: Config, home: HomeNet, intel_db: object,
                  allow: allowlist.Allowlist, *parts: FlowBatch) -> tuple[list[HostReport], list[dict], FlowBatch]:
     """Detection, allowlist and verdict of one group of hosts, from its flows of every segment; and those flows
     (sorted as one pass over every flow sorts them) for ``pick``."""
     with gc_paused():
         flow_list = [f for p in parts for f in p.flows]
         flow_list.sort(key=capture_order)
-        found, dropped = bounded.detect_group(flow_list, hosts, facts, cfg, home, intel_db, allow)
+        found, dropped = detect_group(flow_list, hosts, facts, cfg, home, intel_db, allow)
     return found, dropped, FlowBatch(flow_list)
 
 
@@ -166,4 +167,4 @@ def pick(batch: FlowBatch, keys: Collection[str], hosts: Collection[str]) -> Flo
 
 def flows_out_table(batch: FlowBatch, home: HomeNet) -> pa.Table:
     """A group's flows as ``--flows-out`` writes them."""
-    return bounded.flows_out_table(batch.flows, home)
+    return stored.flows_out_table(batch.flows, home)

@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError
-from ..flows.evidence import EvidenceFlows
 from ..model import VERDICTS, Flow, HostReport, Indicator
 from ..registry import QUESTIONS as QUESTIONS  # re-exported for the writers
 from ..registry import questions
@@ -169,9 +168,10 @@ def flow_endpoint(flow: Flow) -> str:
 
 def flow_index(flows: Iterable[Flow]) -> Mapping[str, Flow]:
     """Flows by analyzer uid, by each Zeek uid and by community_id (first flow wins), for joining indicators.
-    Evidence kept on disk (flows/evidence.py) brings its own index."""
-    if isinstance(flows, EvidenceFlows):
-        return flows.index
+    Evidence kept on disk (flows/evidence.py) brings its own index (and is not imported here: it is Arrow)."""
+    own: Mapping[str, Flow] | None = getattr(flows, "flow_index", None)
+    if own is not None:
+        return own
     index: dict[str, Flow] = {}
     for flow in flows:
         for key in (flow.uid, *flow.zeek_uids, flow.community_id):
