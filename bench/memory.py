@@ -149,9 +149,7 @@ def child(capture: Path, store: bool, result: Path) -> int:
     def store_made(_: object) -> None:  # the store's side is imported with the store (bounded._new_store), not here
         from pcap_analyzer import stored
 
-        if not getattr(stored.shown_flows, "wrapped", False):
-            _wrap(stored, "shown_flows", shown)
-            stored.shown_flows.wrapped = True  # type: ignore[attr-defined]
+        _wrap(stored, "shown_flows", shown)  # one analysis, one store
 
     _wrap(bounded, "_new_store", store_made)
     _wrap(pipeline, "flows_of", lambda _: phases.mark("read"))  # the in-memory path

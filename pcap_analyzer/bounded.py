@@ -70,7 +70,7 @@ def analyze(read: Reader, capture_bytes: int, cfg: Config, home: HomeNet, intel_
         facts.settle()
         memtrim.release()  # the payload of the flows that were open, freed as they ended (memtrim)
         if held.store is None:  # every flow fits one group: detect over them as they are
-            return _analyze_held(held.flows or [], inputs, facts, cfg, home, intel_db, allow)
+            return _analyze_held(held.flows, inputs, facts, cfg, home, intel_db, allow)
         from . import stored  # Arrow: see _new_store
 
         return stored.analyze(held.store, inputs, facts, cfg, home, intel_db, allow, out)
@@ -109,33 +109,31 @@ class Held:
         self.new_store = new_store
         self.store: FlowStore | None = None  # made on the first spill
         self.max_flows = max_flows
-        self.flows: list[Flow] | None = []  # None once spilled to the store
+        self.flows: list[Flow] = []  # while there is no store; emptied into it when it is made
         self.hosts: list[str | None] = []
         self.open = 0  # flows the reader holds unfinished
 
     def unfinished(self, flows: int) -> None:
         """The reader holds ``flows`` flows unfinished (open)."""
         self.open = flows
-        if self.flows is not None and len(self.flows) + flows > self.max_flows:
+        if self.store is None and len(self.flows) + flows > self.max_flows:
             self._spill()
 
     def add(self, batch: list[Flow], hosts: list[str | None]) -> None:
-        if self.flows is not None and len(self.flows) + len(batch) + self.open <= self.max_flows:
+        if self.store is None and len(self.flows) + len(batch) + self.open <= self.max_flows:
             self.flows += batch
             self.hosts += hosts
             return
         self._spill().add(batch, hosts)
 
     def _spill(self) -> FlowStore:
-        """The store, with the held flows in it."""
+        """The store; made on the first call, and the held flows moved into it."""
         if self.store is None:
             self.store = self.new_store()
-        held, held_hosts = self.flows or [], self.hosts
-        self.flows, self.hosts = None, []
-        step = self.SPILL_STEP
-        while held:  # a slice at a time, each slice's Flow objects freed once it is stored
-            self.store.add(held[:step], held_hosts[:step])
-            del held[:step], held_hosts[:step]
+            held, held_hosts, step = self.flows, self.hosts, self.SPILL_STEP
+            while held:  # a slice at a time, each slice's Flow objects freed once it is stored
+                self.store.add(held[:step], held_hosts[:step])
+                del held[:step], held_hosts[:step]
         return self.store
 
 

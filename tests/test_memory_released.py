@@ -33,7 +33,7 @@ def test_held_flows_go_to_the_store_before_they_and_the_open_flows_pass_a_group(
 
         def traced(self, *args, original=original):  # type: ignore[no-untyped-def]
             original(self, *args)
-            seen.append((None if self.flows is None else len(self.flows), self.open))
+            seen.append((None if self.store is not None else len(self.flows), self.open))
         monkeypatch.setattr(bounded.Held, name, traced)
 
     def run(**pipeline: object):
